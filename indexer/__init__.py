@@ -1,0 +1,1 @@
+"""Policy-document indexer: file → text → clauses → index → hits / alignments."""

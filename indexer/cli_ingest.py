@@ -1,0 +1,80 @@
+"""CLI commands over single files and the corpus: outline, docs, lists."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer import corpus, lists
+from indexer.cli import print_json
+
+
+def _doc(key: str, folder: str):
+    if Path(key).is_file():
+        docs = corpus.load_corpus(folder, errors=[]) if Path(folder).is_dir() else []
+        for d in docs:
+            if Path(d.path).resolve() == Path(key).resolve():
+                return d
+        return corpus.load_document(key)
+    return corpus.find_document(corpus.load_corpus(folder, errors=[]), key)
+
+
+def cmd_outline(args) -> int:
+    doc = corpus.load_document(args.file, ocr=not args.no_ocr)
+    if args.json:
+        print_json([c.to_dict() for c in doc.clauses])
+        return 0
+    for c in doc.clauses:
+        indent = "  " * (c.level - 1)
+        page = f" [第{c.page}页]" if c.page else ""
+        if c.kind in ("para", "preamble"):
+            print(f"{indent}· {c.text[:60]}{'…' if len(c.text) > 60 else ''}{page}")
+        else:
+            print(f"{indent}{c.marker}{c.heading or c.text[len(c.marker):][:40]}  ({c.clause_id}){page}")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    errors: list = []
+    docs = corpus.load_corpus(args.corpus, errors=errors)
+    if args.json:
+        print_json([d.summary() for d in docs])
+    else:
+        for d in docs:
+            m = d.meta
+            print(f"{d.doc_id}\n  标题: {m.title}\n  发文机关: {m.issuer}  文号: {m.doc_number or '—'}"
+                  f"  日期: {m.date or '—'}\n  地区: {m.region or '—'}（{m.province or '—'}）  层级: {m.level or '—'}"
+                  f"  状态: {m.status or '现行/未知'}  条款数: {len(d.clauses)}")
+    for e in errors:
+        print(f"错误 / error: {e}", file=__import__("sys").stderr)
+    return 0
+
+
+def cmd_lists(args) -> int:
+    doc = _doc(args.doc, args.corpus)
+    found = lists.find_lists(doc)
+    if args.json:
+        print_json([nl.to_dict() for nl in found])
+        return 0
+    for nl in found:
+        print(f"{nl.section}（{len(nl.items)} 项）")
+        for i, it in enumerate(nl.items, 1):
+            print(f"  {i}. {it.name}    ← {it.heading}  ({it.clause_id})")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("outline", help="一个文件的条款树 / clause tree of one file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-ocr", action="store_true", help="扫描件不做 OCR / skip OCR of scanned PDFs")
+    p.set_defaults(func=cmd_outline)
+
+    p = sub.add_parser("docs", help="文库中的文件 / documents in the corpus")
+    p.add_argument("--corpus", default=str(corpus.DEFAULT_CORPUS))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("lists", help="文件中的列举清单 / named lists of a document")
+    p.add_argument("doc", help="doc_id 或文件路径 / doc_id or path")
+    p.add_argument("--corpus", default=str(corpus.DEFAULT_CORPUS))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lists)

@@ -1,0 +1,88 @@
+"""Documents on disk → Document objects: reader + outline + metadata, with the corpus manifest's overrides."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from indexer import metadata, outline
+from indexer.errors import IngestError, NotFoundError
+from indexer.models import Document
+from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT / "corpus"
+MANIFEST = "manifest.json"
+
+
+def slug(name: str) -> str:
+    """A readable doc_id from a file name: lower-case ASCII words, Chinese kept."""
+    stem = Path(name).stem
+    s = re.sub(r"[^\w\u4e00-\u9fff]+", "-", stem.lower()).strip("-_")
+    return s or "document"
+
+
+def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dict | None = None,
+                  ocr: bool = True, progress: ProgressFn | None = None) -> Document:
+    """Read, segment and describe one file."""
+    path = Path(path)
+    raw = read_path(path, ocr=ocr, progress=progress)
+    doc_id = doc_id or slug(path.name)
+    clauses = outline.segment(raw.text, doc_id, page_starts=raw.page_starts)
+    meta = metadata.extract(raw.text, filename=path.name)
+    if overrides:
+        fields = {k: (tuple(v) if k == "cited_numbers" else v) for k, v in overrides.items()}
+        meta = replace(meta, **fields)
+        meta = metadata.complete(meta)
+    return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=tuple(clauses),
+                    format=raw.format, page_starts=raw.page_starts, sha256=raw.sha256,
+                    warnings=raw.warnings)
+
+
+def manifest_entries(folder: Path) -> list[dict]:
+    mf = folder / MANIFEST
+    if not mf.exists():
+        return []
+    return json.loads(mf.read_text(encoding="utf-8")).get("documents", [])
+
+
+def corpus_files(folder: str | Path = DEFAULT_CORPUS) -> list[tuple[Path, str, dict]]:
+    """(path, doc_id, overrides) for every supported file in the folder, manifest entries first."""
+    folder = Path(folder)
+    out, seen = [], set()
+    for entry in manifest_entries(folder):
+        p = folder / entry["file"]
+        out.append((p, entry.get("doc_id") or slug(p.name), entry.get("overrides") or {}))
+        seen.add(p.name)
+    for p in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if p.is_file() and p.name not in seen and p.suffix.lower() in SUPPORTED_SUFFIXES:
+            out.append((p, slug(p.name), {}))
+    ids = [d for _, d, _ in out]
+    dup = {d for d in ids if ids.count(d) > 1}
+    if dup:
+        out = [(p, (d if d not in dup else f"{d}-{p.suffix.lstrip('.').lower()}"), o) for p, d, o in out]
+    return out
+
+
+def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError] | None = None,
+                ocr: bool = True) -> list[Document]:
+    """Load every document in a folder. Files that fail are skipped and reported in `errors`."""
+    docs = []
+    for path, doc_id, overrides in corpus_files(folder):
+        try:
+            docs.append(load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr))
+        except IngestError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+    return docs
+
+
+def find_document(docs: list[Document], key: str) -> Document:
+    """A document by doc_id, file path or file name."""
+    for d in docs:
+        if key in (d.doc_id, d.path) or Path(d.path).name == key:
+            return d
+    known = ", ".join(d.doc_id for d in docs)
+    raise NotFoundError(f"找不到文件 / no document '{key}'. 可用 / known: {known}")

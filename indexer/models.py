@@ -1,0 +1,127 @@
+"""Frozen data types passed between the stages: file → Document → Clause → Hit / Alignment."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """Document metadata. A field is empty ("" / ()) when the text does not support a value."""
+
+    title: str = ""
+    issuer: str = ""
+    doc_number: str = ""  # the document's own 文号, e.g. 粤府函〔2020〕82号
+    cited_numbers: tuple[str, ...] = ()  # 文号 it cites, other than its own
+    date: str = ""  # ISO date: 发布 date if known, else 成文 date
+    date_written: str = ""  # 成文日期
+    date_published: str = ""  # 发布日期
+    region: str = ""  # most specific region name, e.g. 东莞市
+    province: str = ""  # province of the region, e.g. 广东省
+    level: str = ""  # national | province | city | county | news | other
+    status: str = ""  # "" (in force / unknown) | draft | trial | expired
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["cited_numbers"] = list(self.cited_numbers)
+        return d
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One node of the outline: a numbered heading with its own body, or an unnumbered paragraph.
+
+    `text` is exactly `document.text[start:end]`; sibling clauses never overlap, and children
+    follow their parent (a parent's text stops where its first child starts).
+    """
+
+    clause_id: str
+    doc_id: str
+    level: int  # depth in the tree: 1 = top-level heading; paragraphs sit one below their section
+    kind: str  # marker kind: part, chapter, section, article, cn, cn_paren, num, num_paren, circled, para, preamble
+    marker: str  # the numbering as written, e.g. "（一）", "1.", "第十条"; "" for paragraphs
+    number: int  # ordinal of the marker (0 for paragraphs)
+    heading: str  # short title after the marker, "" when the clause has none
+    text: str
+    section: tuple[str, ...]  # path of "marker+heading" labels from the top down to this clause
+    start: int
+    end: int
+    page: int | None = None
+    parent_id: str | None = None
+
+    @property
+    def section_str(self) -> str:
+        return " › ".join(self.section)
+
+    @property
+    def body(self) -> str:
+        """The text without its marker."""
+        return self.text[len(self.marker):].strip() if self.marker else self.text.strip()
+
+    def to_dict(self) -> dict:
+        return {
+            "clause_id": self.clause_id,
+            "doc_id": self.doc_id,
+            "level": self.level,
+            "kind": self.kind,
+            "marker": self.marker,
+            "heading": self.heading,
+            "section": self.section_str,
+            "section_path": list(self.section),
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "page": self.page,
+            "parent_id": self.parent_id,
+        }
+
+
+@dataclass(frozen=True)
+class ListItem:
+    name: str  # short name, e.g. 新一代电子信息
+    heading: str  # heading as written, e.g. 新一代电子信息产业集群
+    clause_id: str
+    text: str = ""  # the item's own body text (used for alignment)
+
+
+@dataclass(frozen=True)
+class NamedList:
+    """A section that enumerates named items (the 20 clusters, the 六大工程 …)."""
+
+    doc_id: str
+    section: str  # path of the enumerating section
+    clause_id: str | None  # the enumerating clause (None for a merged list of several sections)
+    items: tuple[ListItem, ...]
+    parts: tuple[str, ...] = ()  # for a merged list: the sections it merges
+
+    def to_dict(self) -> dict:
+        return {
+            "doc_id": self.doc_id,
+            "section": self.section,
+            "clause_id": self.clause_id,
+            "parts": list(self.parts),
+            "items": [asdict(i) for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    path: str
+    text: str  # cleaned text; all clause offsets point into it
+    meta: DocMeta
+    clauses: tuple[Clause, ...]
+    format: str = "txt"  # txt | pdf | docx | doc | html | md
+    page_starts: tuple[int, ...] = ()  # for PDFs: offset where page i+1 starts
+    sha256: str = ""  # of the source bytes
+    warnings: tuple[str, ...] = field(default=())
+
+    def clause(self, clause_id: str) -> Clause:
+        for c in self.clauses:
+            if c.clause_id == clause_id:
+                return c
+        raise KeyError(clause_id)
+
+    def summary(self) -> dict:
+        d = {"doc_id": self.doc_id, **self.meta.to_dict(), "n_clauses": len(self.clauses),
+             "path": self.path, "format": self.format}
+        return d

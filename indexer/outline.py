@@ -1,0 +1,218 @@
+"""Text → clause tree along the Chinese outline (篇/章/节/条, 一、, （一）, 1., （1）, ①), with offsets. Pure."""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from indexer.models import Clause
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM = "零〇一二两三四五六七八九十百千"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# Conventional rank of each marker kind, outermost first. Used only when a structural kind
+# (篇/章/节/条) first appears below other levels; enumerations nest in order of appearance.
+RANK = {"part": 0, "chapter": 1, "section": 2, "article": 3, "cn": 4, "cn_paren": 5, "num": 6,
+        "num_rparen": 7, "num_paren": 8, "circled": 9}
+STRUCTURAL = {"part", "chapter", "section", "article"}
+ID_PREFIX = {"part": "p", "chapter": "ch", "section": "s", "article": "a"}
+
+_WS = " \t\u3000\xa0"
+MARKERS = [
+    ("part", re.compile(rf"第([{CN_NUM}\d]{{1,4}})篇")),
+    ("chapter", re.compile(rf"第([{CN_NUM}\d]{{1,4}})章")),
+    ("section", re.compile(rf"第([{CN_NUM}\d]{{1,4}})节")),
+    ("article", re.compile(rf"第([{CN_NUM}\d]{{1,5}})条")),
+    ("cn", re.compile(r"([一二三四五六七八九十]{1,3})[、．.](?![\d.．])")),
+    ("cn_paren", re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]")),
+    ("num_paren", re.compile(r"[（(](\d{1,3})[）)]")),
+    ("num_rparen", re.compile(r"(\d{1,3})[）)](?!\d)")),
+    ("num", re.compile(r"(\d{1,3})(?:[、]|[.．](?![\d.．]))")),
+    ("circled", re.compile(rf"([{CIRCLED}])")),
+]
+HEADING_END = "。：:；;！？"
+MAX_HEADING = 40
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese or Arabic numeral → int ("二十七" → 27, "一百零五" → 105, "12" → 12)."""
+    if not s:
+        return None
+    if s in CIRCLED:
+        return CIRCLED.index(s) + 1
+    if s.isdigit():
+        return int(s)
+    total, cur = 0, 0
+    for ch in s:
+        if ch in CN_DIGITS:
+            cur = CN_DIGITS[ch]
+        elif ch in CN_UNITS:
+            total += (cur or 1) * CN_UNITS[ch]
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str
+    number: int
+    marker: str  # as written
+    rest: str  # line text after the marker
+
+
+def match_marker(line: str) -> Marker | None:
+    """The outline marker a (left-stripped) line starts with, if any."""
+    for kind, rx in MARKERS:
+        m = rx.match(line)
+        if not m:
+            continue
+        n = cn_to_int(m.group(1))
+        if n is None or n == 0:
+            return None
+        rest = line[m.end():]
+        if kind in STRUCTURAL:
+            rest = rest.lstrip(_WS + "　")
+            # "第十条规定的……" mid-sentence wrap: a structural marker is followed by space, a title or
+            # the article body; a verb-like continuation is not ours to judge, the sequence check is.
+        if not rest.strip() and kind not in STRUCTURAL:
+            return None  # a bare "1." line is not a heading
+        return Marker(kind, n, m.group(0), rest)
+    return None
+
+
+def split_heading(kind: str, rest: str) -> str:
+    """The short title after a marker: "新一代电子信息产业集群。重点发展……" → "新一代电子信息产业集群"."""
+    s = rest.strip(_WS)
+    if not s:
+        return ""
+    for i, ch in enumerate(s[: MAX_HEADING + 1]):
+        if ch in HEADING_END:
+            head = s[:i].strip(_WS)
+            return head if len(head) <= MAX_HEADING else ""
+    if len(s) <= MAX_HEADING and not any(c in s for c in "，,"):
+        return s.rstrip(_WS)
+    if len(s) <= 24:  # short line with a comma: "市场主导，政府引导" style titles
+        return s
+    return ""
+
+
+@dataclass
+class _Open:
+    kind: str
+    number: int
+    clause_id: str
+    section: tuple[str, ...]
+    level: int
+    n_paras: int = 0
+
+
+def _lines(text: str):
+    """(start, end) of each non-blank line, stripped of surrounding whitespace."""
+    pos = 0
+    for raw in text.split("\n"):
+        line_end = pos + len(raw)
+        left = len(raw) - len(raw.lstrip(_WS + "\r"))
+        right = len(raw.rstrip(_WS + "\r"))
+        if right > left:
+            yield pos + left, pos + right
+        pos = line_end + 1
+
+
+def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[Clause]:
+    """Split document text into clauses along its outline.
+
+    Args:
+        text: the cleaned document text; offsets refer to it.
+        doc_id: prefix of every clause id.
+        page_starts: for PDFs, the offset where each page starts (page 1 first).
+
+    Returns:
+        Clauses in document order. Every non-blank line belongs to exactly one clause.
+    """
+    stack: list[_Open] = []
+    root = _Open("root", 0, f"{doc_id}:0", (), 0)
+    clauses: list[Clause] = []
+    used_ids: set[str] = set()
+    last_number: dict[tuple[str, str], int] = {}  # (parent id, kind) → last number accepted
+
+    def unique(cid: str) -> str:
+        base, k = cid, 2
+        while cid in used_ids:
+            cid = f"{base}~{k}"
+            k += 1
+        used_ids.add(cid)
+        return cid
+
+    def page_of(pos: int) -> int | None:
+        return bisect.bisect_right(page_starts, pos) if page_starts else None
+
+    def accept(mk: Marker) -> int | None:
+        """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
+        kinds = [o.kind for o in stack]
+        if mk.kind in kinds:
+            i = kinds.index(mk.kind)
+            parent = stack[i - 1] if i else root
+            prev = last_number.get((parent.clause_id, mk.kind), 0)
+            if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1):
+                return i
+            return None
+        if mk.kind in STRUCTURAL:
+            # a 章 arriving under 条 or 一、 closes them: cut the stack below the first deeper rank
+            depth = next((j for j, o in enumerate(stack) if RANK.get(o.kind, 99) > RANK[mk.kind]), len(stack))
+        else:
+            depth = len(stack)
+        parent = stack[depth - 1] if depth else root
+        prev = last_number.get((parent.clause_id, mk.kind), 0)
+        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
+
+    for start, end in _lines(text):
+        line = text[start:end]
+        mk = match_marker(line)
+        depth = accept(mk) if mk else None
+        if mk is not None and depth is not None:
+            del stack[depth:]
+            parent = stack[-1] if stack else root
+            last_number[(parent.clause_id, mk.kind)] = mk.number
+            heading = split_heading(mk.kind, mk.rest)
+            label = f"{mk.marker}{heading}" if heading else mk.marker.strip()
+            num_id = f"{ID_PREFIX.get(mk.kind, '')}{mk.number}"
+            cid = unique(f"{parent.clause_id}.{num_id}" if stack else f"{doc_id}:{num_id}")
+            node = _Open(mk.kind, mk.number, cid, parent.section + (label,), len(stack) + 1)
+            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=node.level, kind=mk.kind,
+                                  marker=mk.marker, number=mk.number, heading=heading, text=line,
+                                  section=node.section, start=start, end=end, page=page_of(start),
+                                  parent_id=parent.clause_id if stack else None))
+            stack.append(node)
+            # any deeper numbering restarts under a new parent
+            for key in [k for k in last_number if k[0] == cid]:
+                del last_number[key]
+        else:
+            parent = stack[-1] if stack else root
+            parent.n_paras += 1
+            cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
+            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
+                                  kind="para" if stack else "preamble", marker="", number=0,
+                                  heading="", text=line, section=parent.section, start=start, end=end,
+                                  page=page_of(start), parent_id=parent.clause_id if stack else None))
+    return clauses
+
+
+def subtree_end(clauses: list[Clause] | tuple[Clause, ...], index: int) -> int:
+    """End offset of clause `index` together with all its descendants."""
+    c = clauses[index]
+    end = c.end
+    for d in clauses[index + 1:]:
+        if d.level <= c.level and d.kind != "preamble":
+            break
+        end = d.end
+    return end
+
+
+def children(clauses, clause_id: str | None) -> list[Clause]:
+    """Direct children of a clause (None: the top-level clauses)."""
+    return [c for c in clauses if c.parent_id == clause_id and c.kind != "preamble"]
