@@ -6,13 +6,12 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from indexer import metadata, outline
+from indexer import metadata, outline, paths
 from indexer.errors import IngestError, NotFoundError
 from indexer.models import Document
 from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ROOT / "corpus"
+DEFAULT_CORPUS = paths.CORPUS_DIR
 MANIFEST = "manifest.json"
 
 
@@ -76,6 +75,14 @@ def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError
             if errors is None:
                 raise
             errors.append(exc)
+    return docs
+
+
+def load_default_corpus(errors: list[IngestError] | None = None, ocr: bool = True) -> list[Document]:
+    """The shipped corpus plus uploaded documents."""
+    docs: list[Document] = []
+    for folder in paths.corpus_dirs():
+        docs.extend(load_corpus(folder, errors=errors, ocr=ocr))
     return docs
 
 
