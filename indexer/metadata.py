@@ -1,12 +1,267 @@
-"""Text → document metadata (title, issuer, 文号, dates, region, level, status). Pure functions."""
+"""Text → document metadata (title, issuer, 文号, dates, region, level, status). Pure functions.
+
+Wrong metadata is worse than none: every field stays empty unless the text supports it.
+"""
 from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
 
 from indexer.models import DocMeta
 
+HEAD_LINES = 40  # title, 文号 and portal headers live in the first lines
+TAIL_LINES = 12  # signature and 成文日期 live in the last lines
+
+DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*(?:第\s*)?\d{1,5}\s*号")
+CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
+CN_YEAR_DATE = re.compile(r"([二〇一二三四五六七八九零○]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+DOC_TYPES = ("实施意见", "指导意见", "意见", "通知", "办法", "方案", "规划", "措施", "决定", "细则", "规定",
+             "条例", "计划", "纲要", "通告", "公告", "批复", "函", "决议", "若干政策", "行动计划", "政策")
+ORG_SUFFIX = re.compile(r"(人民政府|人民政府办公厅|人民政府办公室|办公厅|办公室|委员会|政府|厅|局|委|部|院|署|"
+                        r"中心|管委会|工作领导小组|领导小组)$")
+PUBLISHED_HINT = re.compile(r"(发布时间|发布日期|发文日期|来源)")
+NATIONAL = re.compile(r"^(中共中央|国务院|全国人民代表大会|中华人民共和国|国家[\u4e00-\u9fff]{1,12}(局|委员会|部)|"
+                      r"[\u4e00-\u9fff]{2,8}部$|[\u4e00-\u9fff]{2,6}部(办公厅)?)")
+CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+            "九": 9}
+
+
+def _iso(y: str | int, m: str | int, d: str | int) -> str:
+    y, m, d = int(y), int(m), int(d)
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return ""
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _cn_small(s: str) -> int:
+    if s.startswith("十"):
+        return 10 + (CN_DIGIT.get(s[1:], 0) if len(s) > 1 else 0)
+    if "十" in s:
+        a, _, b = s.partition("十")
+        return CN_DIGIT[a] * 10 + (CN_DIGIT[b] if b else 0)
+    return CN_DIGIT.get(s, 0)
+
+
+def find_date(line: str) -> str:
+    """The first date in a line as YYYY-MM-DD ("" if none)."""
+    m = CN_DATE.search(line) or ISO_DATE.search(line)
+    if m:
+        return _iso(*m.groups())
+    m = CN_YEAR_DATE.search(line)
+    if m:
+        year = "".join(str(CN_DIGIT[c]) for c in m.group(1))
+        return _iso(year, _cn_small(m.group(2)), _cn_small(m.group(3)))
+    return ""
+
+
+def normalise_number(s: str) -> str:
+    """Unify brackets and spacing of a 文号: 粤府函[2020] 82号 → 粤府函〔2020〕82号."""
+    s = re.sub(r"\s+", "", s)
+    s = re.sub(r"[\[［【(（]((?:19|20)\d{2})[\]］】)）]", r"〔\1〕", s)
+    return s.replace("第", "") if re.search(r"〕第\d", s) else s
+
+
+def _lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text.split("\n") if ln.strip()]
+
+
+def _is_standalone_date(line: str) -> bool:
+    d = find_date(line)
+    if not d:
+        return False
+    rest = CN_DATE.sub("", ISO_DATE.sub("", CN_YEAR_DATE.sub("", line)))
+    return len(re.sub(r"[\s（）()印发成文日期:：]", "", rest)) == 0
+
+
+HEADER_FIELD = re.compile(r"^(标\s*题|文\s*号|政策文号|发文字号|发布机关|发布机构|发文机关|成文日期|发布日期|"
+                          r"实施日期|失效日期|文件状态|索引号|分\s*类|主题分类|统一编号|牵头单位)\s*[:：]\s*(.*)$")
+
+
+def header_fields(lines: list[str]) -> dict[str, str]:
+    """Portal metadata headers ("文　　号：穗市监规字〔2025〕1号") as {field: value}, spaces removed from names."""
+    out: dict[str, str] = {}
+    for ln in lines[:HEAD_LINES]:
+        m = HEADER_FIELD.match(ln)
+        if m and m.group(2).strip():
+            out.setdefault(re.sub(r"\s", "", m.group(1)), m.group(2).strip())
+    return out
+
+
+def _titleish(ln: str) -> bool:
+    return (6 <= len(ln) <= 80 and not re.search(r"[。；;：:，,]$", ln) and not HEADER_FIELD.match(ln)
+            and not DOC_NUMBER.fullmatch(ln.strip()) and "。" not in ln)
+
+
+def _ends_with_type(ln: str) -> bool:
+    core = re.sub(r"[（(](征求意见稿|试行|暂行|草案|送审稿)[）)]$", "", ln)
+    return any(core.endswith(t) for t in DOC_TYPES)
+
+
+def find_title(lines: list[str]) -> str:
+    """The title: a line (or two wrapped lines) near the top ending in a document type, else a cover note's 《》."""
+    head = lines[:HEAD_LINES]
+    for i, ln in enumerate(head):
+        if not _titleish(ln):
+            continue
+        if _ends_with_type(ln):
+            return ln
+        nxt = head[i + 1] if i + 1 < len(head) else ""
+        if nxt and len(ln) >= 8 and not find_date(ln) and not re.search("[:：]", ln) \
+                and _titleish(ln + nxt) and _ends_with_type(nxt) and len(nxt) <= 40:
+            return ln + nxt
+    for ln in head:
+        m = re.search(r"《([^《》]{6,60})》", ln)
+        if m and ("现将" in ln or "印发给" in ln):
+            return m.group(1)
+    first = lines[0] if lines else ""
+    return first if _titleish(first) and len(first) <= 60 else ""
+
+
+def find_issuer(lines: list[str], title: str) -> str:
+    """The issuing body: the signature line above the 成文日期, else the organ that opens the title."""
+    for i, ln in enumerate(lines):
+        if _is_standalone_date(ln) and i > 0:
+            prev = lines[i - 1]
+            if len(prev) <= 30 and ORG_SUFFIX.search(prev) and "：" not in prev and ":" not in prev:
+                return prev
+    m = re.match(r"^(.{2,30}?)(?:关于|印发)", title)
+    if m and ORG_SUFFIX.search(m.group(1)):
+        return m.group(1)
+    return ""
+
+
+def find_numbers(text: str, lines: list[str]) -> tuple[str, tuple[str, ...]]:
+    """(own 文号, cited 文号): own is one standing on its own line or in a 文号 header near the top."""
+    own = ""
+    for ln in lines[:HEAD_LINES] + lines[-TAIL_LINES:]:
+        m = DOC_NUMBER.search(ln)
+        if not m:
+            continue
+        rest = ln.replace(m.group(0), "")
+        if len(re.sub(r"[\s（）()]|文号|发文字号|[:：]", "", rest)) == 0:
+            own = normalise_number(m.group(0))
+            break
+    cited: list[str] = []
+    for m in DOC_NUMBER.finditer(text):
+        n = normalise_number(m.group(0))
+        if n != own and n not in cited:
+            cited.append(n)
+    return own, tuple(cited)
+
+
+def find_dates(lines: list[str]) -> tuple[str, str]:
+    """(成文日期, 发布日期)."""
+    written = ""
+    for ln in lines[-TAIL_LINES:] + lines[:HEAD_LINES]:
+        if _is_standalone_date(ln) and "今天" not in ln:
+            written = find_date(ln)
+            break
+    published = ""
+    for ln in lines[:HEAD_LINES] + lines[-TAIL_LINES:]:
+        if PUBLISHED_HINT.search(ln) and "今天" not in ln:
+            published = find_date(ln)
+            if published:
+                break
+    return written, published
+
+
+@lru_cache(maxsize=4096)
+def resolve_region(name: str) -> tuple[str, str, str]:
+    """(province, city, county) named at the start of an organ or title, via cpca ("" where unknown)."""
+    if not name:
+        return "", "", ""
+    try:
+        import cpca  # lazy: pandas import
+    except ImportError:
+        return "", "", ""
+    head = re.split(r"关于|印发", name)[0]
+    df = cpca.transform([head])
+    row = df.iloc[0]
+
+    def val(col):
+        v = row.get(col)
+        return v if isinstance(v, str) else ""
+
+    prov, city, county = val("省"), val("市"), val("区")
+    # cpca fills the province for a bare city; only trust what the head names itself
+    named = lambda full: bool(full) and full.rstrip("省市区县") and full.rstrip("省市区县")[:2] in head  # noqa: E731
+    return (prov if named(prov) or named(city) or named(county) else "",
+            city if named(city) or named(county) else "", county if named(county) else "")
+
+
+def place(meta_source: str) -> tuple[str, str, str]:
+    """(region, province, level) from an issuer or title."""
+    if not meta_source:
+        return "", "", ""
+    if NATIONAL.search(meta_source):
+        return "全国", "", "national"
+    prov, city, county = resolve_region(meta_source)
+    if county:
+        return county, prov, "county"
+    if city:
+        return city, prov, "city"
+    if prov:
+        return prov, prov, "province"
+    return "", "", ""
+
+
+def find_status(lines: list[str], title: str, fields: dict[str, str], today: str | None = None) -> str:
+    """draft | trial | expired | "" (in force or unknown). Expiry needs an explicit status or a past 失效日期."""
+    head = " ".join(lines[:6]) + title
+    if "征求意见稿" in head or "草案" in title or "送审稿" in head:
+        return "draft"
+    state = fields.get("文件状态", "")
+    if re.search(r"失效|废止", state):
+        return "expired"
+    expiry = find_date(fields.get("失效日期", ""))
+    today = today or __import__("datetime").date.today().isoformat()
+    if not state and expiry and expiry < today:
+        return "expired"
+    if re.search(r"^(本文件)?已(失效|废止)", head):
+        return "expired"
+    if "试行" in title or "暂行" in title:
+        return "trial"
+    return ""
+
 
 def extract(text: str, filename: str = "") -> DocMeta:
-    return DocMeta()
+    """Metadata supported by the text itself."""
+    lines = _lines(text)
+    fields = header_fields(lines)
+    title = re.sub(r"\s", "", fields.get("标题", "")) or find_title(lines)
+    body_title = find_title([ln for ln in lines if not HEADER_FIELD.match(ln)])
+    if body_title.startswith(title) and len(body_title) > len(title):  # the 标题 field may be cut short
+        title = body_title
+    issuer = fields.get("发布机关") or fields.get("发布机构") or fields.get("发文机关") or find_issuer(lines, title)
+    own, cited = find_numbers(text, lines)
+    number_field = next((fields[k] for k in ("文号", "政策文号", "发文字号") if k in fields), "")
+    if DOC_NUMBER.search(number_field):
+        own = normalise_number(DOC_NUMBER.search(number_field).group(0))
+        cited = tuple(n for n in cited if n != own)
+    written, published = find_dates(lines)
+    written = find_date(fields.get("成文日期", "")) or written
+    published = find_date(fields.get("发布日期", "")) or published
+    meta = DocMeta(title=title, issuer=issuer, doc_number=own, cited_numbers=cited,
+                   date_written=written, date_published=published,
+                   status=find_status(lines, title, fields))
+    return complete(meta)
 
 
 def complete(meta: DocMeta) -> DocMeta:
-    return meta
+    """Fill the fields that follow from others (region from issuer, level from region, date)."""
+    region, province, level = meta.region, meta.province, meta.level
+    if not region:
+        region, province2, level2 = place(meta.issuer) if meta.issuer else ("", "", "")
+        m = re.match(r"^(.{2,30}?)(?:关于|印发)", meta.title)
+        if not region and m:
+            region, province2, level2 = place(m.group(1))
+        province = province or province2
+        level = level or level2
+    elif not province:
+        _, province, level2 = place(region)
+        level = level or level2
+    date = meta.date or meta.date_written or meta.date_published
+    return replace(meta, region=region, province=province, level=level, date=date)

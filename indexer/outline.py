@@ -18,6 +18,8 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 RANK = {"part": 0, "chapter": 1, "section": 2, "article": 3, "cn": 4, "cn_paren": 5, "num": 6,
         "num_rparen": 7, "num_paren": 8, "circled": 9}
 STRUCTURAL = {"part", "chapter", "section", "article"}
+# 篇, 章 and 条 are usually numbered through the whole document (第八条 may open 第二章).
+GLOBAL_NUMBERING = {"part", "chapter", "article"}
 ID_PREFIX = {"part": "p", "chapter": "ch", "section": "s", "article": "a"}
 
 _WS = " \t\u3000\xa0"
@@ -34,6 +36,9 @@ MARKERS = [
     ("circled", re.compile(rf"([{CIRCLED}])")),
 ]
 HEADING_END = "。：:；;！？"
+# A table-of-contents entry ("第一章  发展基础 …… 2"): a heading followed by a page number. Not a clause heading,
+# or the real headings further down would be rejected as out of sequence.
+TOC_LINE = re.compile(r"(\t|\s{2,}|…{2,}|\.{4,}|·{4,})\s*[（(]?\d{1,4}[）)]?$")
 MAX_HEADING = 40
 
 
@@ -90,6 +95,9 @@ def split_heading(kind: str, rest: str) -> str:
     s = rest.strip(_WS)
     if not s:
         return ""
+    if kind == "article":  # 条 carry a title only when bracketed: 第一条【用地保障】… or 第一条（目的）…
+        m = re.match(r"[【\[（(]([^】\]）)]{2,30})[】\]）)]", s)
+        return m.group(1) if m else ""
     for i, ch in enumerate(s[: MAX_HEADING + 1]):
         if ch in HEADING_END:
             head = s[:i].strip(_WS)
@@ -139,6 +147,7 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
     clauses: list[Clause] = []
     used_ids: set[str] = set()
     last_number: dict[tuple[str, str], int] = {}  # (parent id, kind) → last number accepted
+    last_global: dict[str, int] = {}  # kind → last number accepted anywhere (篇/章/条)
 
     def unique(cid: str) -> str:
         base, k = cid, 2
@@ -161,23 +170,26 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1):
                 return i
             return None
-        if mk.kind in STRUCTURAL:
+        if mk.kind in STRUCTURAL and mk.kind != "article":
             # a 章 arriving under 条 or 一、 closes them: cut the stack below the first deeper rank
             depth = next((j for j, o in enumerate(stack) if RANK.get(o.kind, 99) > RANK[mk.kind]), len(stack))
         else:
             depth = len(stack)
         parent = stack[depth - 1] if depth else root
         prev = last_number.get((parent.clause_id, mk.kind), 0)
+        if mk.kind in GLOBAL_NUMBERING and mk.number == last_global.get(mk.kind, 0) + 1:
+            return depth
         return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
 
     for start, end in _lines(text):
         line = text[start:end]
-        mk = match_marker(line)
+        mk = None if TOC_LINE.search(line) and len(line) <= 80 else match_marker(line)
         depth = accept(mk) if mk else None
         if mk is not None and depth is not None:
             del stack[depth:]
             parent = stack[-1] if stack else root
             last_number[(parent.clause_id, mk.kind)] = mk.number
+            last_global[mk.kind] = mk.number
             heading = split_heading(mk.kind, mk.rest)
             label = f"{mk.marker}{heading}" if heading else mk.marker.strip()
             num_id = f"{ID_PREFIX.get(mk.kind, '')}{mk.number}"
@@ -188,9 +200,6 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
                                   section=node.section, start=start, end=end, page=page_of(start),
                                   parent_id=parent.clause_id if stack else None))
             stack.append(node)
-            # any deeper numbering restarts under a new parent
-            for key in [k for k in last_number if k[0] == cid]:
-                del last_number[key]
         else:
             parent = stack[-1] if stack else root
             parent.n_paras += 1
