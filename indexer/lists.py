@@ -52,7 +52,7 @@ def _make_list(doc: Document, section: str, clause_id: str | None, idx: list[int
     heads = [doc.clauses[i].heading for i in idx]
     names = short_names(heads)
     items = tuple(ListItem(name=n, heading=h, clause_id=doc.clauses[i].clause_id, text=_item_text(doc, i))
-                  for n, h, i in zip(names, heads, idx))
+                  for n, h, i in zip(names, heads, idx, strict=True))
     return NamedList(doc_id=doc.doc_id, section=section, clause_id=clause_id, items=items, parts=parts)
 
 

@@ -1,0 +1,85 @@
+"""Metadata on the seeds (with the manifest's curated overrides) and on real external files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer import metadata
+from indexer.corpus import DEFAULT_CORPUS, load_corpus
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return {d.doc_id: d.meta for d in load_corpus(DEFAULT_CORPUS)}
+
+
+def test_dongguan(seeds):
+    m = seeds["dongguan-2021-strategic-clusters"]
+    assert (m.region, m.province, m.level, m.date) == ("东莞市", "广东省", "city", "2021-01-18")
+    assert m.issuer == "东莞市人民政府"
+    assert "粤府函〔2020〕82号" in m.cited_numbers and m.doc_number == ""
+
+
+def test_anhui(seeds):
+    m = seeds["anhui-2024-county-industry-clusters"]
+    assert (m.doc_number, m.level, m.date) == ("皖政办秘〔2024〕56号", "province", "2024-08-16")
+    assert m.date_published == "2024-08-26"  # the portal's date, not the 成文 date
+    assert m.title.startswith("安徽省人民政府办公厅关于推进县域特色产业集群")
+    assert m.issuer == "安徽省人民政府办公厅" and m.region == "安徽省"
+
+
+def test_chaozhou_is_a_city_draft(seeds):
+    m = seeds["chaozhou-strategic-clusters-draft"]
+    assert (m.level, m.status, m.region) == ("city", "draft", "潮州市")
+    assert m.date == ""  # undated draft: no date is better than a wrong one
+
+
+def test_province_and_news(seeds):
+    m = seeds["guangdong-2020-strategic-clusters"]
+    assert (m.doc_number, m.level, m.region, m.date) == ("粤府函〔2020〕82号", "province", "广东省", "2020-06-17")
+    n = seeds["guangdong-2021-chain-leader-news"]
+    assert (n.level, n.date, n.issuer, n.doc_number) == ("news", "2021-04-14", "", "")
+
+
+def test_extraction_alone_leaves_unsupported_fields_empty():
+    text = (DEFAULT_CORPUS / "guangdong-2020-strategic-clusters.txt").read_text(encoding="utf-8")
+    m = metadata.extract(text)
+    assert m.issuer == "" and m.doc_number == "" and m.title == ""
+
+
+@pytest.mark.parametrize("name, enc, expect", [
+    ("guangzhou_2025_cosmetics-industry-support-measures.GBK-raw.txt", "gbk",
+     dict(doc_number="穗市监规字〔2025〕1号", issuer="广州市市场监督管理局", region="广州市", level="city",
+          date="2025-09-10", status="")),
+    ("nanning_2016_science-technology-13th-fyp.GB18030-raw.txt", "gb18030",
+     dict(doc_number="南府办〔2016〕71号", region="南宁市", province="广西壮族自治区", level="city",
+          title="南宁市人民政府办公厅关于印发南宁市科学技术发展“十三五”专项规划的通知")),
+    ("guangdong_2025_philosophy-social-science-award-measures_yuefuban-2025-16.txt", "utf-8",
+     dict(doc_number="粤府办〔2025〕16号", level="province", date_written="2025-06-30",
+          date_published="2025-07-09")),
+    ("guangzhou-huadu_2024_sme-loan-guarantee-measures.txt", "utf-8",
+     dict(doc_number="花科工信规字〔2024〕1号", region="花都区", province="广东省", level="county")),
+])
+def test_external_files(name, enc, expect):
+    path = SHARED / "external" / name
+    if not path.exists():
+        pytest.skip("shared/external not present")
+    m = metadata.extract(path.read_bytes().decode(enc).replace("\r\n", "\n"))
+    for k, v in expect.items():
+        assert getattr(m, k) == v, k
+
+
+@pytest.mark.parametrize("raw, iso", [("2021年1月18日", "2021-01-18"), ("二〇二四年八月十六日", "2024-08-16"),
+                                      ("2024-08-26 22:07:56", "2024-08-26"), ("印发日期：2020/6/7", "2020-06-07")])
+def test_dates(raw, iso):
+    assert metadata.find_date(raw) == iso
+
+
+def test_expiry_is_judged_against_today():
+    lines = ["失效日期：2027年12月31日"]
+    fields = metadata.header_fields(lines)
+    assert metadata.find_status(lines, "", fields, today="2026-11-22") == ""
+    assert metadata.find_status(lines, "", fields, today="2028-01-01") == "expired"

@@ -1,0 +1,153 @@
+"""Outline segmentation: tables of real headings, seed documents, and offset properties."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer import outline
+from indexer.corpus import DEFAULT_CORPUS, load_document
+
+SEEDS = {
+    "chaozhou": DEFAULT_CORPUS / "chaozhou-strategic-clusters-draft.txt",
+    "dongguan": DEFAULT_CORPUS / "dongguan-2021-strategic-clusters.txt",
+    "guangdong": DEFAULT_CORPUS / "guangdong-2020-strategic-clusters.txt",
+    "anhui": DEFAULT_CORPUS / "anhui-2024-county-industry-clusters.txt",
+    "news": DEFAULT_CORPUS / "guangdong-2021-chain-leader-news.txt",
+}
+
+
+@pytest.mark.parametrize("line, kind, number, heading", [
+    ("一、总体要求", "cn", 1, "总体要求"),
+    ("十二、附则", "cn", 12, "附则"),
+    ("（一）市场主导，政府引导。充分发挥市场在资源配置中的决定性作用", "cn_paren", 1, "市场主导，政府引导"),
+    ("(二)战略性新兴产业集群", "cn_paren", 2, "战略性新兴产业集群"),
+    ("（二十七）健全乡村振兴投入保障机制。坚持把农业农村作为一般公共预算优先保障领域", "cn_paren", 27,
+     "健全乡村振兴投入保障机制"),
+    ("1.新一代电子信息产业集群。重点发展新一代通信设备", "num", 1, "新一代电子信息产业集群"),
+    ("10.精密仪器设备产业集群。在工业自动化测控仪器与系统", "num", 10, "精密仪器设备产业集群"),
+    ("3、产业精准施策", "num", 3, "产业精准施策"),
+    ("１．全角数字标题", "num", 1, "全角数字标题"),
+    ("（1）加强组织领导。各地要", "num_paren", 1, "加强组织领导"),
+    ("(2)强化资金保障", "num_paren", 2, "强化资金保障"),
+    ("2）完善配套", "num_rparen", 2, "完善配套"),
+    ("③开展试点示范", "circled", 3, "开展试点示范"),
+    ("第一章　总则", "chapter", 1, "总则"),
+    ("第十二章 附则", "chapter", 12, "附则"),
+    ("第二节 产业布局", "section", 2, "产业布局"),
+    ("第三篇  夯实创新基础能力", "part", 3, "夯实创新基础能力"),
+    ("第二十一条　本办法自印发之日起施行。", "article", 21, ""),
+    ("第一条 【强化文旅体项目用地保障】将文旅体产业发展所需用地纳入规划", "article", 1, "强化文旅体项目用地保障"),
+])
+def test_heading_table(line, kind, number, heading):
+    mk = outline.match_marker(line)
+    assert mk is not None and (mk.kind, mk.number) == (kind, number)
+    assert outline.split_heading(mk.kind, mk.rest) == heading
+
+
+@pytest.mark.parametrize("line", [
+    "2025年，全市九大战略性产业集群产业规模进一步壮大",
+    "15.2.1 拖拉机",
+    "1.2万亿元的营业收入",
+    "依照第十条的规定执行。",
+    "十九届六中全会精神",
+    "一是加强组织领导",
+])
+def test_not_a_heading(line):
+    mk = outline.match_marker(line)
+    assert mk is None or mk.kind == "article" and "依照" in line
+
+
+def test_cross_reference_mid_sentence_is_not_a_heading():
+    text = "第一条　为了规范管理，制定本办法。\n依照第十条的规定，可以申请。\n第二条　本办法适用于全省。\n"
+    clauses = outline.segment(text, "t")
+    assert [c.marker for c in clauses if c.marker] == ["第一条", "第二条"]
+    assert clauses[1].kind == "para" and clauses[1].parent_id == "t:a1"
+
+
+def test_out_of_sequence_number_is_text():
+    text = "一、总体要求\n（一）发展思路\n（三）不连续的编号应视为正文\n（二）基本原则\n"
+    clauses = outline.segment(text, "t")
+    assert [c.marker for c in clauses if c.marker] == ["一、", "（一）", "（二）"]
+
+
+def test_articles_numbered_through_chapters():
+    text = "第一章 总则\n第一条 目的。\n第二条 范围。\n第二章 职责\n第三条 分工。\n第三章 附则\n第四条 施行。\n"
+    clauses = outline.segment(text, "t")
+    arts = [c for c in clauses if c.kind == "article"]
+    assert [(c.number, c.section[0]) for c in arts] == [
+        (1, "第一章总则"), (2, "第一章总则"), (3, "第二章职责"), (4, "第三章附则")]
+
+
+def test_toc_lines_do_not_steal_headings():
+    text = "目  录\n第一章  发展基础\t2\n第二章  发展目标\t9\n第一章  发展基础\n正文一。\n第二章  发展目标\n正文二。\n"
+    heads = [c for c in outline.segment(text, "t") if c.kind == "chapter"]
+    assert [c.start for c in heads] == [text.index("第一章  发展基础\n"), text.index("第二章  发展目标\n")]
+
+
+def test_provincial_section_path_and_heading():
+    doc = load_document(SEEDS["guangdong"], doc_id="gd")
+    c = next(c for c in doc.clauses if c.heading == "新一代电子信息产业集群")
+    assert c.section_str == "四、发展重点 › （一）十大战略性支柱产业集群 › 1.新一代电子信息产业集群"
+    assert c.level == 3 and c.text.startswith("1.新一代电子信息产业集群。重点发展")
+    assert doc.text[c.start:c.end] == c.text
+
+
+def test_unnumbered_paragraphs_belong_to_their_section():
+    doc = load_document(SEEDS["guangdong"], doc_id="gd")
+    paras = [c for c in doc.clauses if c.section_str == "一、发展基础" and c.kind == "para"]
+    assert len(paras) == 2 and paras[0].text.startswith("改革开放以来")
+    principles = [c for c in doc.clauses if c.section_str.endswith("（二）基本原则") and c.kind == "para"]
+    assert [p.text[:10] for p in principles][:2] == ["市场主导，政府引导。", "创新引领，重点突破。"]
+
+
+@pytest.mark.parametrize("name", list(SEEDS))
+def test_offsets_map_back_and_cover_the_text(name):
+    doc = load_document(SEEDS[name], doc_id=name)
+    assert_tiles(doc.text, doc.clauses)
+
+
+def assert_tiles(text, clauses):
+    """Clauses are in order, never overlap, match the text exactly, and leave only whitespace out."""
+    pos = 0
+    for c in clauses:
+        assert text[c.start:c.end] == c.text
+        assert c.start >= pos, "clauses overlap"
+        assert text[pos:c.start].strip() == "", f"text lost before {c.clause_id}"
+        pos = c.end
+    assert text[pos:].strip() == ""
+    ids = [c.clause_id for c in clauses]
+    assert len(ids) == len(set(ids))
+
+
+def test_clause_ids_are_stable_across_runs():
+    a = load_document(SEEDS["dongguan"], doc_id="dg")
+    b = load_document(SEEDS["dongguan"], doc_id="dg")
+    assert [c.clause_id for c in a.clauses] == [c.clause_id for c in b.clauses]
+    assert "dg:2.1.1" in {c.clause_id for c in a.clauses}
+
+
+OUTLINE_LINES = st.sampled_from(["一、总则", "二、目标", "（一）发展思路。正文", "（二）原则", "1.项目。内容",
+                                 "2.资金", "第一条 目的", "第二条 范围", "第一章 总则", "①试点", "正文段落。",
+                                 "依照第十条执行。", "", "   ", "\t", "2025年目标"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(OUTLINE_LINES, st.text(max_size=30)), max_size=40))
+def test_property_segment_tiles_any_text(lines):
+    text = "\n".join(lines)
+    clauses = outline.segment(text, "p")
+    assert_tiles(text, clauses)
+    assert [c.to_dict() for c in outline.segment(text, "p")] == [c.to_dict() for c in clauses]
+    for c in clauses:
+        if c.parent_id:
+            assert c.parent_id in {x.clause_id for x in clauses}
+
+
+def test_no_heading_document_is_split_into_paragraphs():
+    text = "\n".join(f"第{i}段内容，没有任何编号。" for i in range(5))
+    clauses = outline.segment(text, "n")
+    assert len(clauses) == 5 and all(c.kind == "preamble" for c in clauses)
+    assert re.fullmatch(r"n:0-p1", clauses[0].clause_id)
