@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 
 from indexer.errors import PolicyError
@@ -40,3 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # missing file, permission denied, disk full …
+        print(f"错误 / error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 — one line for the user; POLICY_DEBUG=1 shows the traceback
+        if os.environ.get("POLICY_DEBUG"):
+            raise
+        print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
