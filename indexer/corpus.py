@@ -1,6 +1,7 @@
 """Documents on disk → Document objects: reader + outline + metadata, with the corpus manifest's overrides."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import replace
@@ -64,13 +65,31 @@ def corpus_files(folder: str | Path = DEFAULT_CORPUS) -> list[tuple[Path, str, d
     return out
 
 
+def content_key(text: str) -> str:
+    """Identity of a document's content, blind to whitespace, encoding and file format."""
+    return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
+
+
 def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError] | None = None,
-                ocr: bool = True) -> list[Document]:
-    """Load every document in a folder. Files that fail are skipped and reported in `errors`."""
+                ocr: bool = True, seen: dict[str, str] | None = None) -> list[Document]:
+    """Load every document in a folder. Files that fail are skipped and reported in `errors`.
+
+    A file whose content repeats an earlier document's (the same text uploaded under another name) is
+    skipped and reported too: `seen` maps content keys to doc_ids across calls.
+    """
     docs = []
+    seen = {} if seen is None else seen
     for path, doc_id, overrides in corpus_files(folder):
+        base, k = doc_id, 2
+        while doc_id in seen.values():  # same file name in another folder
+            doc_id, k = f"{base}-{k}", k + 1
         try:
-            docs.append(load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr))
+            doc = load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr)
+            key = content_key(doc.text)
+            if key in seen:
+                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}")
+            seen[key] = doc.doc_id
+            docs.append(doc)
         except IngestError as exc:
             if errors is None:
                 raise
@@ -79,10 +98,11 @@ def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError
 
 
 def load_default_corpus(errors: list[IngestError] | None = None, ocr: bool = True) -> list[Document]:
-    """The shipped corpus plus uploaded documents."""
+    """The shipped corpus plus uploaded documents (doc_ids unique across folders)."""
     docs: list[Document] = []
+    seen: dict[str, str] = {}
     for folder in paths.corpus_dirs():
-        docs.extend(load_corpus(folder, errors=errors, ocr=ocr))
+        docs.extend(load_corpus(folder, errors=errors, ocr=ocr, seen=seen))
     return docs
 
 

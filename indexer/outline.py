@@ -119,16 +119,44 @@ class _Open:
     n_paras: int = 0
 
 
+MAX_PARAGRAPH = 800  # longer unnumbered lines are cut at sentence ends into pieces of about …
+PIECE = 400  # … this many characters, so a document without line breaks still gives usable clauses
+SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
 def _lines(text: str):
     """(start, end) of each non-blank line, stripped of surrounding whitespace."""
     pos = 0
-    for raw in text.split("\n"):
-        line_end = pos + len(raw)
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        line_end = n if nl < 0 else nl
+        raw = text[pos:line_end]
         left = len(raw) - len(raw.lstrip(_WS + "\r"))
         right = len(raw.rstrip(_WS + "\r"))
         if right > left:
             yield pos + left, pos + right
         pos = line_end + 1
+
+
+def _pieces(text: str, start: int, end: int):
+    """Cut an over-long paragraph at sentence ends into pieces of about PIECE characters."""
+    if end - start <= MAX_PARAGRAPH:
+        yield start, end
+        return
+    piece_start = start
+    for m in SENTENCE_END.finditer(text, start, end):
+        if m.end() - piece_start >= PIECE and end - m.end() >= PIECE // 4:
+            cut = m.end()
+            yield piece_start, cut
+            piece_start = cut
+            while piece_start < end and text[piece_start] in _WS:
+                piece_start += 1
+    if end - piece_start > MAX_PARAGRAPH * 4:  # no sentence ends at all: cut blindly
+        while end - piece_start > PIECE:
+            yield piece_start, piece_start + PIECE
+            piece_start += PIECE
+    yield piece_start, end
 
 
 def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[Clause]:
@@ -202,12 +230,14 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             stack.append(node)
         else:
             parent = stack[-1] if stack else root
-            parent.n_paras += 1
-            cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
-            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
-                                  kind="para" if stack else "preamble", marker="", number=0,
-                                  heading="", text=line, section=parent.section, start=start, end=end,
-                                  page=page_of(start), parent_id=parent.clause_id if stack else None))
+            for p_start, p_end in _pieces(text, start, end):
+                parent.n_paras += 1
+                cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
+                clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
+                                      kind="para" if stack else "preamble", marker="", number=0,
+                                      heading="", text=text[p_start:p_end], section=parent.section,
+                                      start=p_start, end=p_end, page=page_of(p_start),
+                                      parent_id=parent.clause_id if stack else None))
     return clauses
 
 

@@ -151,3 +151,19 @@ def test_no_heading_document_is_split_into_paragraphs():
     clauses = outline.segment(text, "n")
     assert len(clauses) == 5 and all(c.kind == "preamble" for c in clauses)
     assert re.fullmatch(r"n:0-p1", clauses[0].clause_id)
+
+
+def test_document_without_line_breaks_is_cut_at_sentences():
+    sentence = "本市将加快推进产业集群发展，完善配套政策并强化要素保障。"
+    text = sentence * 200  # one line of 5,800 characters
+    clauses = outline.segment(text, "n")
+    assert len(clauses) > 5
+    assert all(len(c.text) <= outline.MAX_PARAGRAPH for c in clauses)
+    assert all(c.text.endswith("。") for c in clauses)
+    assert_tiles(text, clauses)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="。，产业集群发展\n 1一、（）", min_size=0, max_size=3000))
+def test_property_long_paragraphs_still_tile(text):
+    assert_tiles(text, outline.segment(text, "q"))
