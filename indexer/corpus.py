@@ -30,7 +30,7 @@ def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dic
     raw = read_path(path, ocr=ocr, progress=progress)
     doc_id = doc_id or slug(path.name)
     clauses = outline.segment(raw.text, doc_id, page_starts=raw.page_starts)
-    meta = metadata.extract(raw.text, filename=path.name)
+    meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
     if overrides:
         fields = {k: (tuple(v) if k == "cited_numbers" else v) for k, v in overrides.items()}
         meta = replace(meta, **fields)

@@ -227,10 +227,16 @@ def find_status(lines: list[str], title: str, fields: dict[str, str], today: str
     return ""
 
 
-def extract(text: str, filename: str = "") -> DocMeta:
-    """Metadata supported by the text itself."""
+def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] = ()) -> DocMeta:
+    """Metadata supported by the text itself.
+
+    Args:
+        text: the cleaned document text.
+        filename: the source file name (unused for now: names are too unreliable to trust).
+        fields: (label, value) pairs the reader took out of portal headers and banners (文号, 发布日期 …).
+    """
     lines = _lines(text)
-    fields = header_fields(lines)
+    fields = {**header_fields(lines), **{re.sub(r"\s", "", k): v for k, v in reversed(fields) if v}}
     title = re.sub(r"\s", "", fields.get("标题", "")) or find_title(lines)
     body_title = find_title([ln for ln in lines if not HEADER_FIELD.match(ln)])
     if body_title.startswith(title) and len(body_title) > len(title):  # the 标题 field may be cut short

@@ -18,8 +18,6 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 RANK = {"part": 0, "chapter": 1, "section": 2, "article": 3, "cn": 4, "cn_paren": 5, "num": 6,
         "num_rparen": 7, "num_paren": 8, "circled": 9}
 STRUCTURAL = {"part", "chapter", "section", "article"}
-# 篇, 章 and 条 are usually numbered through the whole document (第八条 may open 第二章).
-GLOBAL_NUMBERING = {"part", "chapter", "article"}
 ID_PREFIX = {"part": "p", "chapter": "ch", "section": "s", "article": "a"}
 
 _WS = " \t\u3000\xa0"
@@ -205,8 +203,8 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             depth = len(stack)
         parent = stack[depth - 1] if depth else root
         prev = last_number.get((parent.clause_id, mk.kind), 0)
-        if mk.kind in GLOBAL_NUMBERING and mk.number == last_global.get(mk.kind, 0) + 1:
-            return depth
+        if mk.number == last_global.get(mk.kind, 0) + 1:
+            return depth  # numbering that runs on across parents: （七） opening 二、 after （六） under 一、
         return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
 
     for start, end in _lines(text):

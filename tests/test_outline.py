@@ -167,3 +167,10 @@ def test_document_without_line_breaks_is_cut_at_sentences():
 @given(st.text(alphabet="。，产业集群发展\n 1一、（）", min_size=0, max_size=3000))
 def test_property_long_paragraphs_still_tile(text):
     assert_tiles(text, outline.segment(text, "q"))
+
+
+def test_enumeration_numbered_through_chapters():
+    text = "一、生产\n（一）粮油\n（二）蔬菜\n二、帮扶\n（三）政策体系\n（四）产业帮扶\n"
+    clauses = outline.segment(text, "t")
+    assert [c.section_str for c in clauses if c.kind == "cn_paren"] == [
+        "一、生产 › （一）粮油", "一、生产 › （二）蔬菜", "二、帮扶 › （三）政策体系", "二、帮扶 › （四）产业帮扶"]
