@@ -1,0 +1,230 @@
+"""Shared page plumbing: cached corpus and engine, one-line errors, labels, saving uploads."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+from indexer import paths
+from indexer.errors import PolicyError
+from indexer.models import Document
+
+log = logging.getLogger("policy_app")
+
+LEVELS = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级",
+          "news": "新闻报道", "other": "其他", "": "未标注"}
+STATUSES = {"": "现行/未标注", "draft": "征求意见稿", "trial": "试行", "expired": "已失效"}
+MODES = {"hybrid": "智能 Smart", "keyword": "关键词 Keyword", "phrase": "短语 Phrase", "fuzzy": "模糊 Fuzzy"}
+UPLOAD_TYPES = ["txt", "md", "pdf", "docx", "doc", "html", "htm"]
+
+
+def max_upload_mb() -> int:
+    """Per-file upload limit in MB, from .streamlit/config.toml (server.maxUploadSize)."""
+    try:
+        return int(st.get_option("server.maxUploadSize"))
+    except Exception:  # noqa: BLE001 — outside a Streamlit runtime
+        return 50
+
+
+# ---------------------------------------------------------------- errors
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def guard(what: str):
+    """Show any failure inside the block as one st.error line, never a traceback."""
+    try:
+        yield
+    except PolicyError as exc:
+        st.error(f"{what}：{one_line(exc)}", icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 — the user sees one line; the log keeps the traceback
+        log.exception("%s failed", what)
+        st.error(f"{what}失败 / failed — {type(exc).__name__}: {one_line(exc)}", icon=":material/error:")
+
+
+# ---------------------------------------------------------------- cache keys
+
+def _folder_stamp(folder: Path) -> tuple:
+    """Changes whenever a file in the folder is added, removed or rewritten."""
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()
+                        if p.is_file()))
+
+
+def corpus_stamp() -> tuple:
+    return tuple((str(d), _folder_stamp(d)) for d in paths.corpus_dirs())
+
+
+def index_stamp() -> tuple:
+    folder = paths.INDEX_DIR
+    return (str(folder), _folder_stamp(folder))
+
+
+# ---------------------------------------------------------------- corpus and engine
+
+@st.cache_resource(show_spinner="正在读取文库… / loading documents", max_entries=2)
+def _load_corpus(stamp: tuple) -> tuple[list[Document], list[str]]:
+    from indexer.corpus import load_default_corpus
+
+    errors: list = []
+    docs = load_default_corpus(errors=errors)
+    return docs, [one_line(e) for e in errors]
+
+
+def corpus() -> tuple[list[Document], list[str]]:
+    """Documents of the shipped corpus and the uploads, with one line per file that failed."""
+    return _load_corpus(corpus_stamp())
+
+
+def engine_available() -> bool:
+    try:
+        import indexer.search  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def index_ready() -> bool:
+    return (paths.INDEX_DIR / "manifest.json").is_file()
+
+
+@st.cache_resource(show_spinner="正在加载检索索引… / opening the index", max_entries=2)
+def _open_engine(index_dir: str, stamp: tuple):
+    from indexer.search import Engine
+
+    return Engine.open(index_dir=Path(index_dir))
+
+
+def engine():
+    """The search engine over the index folder, built on first start if the folder is empty.
+
+    Returns None when the search engine is not installed; raises PolicyError when it cannot open.
+    """
+    if not engine_available():
+        return None
+    if not index_ready():
+        build_index(message="首次启动：正在建立索引 / first start: building the index")
+    return _open_engine(str(paths.INDEX_DIR), index_stamp())
+
+
+def documents() -> list[Document]:
+    """The documents the app works on: the index's when it exists, else those read from disk."""
+    eng = None
+    with contextlib.suppress(PolicyError):
+        eng = engine()
+    if eng is not None:
+        return list(eng.documents)
+    return corpus()[0]
+
+
+def find_doc(docs: list[Document], doc_id: str) -> Document | None:
+    return next((d for d in docs if d.doc_id == doc_id), None)
+
+
+def build_index(message: str = "正在更新索引 / updating the index"):
+    """Incremental index build with a progress bar. Returns the engine's build report."""
+    from indexer.build import build_index as _build
+
+    bar = st.progress(0.0, text=message)
+    started = time.perf_counter()
+
+    def progress(done: int, total: int, what: str = "") -> None:
+        frac = min(1.0, done / total) if total else 1.0
+        bar.progress(frac, text=f"{message}：{done}/{total} {what}".strip())
+
+    try:
+        report = _build(index_dir=paths.INDEX_DIR, progress=progress)
+    finally:
+        bar.empty()
+    _open_engine.clear()
+    _load_corpus.clear()
+    st.cache_data.clear()
+    log.info("index built in %.1f s", time.perf_counter() - started)
+    return report
+
+
+# ---------------------------------------------------------------- labels
+
+def doc_label(doc: Document) -> str:
+    m = doc.meta
+    region = m.region or LEVELS.get(m.level, "")
+    date = f"（{m.date[:4]}）" if m.date else ""
+    title = m.title or doc.doc_id
+    return f"{region} · {title}{date}" if region else f"{title}{date}"
+
+
+def is_upload(doc: Document) -> bool:
+    try:
+        return Path(doc.path).resolve().parent == paths.UPLOAD_DIR.resolve()
+    except OSError:
+        return False
+
+
+def default_doc(docs: list[Document], *, level: str | None = None, region: str | None = None) -> int:
+    """Index of the first document matching a level and/or region (0 if none)."""
+    for i, d in enumerate(docs):
+        if (level is None or d.meta.level == level) and (region is None or region in d.meta.region):
+            return i
+    return 0
+
+
+# ---------------------------------------------------------------- uploads
+
+_BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+
+
+def safe_filename(name: str) -> str:
+    """A file name that stays inside the upload folder: no path parts, '..', control or reserved chars."""
+    name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = _BAD_CHARS.sub("_", name).strip().strip(".").strip()
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem.strip(". ") or "upload"
+    stem = stem[:80]
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def save_upload(name: str, data: bytes, folder: Path | None = None) -> tuple[Path, bool]:
+    """Write an uploaded file under a safe, unused name. Returns (path, already_there)."""
+    folder = Path(folder or paths.UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    clean = safe_filename(name)
+    digest = hashlib.sha256(data).hexdigest()
+    stem, suffix = os.path.splitext(clean)
+    target, k = folder / clean, 2
+    while target.exists():
+        if hashlib.sha256(target.read_bytes()).hexdigest() == digest:
+            return target, True
+        target, k = folder / f"{stem}-{k}{suffix}", k + 1
+    tmp = folder / f".{target.name}.part"
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    return target, False
+
+
+def remove_upload(doc: Document) -> None:
+    """Delete an uploaded document's file (shipped corpus files are never touched)."""
+    if not is_upload(doc):
+        raise PolicyError("只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be removed")
+    Path(doc.path).unlink(missing_ok=True)
+
+
+def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
+    def update(done: int, total: int, what: str = "") -> None:
+        frac = min(1.0, done / total) if total else 1.0
+        bar.progress(frac, text=f"{prefix} {done}/{total} {what}".strip())
+    return update

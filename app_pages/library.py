@@ -1,0 +1,160 @@
+"""文库 Library: every document with its metadata, its outline, uploads and removal."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.render import STYLE, block, esc, highlight
+from indexer.corpus import load_document
+from indexer.errors import IngestError
+
+st.markdown(STYLE, unsafe_allow_html=True)
+st.title("文库 Library")
+
+docs = common.documents()
+_, read_errors = common.corpus()
+
+# ------------------------------------------------------------------ table of documents
+rows = [{
+    "标题 Title": d.meta.title or d.doc_id,
+    "发文机关 Issuer": d.meta.issuer,
+    "文号 No.": d.meta.doc_number,
+    "日期 Date": d.meta.date,
+    "地区 Region": d.meta.region,
+    "层级 Level": common.LEVELS.get(d.meta.level, d.meta.level),
+    "状态 Status": common.STATUSES.get(d.meta.status, d.meta.status),
+    "条款数 Clauses": len(d.clauses),
+    "来源 Source": "上传 upload" if common.is_upload(d) else "内置 shipped",
+    "doc_id": d.doc_id,
+} for d in docs]
+st.caption(f"共 {len(docs)} 份文件，{sum(len(d.clauses) for d in docs)} 个条款 · "
+           f"{len(docs)} documents, {sum(len(d.clauses) for d in docs)} clauses")
+table = pd.DataFrame(rows)
+picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
+                      key="library_table", width="stretch")
+for line in read_errors:
+    st.warning(f"未能读取 / could not read: {line}", icon=":material/warning:")
+
+# ------------------------------------------------------------------ one document as an outline
+ids = [d.doc_id for d in docs]
+wanted = st.query_params.get("doc")
+focus = st.query_params.get("clause")
+rows_picked = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
+if rows_picked:
+    st.session_state["library_doc"] = ids[rows_picked[0]]
+elif wanted in ids and "library_doc" not in st.session_state:
+    st.session_state["library_doc"] = wanted
+
+if docs:
+    st.subheader("打开文件 Open a document")
+    doc_id = st.selectbox("文件 Document", ids, key="library_doc",
+                          format_func=lambda i: common.doc_label(common.find_doc(docs, i)))
+    doc = common.find_doc(docs, doc_id)
+    m = doc.meta
+    st.markdown(block(
+        f"<b>{esc(m.title or doc.doc_id)}</b><br>"
+        f'<span class="card-meta">{esc(m.issuer or "发文机关未标注")} · {esc(m.doc_number or "无文号")} · '
+        f'{esc(m.date or "日期未标注")} · {esc(m.region or "地区未标注")} · '
+        f'{esc(common.LEVELS.get(m.level, m.level))} · {esc(common.STATUSES.get(m.status, m.status))} · '
+        f'{esc(doc.format)} · {len(doc.clauses)} 条款</span>'), unsafe_allow_html=True)
+    for w in doc.warnings:
+        st.caption(f"⚠ {w}")
+    if focus and focus.startswith(doc.doc_id):
+        st.info("已定位到检索结果所在条款（高亮显示）/ the clause from your search is highlighted",
+                icon=":material/my_location:")
+
+    # Top-level clauses become expanders; their descendants are indented inside.
+    groups: list[list] = []
+    for c in doc.clauses:
+        loose = c.level <= 1 and not c.marker  # an unnumbered paragraph joins the one before it
+        if not groups or (c.level <= 1 and not (loose and not groups[-1][0].marker)):
+            groups.append([c])
+        else:
+            groups[-1].append(c)
+    for group in groups:
+        head = group[0]
+        label = (f"{head.marker}{head.heading}" if head.marker
+                 else head.text[:30] + ("…" if len(head.text) > 30 else "")) or head.clause_id
+        has_focus = any(c.clause_id == focus for c in group)
+        with st.expander(label + (f"（共 {len(group)} 段）" if len(group) > 1 else ""),
+                         expanded=has_focus):
+            for c in group:
+                indent = 1.2 * max(0, c.level - 1)
+                page = f' <span class="card-meta">第{c.page}页</span>' if c.page else ""
+                body = highlight(c.text, [(0, len(c.text))], css="focus") if c.clause_id == focus else esc(c.text)
+                st.markdown(f'<div class="doc-text" style="margin-left:{indent}em">{body}{page}'
+                            f'<br><span class="card-meta">{esc(c.clause_id)}</span></div>',
+                            unsafe_allow_html=True)
+
+# ------------------------------------------------------------------ uploads
+st.divider()
+st.subheader("上传文件 Upload")
+limit = common.max_upload_mb()
+st.caption(f"支持 txt、pdf（含扫描件 OCR）、docx、doc、html，可一次选择多个文件；每个文件不超过 {limit} MB。"
+           f" / Several files at once; at most {limit} MB each.")
+with st.form("upload_form", clear_on_submit=True):
+    files = st.file_uploader("选择文件 Choose files", type=common.UPLOAD_TYPES, accept_multiple_files=True,
+                             key="uploads")
+    submitted = st.form_submit_button("导入并更新索引 Import and index", type="primary")
+
+if submitted and files:
+    added, failed = [], []
+    bar = st.progress(0.0, text="正在读取文件… / reading files")
+    for n, f in enumerate(files, 1):
+        size_mb = f.size / 2**20
+        if f.size > limit * 2**20:
+            failed.append(f"{f.name}：文件 {size_mb:.1f} MB，超过上限 {limit} MB / file too large")
+            continue
+        with common.guard(f"读取 {f.name}"):
+            path, existed = common.save_upload(f.name, f.getvalue())
+            if existed:
+                failed.append(f"{f.name}：已在文库中（{path.name}）/ already in the library")
+                continue
+            try:
+                load_document(path, progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
+            except IngestError as exc:
+                path.unlink(missing_ok=True)
+                failed.append(f"{f.name}：{exc.problem}")
+                continue
+            added.append(path.name)
+        bar.progress(n / len(files), text=f"已读取 {n}/{len(files)} 个文件")
+    bar.empty()
+    if added:
+        if common.engine_available():
+            with common.guard("更新索引"):
+                common.build_index()
+        common._load_corpus.clear()
+        st.session_state["library_messages"] = [("success", f"已导入 {len(added)} 个文件：{'、'.join(added)}")]
+    else:
+        st.session_state["library_messages"] = []
+    st.session_state["library_messages"] += [("error", line) for line in failed]
+    st.rerun()
+
+for kind, line in st.session_state.pop("library_messages", []):
+    (st.success if kind == "success" else st.error)(line)
+
+# ------------------------------------------------------------------ removal
+uploaded = [d for d in docs if common.is_upload(d)]
+st.subheader("删除文件 Remove")
+if not uploaded:
+    st.caption("还没有上传的文件。内置文库文件不可删除。/ No uploaded documents yet; shipped ones stay.")
+else:
+    with st.form("remove_form"):
+        gone = st.selectbox("要删除的上传文件 Uploaded document", [d.doc_id for d in uploaded],
+                            format_func=lambda i: common.doc_label(common.find_doc(docs, i)))
+        sure = st.checkbox("确认删除（同时删除上传的原文件）/ also delete the uploaded file")
+        remove = st.form_submit_button("删除 Remove")
+    if remove:
+        if not sure:
+            st.warning("请先勾选确认 / tick the confirmation first")
+        else:
+            with common.guard("删除文件"):
+                doc = common.find_doc(docs, gone)
+                common.remove_upload(doc)
+                if common.engine_available():
+                    common.build_index()
+                common._load_corpus.clear()
+                st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]
+                st.session_state.pop("library_doc", None)
+                st.rerun()

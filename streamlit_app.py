@@ -1,0 +1,12 @@
+"""Streamlit entry point: wires the four pages together (search, compare, coverage, library)."""
+import streamlit as st
+
+st.set_page_config(page_title="政策文件检索与比对", page_icon="📑", layout="wide")
+
+pages = [
+    st.Page("app_pages/search.py", title="检索 Search", icon=":material/search:", url_path="search", default=True),
+    st.Page("app_pages/compare.py", title="对照 Compare", icon=":material/compare:", url_path="compare"),
+    st.Page("app_pages/coverage.py", title="覆盖 Coverage", icon=":material/grid_on:", url_path="coverage"),
+    st.Page("app_pages/library.py", title="文库 Library", icon=":material/library_books:", url_path="library"),
+]
+st.navigation(pages, position="top").run()
