@@ -125,8 +125,8 @@ def find_issuer(lines: list[str], title: str) -> str:
     for i, ln in enumerate(lines):
         if _is_standalone_date(ln) and i > 0:
             prev = lines[i - 1]
-            if len(prev) <= 30 and ORG_SUFFIX.search(prev) and "：" not in prev and ":" not in prev:
-                return prev
+            if len(prev) <= 40 and ORG_SUFFIX.search(prev) and "：" not in prev and ":" not in prev:
+                return re.sub(r"\s+", " ", prev)
     m = re.match(r"^(.{2,30}?)(?:关于|印发)", title)
     if m and ORG_SUFFIX.search(m.group(1)):
         return m.group(1)
