@@ -1,6 +1,7 @@
 """Outline segmentation: tables of real headings, seed documents, and offset properties."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -134,7 +135,10 @@ OUTLINE_LINES = st.sampled_from(["一、总则", "二、目标", "（一）发�
                                  "依照第十条执行。", "", "   ", "\t", "2025年目标"])
 
 
-@settings(max_examples=400, deadline=None)
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))  # CI budget; raise locally for longer runs
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 @given(st.lists(st.one_of(OUTLINE_LINES, st.text(max_size=30)), max_size=40))
 def test_property_segment_tiles_any_text(lines):
     text = "\n".join(lines)
@@ -163,7 +167,7 @@ def test_document_without_line_breaks_is_cut_at_sentences():
     assert_tiles(text, clauses)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=FUZZ_EXAMPLES // 4, deadline=None)
 @given(st.text(alphabet="。，产业集群发展\n 1一、（）", min_size=0, max_size=3000))
 def test_property_long_paragraphs_still_tile(text):
     assert_tiles(text, outline.segment(text, "q"))
