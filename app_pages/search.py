@@ -1,4 +1,124 @@
-"""placeholder"""
+"""检索 Search: one query box, a mode switch, filters, result cards, similar clauses and export."""
+from __future__ import annotations
+
+import datetime as dt
+
 import streamlit as st
 
-st.title("search")
+from app_pages import common
+from app_pages.render import STYLE, block, esc, highlight
+
+st.markdown(STYLE, unsafe_allow_html=True)
+st.title("检索 Search")
+
+if not common.engine_available():
+    st.info("检索引擎尚未安装，请先运行 `python -m indexer build`。/ The search engine is not installed yet.",
+            icon=":material/construction:")
+    st.stop()
+
+eng = None
+with common.guard("打开索引"):
+    eng = common.engine()
+if eng is None:
+    st.stop()
+docs = list(eng.documents)
+
+# ------------------------------------------------------------------ query
+with st.form("search_form", border=False):
+    q_col, b_col = st.columns([6, 1], vertical_alignment="bottom")
+    query = q_col.text_input("查询 Query（中文或英文）", key="query",
+                             placeholder="例如：工业机器人集成应用 / industrial robots in electronics manufacturing")
+    b_col.form_submit_button("检索 Search", type="primary", width="stretch")
+mode = st.radio("模式 Mode", list(common.MODES), format_func=common.MODES.get, horizontal=True, key="mode",
+                help="智能：语义与关键词融合；关键词：分词匹配；短语：原文连续出现；模糊：容许错字、漏字")
+
+# ------------------------------------------------------------------ filters (sidebar)
+with st.sidebar:
+    st.header("筛选 Filters")
+    regions = sorted({d.meta.region for d in docs if d.meta.region})
+    levels = [lv for lv in common.LEVELS if any(d.meta.level == lv for d in docs)]
+    statuses = [s for s in common.STATUSES if any(d.meta.status == s for d in docs)]
+    f_regions = st.multiselect("地区 Region", regions, key="f_regions")
+    f_levels = st.multiselect("层级 Level", levels, format_func=common.LEVELS.get, key="f_levels")
+    f_docs = st.multiselect("文件 Document", [d.doc_id for d in docs], key="f_docs",
+                            format_func=lambda i: common.doc_label(common.find_doc(docs, i)))
+    f_status = st.multiselect("状态 Status", statuses, format_func=common.STATUSES.get, key="f_status")
+    years = sorted({int(d.meta.date[:4]) for d in docs if d.meta.date[:4].isdigit()})
+    f_dates = None
+    if years:
+        f_dates = st.date_input("日期范围 Date range", value=(), key="f_dates",
+                                min_value=dt.date(min(years) - 5, 1, 1), max_value=dt.date(max(years) + 5, 12, 31))
+    f_section = st.text_input("章节包含 Section contains", key="f_section", placeholder="如：发展重点")
+    k = st.slider("结果数 Results", 5, 50, 10, step=5, key="k")
+
+date_from = date_to = ""
+if f_dates and len(f_dates) == 2:
+    date_from, date_to = f_dates[0].isoformat(), f_dates[1].isoformat()
+filters = common.filter_key(regions=f_regions, levels=f_levels, doc_ids=f_docs, statuses=f_status,
+                            date_from=date_from, date_to=date_to, section=f_section.strip())
+
+
+def show_hits(hits, key_prefix: str) -> None:
+    """Result cards: title, region/level/date, section path, highlighted clause, page, context link."""
+    for n, h in enumerate(hits, 1):
+        with st.container(border=True):
+            level = common.LEVELS.get(h.level, h.level)
+            page = f" · 第 {h.page} 页" if getattr(h, "page", None) else ""
+            signals = common.signal_label(h)
+            st.markdown(block(
+                f"<b>{n}. {esc(h.title or h.doc_id)}</b><br>"
+                f'<span class="card-meta">{esc(h.region or "地区未标注")} · {esc(level or "层级未标注")} · '
+                f'{esc(h.date or "日期未标注")}{esc(page)}</span><br>'
+                f'<span class="card-path">{esc(h.section or "（正文）")}</span>'), unsafe_allow_html=True)
+            st.markdown(block(highlight(h.text, common.hit_spans(h, query))), unsafe_allow_html=True)
+            c1, c2, c3 = st.columns([2, 2, 5], vertical_alignment="center")
+            c1.page_link("app_pages/library.py", label="在原文中查看 Context", icon=":material/article:",
+                         query_params={"doc": h.doc_id, "clause": h.clause_id})
+            if c2.button("相似条款 Similar", key=f"{key_prefix}_sim_{n}_{h.clause_id}",
+                         icon=":material/join_inner:"):
+                st.session_state["similar_to"] = h.clause_id
+                st.rerun()
+            c3.caption(f"{signals} · 得分 {h.score:.3f} · {h.clause_id}")
+
+
+# ------------------------------------------------------------------ similar clauses
+similar_to = st.session_state.get("similar_to")
+if similar_to:
+    with st.container(border=True):
+        head, close = st.columns([6, 1], vertical_alignment="center")
+        head.subheader("相似条款 Similar clauses")
+        if close.button("关闭 Close", key="close_similar"):
+            st.session_state.pop("similar_to", None)
+            st.rerun()
+        with common.guard("查找相似条款"):
+            source = common.clause_of(docs, similar_to)
+            if source is not None:
+                st.caption("与下列条款相似 / similar to:")
+                st.markdown(block(esc(source.text)), unsafe_allow_html=True)
+            show_hits(common.similar(similar_to, k, common.state_stamp()), "similar")
+
+# ------------------------------------------------------------------ results
+if not query.strip():
+    st.caption(f"文库共 {len(docs)} 份文件、{sum(len(d.clauses) for d in docs)} 个条款。输入查询后按回车。"
+               " / Type a query and press Enter.")
+    st.stop()
+
+hits = None
+with common.guard("检索"):
+    hits = common.search(query.strip(), mode, k, filters, common.state_stamp())
+if hits is None:
+    st.stop()
+
+if not hits:
+    st.warning("没有找到匹配的条款。可以换个说法、改用「智能」模式或放宽筛选条件。"
+               " / No matching clause: rephrase, use Smart mode or loosen the filters.")
+    st.stop()
+
+top, exp1, exp2 = st.columns([4, 1, 1], vertical_alignment="bottom")
+top.markdown(f"**找到 {len(hits)} 条结果**（{esc(common.MODES[mode])}）· 按相关度排序", unsafe_allow_html=True)
+table = common.hits_table(hits)
+exp1.download_button("导出 CSV", table.to_csv(index=False).encode("utf-8-sig"), file_name="检索结果.csv",
+                     mime="text/csv", key="export_csv")
+exp2.download_button("导出 Excel", common.to_xlsx(table), file_name="检索结果.xlsx", key="export_xlsx",
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+show_hits(hits, "hit")
