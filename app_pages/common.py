@@ -366,3 +366,70 @@ def to_xlsx(table) -> bytes:
     buf = io.BytesIO()
     table.to_excel(buf, index=False)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- coverage (cached per index state)
+
+def lists_of(doc: Document) -> list:
+    """The document's named lists, the primary one first."""
+    from indexer.lists import find_lists, primary_list
+
+    found = find_lists(doc)
+    main = primary_list(doc)
+    return ([main] if main else []) + [nl for nl in found if nl is not main]
+
+
+def _pick_list(doc: Document, section: str | None):
+    for nl in lists_of(doc):
+        if section in (None, "", nl.section):
+            return nl
+    return None
+
+
+def _embedder_for_index():
+    """The engine's embedder when it has one (so queries match the index), else $POLICY_EMBEDDER's."""
+    with contextlib.suppress(PolicyError):
+        eng = engine()
+        emb = getattr(eng, "embedder", None) if eng is not None else None
+        if emb is not None:
+            return emb
+    return embedder()
+
+
+@st.cache_data(show_spinner="正在计算覆盖情况… / matching list items", max_entries=32)
+def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_section: str | None,
+             pasted: tuple[str, ...], region: str, stamp: tuple):
+    """(Coverage, matrix targets × references, reference NamedList, target NamedList or None)."""
+    from indexer import coverage as cov
+    from indexer.align import vector_cache
+
+    docs = documents()
+    ref = find_doc(docs, ref_doc)
+    ref_list = _pick_list(ref, ref_section) if ref else None
+    if ref_list is None:
+        raise PolicyError(f"参照文件中没有找到清单 / no list in the reference document: {ref_doc}")
+    if target_doc:
+        tdoc = find_doc(docs, target_doc)
+        tgt_list = _pick_list(tdoc, target_section) if tdoc else None
+        if tgt_list is None:
+            raise PolicyError(f"目标文件中没有找到清单，可改用粘贴清单 / no list in the target: {target_doc}")
+        target, label = tgt_list, target_doc
+        region = region or tdoc.meta.region
+    else:
+        if not pasted:
+            raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
+        target, tgt_list, label = list(pasted), None, "粘贴清单 pasted list"
+    emb = _embedder_for_index()
+    result = cov.coverage(ref_list, target, region=region, embedder=emb, target_label=label)
+    matrix = getattr(result, "matrix", None)
+    if matrix is None:
+        refs = [cov.Item.of(li) for li in ref_list.items]
+        tgts = [cov.Item.of(li) for li in tgt_list.items] if tgt_list else [cov.Item(name=n) for n in pasted]
+        matrix = cov.match_probability(cov.pair_features(tgts, refs, vector_cache(emb))) if refs and tgts else None
+    return result, matrix, ref_list, tgt_list
+
+
+def parse_names(text: str) -> tuple[str, ...]:
+    from indexer.coverage import parse_names as _parse
+
+    return tuple(_parse(text))

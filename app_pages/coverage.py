@@ -1,4 +1,159 @@
-"""placeholder"""
+"""覆盖 Coverage: which reference-list items a target document (or pasted list) takes up, misses or adds."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-st.title("coverage")
+from app_pages import common
+from app_pages.render import STYLE, block, esc
+
+st.markdown(STYLE, unsafe_allow_html=True)
+st.title("覆盖 Coverage")
+st.caption("以参照文件的清单（默认：广东省 20 个战略性产业集群）为基准，看目标文件或粘贴的清单覆盖了哪些条目、"
+           "遗漏了哪些、又新增了哪些。/ Reference items covered, missing, and the target's local additions.")
+
+docs = [d for d in common.documents() if common.lists_of(d)]
+if not docs:
+    st.info("文库中没有包含清单的文件 / no document in the library has a named list")
+    st.stop()
+ids = [d.doc_id for d in docs]
+label = {d.doc_id: common.doc_label(d) for d in docs}
+
+
+def list_picker(col, title: str, doc_id: str) -> str:
+    """A selectbox of the document's named lists (primary first); returns the chosen section."""
+    found = {nl.section: nl for nl in common.lists_of(common.find_doc(docs, doc_id))}
+    return col.selectbox(title, list(found), key=f"{title}_{doc_id}",
+                         format_func=lambda s: f"{s}（{len(found[s].items)} 项）")
+
+
+# ------------------------------------------------------------------ reference and target
+r1, r2 = st.columns([3, 2])
+ref_id = r1.selectbox("参照文件 Reference", ids, key="cov_ref", format_func=label.get,
+                      index=common.default_doc(docs, level="province"))
+ref_section = list_picker(r2, "参照清单 Reference list", ref_id)
+
+source = st.radio("目标 Target", ["doc", "pasted"], horizontal=True, key="cov_source",
+                  format_func={"doc": "文件 Document", "pasted": "粘贴清单 Pasted list"}.get)
+target_id = target_section = None
+pasted: tuple[str, ...] = ()
+region = ""
+if source == "doc":
+    t1, t2 = st.columns([3, 2])
+    others = [i for i in ids if i != ref_id] or ids
+    target_id = t1.selectbox("目标文件 Target document", others, key="cov_target", format_func=label.get,
+                             index=common.default_doc([common.find_doc(docs, i) for i in others], level="city"))
+    target_section = list_picker(t2, "目标清单 Target list", target_id)
+else:
+    p1, p2 = st.columns([3, 2])
+    text = p1.text_area("条目名称，每行一个或用顿号分隔 Item names", key="cov_pasted", height=140,
+                        placeholder="新一代电子信息\n高端装备制造\n现代物流")
+    region = p2.text_input("本地区（可选）Target region", key="cov_region", placeholder="如：佛山市").strip()
+    pasted = common.parse_names(text) if text.strip() else ()
+    if not pasted:
+        st.caption("粘贴清单后即可查看覆盖情况 / paste a list to see its coverage")
+        st.stop()
+
+result = None
+with common.guard("覆盖分析"):
+    result, matrix, ref_nl, target_nl = common.coverage(ref_id, ref_section, target_id, target_section,
+                                                         pasted, region, common.state_stamp())
+if result is None:
+    st.stop()
+
+refs, tgts = result.reference_items, result.target_items
+covered = [r for r in refs if r.status == "covered"]
+named_gaps = [r for r in refs if r.names_target_region and r.status != "covered"]
+additions = [t for t in tgts if t.status == "local_addition"]
+
+# ------------------------------------------------------------------ summary
+m = st.columns(5)
+m[0].metric("参照条目 Reference items", len(refs))
+m[1].metric("已覆盖 Covered", len(covered))
+m[2].metric("未覆盖 Missing", len(refs) - len(covered))
+m[3].metric(f"点名{result.region or '本地'}但未覆盖", len(named_gaps), help="参照条目原文点名目标地区，目标清单却没有对应条目")
+m[4].metric("本地新增 Local additions", len(additions))
+if named_gaps:
+    st.warning(f"参照文件点名{result.region}、但目标清单未覆盖的条目：" + "、".join(r.name for r in named_gaps),
+               icon=":material/priority_high:")
+
+# ------------------------------------------------------------------ matrix
+st.subheader("匹配矩阵 Match matrix")
+st.caption("每格为目标条目实现参照条目的概率（0–1）；≥ 0.5 视为覆盖。/ P(target item implements reference item)")
+if matrix is not None and len(refs) and len(tgts):
+    ref_names = [f"{j + 1}. {r.name}" for j, r in enumerate(refs)]
+    tgt_names = [f"{i + 1}. {t.name}" for i, t in enumerate(tgts)]
+    cells = pd.DataFrame([{"参照 reference": ref_names[j], "目标 target": tgt_names[i],
+                           "概率 P": round(float(matrix[i][j]), 3)}
+                          for i in range(len(tgts)) for j in range(len(refs))])
+    base = alt.Chart(cells).encode(
+        x=alt.X("参照 reference:N", sort=ref_names, axis=alt.Axis(labelAngle=-50, labelLimit=160, title=None)),
+        y=alt.Y("目标 target:N", sort=tgt_names, axis=alt.Axis(labelLimit=200, title=None)))
+    heat = base.mark_rect(stroke="white").encode(
+        color=alt.Color("概率 P:Q", scale=alt.Scale(domain=[0, 1], scheme="orangered"), legend=alt.Legend(title="P")),
+        tooltip=["目标 target", "参照 reference", "概率 P"])
+    marks = base.mark_text(fontSize=10).encode(
+        text=alt.Text("概率 P:Q", format=".2f"),
+        color=alt.condition("datum['概率 P'] >= 0.5", alt.value("white"), alt.value("#555")))
+    chart = (heat + marks.transform_filter("datum['概率 P'] >= 0.05")).properties(
+        height=max(160, 34 * len(tgts)))
+    st.altair_chart(chart, width="stretch")
+
+# ------------------------------------------------------------------ reference items
+st.subheader("参照条目 Reference items")
+region_word = result.region or "本地区"
+ref_table = pd.DataFrame([{
+    "序号": j + 1,
+    "参照条目": r.name,
+    "状态": "✅ 已覆盖" if r.status == "covered" else "❌ 未覆盖",
+    "对应目标条目": "、".join(mm.name for mm in r.matches),
+    "最高概率": round(float(max(row[j] for row in matrix)) if matrix is not None and len(tgts)
+                      else max((mm.score for mm in r.matches), default=0.0), 3),
+    f"点名{region_word}": ("⚠ " + "、".join(r.region_mentions)) if r.names_target_region else "",
+} for j, r in enumerate(refs)])
+picked = st.dataframe(ref_table, hide_index=True, on_select="rerun", selection_mode="single-row",
+                      key="cov_ref_table", width="stretch")
+
+# ------------------------------------------------------------------ target items
+st.subheader("目标条目 Target items")
+tgt_table = pd.DataFrame([{
+    "序号": i + 1,
+    "目标条目": t.name,
+    "状态": "对应参照条目" if t.status == "aligned" else "🆕 本地新增",
+    "对应参照条目": "、".join([t.best or ""] + [a.name for a in t.also]).strip("、") or f"（最接近：{t.nearest}）",
+    "概率": round(t.score, 3),
+} for i, t in enumerate(tgts)])
+st.dataframe(tgt_table, hide_index=True, width="stretch", key="cov_tgt_table")
+if additions:
+    st.markdown("**本地新增 Local additions：** " + esc("、".join(t.name for t in additions)),
+                unsafe_allow_html=True)
+
+# ------------------------------------------------------------------ one item, both texts
+st.subheader("条目原文对照 Both texts")
+rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
+if rows:
+    st.session_state["cov_item"] = refs[rows[0]].name
+item = st.selectbox("参照条目 Reference item（也可点击上表中的行）", [r.name for r in refs], key="cov_item")
+ref_item = next(r for r in refs if r.name == item)
+ref_text = next((li.text for li in ref_nl.items if li.name == item), "")
+left, right = st.columns(2)
+left.markdown(block(f'<span class="card-path">参照 · {esc(item)}</span><br>{esc(ref_text or "（无正文）")}'),
+              unsafe_allow_html=True)
+with right:
+    if not ref_item.matches:
+        st.markdown(block(f'<span class="badge badge-missing">未覆盖</span> 目标清单中没有对应 {esc(item)} 的条目。'
+                          + (f"参照原文点名{esc('、'.join(ref_item.region_mentions))}。"
+                             if ref_item.names_target_region else "")), unsafe_allow_html=True)
+    for mm in ref_item.matches:
+        t_text = next((li.text for li in target_nl.items if li.name == mm.name), "") if target_nl else ""
+        st.markdown(block(f'<span class="card-path">目标 · {esc(mm.name)} · P={mm.score:.2f}</span><br>'
+                          f'{esc(t_text or "（粘贴的条目，无正文）")}'), unsafe_allow_html=True)
+
+# ------------------------------------------------------------------ export
+st.divider()
+e1, e2, _ = st.columns([1, 1, 4])
+e1.download_button("导出 Excel", common.to_xlsx(ref_table), file_name=f"覆盖_{result.target}.xlsx",
+                   key="cov_xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+e2.download_button("导出 CSV", ref_table.to_csv(index=False).encode("utf-8-sig"),
+                   file_name=f"覆盖_{result.target}.csv", mime="text/csv", key="cov_csv")
