@@ -12,7 +12,9 @@ _EDGE_SPACE = re.compile(rf"^(?:{_SP})+|(?:{_SP})+$", re.M)
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 # Artefacts removed wherever they occur, leaving the rest of the line.
-_INLINE = re.compile(r"\[bookmark:[^\]\n]*\]|扫描全能王\s*(?:扫描)?创建|(?<=条)\?(?=[ \u3000])")
+_ARTEFACT = r"\[bookmark:[^\]\n]*\]|\[pic\]|扫描全能王[^\S\n]*(?:扫描)?创建"
+_INLINE = re.compile(_ARTEFACT + r"|(?<=条)\?(?=[ \u3000])")  # "第一条? 为" from a lossy conversion
+_ARTEFACT_LINE = re.compile(rf"^(?:{_SP})*(?:(?:{_ARTEFACT})(?:{_SP})*)+$\n?", re.M)
 
 _NAV_TOKEN = (r"(?:官方微信|官方微博|微信公众号|微信|微博|分享到|分享|登录|注册|网站首页|首页|打印本页|打印|"
               r"关闭窗口|关闭|加入收藏|收藏|设为首页|网站地图|联系我们|无障碍|长者模式|English|繁體|繁体|简体|"
@@ -85,6 +87,7 @@ def is_noise_line(line: str) -> bool:
 
 def remove_artefacts(text: str) -> str:
     """Word bookmarks and scanner watermarks, removed where they stand (repeatedly: they may nest)."""
+    text = _ARTEFACT_LINE.sub("", text)
     while _INLINE.search(text):
         text = _INLINE.sub("", text)
     return text
@@ -93,7 +96,7 @@ def remove_artefacts(text: str) -> str:
 def clean_line(line: str) -> str | None:
     """One line with artefacts removed and edges stripped; None when the whole line is noise."""
     s = _EDGE_SPACE.sub("", remove_artefacts(line))
-    if s and is_noise_line(s):
+    if not s and line.strip() or s and is_noise_line(s):
         return None
     return s
 
@@ -104,12 +107,12 @@ def tidy(text: str) -> str:
     return _BLANK_RUN.sub("\n\n", text).strip("\n")
 
 
-def clean_text(text: str) -> Cleaned:
-    """Remove noise from a whole document; a few regex passes, so large texts stay cheap.
+def clean_local(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The line-by-line part of cleaning: safe on any run of whole lines, so a reader can apply it block by block.
 
     Returns:
-        The cleaned text (\\n line ends, no edge spaces, at most one blank line in a row) and the fields
-        (发布日期, 来源, 文号 …) of the portal headers and banners removed from it.
+        The text with line ends normalised, artefacts and noise lines removed, edges stripped and blank runs
+        collapsed; and the fields (发布日期, 来源) of the removed banners.
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -121,22 +124,35 @@ def clean_text(text: str) -> Cleaned:
             fields.extend(banner_fields(m.group(0)))
         return ""
 
-    text = _BLANK_RUN.sub("\n\n", _DROP_LINES.sub(drop, text)).strip("\n")
-    if len(text) <= BIG_TEXT:
+    return _BLANK_RUN.sub("\n\n", _DROP_LINES.sub(drop, text)), fields
+
+
+def clean_text(text: str) -> Cleaned:
+    """Remove noise from a whole document. Large texts are not copied more than once.
+
+    Returns:
+        The cleaned text (\\n line ends, no edge spaces, at most one blank line in a row) and the fields
+        (发布日期, 来源, 文号 …) of the portal headers and banners removed from it.
+    """
+    text, fields = clean_local(text)
+    text = text.strip("\n")
+    a, b = _ends(text, WINDOW_LINES) if len(text) > BIG_TEXT else (len(text), len(text))
+    if a == len(text):
         lines = text.split("\n")
         flags = block_drops(lines)
         fields[:0] = header_fields(lines, flags)
         if any(flags):
             text = "\n".join(s for s, d in zip(lines, flags, strict=True) if not d)
         return Cleaned(tidy(text), tuple(fields))
-    head, middle, tail = _split_ends(text, WINDOW_LINES)
-    head_lines, tail_lines = head.split("\n"), tail.split("\n")
+    head_lines, tail_lines = text[:a].split("\n"), text[b:].split("\n")
     hflags = block_drops(head_lines, tail=False)
     tflags = block_drops(tail_lines, head=False)
     fields[:0] = header_fields(head_lines, hflags)
-    head = "\n".join(s for s, d in zip(head_lines, hflags, strict=True) if not d)
-    tail = "\n".join(s for s, d in zip(tail_lines, tflags, strict=True) if not d)
-    return Cleaned(tidy("\n".join((head, middle, tail))), tuple(fields))
+    if any(hflags) or any(tflags):
+        head = "\n".join(s for s, d in zip(head_lines, hflags, strict=True) if not d)
+        tail = "\n".join(s for s, d in zip(tail_lines, tflags, strict=True) if not d)
+        text = "".join((head, text[a:b], tail))
+    return Cleaned(tidy(text), tuple(fields))
 
 
 def clean(text: str) -> str:
@@ -157,14 +173,18 @@ def banner_fields(line: str) -> list[tuple[str, str]]:
     return out
 
 
-def _split_ends(text: str, n_lines: int) -> tuple[str, str, str]:
+def _ends(text: str, n_lines: int) -> tuple[int, int]:
+    """Offsets a <= b: text[:a] holds the first n_lines lines, text[b:] the last ones (each without the "\\n"
+    that separates it from the middle, which text[a:b] keeps at both ends)."""
     a = -1
     for _ in range(n_lines):
         a = text.find("\n", a + 1)
     b = len(text)
     for _ in range(n_lines):
         b = text.rfind("\n", 0, b)
-    return text[:a], text[a + 1:b], text[b + 1:]
+    if a < 0 or b < 0 or b <= a:
+        return len(text), len(text)
+    return a, b + 1
 
 
 def block_drops(lines: list[str], *, head: bool = True, tail: bool = True) -> list[bool]:
@@ -307,7 +327,8 @@ def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     for lines in pages:
         for k in {key(lines[i].text) for i in edge(lines)}:
             counts[k] = counts.get(k, 0) + 1
-    threshold = max(3, (len(pages) * 2 + 4) // 5)  # at least 3 pages and 40 % of them
+    # both pages of a two-page document, else at least 3 pages and 40 % of them
+    threshold = 2 if len(pages) == 2 else max(3, (len(pages) * 2 + 4) // 5)
     running = {k for k, c in counts.items() if c >= threshold and k}
     out = []
     for lines in pages:

@@ -148,14 +148,20 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _decode_strict(path: Path, encoding: str) -> str | None:
-    """The whole file decoded block by block, or None at the first invalid byte."""
+Transform = Callable[[str], str]
+
+
+def _decode_strict(path: Path, encoding: str, transform: Transform) -> str | None:
+    """The whole file decoded (and transformed) block by block, or None at the first invalid byte."""
     dec = codecs.getincrementaldecoder(encoding)("strict")
     parts = []
+    carry = ""  # a CR that ends one piece may pair with an LF that starts the next (UTF-16 blocks)
     try:
         for block in _blocks(path):
-            parts.append(_newlines(dec.decode(block)))
-        parts.append(_newlines(dec.decode(b"", final=True)))
+            piece = carry + dec.decode(block)
+            carry = "\r" if piece.endswith("\r") else ""
+            parts.append(transform(_newlines(piece[:-1] if carry else piece)))
+        parts.append(transform(_newlines(carry + dec.decode(b"", final=True))))
     except UnicodeDecodeError:
         return None
     return "".join(parts)
@@ -170,22 +176,24 @@ def _guess_encoding(path: Path) -> str | None:
     return best.encoding if best else None
 
 
-def _decode_by_line(path: Path, guess: str | None) -> tuple[str, int]:
+def _decode_by_line(path: Path, guess: str | None, transform: Transform) -> tuple[str, int]:
     """Each line in the first encoding that accepts it (mixed files); returns text and lines replaced."""
     encodings = ["utf-8", "gb18030"] + ([guess] if guess and guess not in ("utf_8", "gb18030") else [])
     parts, bad = [], 0
     for block in _blocks(path):
+        lines = []
         for raw in block.splitlines(keepends=True):
             for enc in encodings:
                 try:
-                    parts.append(raw.decode(enc))
+                    lines.append(raw.decode(enc))
                     break
                 except (UnicodeDecodeError, LookupError):
                     continue
             else:
-                parts.append(raw.decode("gb18030", errors="replace"))
+                lines.append(raw.decode("gb18030", errors="replace"))
                 bad += 1
-    return _newlines("".join(parts)), bad
+        parts.append(transform(_newlines("".join(lines))))
+    return "".join(parts), bad
 
 
 def _utf8_lines_mixed(path: Path) -> bool:
@@ -205,11 +213,13 @@ def _utf8_lines_mixed(path: Path) -> bool:
     return False
 
 
-def decode_text_file(path: Path) -> tuple[str, str, list[str]]:
+def decode_text_file(path: Path, transform: Transform = lambda s: s) -> tuple[str, str, list[str]]:
     """A text file's content with "\\n" line ends: (text, encoding, warnings).
 
     Tries UTF-8 strictly, then GB18030 (a superset of GBK and GB2312), then charset-normalizer's guess;
-    a file mixing UTF-8 and GBK lines is decoded line by line, with a warning.
+    a file mixing UTF-8 and GBK lines is decoded line by line, with a warning. The file is read in blocks
+    that end at line ends and `transform` is applied to each decoded block, so a large file is held in
+    memory about twice (decoded blocks, then the joined text), never as bytes and text at once.
     """
     with path.open("rb") as f:
         head = f.read(65536)
@@ -217,9 +227,9 @@ def decode_text_file(path: Path) -> tuple[str, str, list[str]]:
         raise IngestError(path, "文件为空（只有空白）/ empty file (whitespace only)")
     enc = _bom(head) or _utf16_without_bom(head)
     if enc:
-        text = _decode_strict(path, enc)
+        text = _decode_strict(path, enc, transform)
         if text is None:
-            text = _newlines(path.read_bytes().decode(enc, errors="replace"))
+            text = transform(_newlines(path.read_bytes().decode(enc, errors="replace")))
             return text, enc, [f"{enc} 解码有错误字符，已替换 / invalid {enc} bytes replaced"]
         return text, enc, []
     kind = sniff_binary(head)
@@ -228,15 +238,15 @@ def decode_text_file(path: Path) -> tuple[str, str, list[str]]:
     for enc in ("utf-8", "gb18030"):
         if enc == "gb18030" and _utf8_lines_mixed(path):
             break
-        text = _decode_strict(path, enc)
+        text = _decode_strict(path, enc, transform)
         if text is not None:
             return text, enc, []
     guess = _guess_encoding(path)
     if guess and not _utf8_lines_mixed(path):
-        text = _decode_strict(path, guess)
+        text = _decode_strict(path, guess, transform)
         if text is not None:
             return text, guess, [f"编码按猜测 {guess} 解码 / encoding guessed as {guess}"]
-    text, bad = _decode_by_line(path, guess)
+    text, bad = _decode_by_line(path, guess, transform)
     warn = "文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line"
     if bad:
         warn += f"；{bad} 行含无法识别的字节 / {bad} lines had undecodable bytes"
@@ -244,13 +254,21 @@ def decode_text_file(path: Path) -> tuple[str, str, list[str]]:
 
 
 def _read_text(path: Path) -> RawText:
-    text, _enc, warnings = decode_text_file(path)
+    fields: list[tuple[str, str]] = []
+
+    def clean_block(block: str) -> str:
+        text, found = noise.clean_local(block)
+        fields.extend(found)
+        return text
+
+    text, _enc, warnings = decode_text_file(path, clean_block)
     if "\x00" in text or sum(text[:65536].count(c) for c in map(chr, _CONTROL)) > min(len(text), 65536) * 0.05:
         raise IngestError(path, "二进制文件，不是文本 / binary file, not text")
     if not text.strip():
         raise IngestError(path, "文件为空（只有空白）/ empty file (whitespace only)")
     fmt = "md" if path.suffix.lower() == ".md" else "txt"
-    return _finish(text, fmt, _file_sha(path), warnings)
+    raw = _finish(text, fmt, _file_sha(path), warnings)
+    return RawText(**{**raw.__dict__, "fields": tuple(dict.fromkeys(raw.fields + tuple(fields)))})
 
 
 # ---- PDF ----
@@ -460,7 +478,15 @@ def _read_html(path: Path) -> RawText:
     if not data.strip():
         raise IngestError(path, "文件为空（只有空白）/ empty file (whitespace only)")
     try:
-        text = trafilatura.extract(data, output_format="txt", include_tables=True, include_comments=False,
+        from trafilatura.utils import load_html
+
+        tree = load_html(data)
+        if tree is None:
+            raise ValueError("unparsable")
+        # trafilatura drops short <h2>…<h6> headings ("一、总体要求") from short articles; as paragraphs they stay
+        for el in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+            el.tag = "p"
+        text = trafilatura.extract(tree, output_format="txt", include_tables=True, include_comments=False,
                                    include_images=False, include_links=False, deduplicate=False)
     except Exception as exc:
         raise IngestError(path, f"HTML 无法解析 / cannot parse HTML ({type(exc).__name__})") from None
