@@ -1,0 +1,290 @@
+"""The Streamlit app, page by page, with AppTest: widgets driven, rendered content checked, no exception.
+
+Runs on the shipped corpus with the deterministic fake embedder and a throwaway index and upload folder,
+so no real model is loaded and nothing in the working tree is written.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_pages import common
+from app_pages.render import esc, highlight
+from indexer import paths
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+HAS_SEARCH = importlib.util.find_spec("indexer.search") is not None
+TIMEOUT = 120
+
+PAGES = {"search": "app_pages/search.py", "compare": "app_pages/compare.py",
+         "coverage": "app_pages/coverage.py", "library": "app_pages/library.py"}
+
+
+@pytest.fixture(scope="session")
+def shared_index(tmp_path_factory) -> Path:
+    """One index folder for the read-only tests (built by the app on first use, with the fake embedder)."""
+    return tmp_path_factory.mktemp("app-index")
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, shared_index):
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    monkeypatch.setattr(paths, "INDEX_DIR", shared_index)
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
+    return tmp_path
+
+
+@pytest.fixture
+def private_env(monkeypatch, tmp_path):
+    """Own upload and index folders, for tests that add or remove documents."""
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    monkeypatch.setattr(paths, "INDEX_DIR", tmp_path / "index")
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
+    return tmp_path
+
+
+def open_page(name: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    at.switch_page(PAGES[name])
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def html_of(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def errors_of(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------- every page
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_starts_without_error(app_env, name):
+    at = open_page(name)
+    assert at.title[0].value.startswith({"search": "检索", "compare": "对照", "coverage": "覆盖",
+                                         "library": "文库"}[name])
+    assert not errors_of(at)
+
+
+# ---------------------------------------------------------------- search
+
+needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="indexer.search not installed yet")
+
+
+@needs_search
+def test_search_shows_highlighted_clause_cards(app_env):
+    at = open_page("search")
+    at.text_input(key="query").input("工业机器人").run()
+    assert not at.exception and not errors_of(at)
+    page = html_of(at)
+    assert '<mark class="hit">工业机器人</mark>' in page
+    assert "东莞市" in page or "广东省" in page
+    assert any(b.label.startswith("导出") for b in at.get("download_button"))
+    assert [p for p in at.get("page_link") if "Context" in p.proto.label]
+
+
+@needs_search
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "phrase", "fuzzy"])
+def test_search_modes(app_env, mode):
+    at = open_page("search")
+    at.text_input(key="query").input("工业机器人").run()
+    at.radio(key="mode").set_value(mode).run()
+    assert not at.exception and not errors_of(at)
+    assert "工业机器人" in html_of(at)
+
+
+@needs_search
+def test_search_filters_and_similar(app_env):
+    at = open_page("search")
+    at.text_input(key="query").input("机器人").run()
+    at.multiselect(key="f_regions").set_value(["东莞市"]).run()
+    assert not at.exception and not errors_of(at)
+    cards = [m.value for m in at.markdown if "card-meta" in m.value]
+    assert cards and all("东莞市" in c for c in cards)
+    similar = [b for b in at.button if b.key and b.key.startswith("hit_sim_")]
+    similar[0].click().run()
+    assert not at.exception and not errors_of(at)
+    assert any(s.value.startswith("相似条款") for s in at.subheader)
+
+
+@needs_search
+def test_search_without_results_says_so(app_env):
+    at = open_page("search")
+    at.radio(key="mode").set_value("phrase").run()
+    at.text_input(key="query").input("完全不存在的短语甲乙丙丁").run()
+    assert not at.exception
+    assert any("没有找到" in w.value for w in at.warning)
+
+
+# ---------------------------------------------------------------- compare
+
+def test_compare_province_and_city(app_env):
+    at = open_page("compare")
+    assert at.selectbox(key="compare_a").value == "guangdong-2020-strategic-clusters"
+    assert at.selectbox(key="compare_b").value == "dongguan-2021-strategic-clusters"
+    metrics = {m.label: int(m.value) for m in at.metric}
+    assert sum(metrics[k] for k in ("完全相同", "基本相同", "改写", "部分对应")) > 0
+    assert metrics["仅 A 有"] > 0
+    page = html_of(at)
+    assert "rl-del" in page or "rl-ins" in page  # a redline was drawn
+    assert "badge" in page
+
+
+def test_compare_filter_by_relation(app_env):
+    at = open_page("compare")
+    at.multiselect(key="compare_filter").set_value(["paraphrase"]).run()
+    assert not at.exception
+    badges = [m.value for m in at.markdown if 'class="badge"' in m.value]
+    assert badges and all("改写" in b for b in badges)
+    assert not [s for s in at.subheader if s.value.startswith("仅 A 有")]
+
+
+def test_compare_same_document_warns(app_env):
+    at = open_page("compare")
+    at.selectbox(key="compare_b").set_value("guangdong-2020-strategic-clusters").run()
+    assert not at.exception
+    assert any("不同" in w.value for w in at.warning)
+
+
+# ---------------------------------------------------------------- coverage
+
+def test_coverage_dongguan_against_province(app_env):
+    at = open_page("coverage")
+    assert at.selectbox(key="cov_ref").value == "guangdong-2020-strategic-clusters"
+    assert at.selectbox(key="cov_target").value == "dongguan-2021-strategic-clusters"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["参照条目 Reference items"] == "20"
+    assert int(metrics["已覆盖 Covered"]) >= 5
+    chart = at.get("vega_lite_chart")
+    assert chart, "the match matrix is drawn"
+    ref = at.dataframe[0].value
+    assert len(ref) == 20 and "新一代电子信息" in set(ref["参照条目"])
+    assert "点名东莞市" in ref.columns and ref["点名东莞市"].str.contains("东莞").any()
+    assert len(at.dataframe[1].value) == 9
+    assert any("东莞" in w.value for w in at.warning)  # named gaps are called out
+
+
+def test_coverage_item_texts_side_by_side(app_env):
+    at = open_page("coverage")
+    at.selectbox(key="cov_item").set_value("智能机器人").run()
+    assert not at.exception
+    page = html_of(at)
+    assert "重点发展工业机器人" in page  # the provincial item's text
+    assert "未覆盖" in page
+
+
+def test_coverage_of_a_pasted_list(app_env):
+    at = open_page("coverage")
+    at.radio(key="cov_source").set_value("pasted").run()
+    at.text_area(key="cov_pasted").input("新一代电子信息\n智能机器人\n现代物流").run()
+    at.text_input(key="cov_region").input("佛山市").run()
+    assert not at.exception and not errors_of(at)
+    tgt = at.dataframe[1].value
+    assert list(tgt["目标条目"]) == ["新一代电子信息", "智能机器人", "现代物流"]
+    assert tgt.loc[tgt["目标条目"] == "现代物流", "状态"].item().endswith("本地新增")
+
+
+# ---------------------------------------------------------------- library
+
+def test_library_lists_documents_with_metadata(app_env):
+    at = open_page("library")
+    table = at.dataframe[0].value
+    assert len(table) >= 5
+    for col in ("标题 Title", "发文机关 Issuer", "文号 No.", "日期 Date", "地区 Region", "层级 Level",
+                "状态 Status", "条款数 Clauses"):
+        assert col in table.columns
+    assert "粤府函〔2020〕82号" in set(table["文号 No."])
+    at.selectbox(key="library_doc").set_value("dongguan-2021-strategic-clusters").run()
+    assert not at.exception
+    assert any(e.label.startswith("二、发展重点") for e in at.expander)
+
+
+def test_library_opens_a_clause_in_context(app_env):
+    at = open_page("library", doc="dongguan-2021-strategic-clusters", clause="dongguan-2021-strategic-clusters:2.1.2")
+    assert at.selectbox(key="library_doc").value == "dongguan-2021-strategic-clusters"
+    focus = [m.value for m in at.markdown if 'class="focus"' in m.value]
+    assert focus and "工业机器人" in focus[0]
+
+
+EVIL = "一、总则\n<script>alert(1)</script> 与 **bold** 以及 [链接](javascript:alert(2)) 都应原样显示。\n二、附则\n本办法自发布之日起施行。\n"
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if label in b.label)
+
+
+def upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
+    at.get("file_uploader")[0].set_value([(n, b, "application/octet-stream") for n, b in files])
+    button(at, "导入").click()
+    return at.run()
+
+
+def test_upload_escapes_text_and_reports_each_failure(private_env):
+    at = open_page("library")
+    at = upload(at, [("../../evil<x>.txt", EVIL.encode("utf-8")),
+                     ("empty.txt", b""),
+                     ("broken.pdf", b"this is not a pdf")])
+    assert not at.exception
+    saved = sorted(p.name for p in paths.UPLOAD_DIR.iterdir())
+    assert saved == ["evil_x_.txt"]  # path parts stripped, failures not kept
+    msgs = errors_of(at)
+    assert any(m.startswith("empty.txt") for m in msgs) and any(m.startswith("broken.pdf") for m in msgs)
+    assert any("已导入 1 个文件" in s.value for s in at.success)
+    doc_id = next(d for d in at.selectbox(key="library_doc").options if "evil" in d)
+    at.selectbox(key="library_doc").set_value(doc_id).run()
+    page = html_of(at)
+    assert "&lt;script&gt;alert&#40;1&#41;&lt;/script&gt;" in page
+    assert "<script>" not in page
+    assert "&#42;&#42;bold&#42;&#42;" in page and "**bold**" not in page
+    assert "javascript&#58;" in page
+
+
+def test_upload_refuses_files_above_the_limit(private_env, monkeypatch):
+    monkeypatch.setattr(common, "max_upload_mb", lambda: 1)
+    at = open_page("library")
+    assert any("不超过 1 MB" in c.value for c in at.caption)
+    at = upload(at, [("big.txt", "一、总则\n".encode() + b"x" * (2 * 2**20)),
+                     ("ok.txt", "一、总则\n本办法自发布之日起施行。\n".encode())])
+    assert not at.exception
+    assert any(e.startswith("big.txt") and "超过上限 1 MB" in e for e in errors_of(at))
+    assert [p.name for p in paths.UPLOAD_DIR.iterdir()] == ["ok.txt"]
+
+
+def test_remove_an_uploaded_document(private_env):
+    paths.UPLOAD_DIR.mkdir(parents=True)
+    (paths.UPLOAD_DIR / "temp-rule.txt").write_text("一、总则\n临时规定全文。\n二、附则\n自发布之日起施行。\n",
+                                                    encoding="utf-8")
+    at = open_page("library")
+    at.checkbox[0].check()
+    button(at, "删除").click().run()
+    assert not at.exception and not errors_of(at)
+    assert not (paths.UPLOAD_DIR / "temp-rule.txt").exists()
+    assert not any("temp-rule" in i for i in at.selectbox(key="library_doc").options)
+
+
+# ---------------------------------------------------------------- pure helpers
+
+def test_escaping_neutralises_html_and_markdown():
+    s = esc("<b>x</b> **y** [a](b) $z$ :red[w] `c`\n\nnext")
+    assert "<b>" not in s and "**" not in s and "[a]" not in s and "$z$" not in s and "`" not in s
+    assert "\n" not in s and "<br><br>" in s
+
+
+def test_highlight_escapes_inside_and_outside_marks():
+    out = highlight("a<b>c<b>d", [(1, 4)])
+    assert out == 'a<mark class="hit">&lt;b&gt;</mark>c&lt;b&gt;d'
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("../../etc/passwd", "passwd"), ("C:\\Users\\x\\规定.DOCX", "规定.docx"), ("..", "upload"),
+    ("a\x00b\nc.txt", "abc.txt"), (".hidden.txt", "hidden.txt"), ("政策<1>.pdf", "政策_1_.pdf"),
+])
+def test_safe_filename(name, expected):
+    assert common.safe_filename(name) == expected
