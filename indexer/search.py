@@ -1,0 +1,392 @@
+"""Search over a built index: semantic (FAISS), keyword (BM25), phrase, fuzzy, and their rank fusion (hybrid)."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer import paths
+from indexer.build import passage_text, vector_key
+from indexer.embedders import Embedder, get_embedder
+from indexer.errors import IndexError_, NotFoundError, PolicyError
+from indexer.keywords import Tokenizer, TokenizerConfig, highlight_spans, mark, normalise
+from indexer.models import Clause, Document
+from indexer.store import ClauseIndex, current_generation, open_index
+
+MODES = ("hybrid", "semantic", "keyword", "phrase", "fuzzy")
+RRF_K = 60  # reciprocal-rank-fusion constant (see evaluate.py: measured against alternatives)
+DEPTH = 100  # candidates each signal contributes to fusion
+FUZZY_CUTOFF = 60.0  # rapidfuzz partial_ratio (0-100) below which a clause is not a near-verbatim match
+FUZZY_FULL_SCAN = 20_000  # up to this many candidate rows fuzzy matching scans everything
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict hits; each text field may list several values separated by commas (any of them matches).
+
+    region matches the region or province by substring (东莞 → 东莞市); level and status match exactly
+    (status "current" means no draft/trial/expired mark); dates are ISO prefixes, inclusive; section
+    matches any label of the clause's section path by substring (保障措施).
+    """
+
+    region: str = ""
+    province: str = ""
+    level: str = ""
+    doc_ids: tuple[str, ...] = ()
+    status: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    section: str = ""
+
+    def is_empty(self) -> bool:
+        return not any((self.region, self.province, self.level, self.doc_ids, self.status, self.date_from,
+                        self.date_to, self.section))
+
+    def accepts_document(self, meta: dict, doc_id: str) -> bool:
+        if self.doc_ids and doc_id not in self.doc_ids:
+            return False
+        if self.region and not any(v in meta.get("region", "") or v in meta.get("province", "")
+                                   for v in _values(self.region)):
+            return False
+        if self.province and not any(v in meta.get("province", "") for v in _values(self.province)):
+            return False
+        if self.level and meta.get("level", "") not in _values(self.level):
+            return False
+        if self.status:
+            wanted = {"" if v in ("current", "in_force", "现行") else v for v in _values(self.status)}
+            if meta.get("status", "") not in wanted:
+                return False
+        date = meta.get("date", "")
+        if self.date_from and (not date or date < self.date_from):
+            return False
+        if self.date_to and (not date or date > _date_upper(self.date_to)):
+            return False
+        return True
+
+
+def _values(s: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in s.replace("，", ",").split(",") if v.strip())
+
+
+def _date_upper(d: str) -> str:
+    """Inclusive upper bound for a date prefix: 2021 → 2021-12-31, 2021-06 → 2021-06-31."""
+    return d + "-12-31"[len(d) - 4:] if len(d) in (4, 7) else d
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One clause found, with where it sits and why it was found."""
+
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    region: str
+    province: str
+    level: str
+    date: str
+    status: str
+    clause_id: str
+    section: str
+    section_path: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    page: int | None
+    highlights: tuple[tuple[int, int], ...] = ()  # spans of matched terms inside `text`
+    signals: dict = field(default_factory=dict, hash=False)  # signal → {"rank": r, "score": s}
+
+    @property
+    def marked(self) -> str:
+        """The text with matched terms in 【】 (the UI escapes the text and marks the spans itself)."""
+        return mark(self.text, self.highlights)
+
+    def to_dict(self) -> dict:
+        return {"rank": self.rank, "score": round(float(self.score), 6), "doc_id": self.doc_id,
+                "title": self.title, "region": self.region, "province": self.province, "level": self.level,
+                "date": self.date, "status": self.status, "clause_id": self.clause_id, "section": self.section,
+                "section_path": list(self.section_path), "text": self.text, "marked": self.marked,
+                "highlights": [list(s) for s in self.highlights], "start": self.start, "end": self.end,
+                "page": self.page, "signals": self.signals}
+
+
+Ranked = list[tuple[int, float]]  # (row, score), best first
+
+
+def rrf(rankings: dict[str, Ranked], k: int = RRF_K, weights: dict[str, float] | None = None) -> Ranked:
+    """Reciprocal rank fusion: Σ weight / (k + rank) over the signals that ranked a row."""
+    fused: dict[int, float] = {}
+    for name, ranked in rankings.items():
+        w = (weights or {}).get(name, 1.0)
+        for r, (row, _) in enumerate(ranked, 1):
+            fused[row] = fused.get(row, 0.0) + w / (k + r)
+    return sorted(fused.items(), key=lambda x: (-x[1], x[0]))
+
+
+class Engine:
+    """A loaded index and (lazily) its embedder: cheap to query repeatedly, safe to share between threads."""
+
+    def __init__(self, index: ClauseIndex, embedder: Embedder | None = None, index_dir: Path | None = None):
+        self.index = index
+        self.index_dir = index_dir
+        self._embedder = embedder
+        cfg = index.manifest.get("tokenizer", {})
+        self.tokenizer = Tokenizer(TokenizerConfig(mode=cfg.get("mode", "search"), hmm=cfg.get("hmm", True)))
+        self.context = index.manifest.get("passage_context", "section")
+        self._documents: list[Document] | None = None
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._haystack: tuple[str, np.ndarray] | None = None
+        self._sections: list[str] | None = None
+
+    @classmethod
+    def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None) -> Engine:
+        """Load the live index of `index_dir`; an embedder other than the index's is refused."""
+        index_dir = Path(index_dir)
+        index = open_index(index_dir)
+        built = index.manifest["embedder"]
+        if isinstance(embedder, str):
+            embedder = None if embedder == built["name"] else get_embedder(embedder)
+        if embedder is not None:
+            if embedder.name != built["name"] or embedder.dim != built["dim"]:
+                _refuse(built["name"], f"{embedder.name} ({embedder.dim})")
+        return cls(index, embedder, index_dir)
+
+    # ---- what is indexed
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = get_embedder(self.index.embedder_name)
+        return self._embedder
+
+    @property
+    def manifest(self) -> dict:
+        return self.index.manifest
+
+    @property
+    def documents(self) -> list[Document]:
+        """The indexed documents with their text and clauses (loaded on first use)."""
+        if self._documents is None:
+            self._documents = self.index.load_documents()
+        return self._documents
+
+    def document_summaries(self) -> list[dict]:
+        return [{"doc_id": d["doc_id"], **d["meta"], "n_clauses": d["n_clauses"], "path": d["path"],
+                 "format": d.get("format", "")} for d in self.index.documents]
+
+    def is_stale(self) -> bool:
+        """True when a newer build was published since this engine was opened."""
+        return self.index_dir is not None and current_generation(self.index_dir) != self.index.folder
+
+    def clause(self, clause_id: str) -> Clause:
+        row = self.index.row_of(clause_id)
+        if row is None:
+            raise NotFoundError(f"找不到条款 / no clause '{clause_id}'")
+        return self.index.table.clause(row)
+
+    # ---- vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            v = self._qcache.get(text)
+        if v is None:
+            v = self.embedder.embed_query(text)
+            with self._lock:
+                self._qcache[text] = v
+                while len(self._qcache) > 256:
+                    self._qcache.popitem(last=False)
+        return v
+
+    def clause_vectors(self, clauses: Sequence[Clause], titles: dict[str, str] | None = None) -> np.ndarray:
+        """Vectors of these clauses: from the index by content hash where present, else embedded now.
+
+        Args:
+            titles: doc_id → title, only needed for indexes built with context "title" and unindexed docs.
+        """
+        titles = dict(titles or {})
+        for d in self.index.documents:
+            titles.setdefault(d["doc_id"], d["meta"].get("title", ""))
+        name = self.index.embedder_name
+        passages = [passage_text(c, titles.get(c.doc_id, ""), self.context) for c in clauses]
+        rows = [self.index.row_of_key(vector_key(name, p)) for p in passages]
+        out = np.zeros((len(clauses), int(self.index.manifest["embedder"]["dim"])), dtype=np.float32)
+        have = [i for i, r in enumerate(rows) if r is not None]
+        if have:
+            out[have] = self.index.vectors.get([rows[i] for i in have])
+        missing = [i for i, r in enumerate(rows) if r is None]
+        if missing:
+            out[missing] = self.embedder.embed_passages([passages[i] for i in missing])
+        return out
+
+    # ---- search
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+               fuzzy: bool = False) -> list[Hit]:
+        """The k best clauses for a query.
+
+        Args:
+            mode: hybrid (semantic + keyword, fused by rank), semantic, keyword, phrase (exact wording) or fuzzy
+                (near-verbatim wording despite small edits).
+            fuzzy: in hybrid mode, also fuse the fuzzy signal.
+        """
+        if mode not in MODES:
+            raise PolicyError(f"未知的检索方式 / unknown mode {mode!r}: one of {', '.join(MODES)}")
+        query = (query or "").strip()
+        if not query or k <= 0:
+            return []
+        rows = self._filter_rows(filters)
+        if rows is not None and not len(rows):
+            return []
+        depth = max(DEPTH, 3 * k)
+        tokens = self.tokenizer(query)
+        rankings: dict[str, Ranked] = {}
+        if mode in ("hybrid", "semantic"):
+            rankings["semantic"] = self._semantic(self.embed_query(query), depth, rows)
+        if mode in ("hybrid", "keyword"):
+            rankings["keyword"] = self._keyword(tokens, depth, rows)
+        if mode == "phrase":
+            rankings["phrase"] = self._phrase(query, tokens, depth, rows)
+        if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
+            rankings["fuzzy"] = self._fuzzy(query, tokens, depth, rows)
+        fused = rrf(rankings) if mode == "hybrid" else rankings[mode]
+        phrase = normalise(query) if mode == "phrase" else None
+        return [self._hit(i + 1, row, score, rankings, tokens, phrase, query if mode == "fuzzy" else None)
+                for i, (row, score) in enumerate(fused[:k])]
+
+    def search_many(self, queries: Sequence[str], **kw) -> list[list[Hit]]:
+        return [self.search(q, **kw) for q in queries]
+
+    def similar(self, clause_id: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """Clauses closest in meaning to an indexed clause (itself excluded)."""
+        row = self.index.row_of(clause_id)
+        if row is None:
+            raise NotFoundError(f"找不到条款 / no clause '{clause_id}'")
+        rows = self._filter_rows(filters)
+        ranked = [(r, s) for r, s in self._semantic(self.index.vectors.get([row])[0], k + 1, rows) if r != row]
+        rankings = {"semantic": ranked}
+        return [self._hit(i + 1, r, s, rankings, (), None, None) for i, (r, s) in enumerate(ranked[:k])]
+
+    # ---- signals
+
+    def _semantic(self, qvec: np.ndarray, depth: int, rows: np.ndarray | None) -> Ranked:
+        scores, ids = self.index.vectors.search(qvec, depth, rows)
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def _keyword(self, tokens: Sequence[str], depth: int, rows: np.ndarray | None) -> Ranked:
+        scores = self.index.keywords.scores(tokens)
+        if rows is not None:
+            masked = np.zeros_like(scores)
+            masked[rows] = scores[rows]
+            scores = masked
+        n_pos = int(np.count_nonzero(scores > 0))
+        if not n_pos:
+            return []
+        top = np.argpartition(-scores, min(depth, n_pos) - 1)[:min(depth, n_pos)]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def _haystack_rows(self) -> tuple[str, np.ndarray]:
+        """All normalised clause texts joined by \\x00, and each row's start offset in it (built once)."""
+        if self._haystack is None:
+            texts = [normalise(r["text"]) for r in self.index.table.records]
+            starts = np.cumsum([0] + [len(t) + 1 for t in texts])[:-1]
+            self._haystack = ("\x00".join(texts), starts)
+        return self._haystack
+
+    def _phrase(self, query: str, tokens: Sequence[str], depth: int, rows: np.ndarray | None) -> Ranked:
+        needle = normalise(query)
+        hay, starts = self._haystack_rows()
+        counts: dict[int, int] = {}
+        pos = hay.find(needle)
+        while pos >= 0:
+            row = int(np.searchsorted(starts, pos, side="right") - 1)
+            counts[row] = counts.get(row, 0) + 1
+            pos = hay.find(needle, pos + 1)
+        if rows is not None:
+            allowed = set(rows.tolist())
+            counts = {r: c for r, c in counts.items() if r in allowed}
+        bm = self.index.keywords.scores(tokens) if counts else None
+        # more occurrences first, then the keyword score (which prefers short, focused clauses)
+        ranked = sorted(counts, key=lambda r: (-counts[r], -float(bm[r]), r))[:depth]
+        return [(r, float(counts[r])) for r in ranked]
+
+    def _fuzzy(self, query: str, tokens: Sequence[str], depth: int, rows: np.ndarray | None) -> Ranked:
+        from rapidfuzz import fuzz, process
+        n = len(self.index)
+        if (n if rows is None else len(rows)) <= FUZZY_FULL_SCAN:
+            cand = np.arange(n) if rows is None else rows
+        else:  # near-verbatim wording shares most of its words: the keyword ranking finds the candidates
+            cand = np.array([r for r, _ in self._keyword(tokens, 2000, rows)], dtype=np.int64)
+        texts = [normalise(self.index.table.text(int(r))) for r in cand]
+        found = process.extract(normalise(query), texts, scorer=fuzz.partial_ratio, limit=depth,
+                                score_cutoff=FUZZY_CUTOFF)
+        found.sort(key=lambda x: (-x[1], int(cand[x[2]])))
+        return [(int(cand[i]), float(s) / 100) for _, s, i in found]
+
+    # ---- filters and hits
+
+    def _filter_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty():
+            return None
+        ok_docs = np.array([filters.accepts_document(d.get("meta", {}), d["doc_id"]) for d in self.index.documents],
+                           dtype=bool)
+        mask = ok_docs[self.index.table.doc_index] if len(ok_docs) else np.zeros(len(self.index), bool)
+        if filters.section:
+            if self._sections is None:
+                self._sections = [" › ".join(r["section"]) for r in self.index.table.records]
+            wanted = _values(filters.section)
+            sec = np.fromiter((any(w in s for w in wanted) for s in self._sections), dtype=bool,
+                              count=len(self._sections))
+            mask &= sec
+        return np.flatnonzero(mask)
+
+    def _hit(self, rank: int, row: int, score: float, rankings: dict[str, Ranked], tokens: Sequence[str],
+             phrase: str | None, fuzzy_query: str | None) -> Hit:
+        r = self.index.table.records[row]
+        d = self.index.documents[int(self.index.table.doc_index[row])]
+        m = d.get("meta", {})
+        signals = {}
+        for name, ranked in rankings.items():
+            for i, (rr, s) in enumerate(ranked, 1):
+                if rr == row:
+                    signals[name] = {"rank": i, "score": round(float(s), 6)}
+                    break
+        text = r["text"]
+        if phrase is not None:
+            spans = highlight_spans(text, [phrase])
+        elif fuzzy_query is not None:
+            from rapidfuzz import fuzz
+            al = fuzz.partial_ratio_alignment(normalise(fuzzy_query), normalise(text))
+            spans = [(al.dest_start, al.dest_end)] if al and al.dest_end > al.dest_start else []
+        else:
+            spans = highlight_spans(text, tokens)
+        return Hit(rank=rank, score=float(score), doc_id=r["doc_id"], title=m.get("title", ""),
+                   region=m.get("region", ""), province=m.get("province", ""), level=m.get("level", ""),
+                   date=m.get("date", ""), status=m.get("status", ""), clause_id=r["clause_id"],
+                   section=" › ".join(r["section"]), section_path=tuple(r["section"]), text=text,
+                   start=r["start"], end=r["end"], page=r["page"], highlights=tuple(spans), signals=signals)
+
+
+def _refuse(built: str, asked: str) -> None:
+    raise IndexError_(f"索引由 {built} 构建，不能用 {asked} 查询；请用同一模型查询或重新构建 / index built with "
+                      f"{built}, cannot be queried with {asked}: query with --embedder {built} or rebuild")
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def search(query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+           index_dir: str | Path = paths.INDEX_DIR, **kw) -> list[Hit]:
+    """One-call search (the engine is opened once per index folder and reopened after a new build)."""
+    key = str(Path(index_dir).resolve())
+    eng = _ENGINES.get(key)
+    if eng is None or eng.is_stale():
+        eng = _ENGINES[key] = Engine.open(index_dir)
+    return eng.search(query, k=k, mode=mode, filters=filters, **kw)
