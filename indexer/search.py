@@ -117,13 +117,34 @@ class Hit:
 Ranked = list[tuple[int, float]]  # (row, score), best first
 
 
-def rrf(rankings: dict[str, Ranked], k: int = RRF_K, weights: dict[str, float] | None = None) -> Ranked:
-    """Reciprocal rank fusion: Σ weight / (k + rank) over the signals that ranked a row."""
+@dataclass(frozen=True)
+class Fusion:
+    """How hybrid mode combines signals: "rrf" (Σ w/(k+rank)) or "minmax" (Σ w·min-max-normalised score)."""
+
+    method: str = "rrf"
+    k: int = RRF_K
+    weights: tuple[tuple[str, float], ...] = ()
+
+    def weight(self, name: str) -> float:
+        return dict(self.weights).get(name, 1.0)
+
+
+DEFAULT_FUSION = Fusion()
+
+
+def fuse(rankings: dict[str, Ranked], fusion: Fusion | None = None) -> Ranked:
+    """Combine per-signal rankings into one, best first (ties broken by row for determinism)."""
+    fusion = fusion or DEFAULT_FUSION
     fused: dict[int, float] = {}
     for name, ranked in rankings.items():
-        w = (weights or {}).get(name, 1.0)
-        for r, (row, _) in enumerate(ranked, 1):
-            fused[row] = fused.get(row, 0.0) + w / (k + r)
+        w = fusion.weight(name)
+        if fusion.method == "minmax" and ranked:
+            hi, lo = ranked[0][1], ranked[-1][1]
+            for row, s in ranked:
+                fused[row] = fused.get(row, 0.0) + w * ((s - lo) / (hi - lo) if hi > lo else 1.0)
+        else:
+            for r, (row, _) in enumerate(ranked, 1):
+                fused[row] = fused.get(row, 0.0) + w / (fusion.k + r)
     return sorted(fused.items(), key=lambda x: (-x[1], x[0]))
 
 
@@ -228,13 +249,14 @@ class Engine:
     # ---- search
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
-               fuzzy: bool = False) -> list[Hit]:
+               fuzzy: bool = False, fusion: Fusion | None = None) -> list[Hit]:
         """The k best clauses for a query.
 
         Args:
             mode: hybrid (semantic + keyword, fused by rank), semantic, keyword, phrase (exact wording) or fuzzy
                 (near-verbatim wording despite small edits).
             fuzzy: in hybrid mode, also fuse the fuzzy signal.
+            fusion: how hybrid mode combines the signals (reciprocal rank fusion by default).
         """
         if mode not in MODES:
             raise PolicyError(f"未知的检索方式 / unknown mode {mode!r}: one of {', '.join(MODES)}")
@@ -255,7 +277,7 @@ class Engine:
             rankings["phrase"] = self._phrase(query, tokens, depth, rows)
         if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
             rankings["fuzzy"] = self._fuzzy(query, tokens, depth, rows)
-        fused = rrf(rankings) if mode == "hybrid" else rankings[mode]
+        fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
         phrase = normalise(query) if mode == "phrase" else None
         return [self._hit(i + 1, row, score, rankings, tokens, phrase, query if mode == "fuzzy" else None)
                 for i, (row, score) in enumerate(fused[:k])]
