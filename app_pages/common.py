@@ -68,8 +68,13 @@ def corpus_stamp() -> tuple:
 
 
 def index_stamp() -> tuple:
-    folder = paths.INDEX_DIR
-    return (str(folder), _folder_stamp(folder))
+    """Names the live index generation: a new build gives new cached results."""
+    gen = None
+    if available("indexer.store"):
+        from indexer.store import current_generation
+
+        gen = current_generation(paths.INDEX_DIR)
+    return (str(paths.INDEX_DIR), gen.name if gen else None)
 
 
 # ---------------------------------------------------------------- corpus and engine
@@ -103,7 +108,7 @@ def engine_available() -> bool:
 
 
 def index_ready() -> bool:
-    return (paths.INDEX_DIR / "manifest.json").is_file()
+    return index_stamp()[1] is not None
 
 
 @st.cache_resource(show_spinner="正在加载检索索引… / opening the index", max_entries=2)
@@ -139,19 +144,23 @@ def find_doc(docs: list[Document], doc_id: str) -> Document | None:
     return next((d for d in docs if d.doc_id == doc_id), None)
 
 
+STAGES = {"read": "读取文件", "embed": "计算向量", "write": "写入索引"}
+
+
 def build_index(message: str = "正在更新索引 / updating the index"):
-    """Incremental index build with a progress bar. Returns the engine's build report."""
+    """Incremental index build (only new clause texts are embedded) with a progress bar."""
     from indexer.build import build_index as _build
 
     bar = st.progress(0.0, text=message)
     started = time.perf_counter()
 
-    def progress(done: int, total: int, what: str = "") -> None:
+    def progress(stage: str, done: int, total: int) -> None:
         frac = min(1.0, done / total) if total else 1.0
-        bar.progress(frac, text=f"{message}：{done}/{total} {what}".strip())
+        bar.progress(frac, text=f"{message} · {STAGES.get(stage, stage)} {done}/{total}")
 
     try:
-        report = _build(index_dir=paths.INDEX_DIR, progress=progress)
+        report = _build(index_dir=paths.INDEX_DIR, progress=progress,
+                        embedder=os.environ.get("POLICY_EMBEDDER") or None)
     finally:
         bar.empty()
     _open_engine.clear()
@@ -259,7 +268,7 @@ def clause_vectors():
     with contextlib.suppress(PolicyError):
         eng = engine()
         if eng is not None:
-            return getattr(eng, "clause_vectors", None)
+            return eng.clause_vectors
     return None
 
 
@@ -294,8 +303,7 @@ def export_alignment(result, fmt: str) -> bytes:
 
 # ---------------------------------------------------------------- search results (cached per index state)
 
-SIGNALS = {"semantic": "语义相近", "dense": "语义相近", "keyword": "关键词命中", "bm25": "关键词命中",
-           "phrase": "短语命中", "fuzzy": "模糊命中"}
+SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊"}
 
 
 def filter_key(**kw) -> tuple:
@@ -304,10 +312,16 @@ def filter_key(**kw) -> tuple:
 
 
 def _filters(key: tuple):
+    """The engine's SearchFilters from the page's choices (several values of a field: any matches)."""
     from indexer.search import SearchFilters
 
-    kw = {k: (list(v) if isinstance(v, tuple) else v) for k, v in key if v not in ("", (), None)}
-    return SearchFilters(**kw) if kw else None
+    kw = dict(key)
+    statuses = ["current" if s == "" else s for s in kw.get("statuses", ())]
+    f = SearchFilters(region=",".join(kw.get("regions", ())), level=",".join(kw.get("levels", ())),
+                      doc_ids=tuple(kw.get("doc_ids", ())), status=",".join(statuses),
+                      date_from=kw.get("date_from", ""), date_to=kw.get("date_to", ""),
+                      section=kw.get("section", ""))
+    return None if f.is_empty() else f
 
 
 @st.cache_data(show_spinner="正在检索… / searching", max_entries=256)
@@ -333,21 +347,21 @@ def hit_spans(hit, query: str) -> list[tuple[int, int]]:
     """Character spans to highlight in hit.text: the engine's marks, else the query's words."""
     from app_pages.render import term_spans
 
-    marks = getattr(hit, "marks", None) or getattr(hit, "spans", None)
+    marks = getattr(hit, "highlights", None)
     if marks:
         return [tuple(m[:2]) for m in marks]
-    terms = getattr(hit, "terms", None) or getattr(hit, "matched_terms", None)
-    if terms:
-        return term_spans(hit.text, terms)
     return term_spans(hit.text, query.split())
 
 
 def signal_label(hit) -> str:
-    """Which kinds of evidence found this clause, in words (semantic, keyword, phrase, fuzzy)."""
+    """Which evidence found this clause and at what rank, e.g. "语义第 2、关键词第 1"; says so when only meaning matched."""
     sig = getattr(hit, "signals", None) or {}
-    names = sig.keys() if isinstance(sig, dict) else sig
-    words = list(dict.fromkeys(SIGNALS.get(str(s), str(s)) for s in names))
-    return "、".join(words) if words else "匹配"
+    parts = [f"{SIGNALS.get(name, name)}第 {info.get('rank', '?')}" if isinstance(info, dict) else SIGNALS.get(name, name)
+             for name, info in sig.items()]
+    text = "、".join(parts) if parts else "匹配"
+    if set(sig) == {"semantic"} and not getattr(hit, "highlights", ()):
+        text += "（意思相近，未出现查询词）"
+    return text
 
 
 def hits_table(hits):

@@ -68,9 +68,9 @@ for p in pairs:
         badge = f'<span class="badge">{esc(common.RELATIONS.get(p.relation, p.relation))}</span>'
         st.markdown(f'{badge}<span class="card-meta">相似度 score {p.score:.2f}</span>', unsafe_allow_html=True)
         ca, cb = st.columns(2)
-        ca.markdown(block(f'<span class="card-path">A · {esc(p.a.section or p.a.clause_id)}</span><br>'
+        ca.markdown(block(f'<span class="card-path">A · {esc(p.a.section or "正文开头")}</span><br>'
                           f'{esc(p.a.text)}'), unsafe_allow_html=True)
-        cb.markdown(block(f'<span class="card-path">B · {esc(p.b.section or p.b.clause_id)}</span><br>'
+        cb.markdown(block(f'<span class="card-path">B · {esc(p.b.section or "正文开头")}</span><br>'
                           f'{esc(p.b.text)}'), unsafe_allow_html=True)
         if p.relation != "identical":
             with st.expander("逐字差异 Redline（A → B）"):
@@ -84,5 +84,5 @@ for col, key, refs, title in ((ua, "only_a", result.only_a, "仅 A 有 Only in A
         continue
     col.subheader(f"{title}（{len(refs)}）")
     for r in refs:
-        col.markdown(block(f'<span class="card-path">{esc(r.section or r.clause_id)}</span><br>{esc(r.text)}'),
+        col.markdown(block(f'<span class="card-path">{esc(r.section or "正文开头")}</span><br>{esc(r.text)}'),
                      unsafe_allow_html=True)

@@ -88,8 +88,8 @@ if matrix is not None and len(refs) and len(tgts):
                            "概率 P": round(float(matrix[i][j]), 3)}
                           for i in range(len(tgts)) for j in range(len(refs))])
     base = alt.Chart(cells).encode(
-        x=alt.X("参照 reference:N", sort=ref_names, axis=alt.Axis(labelAngle=-50, labelLimit=160, title=None)),
-        y=alt.Y("目标 target:N", sort=tgt_names, axis=alt.Axis(labelLimit=200, title=None)))
+        x=alt.X("参照 reference:N", sort=ref_names, axis=alt.Axis(labelAngle=-45, labelLimit=180, labelOverlap=False, title=None)),
+        y=alt.Y("目标 target:N", sort=tgt_names, axis=alt.Axis(labelLimit=260, labelOverlap=False, title=None)))
     heat = base.mark_rect(stroke="white").encode(
         color=alt.Color("概率 P:Q", scale=alt.Scale(domain=[0, 1], scheme="orangered"), legend=alt.Legend(title="P")),
         tooltip=["目标 target", "参照 reference", "概率 P"])
@@ -97,7 +97,7 @@ if matrix is not None and len(refs) and len(tgts):
         text=alt.Text("概率 P:Q", format=".2f"),
         color=alt.condition("datum['概率 P'] >= 0.5", alt.value("white"), alt.value("#555")))
     chart = (heat + marks.transform_filter("datum['概率 P'] >= 0.05")).properties(
-        height=max(160, 34 * len(tgts)))
+        height=max(160, 30 * len(tgts)), padding={"left": 12, "top": 4, "right": 4, "bottom": 4})
     st.altair_chart(chart, width="stretch")
 
 # ------------------------------------------------------------------ reference items
@@ -106,7 +106,7 @@ region_word = result.region or "本地区"
 ref_table = pd.DataFrame([{
     "序号": j + 1,
     "参照条目": r.name,
-    "状态": "✅ 已覆盖" if r.status == "covered" else "❌ 未覆盖",
+    "状态": "已覆盖" if r.status == "covered" else "未覆盖",
     "对应目标条目": "、".join(mm.name for mm in r.matches),
     "最高概率": round(float(max(row[j] for row in matrix)) if matrix is not None and len(tgts)
                       else max((mm.score for mm in r.matches), default=0.0), 3),
@@ -120,7 +120,7 @@ st.subheader("目标条目 Target items")
 tgt_table = pd.DataFrame([{
     "序号": i + 1,
     "目标条目": t.name,
-    "状态": "对应参照条目" if t.status == "aligned" else "🆕 本地新增",
+    "状态": "对应参照条目" if t.status == "aligned" else "本地新增",
     "对应参照条目": "、".join([t.best or ""] + [a.name for a in t.also]).strip("、") or f"（最接近：{t.nearest}）",
     "概率": round(t.score, 3),
 } for i, t in enumerate(tgts)])

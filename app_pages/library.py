@@ -83,9 +83,8 @@ if docs:
                 indent = 1.2 * max(0, c.level - 1)
                 page = f' <span class="card-meta">第{c.page}页</span>' if c.page else ""
                 body = highlight(c.text, [(0, len(c.text))], css="focus") if c.clause_id == focus else esc(c.text)
-                st.markdown(f'<div class="doc-text" style="margin-left:{indent}em">{body}{page}'
-                            f'<br><span class="card-meta">{esc(c.clause_id)}</span></div>',
-                            unsafe_allow_html=True)
+                st.markdown(f'<div class="doc-text" style="margin-left:{indent}em" title="{esc(c.clause_id)}">'
+                            f'{body}{page}</div>', unsafe_allow_html=True)
 
 # ------------------------------------------------------------------ uploads
 st.divider()

@@ -70,6 +70,7 @@ def block(inner_html: str, css: str = "doc-text") -> str:
 
 
 STYLE = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 3rem;}
 mark.hit {background:#ffe58f; padding:0 1px; border-radius:2px;}
 mark.focus {background:#ffd6d1; padding:0 1px;}
 .doc-text {line-height:1.75; font-size:0.98rem; white-space:normal;}

@@ -78,7 +78,7 @@ def show_hits(hits, key_prefix: str) -> None:
                          icon=":material/join_inner:"):
                 st.session_state["similar_to"] = h.clause_id
                 st.rerun()
-            c3.caption(f"{signals} · 得分 {h.score:.3f} · {h.clause_id}")
+            c3.caption(f"{signals} · {h.clause_id}")
 
 
 # ------------------------------------------------------------------ similar clauses

@@ -1,0 +1,211 @@
+"""The app in a real headless Chromium: search finds the robot clause, coverage draws the Dongguan matrix.
+
+Starts `streamlit run` on a free local port with the real default model on the shipped corpus (its index
+built first into a temporary folder), drives Debian's chromium through Playwright, and saves a screenshot
+of each page under artifacts/screenshots/ (not committed).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("POLICY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+HAS_SEARCH = importlib.util.find_spec("indexer.search") is not None
+VIEWPORT = {"width": 1200, "height": 1500}
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_index(index_dir: Path, env: dict) -> None:
+    """Build the real index (default embedder) into a folder, with the project's CLI."""
+    if importlib.util.find_spec("indexer.build") is None:
+        return
+    subprocess.run([sys.executable, "-m", "indexer", "build"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=900)
+
+
+def start_server(env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    log = open(log_path, "wb")  # noqa: SIM115 — closed with the process
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def app_env(index_dir: Path, upload_dir: Path) -> dict:
+    env = {**os.environ, "POLICY_INDEX": str(index_dir), "POLICY_UPLOADS": str(upload_dir)}
+    env.pop("POLICY_EMBEDDER", None)  # the real default model
+    return env
+
+
+def search(page, query: str, expect: str, timeout_ms: int = 60_000) -> float:
+    """Type a query, press Enter, wait for a result card containing `expect`; returns seconds taken."""
+    box = page.get_by_label("查询 Query（中文或英文）")
+    box.fill(query)
+    t0 = time.perf_counter()
+    box.press("Enter")
+    page.locator(".doc-text", has_text=expect).first.wait_for(state="visible", timeout=timeout_ms)
+    return time.perf_counter() - t0
+
+
+def pick(page, label: str, option_text: str) -> None:
+    """Choose an option of a Streamlit selectbox by its label and the option's visible text."""
+    box = page.locator('[data-testid="stSelectbox"]', has_text=label).first
+    box.click()
+    page.get_by_role("option", name=option_text).first.click()
+
+
+def settle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished the current script run."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("browser")
+    env = app_env(work / "index", work / "uploads")
+    build_index(work / "index", env)
+    port = free_port()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    proc = start_server(env, port, SHOTS.parent / "streamlit-browser-test.log")
+    try:
+        wait_healthy(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    ctx.close()
+
+
+@pytest.mark.skipif(not HAS_SEARCH, reason="indexer.search not installed yet")
+def test_search_finds_the_robot_clause(server, page):
+    page.goto(f"{server}/search")
+    page.get_by_label("查询 Query（中文或英文）").wait_for(state="visible")
+    search(page, "industrial robots in electronics manufacturing", "工业机器人")
+    card = page.locator(".doc-text", has_text="工业机器人").first
+    assert "工业机器人" in card.inner_text()
+    search(page, "工业机器人集成应用", "工业机器人")
+    page.screenshot(path=str(SHOTS / "search.png"))
+
+
+def test_coverage_dongguan_against_province(server, page):
+    page.goto(f"{server}/coverage")
+    page.get_by_text("参照文件 Reference").first.wait_for(state="visible")
+    pick(page, "参照文件 Reference", "广东省 · 广东省人民政府关于培育发展战略性支柱产业集群")
+    settle(page)
+    pick(page, "目标文件 Target document", "东莞市 · 关于培育发展战略性产业集群的实施意见")
+    settle(page)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(state="visible")
+    chart.locator("canvas, svg").first.wait_for(state="visible")
+    assert page.get_by_text("匹配矩阵 Match matrix").is_visible()
+    metric = page.locator('[data-testid="stMetric"]', has_text="参照条目").first
+    assert "20" in metric.inner_text()
+    assert page.get_by_text("点名东莞市但未覆盖").first.is_visible()
+    page.wait_for_timeout(500)  # let the chart finish drawing
+    page.screenshot(path=str(SHOTS / "coverage.png"))
+
+
+def test_compare_and_library_pages(server, page):
+    page.goto(f"{server}/compare")
+    page.locator(".badge").first.wait_for(state="visible")
+    page.get_by_text("逐字差异 Redline（A → B）").first.click()
+    page.locator("del.rl-del, ins.rl-ins").first.wait_for(state="visible")
+    page.screenshot(path=str(SHOTS / "compare.png"))
+
+    page.goto(f"{server}/library?doc=dongguan-2021-strategic-clusters&clause=dongguan-2021-strategic-clusters:2.1.2")
+    page.locator("mark.focus").first.wait_for(state="visible")
+    assert "工业机器人" in page.locator("mark.focus").first.inner_text()
+    page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(state="visible")
+    page.wait_for_timeout(800)  # the table draws on a canvas after it appears
+    page.screenshot(path=str(SHOTS / "library.png"))
+
+
+def test_uploaded_markup_shows_as_text(tmp_path, browser):
+    """A document containing <script> and **bold** shows them literally in the browser."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "markup.txt").write_text("一、总则\n<script>window.__pwned=1</script> 与 **bold** 原样显示。\n"
+                                        "二、附则\n自发布之日起施行。\n", encoding="utf-8")
+    env = app_env(tmp_path / "index", uploads)
+    env["POLICY_EMBEDDER"] = "fake"  # this test is about rendering; keep it quick
+    port = free_port()
+    proc = start_server(env, port, tmp_path / "server.log")
+    try:
+        wait_healthy(port, proc)
+        ctx = browser.new_context(viewport=VIEWPORT)
+        pg = ctx.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/library?doc=markup&clause=markup:1-p1")
+        text = pg.locator("mark.focus").first
+        text.wait_for(state="visible", timeout=60_000)
+        assert "<script>window.__pwned=1</script> 与 **bold** 原样显示。" in text.inner_text()
+        assert pg.evaluate("window.__pwned === undefined")
+        ctx.close()
+    finally:
+        stop_server(proc)
