@@ -1,0 +1,305 @@
+"""List ↔ list coverage: which reference items a target list takes up, what it adds, which named gaps it leaves."""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.align import Embedder, VectorCache, row_z, vector_cache
+from indexer.lists import GENERIC_SUFFIXES
+from indexer.models import ListItem, NamedList
+
+COVERED, MISSING = "covered", "missing"
+ALIGNED, LOCAL_ADDITION = "aligned", "local_addition"
+
+BODY_CHARS = 400
+# Connectives inside a cluster name (生物医药及高端医疗器械, 半导体与集成电路): not content.
+_CONNECTIVES = re.compile(r"[及与和、/·，,；;\s]+")
+_REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "区", "县", "州", "盟", "旗")
+
+# Logistic model of P(target item implements reference item) from five pair features:
+#   zsem  mean row z-score of the e5 cosines (name↔name, query/passage and passage/passage; name↔reference
+#         body; body↔body when the target has a body) against all reference items;
+#   zref  column view: cos(target, reference) as a z-score against that reference's cosines to its
+#         sibling reference items (passage/passage; names, and bodies when the target has one);
+#   gap   zsem minus the best zsem among the *other* reference items (> 0 for the row's best);
+#   lexn  IDF-weighted share of the target name's character bigrams found in the reference name;
+#   lexb  IDF-weighted share of the target name's bigrams found in the reference item's text.
+# Fitted by `benchmarks/bench_align.py --fit` on the dev gold (Dongguan's list with bodies and as typed
+# names, the 佛山 and 珠海 pasted lists, the unambiguous Chaozhou items both ways, and five typed service-
+# sector names with no counterpart), L2-regularised; per-list and leave-one-list-out figures are in its
+# output. Every feature is relative (z-scores, shares), so the model does not depend on where e5 cosines
+# bunch. IDF comes from `background` texts (the corpus's clauses in the CLI).
+COEF = {"zsem": 1.512, "zref": 0.398, "gap": 0.59, "lexn": 0.908, "lexb": 1.692, "bias": -4.659}
+ACCEPT = 0.5  # P at which a pair counts as a match
+
+
+@dataclass(frozen=True)
+class Item:
+    """A list item to compare: a name and, when it comes from a document, its clause and body text."""
+
+    name: str
+    text: str = ""
+    clause_id: str | None = None
+
+    @classmethod
+    def of(cls, li: ListItem) -> Item:
+        return cls(name=li.name, text=li.text, clause_id=li.clause_id)
+
+
+@dataclass(frozen=True)
+class Match:
+    name: str
+    score: float
+    clause_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "score": round(self.score, 4), "clause_id": self.clause_id}
+
+
+@dataclass(frozen=True)
+class ReferenceResult:
+    name: str
+    clause_id: str | None
+    matches: tuple[Match, ...]  # target items implementing it, best first
+    status: str  # covered | missing
+    names_target_region: bool  # the item's text names the target's region
+    region_mentions: tuple[str, ...] = ()  # the region names found, e.g. ("东莞",)
+
+    @property
+    def named_gap(self) -> bool:
+        """The reference names the target's region here, and the target's list does not take it up."""
+        return self.names_target_region and self.status == MISSING
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "clause_id": self.clause_id, "matches": [m.to_dict() for m in self.matches],
+                "status": self.status, "names_target_region": self.names_target_region,
+                "region_mentions": list(self.region_mentions), "named_gap": self.named_gap}
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    name: str
+    clause_id: str | None
+    best: str | None  # the reference item it implements; None for a local addition
+    score: float  # P(match) of the best reference item, 0–1
+    status: str  # aligned | local_addition
+    nearest: str  # the closest reference item even when below the acceptance level
+    also: tuple[Match, ...] = ()  # further reference items it takes up (a merged item)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "clause_id": self.clause_id, "best": self.best, "score": round(self.score, 4),
+                "status": self.status, "nearest": self.nearest, "also": [m.to_dict() for m in self.also]}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    reference: str  # doc_id or a label
+    target: str
+    region: str  # the target's region as looked for in reference items ("" when unknown)
+    reference_items: tuple[ReferenceResult, ...]
+    target_items: tuple[TargetResult, ...]
+
+    def to_dict(self) -> dict:
+        ref, tgt = self.reference_items, self.target_items
+        return {"reference": self.reference, "target": self.target, "region": self.region,
+                "reference_items": [r.to_dict() for r in ref],
+                "target_items": [t.to_dict() for t in tgt],
+                "summary": {"reference_items": len(ref), "covered": sum(r.status == COVERED for r in ref),
+                            "missing": sum(r.status == MISSING for r in ref),
+                            "named_gaps": [r.name for r in ref if r.named_gap],
+                            "target_items": len(tgt), "aligned": sum(t.status == ALIGNED for t in tgt),
+                            "local_additions": [t.name for t in tgt if t.status == LOCAL_ADDITION]}}
+
+
+# ---------------------------------------------------------------- names and regions
+
+def core_name(name: str) -> str:
+    """A typed name without its generic tail: 现代物流产业集群 → 现代物流."""
+    n = name.strip()
+    for suffix in GENERIC_SUFFIXES:
+        if n.endswith(suffix) and len(n) - len(suffix) >= 2:
+            return n[: -len(suffix)]
+    return n
+
+
+def parse_names(text: str) -> list[str]:
+    """Names typed or pasted by a user: separated by commas, 、, semicolons or new lines; numbering dropped."""
+    out = []
+    for part in re.split(r"[,，、;；\n\r\t]+", text):
+        p = re.sub(r"^\s*(?:[（(]?[0-9一二三四五六七八九十]+[)）.、．]\s*)", "", part).strip(" 　。.")
+        if p:
+            out.append(p)
+    return out
+
+
+def region_variants(region: str) -> list[str]:
+    """东莞市 → [东莞市, 东莞]; a name whose stem would be one character keeps its suffix only."""
+    region = region.strip()
+    if not region:
+        return []
+    out = [region]
+    for suffix in _REGION_SUFFIXES:
+        if region.endswith(suffix) and len(region) - len(suffix) >= 2:
+            out.append(region[: -len(suffix)])
+            break
+    return out
+
+
+def region_mentions(text: str, region: str) -> tuple[str, ...]:
+    found = [v for v in region_variants(region) if v in text]
+    return tuple(found)
+
+
+# ---------------------------------------------------------------- features
+
+def _sibling_z(cos: np.ndarray, ref_ref: np.ndarray) -> np.ndarray:
+    """z-score of cos(t, r) against r's cosines to the other reference items."""
+    rr = ref_ref.astype(np.float64).copy()
+    if rr.shape[0] < 3:
+        return np.zeros_like(cos)
+    np.fill_diagonal(rr, np.nan)
+    mu, sd = np.nanmean(rr, axis=0), np.nanstd(rr, axis=0)
+    return (cos - mu) / np.where(sd > 1e-9, sd, 1.0)
+
+
+def _bigrams(name: str) -> set[str]:
+    out: set[str] = set()
+    for part in _CONNECTIVES.split(core_name(name)):
+        out.update(part[k:k + 2] for k in range(len(part) - 1))
+        if len(part) == 1:
+            out.add(part)
+    return out
+
+
+def _idf(texts: Sequence[str]):
+    n = len(texts)
+    df: dict[str, int] = {}
+    for t in texts:
+        for g in set(t[k:k + 2] for k in range(len(t) - 1)) | set(t):
+            df[g] = df.get(g, 0) + 1
+
+    def idf(g: str) -> float:
+        return math.log((n + 1) / (df.get(g, 0) + 0.5))
+
+    return idf
+
+
+def _share(grams: set[str], text: str, idf) -> float:
+    """IDF-weighted share of `grams` that occur in `text`."""
+    total = sum(idf(g) for g in grams)
+    if total <= 0:
+        return 0.0
+    return sum(idf(g) for g in grams if g in text) / total
+
+
+def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: VectorCache,
+                  background: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """The feature matrices (targets × references) of the coverage model.
+
+    `background`: texts (e.g. every clause of the corpus) from which bigram IDF is taken, so that words
+    common in policy language (服务, 现代, 发展) weigh little; default the reference items themselves.
+    """
+    tn = [core_name(t.name) for t in targets]
+    rn = [core_name(r.name) for r in refs]
+    rb = [(r.text or r.name)[:BODY_CHARS] for r in refs]
+    q_t = cache.queries(tn)
+    p_t = cache.passages(tn)
+    p_rn = cache.passages(rn)
+    p_rb = cache.passages(rb)
+    zname = (row_z(q_t @ p_rn.T) + row_z(p_t @ p_rn.T)) / 2
+    zbody = row_z(q_t @ p_rb.T)
+    has_body = [i for i, t in enumerate(targets) if t.text.strip()]
+    if has_body:
+        p_tb = cache.passages([targets[i].text[:BODY_CHARS] for i in has_body])
+        zb = row_z(p_tb @ p_rb.T)
+        for k, i in enumerate(has_body):
+            zbody[i] = (zbody[i] + zb[k]) / 2
+    sem = (zname + zbody) / 2
+    # Column view: does t come closer to r than r's sibling reference items do? Row z-scores always crown
+    # some reference item; this shows when even the crowned one is no closer than an unrelated sibling.
+    zref = _sibling_z(p_t @ p_rn.T, p_rn @ p_rn.T)
+    if has_body:
+        zrb = _sibling_z(p_tb @ p_rb.T, p_rb @ p_rb.T)
+        for k, i in enumerate(has_body):
+            zref[i] = (zref[i] + zrb[k]) / 2
+    gap = np.zeros_like(sem)
+    if sem.shape[1] > 1:
+        for j in range(sem.shape[1]):
+            others = np.delete(sem, j, axis=1)
+            gap[:, j] = sem[:, j] - others.max(axis=1)
+    idf_n = idf_b = _idf(list(background)) if background else None
+    idf_n = idf_n or _idf(rn)
+    idf_b = idf_b or _idf([r.text or r.name for r in refs])
+    lexn = np.array([[_share(_bigrams(t), r, idf_n) for r in rn] for t in tn], dtype=np.float32)
+    lexb = np.array([[_share(_bigrams(t), r.text or r.name, idf_b) for r in refs] for t in tn], dtype=np.float32)
+    return {"zsem": sem, "zref": zref, "zname": zname, "zbody": zbody, "gap": gap, "lexn": lexn, "lexb": lexb}
+
+
+def match_probability(feats: dict[str, np.ndarray], coef: dict[str, float] | None = None) -> np.ndarray:
+    coef = coef or COEF
+    x = coef["bias"] + sum(w * feats[k] for k, w in coef.items() if k != "bias")
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# ---------------------------------------------------------------- coverage
+
+def _items(x: NamedList | Sequence[ListItem | Item | str]) -> list[Item]:
+    seq = x.items if isinstance(x, NamedList) else x
+    out = []
+    for it in seq:
+        if isinstance(it, Item):
+            out.append(it)
+        elif isinstance(it, ListItem):
+            out.append(Item.of(it))
+        else:
+            out.append(Item(name=str(it)))
+    return out
+
+
+def coverage(reference: NamedList | Sequence[ListItem | Item | str],
+             target: NamedList | Sequence[ListItem | Item | str], *, region: str = "",
+             embedder: Embedder | VectorCache | None = None, reference_label: str = "",
+             target_label: str = "", accept: float = ACCEPT, background: Sequence[str] = ()) -> Coverage:
+    """Coverage of a target list against a reference list.
+
+    Args:
+        reference: the reference list (e.g. the provincial 20), as a NamedList or items or names.
+        target: the target list: a NamedList from a document, or names typed by the user.
+        region: the target's region (e.g. 东莞市); reference items whose text names it are flagged.
+        accept: pair probability at which a target item counts as implementing a reference item.
+        background: texts for word weights (IDF), e.g. every clause of the corpus; see `pair_features`.
+    """
+    refs, tgts = _items(reference), _items(target)
+    ref_label = reference_label or (reference.doc_id if isinstance(reference, NamedList) else "reference")
+    tgt_label = target_label or (target.doc_id if isinstance(target, NamedList) else "pasted list")
+    if refs and tgts:
+        prob = match_probability(pair_features(tgts, refs, vector_cache(embedder), background))
+    else:
+        prob = np.zeros((len(tgts), len(refs)))
+    target_results = []
+    for i, t in enumerate(tgts):
+        order = np.argsort(-prob[i]) if refs else []
+        if not len(order):
+            target_results.append(TargetResult(t.name, t.clause_id, None, 0.0, LOCAL_ADDITION, ""))
+            continue
+        j = int(order[0])
+        ok = prob[i, j] >= accept
+        also = tuple(Match(refs[k].name, float(prob[i, k]), refs[k].clause_id) for k in order[1:]
+                     if prob[i, k] >= accept)
+        target_results.append(TargetResult(
+            name=t.name, clause_id=t.clause_id, best=refs[j].name if ok else None, score=float(prob[i, j]),
+            status=ALIGNED if ok else LOCAL_ADDITION, nearest=refs[j].name, also=also))
+    ref_results = []
+    for j, r in enumerate(refs):
+        hits = sorted(((float(prob[i, j]), i) for i in range(len(tgts)) if prob[i, j] >= accept), reverse=True)
+        mentions = region_mentions(r.text, region) if region else ()
+        ref_results.append(ReferenceResult(
+            name=r.name, clause_id=r.clause_id,
+            matches=tuple(Match(tgts[i].name, p, tgts[i].clause_id) for p, i in hits),
+            status=COVERED if hits else MISSING, names_target_region=bool(mentions), region_mentions=mentions))
+    return Coverage(reference=ref_label, target=tgt_label, region=region,
+                    reference_items=tuple(ref_results), target_items=tuple(target_results))
