@@ -190,11 +190,13 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
         """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
         kinds = [o.kind for o in stack]
         if mk.kind in kinds:
-            i = kinds.index(mk.kind)
+            i = len(kinds) - 1 - kinds[::-1].index(mk.kind)  # the deepest open level of this kind
             parent = stack[i - 1] if i else root
             prev = last_number.get((parent.clause_id, mk.kind), 0)
             if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1):
                 return i
+            if mk.number == 1 and i < len(stack) - 1:
+                return len(stack)  # loosely numbered text reusing "1." one level down: 5、… › (一)… › 1.…
             return None
         if mk.kind in STRUCTURAL and mk.kind != "article":
             # a 章 arriving under 条 or 一、 closes them: cut the stack below the first deeper rank

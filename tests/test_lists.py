@@ -63,3 +63,8 @@ def test_anhui_four_actions_with_items():
 ])
 def test_short_names(headings, names):
     assert lists.short_names(headings) == names
+
+
+def test_news_reprint_yields_the_same_20_items():
+    nl = lists.primary_list(doc("guangdong-2021-chain-leader-news"))
+    assert [i.name for i in nl.items] == PROVINCE_20
