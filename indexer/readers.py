@@ -199,7 +199,9 @@ def _decode_by_line(path: Path, guess: str | None, transform: Transform) -> tupl
 def _utf8_lines_mixed(path: Path) -> bool:
     """Whether some non-ASCII lines are valid UTF-8 and others are not: a file with mixed encodings."""
     good = bad = 0
-    for block in _blocks(path):
+    for k, block in enumerate(_blocks(path)):
+        if k == 2:
+            break  # the first 8 MB tell; a pure GBK file of 200 MB is not scanned line by line
         for raw in block.splitlines():
             if raw.isascii():
                 continue
