@@ -181,9 +181,9 @@ def test_enumeration_numbered_through_chapters():
 
 
 def test_loose_numbering_reused_one_level_down():
-    text = "4、河北方案\n5、河南方案\n(一)支柱产业\n1.电子信息产业。正文\n2.绿色石化产业。正文\n(二)新兴产业\n1.半导体产业。正文\n"
+    text = "1、河北方案\n2、河南方案\n(一)支柱产业\n1.电子信息产业。正文\n2.绿色石化产业。正文\n(二)新兴产业\n1.半导体产业。正文\n"
     clauses = outline.segment(text, "t")
     nums = [c for c in clauses if c.text.startswith(("1.", "2."))]
     assert [c.section_str for c in nums] == [
-        "5、河南方案 › (一)支柱产业 › 1.电子信息产业", "5、河南方案 › (一)支柱产业 › 2.绿色石化产业",
-        "5、河南方案 › (二)新兴产业 › 1.半导体产业"]
+        "2、河南方案 › (一)支柱产业 › 1.电子信息产业", "2、河南方案 › (一)支柱产业 › 2.绿色石化产业",
+        "2、河南方案 › (二)新兴产业 › 1.半导体产业"]
