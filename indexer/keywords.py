@@ -96,6 +96,17 @@ class Tokenizer:
         return [w for w in words if w and _WORDLIKE.search(w) and w not in STOPWORDS]
 
 
+_TOKENIZERS: dict[TokenizerConfig, Tokenizer] = {}
+
+
+def get_tokenizer(config: TokenizerConfig | None = None) -> Tokenizer:
+    """A shared tokenizer per configuration (loading jieba's dictionary takes about a second)."""
+    config = config or TokenizerConfig()
+    if config not in _TOKENIZERS:
+        _TOKENIZERS[config] = Tokenizer(config)
+    return _TOKENIZERS[config]
+
+
 def highlight_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     """Merged (start, end) spans in `text` where any of the terms occurs (case- and width-insensitive)."""
     norm = normalise(text)
@@ -167,7 +178,7 @@ class KeywordIndex:
         if not self.n_docs:
             return []
         vocab = self._bm25.vocab_dict
-        return [vocab[t] for t in tokens if t in vocab and t != ""]
+        return [vocab[t] for t in dict.fromkeys(tokens) if t in vocab and t != ""]  # each term once
 
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every clause for the query tokens (zeros where none match)."""

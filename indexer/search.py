@@ -13,7 +13,7 @@ from indexer import paths
 from indexer.build import passage_text, vector_key
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
-from indexer.keywords import Tokenizer, TokenizerConfig, highlight_spans, mark, normalise
+from indexer.keywords import TokenizerConfig, get_tokenizer, highlight_spans, mark, normalise
 from indexer.models import Clause, Document
 from indexer.store import ClauseIndex, current_generation, open_index
 
@@ -156,7 +156,7 @@ class Engine:
         self.index_dir = index_dir
         self._embedder = embedder
         cfg = index.manifest.get("tokenizer", {})
-        self.tokenizer = Tokenizer(TokenizerConfig(mode=cfg.get("mode", "search"), hmm=cfg.get("hmm", True)))
+        self.tokenizer = get_tokenizer(TokenizerConfig(mode=cfg.get("mode", "search"), hmm=cfg.get("hmm", True)))
         self.context = index.manifest.get("passage_context", "section")
         self._documents: list[Document] | None = None
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
