@@ -1,5 +1,177 @@
-"""CLI commands for align (filled in by the align issue)."""
+"""CLI commands `align`, `coverage` and `reuse`: JSON with --json, readable text otherwise, reports with --export."""
+from __future__ import annotations
+
+import sys
+
+from indexer.errors import NotFoundError, PolicyError
 
 
 def register(sub) -> None:
     """Add this module's sub-commands to the parser."""
+    p = sub.add_parser("align", help="条款比对 / align the clauses of two documents")
+    p.add_argument("doc_a", help="doc_id, path or file name of document A")
+    p.add_argument("doc_b", help="doc_id, path or file name of document B")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.add_argument("--export", metavar="FILE", help="also write a report: .xlsx, .docx, .csv or .md")
+    p.set_defaults(func=cmd_align)
+
+    p = sub.add_parser("coverage", help="清单承接 / coverage of a target list against a reference list")
+    p.add_argument("--reference", required=True, metavar="DOC", help="document holding the reference list")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--target", metavar="DOC", help="document holding the target list")
+    g.add_argument("--items", metavar="NAMES", help="target names typed or pasted: 名称1,名称2,… (、；or new lines too)")
+    p.add_argument("--reference-section", metavar="S", help="which list of the reference (section path or clause id)")
+    p.add_argument("--target-section", metavar="S", help="which list of the target document")
+    p.add_argument("--region", help="the target's region, e.g. 佛山市 (default: from the target document)")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.add_argument("--export", metavar="FILE", help="also write a report: .xlsx, .docx, .csv or .md")
+    p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("reuse", help="文本复用 / passages reused across the corpus")
+    p.add_argument("--min-chars", type=int, default=None, metavar="N",
+                   help="shortest passage, in characters without punctuation (default 20)")
+    p.add_argument("--docs", metavar="IDS", help="only these documents (comma-separated doc_ids)")
+    p.add_argument("--json", action="store_true", help="JSON output")
+    p.set_defaults(func=cmd_reuse)
+
+
+def _corpus():
+    from indexer.corpus import load_default_corpus
+
+    return load_default_corpus()
+
+
+def _note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _print_json(data) -> None:
+    from indexer.cli import print_json
+
+    print_json(data)
+
+
+def _short(text: str, n: int = 40) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= n else t[: n - 1] + "…"
+
+
+def cmd_align(args) -> int:
+    from indexer.align import align_documents
+    from indexer.corpus import find_document
+
+    docs = _corpus()
+    a, b = find_document(docs, args.doc_a), find_document(docs, args.doc_b)
+    _note(f"比对 / aligning {a.doc_id} ↔ {b.doc_id} …")
+    al = align_documents(a, b)
+    if args.export:
+        _export(al, args.export)
+    if args.json:
+        _print_json(al.to_dict())
+        return 0
+    c = al.to_dict()["counts"]
+    print(f"{a.doc_id} ↔ {b.doc_id}: {c['pairs']} 对 / pairs, 仅A {c['only_a']}, 仅B {c['only_b']}")
+    for p in al.pairs:
+        print(f"  [{p.relation:14}] {p.score:.2f}  {p.a.clause_id.split(':', 1)[-1]:>8} {_short(p.a.text, 30)}"
+              f"  ↔  {p.b.clause_id.split(':', 1)[-1]} {_short(p.b.text, 30)}")
+    for x in al.only_a:
+        print(f"  [only A        ]       {x.clause_id.split(':', 1)[-1]:>8} {_short(x.text, 40)}")
+    for x in al.only_b:
+        print(f"  [only B        ]       {x.clause_id.split(':', 1)[-1]:>8} {_short(x.text, 40)}")
+    return 0
+
+
+def _list_of(doc, section):
+    from indexer.lists import find_list
+
+    nl = find_list(doc, section)
+    if nl is None or not nl.items:
+        where = f" under '{section}'" if section else ""
+        raise NotFoundError(f"{doc.doc_id} 中找不到清单 / no list found{where}; "
+                            f"try `python -m indexer lists {doc.doc_id}`")
+    return nl
+
+
+def _region(doc) -> str:
+    """The target document's region: its metadata, else the first 省/市/区/县 name in its title or opening."""
+    import re
+
+    if doc.meta.region:
+        return doc.meta.region
+    head = (doc.meta.title or "") + doc.text[:300]
+    m = re.search(r"([\u4e00-\u9fff]{2,6}?(?:自治州|自治县|省|市|区|县))(?:人民政府|委员会|关于|印发|$)", head)
+    return m.group(1) if m else ""
+
+
+def cmd_coverage(args) -> int:
+    from indexer.corpus import find_document
+    from indexer.coverage import coverage, parse_names
+
+    docs = _corpus()
+    ref_doc = find_document(docs, args.reference)
+    ref_list = _list_of(ref_doc, args.reference_section)
+    if args.target:
+        tgt_doc = find_document(docs, args.target)
+        target = _list_of(tgt_doc, args.target_section)
+        region = args.region if args.region is not None else _region(tgt_doc)
+        label = tgt_doc.doc_id
+    else:
+        target = parse_names(args.items)
+        if not target:
+            raise PolicyError("--items 为空 / no names given")
+        region, label = args.region or "", "pasted list"
+    _note(f"计算向量 / embedding {len(ref_list.items)} + {len(target if isinstance(target, list) else target.items)}"
+          " items …")
+    background = [c.text for d in docs for c in d.clauses]
+    cov = coverage(ref_list, target, region=region, reference_label=ref_doc.doc_id, target_label=label,
+                   background=background)
+    if args.export:
+        _export(cov, args.export)
+    if args.json:
+        _print_json(cov.to_dict())
+        return 0
+    s = cov.to_dict()["summary"]
+    print(f"{cov.target} 对照 {cov.reference}（地区 / region: {cov.region or '—'}）")
+    print(f"参照条目 {s['reference_items']}：已承接 {s['covered']}，未承接 {s['missing']}")
+    if cov.region:
+        print(f"点名本地区但未承接 / named but not taken up: {'、'.join(s['named_gaps']) or '无 / none'}")
+    for r in cov.reference_items:
+        flag = "★" if r.named_gap else ("·" if r.names_target_region else " ")
+        got = "、".join(f"{m.name}({m.score:.2f})" for m in r.matches) or "—"
+        print(f"  {flag} [{r.status:7}] {r.name:12} ← {got}")
+    print(f"目标条目 {s['target_items']}：有对应 {s['aligned']}，本地新增 {len(s['local_additions'])}")
+    for t in cov.target_items:
+        best = t.best or f"（最接近 nearest: {t.nearest}）"
+        also = "、".join(m.name for m in t.also)
+        print(f"    [{t.status:14}] {t.name:12} → {best} {t.score:.2f}" + (f" ＋ {also}" if also else ""))
+    return 0
+
+
+def cmd_reuse(args) -> int:
+    from indexer.reuse import DEFAULT_MIN_CHARS, find_reuse
+
+    docs = _corpus()
+    if args.docs:
+        want = [x.strip() for x in args.docs.split(",") if x.strip()]
+        from indexer.corpus import find_document
+
+        docs = [find_document(docs, w) for w in want]
+    min_chars = args.min_chars if args.min_chars is not None else DEFAULT_MIN_CHARS
+    if min_chars < 1:
+        raise PolicyError("--min-chars 须为正数 / must be positive")
+    pairs = find_reuse(docs, min_chars=min_chars)
+    if args.json:
+        _print_json({"min_chars": min_chars, "pairs": [p.to_dict() for p in pairs]})
+        return 0
+    print(f"{len(pairs)} 处复用 / reused passages (≥ {min_chars} 字)")
+    for p in pairs:
+        print(f"  {p.similarity:.2f} {p.chars:4}字  {p.a.clause_id or p.a.doc_id} [{p.a.start}:{p.a.end}]"
+              f"  ↔  {p.b.clause_id or p.b.doc_id} [{p.b.start}:{p.b.end}]  {_short(p.a.text, 30)}")
+    return 0
+
+
+def _export(result, path: str) -> None:
+    from indexer.export import export
+
+    out = export(result, path)
+    _note(f"已导出 / exported: {out}")

@@ -1,0 +1,102 @@
+"""Clause alignment: relation labels on real seed pairs (no model), and alignments with the real model."""
+from __future__ import annotations
+
+import pytest
+
+from indexer import align
+from indexer.align import IDENTICAL, NEAR_IDENTICAL, PARAPHRASE, PARTIAL, normalize, relation
+from indexer.lists import primary_list
+from tests.align_fixtures import CHAOZHOU, DONGGUAN, NEWS, PROVINCE, FakeEmbedder, clause, doc, gold
+
+
+def news_item(prefix: str):
+    return next(c for c in doc(NEWS).clauses if c.text.lstrip().startswith(prefix))
+
+
+def test_normalize_ignores_width_punctuation_and_space():
+    assert normalize("  1.新能源产业集群,大力发展(先进)核能。") == normalize("1．新能源产业集群，大力发展（先进）核能。")
+
+
+def test_identical_news_reprint_of_a_provincial_item():
+    # the news article reprints the item with half-width punctuation and leading spaces
+    a, b = news_item("6.新能源产业集群"), clause(PROVINCE, "4.2.6")
+    assert a.text != b.text
+    assert relation(a.text, b.text) == IDENTICAL
+
+
+def test_near_identical_renumbered_principle():
+    # Chaozhou's （一）市场主导，政府引导 repeats the provincial paragraph under a new number
+    assert relation(clause(CHAOZHOU, "2.1").text, clause(PROVINCE, "2.2-p1").text) == NEAR_IDENTICAL
+
+
+def test_paraphrase_reworded_principle():
+    # 目标导向，分类施策: same principle, body rewritten (对标先进，科学设定近中远期目标 …)
+    assert relation(clause(CHAOZHOU, "2.3").text, clause(PROVINCE, "2.2-p4").text) == PARAPHRASE
+
+
+def test_paraphrase_cluster_paragraph():
+    # the city's 清洁能源 paragraph implements the provincial 新能源 item in its own words
+    assert relation(clause(CHAOZHOU, "4.2").text, clause(PROVINCE, "4.2.6").text) == PARAPHRASE
+
+
+def test_partial_contained_paragraph():
+    # the provincial 创新引领，重点突破 paragraph is one half of Chaozhou's merged 创新引领，质量为先
+    assert relation(clause(PROVINCE, "2.2-p2").text, clause(CHAOZHOU, "2.2").text) == PARTIAL
+
+
+def test_partial_when_one_clause_merges_two():
+    assert relation(clause(CHAOZHOU, "2.2").text, clause(PROVINCE, "2.2-p3").text, n_partners=2) == PARTIAL
+
+
+def test_alignment_contract_with_fake_embedder():
+    al = align.align_documents(doc(CHAOZHOU), doc(PROVINCE), embedder=FakeEmbedder())
+    d = al.to_dict()
+    assert set(d) >= {"pairs", "only_a", "only_b"}
+    for p in d["pairs"]:
+        assert set(p["a"]) >= {"doc_id", "clause_id", "section", "text"}
+        assert p["relation"] in align.RELATIONS and 0 <= p["score"] <= 1
+    a_ids = {c.clause_id for c in align.alignable(doc(CHAOZHOU))}
+    paired = {p["a"]["clause_id"] for p in d["pairs"]}
+    assert paired | {c["clause_id"] for c in d["only_a"]} == a_ids
+    assert not paired & {c["clause_id"] for c in d["only_a"]}
+
+
+def test_alignment_is_order_independent():
+    fake = FakeEmbedder()
+    al = align.align_documents(doc(CHAOZHOU), doc(PROVINCE), embedder=fake)
+    rev = align.align_documents(doc(PROVINCE), doc(CHAOZHOU), embedder=fake)
+    assert {(p.a.clause_id, p.b.clause_id) for p in al.pairs} == {(p.b.clause_id, p.a.clause_id) for p in rev.pairs}
+
+
+def test_vectors_callable_is_used():
+    fake = FakeEmbedder()
+    calls = []
+
+    def vectors(clauses):
+        calls.append(len(clauses))
+        return fake.embed_passages([c.text for c in clauses])
+
+    align.align_documents(doc(CHAOZHOU), doc(PROVINCE), vectors=vectors)
+    assert len(calls) == 2
+
+
+@pytest.mark.slow
+def test_chaozhou_principles_pair_with_provincial_principles():
+    al = align.align_documents(doc(CHAOZHOU), doc(PROVINCE))
+    pairs = {(p.a.clause_id.split(":")[1], p.b.clause_id.split(":")[1]): p for p in al.pairs}
+    first = pairs[("2.1", "2.2-p1")]  # 市场主导，政府引导
+    assert first.relation in (NEAR_IDENTICAL, PARAPHRASE)
+    assert first.relation == NEAR_IDENTICAL  # the wording is the provincial one, renumbered
+    # 创新引领，质量为先 merges two provincial principles
+    assert pairs[("2.2", "2.2-p2")].relation == PARTIAL and pairs[("2.2", "2.2-p3")].relation == PARTIAL
+    assert ("2.3", "2.2-p4") in pairs
+
+
+@pytest.mark.slow
+def test_dongguan_cluster_paragraphs_pair_with_their_provincial_items():
+    al = align.align_documents(doc(DONGGUAN), doc(PROVINCE))
+    got = {(p.a.clause_id, p.b.clause_id) for p in al.pairs}
+    city = {i.name: i.clause_id for i in primary_list(doc(DONGGUAN)).items}
+    prov = {i.name: i.clause_id for i in primary_list(doc(PROVINCE)).items}
+    for name, accepted in gold()["map"].items():
+        assert any((city[name], prov[x]) in got for x in accepted), name
