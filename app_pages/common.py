@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -115,7 +116,17 @@ def index_ready() -> bool:
 def _open_engine(index_dir: str, stamp: tuple):
     from indexer.search import Engine
 
-    return Engine.open(index_dir=Path(index_dir))
+    eng = Engine.open(index_dir=Path(index_dir))
+    # Load the tokenizer dictionary and the embedding model while the user is still typing.
+    threading.Thread(target=_warm_up, args=(eng,), daemon=True, name="engine-warm-up").start()
+    return eng
+
+
+def _warm_up(eng) -> None:
+    try:
+        eng.search("产业集群", k=1)
+    except Exception:  # noqa: BLE001 — warming is best effort; the real search reports its own errors
+        log.debug("warm-up search failed", exc_info=True)
 
 
 def engine():

@@ -16,13 +16,6 @@ if not common.engine_available():
             icon=":material/construction:")
     st.stop()
 
-eng = None
-with common.guard("打开索引"):
-    eng = common.engine()
-if eng is None:
-    st.stop()
-docs = list(eng.documents)
-
 # ------------------------------------------------------------------ query
 with st.form("search_form", border=False):
     q_col, b_col = st.columns([6, 1], vertical_alignment="bottom")
@@ -32,17 +25,24 @@ with st.form("search_form", border=False):
 mode = st.radio("模式 Mode", list(common.MODES), format_func=common.MODES.get, horizontal=True, key="mode",
                 help="智能：语义与关键词融合；关键词：分词匹配；短语：原文连续出现；模糊：容许错字、漏字")
 
+eng = None
+with common.guard("打开索引"):
+    eng = common.engine()
+if eng is None:
+    st.stop()
+docs = list(eng.documents)
+
 # ------------------------------------------------------------------ filters (sidebar)
 with st.sidebar:
     st.header("筛选 Filters")
     regions = sorted({d.meta.region for d in docs if d.meta.region})
     levels = [lv for lv in common.LEVELS if any(d.meta.level == lv for d in docs)]
     statuses = [s for s in common.STATUSES if any(d.meta.status == s for d in docs)]
-    f_regions = st.multiselect("地区 Region", regions, key="f_regions")
-    f_levels = st.multiselect("层级 Level", levels, format_func=common.LEVELS.get, key="f_levels")
-    f_docs = st.multiselect("文件 Document", [d.doc_id for d in docs], key="f_docs",
+    f_regions = st.multiselect("地区 Region", regions, key="f_regions", placeholder="全部 All")
+    f_levels = st.multiselect("层级 Level", levels, format_func=common.LEVELS.get, key="f_levels", placeholder="全部 All")
+    f_docs = st.multiselect("文件 Document", [d.doc_id for d in docs], key="f_docs", placeholder="全部 All",
                             format_func=lambda i: common.doc_label(common.find_doc(docs, i)))
-    f_status = st.multiselect("状态 Status", statuses, format_func=common.STATUSES.get, key="f_status")
+    f_status = st.multiselect("状态 Status", statuses, format_func=common.STATUSES.get, key="f_status", placeholder="全部 All")
     years = sorted({int(d.meta.date[:4]) for d in docs if d.meta.date[:4].isdigit()})
     f_dates = None
     if years:
@@ -71,11 +71,12 @@ def show_hits(hits, key_prefix: str) -> None:
                 f'{esc(h.date or "日期未标注")}{esc(page)}</span><br>'
                 f'<span class="card-path">{esc(h.section or "（正文）")}</span>'), unsafe_allow_html=True)
             st.markdown(block(highlight(h.text, common.hit_spans(h, query))), unsafe_allow_html=True)
-            c1, c2, c3 = st.columns([2, 2, 5], vertical_alignment="center")
-            c1.page_link("app_pages/library.py", label="在原文中查看 Context", icon=":material/article:",
+            c1, c2, c3 = st.columns([1.2, 1.2, 4], vertical_alignment="center")
+            c1.page_link("app_pages/library.py", label="查看原文", icon=":material/article:",
+                         help="在文库中打开此文件并定位到该条款 / open the clause in its document",
                          query_params={"doc": h.doc_id, "clause": h.clause_id})
-            if c2.button("相似条款 Similar", key=f"{key_prefix}_sim_{n}_{h.clause_id}",
-                         icon=":material/join_inner:"):
+            if c2.button("相似条款", key=f"{key_prefix}_sim_{n}_{h.clause_id}", icon=":material/join_inner:",
+                         help="查找与此条款意思相近的条款 / find similar clauses"):
                 st.session_state["similar_to"] = h.clause_id
                 st.rerun()
             c3.caption(f"{signals} · {h.clause_id}")
@@ -115,7 +116,8 @@ if not hits:
     st.stop()
 
 top, exp1, exp2 = st.columns([4, 1, 1], vertical_alignment="bottom")
-top.markdown(f"**找到 {len(hits)} 条结果**（{esc(common.MODES[mode])}）· 按相关度排序", unsafe_allow_html=True)
+top.markdown(f"<b>「{esc(query.strip())}」找到 {len(hits)} 条结果</b>"
+             f'<span class="card-meta">（{esc(common.MODES[mode])}，按相关度排序）</span>', unsafe_allow_html=True)
 table = common.hits_table(hits)
 exp1.download_button("导出 CSV", table.to_csv(index=False).encode("utf-8-sig"), file_name="检索结果.csv",
                      mime="text/csv", key="export_csv")

@@ -97,7 +97,7 @@ def test_search_shows_highlighted_clause_cards(app_env):
     assert '<mark class="hit">工业机器人</mark>' in page
     assert "东莞市" in page or "广东省" in page
     assert any(b.label.startswith("导出") for b in at.get("download_button"))
-    assert [p for p in at.get("page_link") if "Context" in p.proto.label]
+    assert [p for p in at.get("page_link") if "查看原文" in p.proto.label]
 
 
 @needs_search
