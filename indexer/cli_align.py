@@ -63,7 +63,7 @@ def cmd_align(args) -> int:
     docs = _corpus()
     a, b = find_document(docs, args.doc_a), find_document(docs, args.doc_b)
     _note(f"比对 / aligning {a.doc_id} ↔ {b.doc_id} …")
-    al = align_documents(a, b)
+    al = align_documents(a, b, vectors=_index_vectors())
     if args.export:
         _export(al, args.export)
     if args.json:
@@ -79,6 +79,16 @@ def cmd_align(args) -> int:
     for x in al.only_b:
         print(f"  [only B        ]       {x.clause_id.split(':', 1)[-1]:>8} {_short(x.text, 40)}")
     return 0
+
+
+def _index_vectors():
+    """Clause vectors from the built index when there is one (no re-embedding), else None."""
+    try:
+        from indexer.search import Engine
+
+        return Engine.open().clause_vectors
+    except PolicyError:  # no index yet: align_documents embeds the clauses itself
+        return None
 
 
 def _list_of(doc, section):
