@@ -306,10 +306,29 @@ def redline(old: str, new: str):
     return _redline(old, new)
 
 
-def export_alignment(result, fmt: str) -> bytes:
-    from indexer import export
+MIME = {".csv": "text/csv", ".md": "text/markdown",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+FORMAT_LABELS = {".xlsx": "Excel", ".docx": "Word", ".csv": "CSV", ".md": "Markdown"}
 
-    return export.alignment_bytes(result, fmt)
+
+def export_bytes(result, suffix: str) -> bytes:
+    """A coverage or alignment report in the format named by its suffix, as bytes."""
+    import tempfile
+
+    from indexer.export import export
+
+    with tempfile.TemporaryDirectory() as folder:
+        return export(result, Path(folder) / f"report{suffix}").read_bytes()
+
+
+def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> None:
+    """One download button per format; each report is generated only when its button is clicked."""
+    cols = st.columns(len(suffixes) + 2)
+    for col, suffix in zip(cols, suffixes, strict=False):
+        col.download_button(f"导出 {FORMAT_LABELS[suffix]}", data=lambda s=suffix: export_bytes(result, s),
+                            file_name=f"{stem}{suffix}", mime=MIME[suffix], key=f"{key}_{suffix}",
+                            icon=":material/download:", on_click="ignore")
 
 
 # ---------------------------------------------------------------- search results (cached per index state)
@@ -458,3 +477,11 @@ def parse_names(text: str) -> tuple[str, ...]:
     from indexer.coverage import parse_names as _parse
 
     return tuple(_parse(text))
+
+
+def unindexed_files(docs: list[Document]) -> list[Path]:
+    """Files in the corpus and upload folders that the index does not hold (e.g. copied in by hand)."""
+    from indexer.corpus import corpus_files
+
+    have = {Path(d.path).resolve() for d in docs}
+    return [p for folder in paths.corpus_dirs() for p, _, _ in corpus_files(folder) if p.resolve() not in have]

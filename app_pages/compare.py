@@ -46,15 +46,7 @@ names = {**common.RELATIONS, "only_a": "仅 A 有 only in A", "only_b": "仅 B �
 shown = st.multiselect("显示 Show", options, default=options, format_func=names.get, key="compare_filter")
 
 # ------------------------------------------------------------------ export
-if common.available("indexer.export"):
-    with common.guard("导出"):
-        ex1, ex2, _ = st.columns([1, 1, 4])
-        ex1.download_button("导出 Word (.docx)", common.export_alignment(result, "docx"),
-                            file_name=f"对照_{doc_a}_{doc_b}.docx", key="compare_docx",
-                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-        ex2.download_button("导出 Excel (.xlsx)", common.export_alignment(result, "xlsx"),
-                            file_name=f"对照_{doc_a}_{doc_b}.xlsx", key="compare_xlsx",
-                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+common.export_buttons(result, f"对照_{doc_a}_{doc_b}", (".docx", ".xlsx", ".md"), key="compare_export")
 
 # ------------------------------------------------------------------ aligned pairs
 pairs = [p for p in result.pairs if p.relation in shown]

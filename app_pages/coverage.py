@@ -152,8 +152,4 @@ with right:
 
 # ------------------------------------------------------------------ export
 st.divider()
-e1, e2, _ = st.columns([1, 1, 4])
-e1.download_button("导出 Excel", common.to_xlsx(ref_table), file_name=f"覆盖_{result.target}.xlsx",
-                   key="cov_xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-e2.download_button("导出 CSV", ref_table.to_csv(index=False).encode("utf-8-sig"),
-                   file_name=f"覆盖_{result.target}.csv", mime="text/csv", key="cov_csv")
+common.export_buttons(result, f"覆盖_{result.target}", (".xlsx", ".docx", ".csv", ".md"), key="cov_export")

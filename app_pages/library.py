@@ -35,6 +35,15 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
                       key="library_table", width="stretch")
 for line in read_errors:
     st.warning(f"未能读取 / could not read: {line}", icon=":material/warning:")
+if common.engine_available() and common.index_ready():
+    waiting = common.unindexed_files(docs)
+    if waiting:
+        st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + "、".join(p.name for p in waiting[:5]),
+                icon=":material/sync:")
+        if st.button("更新索引 Update the index", key="reindex"):
+            with common.guard("更新索引"):
+                common.build_index()
+                st.rerun()
 
 # ------------------------------------------------------------------ one document as an outline
 ids = [d.doc_id for d in docs]

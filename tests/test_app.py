@@ -6,6 +6,7 @@ so no real model is loaded and nothing in the working tree is written.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,25 +24,22 @@ PAGES = {"search": "app_pages/search.py", "compare": "app_pages/compare.py",
          "coverage": "app_pages/coverage.py", "library": "app_pages/library.py"}
 
 
-@pytest.fixture(scope="session")
-def shared_index(tmp_path_factory) -> Path:
-    """One index folder for the read-only tests (built by the app on first use, with the fake embedder)."""
-    return tmp_path_factory.mktemp("app-index")
-
-
 @pytest.fixture
-def app_env(monkeypatch, tmp_path, shared_index):
+def app_env(monkeypatch, tmp_path, fake_index):
+    """The seed corpus's fake-embedder index (shared, read only) and an empty upload folder."""
     monkeypatch.setenv("POLICY_EMBEDDER", "fake")
-    monkeypatch.setattr(paths, "INDEX_DIR", shared_index)
+    monkeypatch.setattr(paths, "INDEX_DIR", fake_index)
     monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
     return tmp_path
 
 
 @pytest.fixture
-def private_env(monkeypatch, tmp_path):
-    """Own upload and index folders, for tests that add or remove documents."""
+def private_env(monkeypatch, tmp_path, fake_index):
+    """Own copy of the index and an own upload folder, for tests that add or remove documents."""
     monkeypatch.setenv("POLICY_EMBEDDER", "fake")
-    monkeypatch.setattr(paths, "INDEX_DIR", tmp_path / "index")
+    index = tmp_path / "index"
+    shutil.copytree(fake_index, index, ignore=shutil.ignore_patterns("*.lock"))
+    monkeypatch.setattr(paths, "INDEX_DIR", index)
     monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
     return tmp_path
 
@@ -116,7 +114,7 @@ def test_search_filters_and_similar(app_env):
     ask(at, "机器人")
     at.multiselect(key="f_regions").set_value(["东莞市"]).run()
     assert not at.exception and not errors_of(at)
-    cards = [m.value for m in at.markdown if '<span class="card-meta">' in m.value]
+    cards = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]
     assert cards and all("东莞市" in c for c in cards)
     similar = [b for b in at.button if b.key and b.key.startswith("hit_sim_")]
     similar[0].click().run()
@@ -145,6 +143,7 @@ def test_compare_province_and_city(app_env):
     page = html_of(at)
     assert "rl-del" in page or "rl-ins" in page  # a redline was drawn
     assert "badge" in page
+    assert {b.label for b in at.get("download_button")} >= {"导出 Word", "导出 Excel"}
 
 
 def test_compare_filter_by_relation(app_env):
@@ -179,6 +178,7 @@ def test_coverage_dongguan_against_province(app_env):
     assert "点名东莞市" in ref.columns and ref["点名东莞市"].str.contains("东莞").any()
     assert len(at.dataframe[1].value) == 9
     assert any("东莞" in w.value for w in at.warning)  # named gaps are called out
+    assert {b.label for b in at.get("download_button")} >= {"导出 Excel", "导出 Word", "导出 CSV"}
 
 
 def test_coverage_item_texts_side_by_side(app_env):
@@ -268,6 +268,10 @@ def test_remove_an_uploaded_document(private_env):
     (paths.UPLOAD_DIR / "temp-rule.txt").write_text("一、总则\n临时规定全文。\n二、附则\n自发布之日起施行。\n",
                                                     encoding="utf-8")
     at = open_page("library")
+    assert any("temp-rule.txt" in i.value for i in at.info)  # on disk but not in the index yet
+    button(at, "更新索引").click().run()
+    assert not at.exception and not errors_of(at)
+    assert any("temp-rule" in i for i in at.selectbox(key="library_doc").options)
     at.checkbox[0].check()
     button(at, "删除").click().run()
     assert not at.exception and not errors_of(at)
@@ -276,6 +280,21 @@ def test_remove_an_uploaded_document(private_env):
 
 
 # ---------------------------------------------------------------- pure helpers
+
+def test_export_bytes_are_real_files(seed_docs):
+    from indexer.align import align_documents
+    from indexer.coverage import coverage
+    from indexer.embedders import FakeEmbedder
+    from indexer.lists import primary_list
+
+    gd, dg = seed_docs[0], seed_docs[1]
+    al = align_documents(gd, dg, embedder=FakeEmbedder())
+    cov = coverage(primary_list(gd), primary_list(dg), region="东莞市", embedder=FakeEmbedder())
+    for result in (al, cov):
+        assert common.export_bytes(result, ".docx")[:2] == b"PK"
+        assert common.export_bytes(result, ".xlsx")[:2] == b"PK"
+    assert "新一代电子信息" in common.export_bytes(cov, ".csv").decode("utf-8-sig")
+
 
 def test_escaping_neutralises_html_and_markdown():
     s = esc("<b>x</b> **y** [a](b) $z$ :red[w] `c`\n\nnext")
