@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -102,6 +102,8 @@ class Coverage:
     region: str  # the target's region as looked for in reference items ("" when unknown)
     reference_items: tuple[ReferenceResult, ...]
     target_items: tuple[TargetResult, ...]
+    # P(match) for every target × reference pair, rows and columns in list order (for heat maps)
+    matrix: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         ref, tgt = self.reference_items, self.target_items
@@ -302,4 +304,4 @@ def coverage(reference: NamedList | Sequence[ListItem | Item | str],
             matches=tuple(Match(tgts[i].name, p, tgts[i].clause_id) for p, i in hits),
             status=COVERED if hits else MISSING, names_target_region=bool(mentions), region_mentions=mentions))
     return Coverage(reference=ref_label, target=tgt_label, region=region,
-                    reference_items=tuple(ref_results), target_items=tuple(target_results))
+                    reference_items=tuple(ref_results), target_items=tuple(target_results), matrix=prob)
