@@ -132,6 +132,10 @@ class FaissStore(VectorStore):
                          recall_queries=len(q), recall_target=target)
 
     def search(self, query: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        with _omp_threads(1):  # one query: threads only add start-up and contention (0.4 vs 3 ms at 10k)
+            return self._search(query, k, rows)
+
+    def _search(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         q = np.asarray(query, dtype=np.float32).reshape(1, -1)
         if not len(self) or k <= 0:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
@@ -165,6 +169,17 @@ class FaissStore(VectorStore):
             return cls(vectors, None, meta)
         import faiss
         return cls(vectors, faiss.read_index(str(folder / "vectors.faiss")), meta)
+
+
+@contextmanager
+def _omp_threads(n: int) -> Iterator[None]:
+    import faiss
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 # ---------------------------------------------------------------- the clause table
