@@ -191,6 +191,15 @@ def doc_label(doc: Document) -> str:
     return f"{region} · {title}{date}" if region else f"{title}{date}"
 
 
+def selection_changed(table_key: str, rows: list[int]) -> bool:
+    """True once each time a table's row selection changes (so a stale selection never overrides a selectbox)."""
+    key = f"_last_selection_{table_key}"
+    if st.session_state.get(key) == list(rows):
+        return False
+    st.session_state[key] = list(rows)
+    return True
+
+
 def is_upload(doc: Document) -> bool:
     try:
         return Path(doc.path).resolve().parent == paths.UPLOAD_DIR.resolve()

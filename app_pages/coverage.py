@@ -132,7 +132,7 @@ if additions:
 # ------------------------------------------------------------------ one item, both texts
 st.subheader("条目原文对照 Both texts")
 rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
-if rows:
+if common.selection_changed("cov_ref_table", rows) and rows:  # a click on a row picks that item
     st.session_state["cov_item"] = refs[rows[0]].name
 item = st.selectbox("参照条目 Reference item（也可点击上表中的行）", [r.name for r in refs], key="cov_item")
 ref_item = next(r for r in refs if r.name == item)

@@ -50,7 +50,7 @@ ids = [d.doc_id for d in docs]
 wanted = st.query_params.get("doc")
 focus = st.query_params.get("clause")
 rows_picked = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
-if rows_picked:
+if common.selection_changed("library_table", rows_picked) and rows_picked:
     st.session_state["library_doc"] = ids[rows_picked[0]]
 elif wanted in ids and "library_doc" not in st.session_state:
     st.session_state["library_doc"] = wanted

@@ -1,0 +1,126 @@
+"""The app as a user meets it: cold start to the first search result, then the time of each further search.
+
+Starts `streamlit run` on a free port with the real default model on the built index (embeddings/, or
+$POLICY_INDEX), opens it in headless Chromium, types a query and waits until its results are drawn.
+
+    .venv/bin/python benchmarks/bench_app.py            # readable summary
+    .venv/bin/python benchmarks/bench_app.py --json     # JSON (also written to artifacts/bench_app.json)
+
+Cold start = from launching the server process to the first result card on screen, split into: server
+healthy, query box visible (page drawn, index opened), first result (query embedded, searched, drawn).
+Per-search = from pressing Enter to the new results on screen, for queries not asked before (no cache),
+in each mode; a repeated query shows the cached path.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.test_browser import (  # noqa: E402 — shared helpers of the browser test
+    VIEWPORT,
+    free_port,
+    launch,
+    search,
+    start_server,
+    stop_server,
+    wait_healthy,
+)
+
+FIRST = ("工业机器人集成应用", "工业机器人")
+QUERIES = {
+    "hybrid": ["链长制 总链长", "超高清视频显示产业", "industrial robots in electronics manufacturing",
+               "县域特色产业集群 高质量发展", "加大资金保障", "半导体与集成电路", "人才引进政策",
+               "new energy vehicles and batteries"],
+    "keyword": ["生物医药", "激光与增材制造", "数字创意", "现代物流"],
+    "phrase": ["培育发展战略性产业集群", "强链工程", "总链长"],
+    "fuzzy": ["实施集群培育强核工程", "超高清视屏显示"],
+}
+
+
+def pick_mode(page, mode: str) -> None:
+    label = {"hybrid": "智能 Smart", "keyword": "关键词 Keyword", "phrase": "短语 Phrase", "fuzzy": "模糊 Fuzzy"}[mode]
+    page.get_by_text(label, exact=True).click()
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def run(index_dir: str | None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    env = {**os.environ}
+    env.pop("POLICY_EMBEDDER", None)
+    if index_dir:
+        env["POLICY_INDEX"] = index_dir
+    env["POLICY_UPLOADS"] = tempfile.mkdtemp(prefix="bench-uploads-")
+    out: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    log = ROOT / "artifacts" / "bench_app-server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = launch(p)  # started before the clock: the user's browser is already open
+        port = free_port()
+        t0 = time.perf_counter()
+        proc = start_server(env, port, log)
+        try:
+            wait_healthy(port, proc)
+            t_health = time.perf_counter() - t0
+            page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(120_000)
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_label("查询 Query（中文或英文）").wait_for(state="visible")
+            t_box = time.perf_counter() - t0
+            first = search(page, FIRST[0], FIRST[1], timeout_ms=120_000)
+            t_first = time.perf_counter() - t0
+            out["cold_start_s"] = {"server_healthy": round(t_health, 2), "query_box_visible": round(t_box, 2),
+                                   "first_result": round(t_first, 2), "first_search_after_enter": round(first, 2)}
+            per_mode: dict[str, list[float]] = {}
+            for mode, queries in QUERIES.items():
+                pick_mode(page, mode)
+                per_mode[mode] = [round(search(page, q), 3) for q in queries]
+            pick_mode(page, "hybrid")
+            cached = [round(search(page, q), 3) for q in QUERIES["hybrid"][:3]]
+            all_new = [t for ts in per_mode.values() for t in ts]
+            out["per_search_s"] = {
+                "median": round(statistics.median(all_new), 3),
+                "p90": round(sorted(all_new)[max(0, int(0.9 * len(all_new)) - 1)], 3),
+                "max": round(max(all_new), 3),
+                "by_mode_median": {m: round(statistics.median(ts), 3) for m, ts in per_mode.items()},
+                "samples": per_mode,
+                "repeated_query_median": round(statistics.median(cached), 3),
+            }
+        finally:
+            stop_server(proc)
+            browser.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index-dir", default=os.environ.get("POLICY_INDEX"), help="index folder (default embeddings/)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    res = run(args.index_dir)
+    (ROOT / "artifacts" / "bench_app.json").write_text(json.dumps(res, ensure_ascii=False, indent=1),
+                                                       encoding="utf-8")
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        return 0
+    c, s = res["cold_start_s"], res["per_search_s"]
+    print(f"冷启动 cold start: 服务就绪 {c['server_healthy']} s · 查询框可用 {c['query_box_visible']} s · "
+          f"首个结果 {c['first_result']} s（回车后 {c['first_search_after_enter']} s）")
+    print(f"每次检索 per search (Enter → results drawn): 中位数 {s['median']} s · p90 {s['p90']} s · "
+          f"最长 {s['max']} s · 重复查询 {s['repeated_query_median']} s")
+    print("  按模式 by mode: " + ", ".join(f"{m} {t} s" for m, t in s["by_mode_median"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
