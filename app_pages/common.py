@@ -333,9 +333,9 @@ def export_bytes(result, suffix: str) -> bytes:
 
 def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> None:
     """One download button per format; each report is generated only when its button is clicked."""
-    cols = st.columns(len(suffixes) + 2)
-    for col, suffix in zip(cols, suffixes, strict=False):
-        col.download_button(f"导出 {FORMAT_LABELS[suffix]}", data=lambda s=suffix: export_bytes(result, s),
+    row = st.container(horizontal=True)
+    for suffix in suffixes:
+        row.download_button(f"导出 {FORMAT_LABELS[suffix]}", data=lambda s=suffix: export_bytes(result, s),
                             file_name=f"{stem}{suffix}", mime=MIME[suffix], key=f"{key}_{suffix}",
                             icon=":material/download:", on_click="ignore")
 

@@ -32,7 +32,10 @@ st.caption(f"共 {len(docs)} 份文件，{sum(len(d.clauses) for d in docs)} 个
            f"{len(docs)} documents, {sum(len(d.clauses) for d in docs)} clauses")
 table = pd.DataFrame(rows)
 picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
-                      key="library_table", width="stretch")
+                      key="library_table", width="stretch",
+                      column_config={"标题 Title": st.column_config.TextColumn(width=300),
+                                     "发文机关 Issuer": st.column_config.TextColumn(width=150),
+                                     "条款数 Clauses": st.column_config.NumberColumn(width="small")})
 for line in read_errors:
     st.warning(f"未能读取 / could not read: {line}", icon=":material/warning:")
 if common.engine_available() and common.index_ready():

@@ -123,6 +123,18 @@ def test_search_filters_and_similar(app_env):
 
 
 @needs_search
+def test_first_start_builds_the_missing_index(monkeypatch, tmp_path):
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    monkeypatch.setattr(paths, "INDEX_DIR", tmp_path / "no-index-yet")
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
+    at = open_page("search")
+    assert not errors_of(at)
+    assert common.index_ready()
+    ask(at, "工业机器人")
+    assert "工业机器人" in html_of(at)
+
+
+@needs_search
 def test_search_without_results_says_so(app_env):
     at = open_page("search")
     at.radio(key="mode").set_value("phrase").run()

@@ -189,6 +189,7 @@ def test_compare_and_library_pages(server, page):
     page.locator(".badge").first.wait_for(state="visible")
     page.get_by_text("逐字差异 Redline（A → B）").first.click()
     page.locator("del.rl-del, ins.rl-ins").first.wait_for(state="visible")
+    page.wait_for_timeout(800)  # the expander's opening animation
     page.screenshot(path=str(SHOTS / "compare.png"))
 
     page.goto(f"{server}/library?doc=dongguan-2021-strategic-clusters&clause=dongguan-2021-strategic-clusters:2.1.2")
