@@ -454,7 +454,6 @@ def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_sect
              pasted: tuple[str, ...], region: str, stamp: tuple):
     """(Coverage, matrix targets × references, reference NamedList, target NamedList or None)."""
     from indexer import coverage as cov
-    from indexer.align import vector_cache
 
     docs = documents()
     ref = find_doc(docs, ref_doc)
@@ -474,11 +473,7 @@ def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_sect
         target, tgt_list, label = list(pasted), None, "粘贴清单 pasted list"
     emb = _embedder_for_index()
     result = cov.coverage(ref_list, target, region=region, embedder=emb, target_label=label)
-    matrix = getattr(result, "matrix", None)
-    if matrix is None:
-        refs = [cov.Item.of(li) for li in ref_list.items]
-        tgts = [cov.Item.of(li) for li in tgt_list.items] if tgt_list else [cov.Item(name=n) for n in pasted]
-        matrix = cov.match_probability(cov.pair_features(tgts, refs, vector_cache(emb))) if refs and tgts else None
+    matrix = result.matrix  # P(target i implements reference j), targets × references
     return result, matrix, ref_list, tgt_list
 
 
