@@ -164,6 +164,7 @@ class Engine:
         self._lock = threading.Lock()
         self._haystack: tuple[str, np.ndarray] | None = None
         self._sections: list[str] | None = None
+        self._bare = {i for i, r in enumerate(index.table.records) if _bare_heading(r)}
 
     @classmethod
     def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None) -> Engine:
@@ -278,6 +279,8 @@ class Engine:
             rankings["phrase"] = self._phrase(query, tokens, depth, rows)
         if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
             rankings["fuzzy"] = self._fuzzy(query, tokens, depth, rows)
+        if mode != "phrase" and self._bare:  # a heading without a body answers nothing: give its place away
+            rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
         fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
         phrase = normalise(query) if mode == "phrase" else None
         return [self._hit(i + 1, row, score, rankings, tokens, phrase, query if mode == "fuzzy" else None)
@@ -292,7 +295,8 @@ class Engine:
         if row is None:
             raise NotFoundError(f"找不到条款 / no clause '{clause_id}'")
         rows = self._filter_rows(filters)
-        ranked = [(r, s) for r, s in self._semantic(self.index.vectors.get([row])[0], k + 1, rows) if r != row]
+        ranked = [(r, s) for r, s in self._semantic(self.index.vectors.get([row])[0], k + 1 + len(self._bare), rows)
+                  if r != row and r not in self._bare]
         rankings = {"semantic": ranked}
         return [self._hit(i + 1, r, s, rankings, (), None, None) for i, (r, s) in enumerate(ranked[:k])]
 
@@ -395,6 +399,14 @@ class Engine:
                    date=m.get("date", ""), status=m.get("status", ""), clause_id=r["clause_id"],
                    section=" › ".join(r["section"]), section_path=tuple(r["section"]), text=text,
                    start=r["start"], end=r["end"], page=r["page"], highlights=tuple(spans), signals=signals)
+
+
+def _bare_heading(record: dict) -> bool:
+    """A numbered heading whose clause holds nothing but the heading (its content sits in its children)."""
+    if record["kind"] in ("para", "preamble"):
+        return False
+    rest = record["text"][len(record["marker"]):].strip().strip("。．.:：")
+    return len(rest) <= len(record["heading"].strip("。．.:：")) + 1
 
 
 def _refuse(built: str, asked: str) -> None:

@@ -239,6 +239,10 @@ class ClauseIndex:
         self.keywords = keywords
         self._by_id: dict[str, int] | None = None
         self._by_key: dict[str, int] | None = None
+        self._texts: dict[str, str] | None = None
+        texts = folder / "texts.jsonl"
+        if texts.exists() and texts.stat().st_size < 64 * 2**20:
+            self.doc_texts()  # read now while small: a later build may delete this generation
 
     def __len__(self) -> int:
         return len(self.table)
@@ -258,8 +262,10 @@ class ClauseIndex:
         return self._by_key.get(key)
 
     def doc_texts(self) -> dict[str, str]:
-        with open(self.folder / "texts.jsonl", encoding="utf-8") as f:
-            return {d["doc_id"]: d["text"] for d in map(json.loads, f)}
+        if self._texts is None:
+            with open(self.folder / "texts.jsonl", encoding="utf-8") as f:
+                self._texts = {d["doc_id"]: d["text"] for d in map(json.loads, f)}
+        return self._texts
 
     def load_documents(self) -> list[Document]:
         """Full Document objects (text and clauses) rebuilt from the index, in index order."""
