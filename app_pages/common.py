@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.render import md
 from indexer import paths
 from indexer.errors import PolicyError
 from indexer.models import Document
@@ -48,10 +49,10 @@ def guard(what: str):
     try:
         yield
     except PolicyError as exc:
-        st.error(f"{what}：{one_line(exc)}", icon=":material/error:")
+        st.error(f"{what}：{md(one_line(exc))}", icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 — the user sees one line; the log keeps the traceback
         log.exception("%s failed", what)
-        st.error(f"{what}失败 / failed — {type(exc).__name__}: {one_line(exc)}", icon=":material/error:")
+        st.error(f"{what}失败 / failed — {type(exc).__name__}: {md(one_line(exc))}", icon=":material/error:")
 
 
 # ---------------------------------------------------------------- cache keys

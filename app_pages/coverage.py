@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from app_pages.render import STYLE, block, esc
+from app_pages.render import STYLE, block, esc, md
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("覆盖 Coverage")
@@ -72,10 +72,10 @@ m = st.columns(5)
 m[0].metric("参照条目 Reference items", len(refs))
 m[1].metric("已覆盖 Covered", len(covered))
 m[2].metric("未覆盖 Missing", len(refs) - len(covered))
-m[3].metric(f"点名{result.region or '本地'}但未覆盖", len(named_gaps), help="参照条目原文点名目标地区，目标清单却没有对应条目")
+m[3].metric(f"点名{md(result.region or '本地')}但未覆盖", len(named_gaps), help="参照条目原文点名目标地区，目标清单却没有对应条目")
 m[4].metric("本地新增 Local additions", len(additions))
 if named_gaps:
-    st.warning(f"参照文件点名{result.region}、但目标清单未覆盖的条目：" + "、".join(r.name for r in named_gaps),
+    st.warning(md(f"参照文件点名{result.region}、但目标清单未覆盖的条目：" + "、".join(r.name for r in named_gaps)),
                icon=":material/priority_high:")
 
 # ------------------------------------------------------------------ matrix

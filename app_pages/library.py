@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from app_pages.render import STYLE, block, esc, highlight
+from app_pages.render import STYLE, block, esc, highlight, md
 from indexer.corpus import load_document
 from indexer.errors import IngestError
 
@@ -37,11 +37,11 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
                                      "发文机关 Issuer": st.column_config.TextColumn(width=150),
                                      "条款数 Clauses": st.column_config.NumberColumn(width="small")})
 for line in read_errors:
-    st.warning(f"未能读取 / could not read: {line}", icon=":material/warning:")
+    st.warning(f"未能读取 / could not read: {md(line)}", icon=":material/warning:")
 if common.engine_available() and common.index_ready():
     waiting = common.unindexed_files(docs)
     if waiting:
-        st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + "、".join(p.name for p in waiting[:5]),
+        st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + md("、".join(p.name for p in waiting[:5])),
                 icon=":material/sync:")
         if st.button("更新索引 Update the index", key="reindex"):
             with common.guard("更新索引"):
@@ -71,7 +71,7 @@ if docs:
         f'{esc(common.LEVELS.get(m.level, m.level))} · {esc(common.STATUSES.get(m.status, m.status))} · '
         f'{esc(doc.format)} · {len(doc.clauses)} 条款</span>'), unsafe_allow_html=True)
     for w in doc.warnings:
-        st.caption(f"⚠ {w}")
+        st.caption(f"⚠ {md(w)}")
     if focus and focus.startswith(doc.doc_id):
         st.info("已定位到检索结果所在条款（高亮显示）/ the clause from your search is highlighted",
                 icon=":material/my_location:")
@@ -89,7 +89,7 @@ if docs:
         label = (f"{head.marker}{head.heading}" if head.marker
                  else head.text[:30] + ("…" if len(head.text) > 30 else "")) or head.clause_id
         has_focus = any(c.clause_id == focus for c in group)
-        with st.expander(label + (f"（共 {len(group)} 段）" if len(group) > 1 else ""),
+        with st.expander(md(label) + (f"（共 {len(group)} 段）" if len(group) > 1 else ""),
                          expanded=has_focus):
             for c in group:
                 indent = 1.2 * max(0, c.level - 1)
@@ -143,7 +143,7 @@ if submitted and files:
     st.rerun()
 
 for kind, line in st.session_state.pop("library_messages", []):
-    (st.success if kind == "success" else st.error)(line)
+    (st.success if kind == "success" else st.error)(md(line))
 
 # ------------------------------------------------------------------ removal
 uploaded = [d for d in docs if common.is_upload(d)]

@@ -18,6 +18,15 @@ def esc(text: object) -> str:
     return s.replace("\r\n", "\n").replace("\n", "<br>")
 
 
+_MD_LABEL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$<>])")
+
+
+def md(text: object) -> str:
+    """Text for APIs that render Markdown without HTML (st.error, st.expander labels, metric labels …):
+    every Markdown character is backslash-escaped, so a document's **x** or [a](b) shows as written."""
+    return _MD_LABEL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
 def merge_spans(spans: Iterable[tuple[int, int]], n: int) -> list[tuple[int, int]]:
     """Sorted, clipped, non-overlapping spans."""
     out: list[tuple[int, int]] = []

@@ -6,6 +6,7 @@ so no real model is loaded and nothing in the working tree is written.
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages import common
-from app_pages.render import esc, highlight
+from app_pages.render import esc, highlight, md
 from indexer import paths
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -57,8 +58,13 @@ def html_of(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def plain(text: str) -> str:
+    """A Markdown message as the user reads it (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def errors_of(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [plain(e.value) for e in at.error]
 
 
 def button(at: AppTest, label: str):
@@ -264,6 +270,26 @@ def test_upload_escapes_text_and_reports_each_failure(private_env):
     assert "javascript&#58;" in page
 
 
+def test_upload_several_formats_at_once(private_env):
+    import io
+
+    import docx
+
+    d = docx.Document()
+    for line in ("一、总则", "为推动智能网联汽车产业集群发展，制定本办法。", "二、附则", "本办法自发布之日起施行。"):
+        d.add_paragraph(line)
+    buf = io.BytesIO()
+    d.save(buf)
+    page = ("<html><body><h1>关于支持低空经济发展的通知</h1><p>一、发展目标</p>"
+            "<p>到2027年，低空经济产业规模明显扩大，形成一批应用场景。</p><p>二、保障措施</p>"
+            "<p>加强组织领导，完善政策支持。</p></body></html>")
+    at = upload(open_page("library"), [("智能网联.docx", buf.getvalue()), ("低空经济.html", page.encode("utf-8"))])
+    assert not at.exception and not errors_of(at)
+    assert any("已导入 2 个文件" in plain(s.value) for s in at.success)
+    options = at.selectbox(key="library_doc").options
+    assert any("智能网联" in o for o in options) and any("低空经济" in o for o in options)
+
+
 def test_upload_refuses_files_above_the_limit(private_env, monkeypatch):
     monkeypatch.setattr(common, "max_upload_mb", lambda: 1)
     at = open_page("library")
@@ -280,7 +306,7 @@ def test_remove_an_uploaded_document(private_env):
     (paths.UPLOAD_DIR / "temp-rule.txt").write_text("一、总则\n临时规定全文。\n二、附则\n自发布之日起施行。\n",
                                                     encoding="utf-8")
     at = open_page("library")
-    assert any("temp-rule.txt" in i.value for i in at.info)  # on disk but not in the index yet
+    assert any("temp-rule.txt" in plain(i.value) for i in at.info)  # on disk but not in the index yet
     button(at, "更新索引").click().run()
     assert not at.exception and not errors_of(at)
     assert any("temp-rule" in i for i in at.selectbox(key="library_doc").options)
@@ -312,6 +338,11 @@ def test_escaping_neutralises_html_and_markdown():
     s = esc("<b>x</b> **y** [a](b) $z$ :red[w] `c`\n\nnext")
     assert "<b>" not in s and "**" not in s and "[a]" not in s and "$z$" not in s and "`" not in s
     assert "\n" not in s and "<br><br>" in s
+
+
+def test_markdown_labels_are_escaped():
+    assert plain(md("**粗体** [链接](javascript:x) 1. 条")) == "**粗体** [链接](javascript:x) 1. 条"
+    assert "**" not in md("**粗体**")
 
 
 def test_highlight_escapes_inside_and_outside_marks():
