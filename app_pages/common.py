@@ -152,6 +152,16 @@ def documents() -> list[Document]:
     return corpus()[0]
 
 
+def read_errors() -> list[str]:
+    """One line per file that could not be read: from the index's last build, else from reading the folders."""
+    eng = None
+    with contextlib.suppress(PolicyError):
+        eng = engine()
+    if eng is not None:
+        return [one_line(e) for e in eng.manifest.get("errors", [])]
+    return corpus()[1]
+
+
 def find_doc(docs: list[Document], doc_id: str) -> Document | None:
     return next((d for d in docs if d.doc_id == doc_id), None)
 

@@ -13,7 +13,7 @@ st.markdown(STYLE, unsafe_allow_html=True)
 st.title("文库 Library")
 
 docs = common.documents()
-_, read_errors = common.corpus()
+read_errors = common.read_errors()
 
 # ------------------------------------------------------------------ table of documents
 rows = [{
@@ -39,7 +39,7 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
 for line in read_errors:
     st.warning(f"未能读取 / could not read: {md(line)}", icon=":material/warning:")
 if common.engine_available() and common.index_ready():
-    waiting = common.unindexed_files(docs)
+    waiting = [p for p in common.unindexed_files(docs) if not any(str(p) in e for e in read_errors)]
     if waiting:
         st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + md("、".join(p.name for p in waiting[:5])),
                 icon=":material/sync:")

@@ -301,6 +301,17 @@ def test_upload_refuses_files_above_the_limit(private_env, monkeypatch):
     assert [p.name for p in paths.UPLOAD_DIR.iterdir()] == ["ok.txt"]
 
 
+def test_a_broken_file_on_disk_is_reported_once_indexed(private_env):
+    paths.UPLOAD_DIR.mkdir(parents=True)
+    (paths.UPLOAD_DIR / "broken.pdf").write_bytes(b"not a pdf at all")
+    at = open_page("library")
+    assert any("broken.pdf" in plain(i.value) for i in at.info)
+    button(at, "更新索引").click().run()
+    assert not at.exception and not errors_of(at)
+    assert any("broken.pdf" in plain(w.value) for w in at.warning)  # one line for the file that failed
+    assert not any("broken.pdf" in plain(i.value) for i in at.info)  # and it is not offered again
+
+
 def test_remove_an_uploaded_document(private_env):
     paths.UPLOAD_DIR.mkdir(parents=True)
     (paths.UPLOAD_DIR / "temp-rule.txt").write_text("一、总则\n临时规定全文。\n二、附则\n自发布之日起施行。\n",
