@@ -90,6 +90,11 @@ def _load_corpus(stamp: tuple) -> tuple[list[Document], list[str]]:
     return docs, [one_line(e) for e in errors]
 
 
+def forget_corpus() -> None:
+    """Drop the cached documents read from disk (after an upload or a removal)."""
+    _load_corpus.clear()
+
+
 def corpus() -> tuple[list[Document], list[str]]:
     """Documents of the shipped corpus and the uploads, with one line per file that failed."""
     return _load_corpus(corpus_stamp())

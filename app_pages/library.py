@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.render import STYLE, block, esc, highlight, md
+from indexer import paths
 from indexer.corpus import load_document
 from indexer.errors import IngestError
 
@@ -131,15 +132,20 @@ if submitted and files:
             added.append(path.name)
         bar.progress(n / len(files), text=f"已读取 {n}/{len(files)} 个文件")
     bar.empty()
-    if added:
-        if common.engine_available():
-            with common.guard("更新索引"):
-                common.build_index()
-        common._load_corpus.clear()
-        st.session_state["library_messages"] = [("success", f"已导入 {len(added)} 个文件：{'、'.join(added)}")]
-    else:
-        st.session_state["library_messages"] = []
-    st.session_state["library_messages"] += [("error", line) for line in failed]
+    if added and common.engine_available():
+        try:
+            report = common.build_index()
+        except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
+            failed.append(f"更新索引失败 / indexing failed: {common.one_line(exc)}")
+        else:
+            for line in report.errors:  # e.g. the same text as a document already in the library
+                for name in [a for a in added if a in line]:
+                    added.remove(name)
+                    (paths.UPLOAD_DIR / name).unlink(missing_ok=True)
+                    failed.append(common.one_line(line))
+    common.forget_corpus()
+    messages = [("success", f"已导入 {len(added)} 个文件：{'、'.join(added)}")] if added else []
+    st.session_state["library_messages"] = messages + [("error", line) for line in failed]
     st.rerun()
 
 for kind, line in st.session_state.pop("library_messages", []):
@@ -165,7 +171,7 @@ else:
                 common.remove_upload(doc)
                 if common.engine_available():
                     common.build_index()
-                common._load_corpus.clear()
+                common.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]
                 st.session_state.pop("library_doc", None)
                 st.rerun()

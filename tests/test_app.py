@@ -290,6 +290,15 @@ def test_upload_several_formats_at_once(private_env):
     assert any("智能网联" in o for o in options) and any("低空经济" in o for o in options)
 
 
+def test_upload_of_a_document_already_in_the_library(private_env):
+    same = (paths.CORPUS_DIR / "dongguan-2021-strategic-clusters.txt").read_bytes()
+    at = upload(open_page("library"), [("东莞副本.txt", same)])
+    assert not at.exception
+    assert any("内容相同" in e for e in errors_of(at))
+    assert not any(s for s in at.success)
+    assert not list(paths.UPLOAD_DIR.iterdir())
+
+
 def test_upload_refuses_files_above_the_limit(private_env, monkeypatch):
     monkeypatch.setattr(common, "max_upload_mb", lambda: 1)
     at = open_page("library")
