@@ -161,6 +161,7 @@ class Engine:
         self.context = index.manifest.get("passage_context", "section")
         self._documents: list[Document] | None = None
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._row_cache: OrderedDict[SearchFilters, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._haystack: tuple[str, np.ndarray] | None = None
         self._sections: list[str] | None = None
@@ -362,6 +363,17 @@ class Engine:
     def _filter_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None
+        with self._lock:
+            rows = self._row_cache.get(filters)
+        if rows is None:
+            rows = self._compute_rows(filters)
+            with self._lock:
+                self._row_cache[filters] = rows
+                while len(self._row_cache) > 32:
+                    self._row_cache.popitem(last=False)
+        return rows
+
+    def _compute_rows(self, filters: SearchFilters) -> np.ndarray:
         ok_docs = np.array([filters.accepts_document(d.get("meta", {}), d["doc_id"]) for d in self.index.documents],
                            dtype=bool)
         mask = ok_docs[self.index.table.doc_index] if len(ok_docs) else np.zeros(len(self.index), bool)
