@@ -165,7 +165,8 @@ class Engine:
         self._lock = threading.Lock()
         self._haystack: tuple[str, np.ndarray] | None = None
         self._sections: list[str] | None = None
-        self._bare = {i for i, r in enumerate(index.table.records) if _bare_heading(r)}
+        parents = {r["parent_id"] for r in index.table.records if r["parent_id"]}
+        self._bare = {i for i, r in enumerate(index.table.records) if r["clause_id"] in parents and _bare_heading(r)}
 
     @classmethod
     def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None) -> Engine:
@@ -414,7 +415,7 @@ class Engine:
 
 
 def _bare_heading(record: dict) -> bool:
-    """A numbered heading whose clause holds nothing but the heading (its content sits in its children)."""
+    """A numbered clause holding nothing but its heading (call only for clauses with children)."""
     if record["kind"] in ("para", "preamble"):
         return False
     rest = record["text"][len(record["marker"]):].strip().strip("。．.:：")
