@@ -396,3 +396,21 @@ def test_bad_file_named_with_control_characters_gives_one_printable_line(lib):
     assert report.errors == [f"{lib.uploads}/通知\\x1b[31m\\n第二行.txt: 文件为空 / empty file"]
     lib.assert_nothing_lost()
     assert path.exists()
+
+
+def test_docx_zip_bomb_is_refused_before_parsing(lib):
+    import zipfile
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("一、总体要求")
+    path = lib.uploads / "bomb.docx"
+    d.save(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        with z.open("word/media/filler.bin", "w", force_zip64=True) as f:
+            chunk = b"\0" * 2**20
+            for _ in range(readers.MAX_UNZIPPED // 2**20 + 1):
+                f.write(chunk)
+    assert path.stat().st_size < 2 * 2**20  # a small upload that would inflate past the limit
+    refused(lib, path, "DOCX 解压后 257 MB，超过上限 256 MB / DOCX expands too large")
