@@ -1,6 +1,11 @@
 """User-facing errors: each carries one clear line (in Chinese, with English where useful)."""
 
 
+def _printable(text: str) -> str:
+    """Escape line breaks, ESC and other control characters so a hostile file name stays one inert line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class PolicyError(Exception):
     """Base class: the message is shown to the user as is, without a traceback."""
 
@@ -11,7 +16,7 @@ class IngestError(PolicyError):
     def __init__(self, path: str, problem: str):
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{_printable(self.path)}: {problem}")
 
 
 class IndexError_(PolicyError):

@@ -175,11 +175,15 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
     last_number: dict[tuple[str, str], int] = {}  # (parent id, kind) → last number accepted
     last_global: dict[str, int] = {}  # kind → last number accepted anywhere (篇/章/条)
 
+    next_suffix: dict[str, int] = {}
+
     def unique(cid: str) -> str:
-        base, k = cid, 2
+        base = cid
+        k = next_suffix.get(base, 2)  # resume where the last repeat of this id stopped: linear in repeats
         while cid in used_ids:
             cid = f"{base}~{k}"
             k += 1
+        next_suffix[base] = k
         used_ids.add(cid)
         return cid
 

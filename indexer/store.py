@@ -316,15 +316,21 @@ class ClauseIndex:
         except (OSError, ValueError) as exc:
             raise IndexError_(f"索引损坏 / broken index at {folder}: {exc}") from exc
         if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexError_(f"索引格式版本不符，请重新构建 / index format {manifest.get('format_version')} "
-                              f"≠ {FORMAT_VERSION}: run `python -m indexer build --rebuild`")
-        documents = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
-        with open(folder / "clauses.jsonl", encoding="utf-8") as f:
-            records = [json.loads(line) for line in f]
-        pos = {d["doc_id"]: j for j, d in enumerate(documents)}
-        doc_index = np.fromiter((pos[r["doc_id"]] for r in records), dtype=np.int32, count=len(records))
-        vectors = FaissStore.load(folder, manifest.get("vector_index") or {"kind": "flat"})
-        keywords = KeywordIndex.load(folder / "bm25", len(records))
+            raise IndexError_(f"索引格式版本不符，请重新运行 python -m indexer build / index format "
+                              f"{manifest.get('format_version')} ≠ {FORMAT_VERSION}: run `python -m indexer build`")
+        try:
+            documents = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+            with open(folder / "clauses.jsonl", encoding="utf-8") as f:
+                records = [json.loads(line) for line in f]
+            pos = {d["doc_id"]: j for j, d in enumerate(documents)}
+            doc_index = np.fromiter((pos[r["doc_id"]] for r in records), dtype=np.int32, count=len(records))
+            vectors = FaissStore.load(folder, manifest.get("vector_index") or {"kind": "flat"})
+            keywords = KeywordIndex.load(folder / "bm25", len(records))
+        except IndexError_:
+            raise
+        except Exception as exc:  # a file damaged or edited by hand: one clear line, and how to recover
+            raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {folder}: "
+                              f"{type(exc).__name__}: {exc}") from exc
         if len(vectors) != len(records):
             raise IndexError_(f"索引损坏 / broken index at {folder}: {len(vectors)} vectors, {len(records)} clauses")
         return cls(folder, manifest, documents, ClauseTable(records, doc_index), vectors, keywords)
@@ -355,10 +361,11 @@ def new_generation_dir(index_dir: Path) -> Path:
     return index_dir / f".tmp-{os.getpid()}-{time.time_ns()}"
 
 
-def publish(index_dir: Path, tmp: Path, keep: int = 2) -> Path:
+def publish(index_dir: Path, tmp: Path) -> Path:
     """Rename the written temp folder to a generation and switch CURRENT to it atomically."""
     name = time.strftime("gen-%Y%m%dT%H%M%S") + f"-{time.time_ns() % 10**9:09d}"
     final = index_dir / name
+    previous = current_generation(index_dir)
     os.rename(tmp, final)
     pointer = index_dir / f".{CURRENT}.tmp"
     with open(pointer, "w", encoding="utf-8") as f:
@@ -367,9 +374,11 @@ def publish(index_dir: Path, tmp: Path, keep: int = 2) -> Path:
         os.fsync(f.fileno())
     os.replace(pointer, index_dir / CURRENT)
     _fsync_dir(index_dir)
-    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
-    for old in gens[:-keep]:  # the previous generation stays for readers that are opening it right now
-        if old != final:
+    # the previously live generation stays for readers that are opening it right now; anything else
+    # (an orphan renamed by a build killed before it switched CURRENT) was never live and goes
+    keep_names = {final.name} | ({previous.name} if previous is not None else set())
+    for old in index_dir.glob("gen-*"):
+        if old.is_dir() and old.name not in keep_names:
             shutil.rmtree(old, ignore_errors=True)
     return final
 

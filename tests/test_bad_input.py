@@ -248,10 +248,6 @@ def test_pipeline_cost_per_megabyte_backs_the_text_limit(tmp_path):
     assert len(clauses) > 500 and tokens > 50_000 and peak < 100 * 2**20 * max(mb, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="outline.segment's unique() retries ~2, ~3 … from 2 for every repeated "
-                                       "clause id: quadratic in the number of repeats (a compilation of many "
-                                       "documents, or a hostile file of repeated '一、' lines, takes minutes); "
-                                       "fix in indexer/outline.py")
 def test_repeated_outlines_segment_in_linear_time():
     text = BODY * 6000  # 24,000 clauses whose ids all repeat 6,000 times
     t0 = time.perf_counter()
@@ -387,9 +383,6 @@ def test_upload_named_with_control_characters_is_sanitised(lib):
     lib.assert_nothing_lost()
 
 
-@pytest.mark.xfail(strict=True, reason="IngestError puts the raw file name in the message: a name with a line "
-                                       "break or ESC (copied into data/uploads by hand) gives a multi-line error "
-                                       "with terminal escapes; fix in indexer/errors.py")
 def test_bad_file_named_with_control_characters_gives_one_printable_line(lib):
     path = lib.add("通知\x1b[31m\n第二行.txt", b"")
     report = lib.build()

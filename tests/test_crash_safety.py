@@ -209,10 +209,6 @@ def test_killing_the_lock_holder_lets_a_waiting_build_through(two_docs):
     assert len(engine.documents) == 5 and (idx / CURRENT).read_text() != pointer
 
 
-@pytest.mark.xfail(strict=True, reason="store.publish keeps the two newest gen-* folders by name, so after a build "
-                                       "killed between rename and CURRENT switch the rerun keeps the never-live "
-                                       "orphan and deletes the generation that was live until then; fix in "
-                                       "indexer/store.py publish()")
 def test_rerun_after_a_crash_keeps_the_previously_live_generation(tmp_path, two_docs):
     corpus, idx, (pointer, _) = two_docs
     script = tmp_path / "child.py"
