@@ -488,7 +488,8 @@ def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_sect
             raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
         target, tgt_list, label = list(pasted), None, "粘贴清单 pasted list"
     emb = _embedder_for_index()
-    result = cov.coverage(ref_list, target, region=region, embedder=emb, target_label=label)
+    background = [c.text for d in docs for c in d.clauses]  # word weights from the whole corpus, as the CLI
+    result = cov.coverage(ref_list, target, region=region, embedder=emb, target_label=label, background=background)
     matrix = result.matrix  # P(target i implements reference j), targets × references
     return result, matrix, ref_list, tgt_list
 
