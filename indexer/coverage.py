@@ -20,20 +20,23 @@ BODY_CHARS = 400
 _CONNECTIVES = re.compile(r"[及与和、/·，,；;\s]+")
 _REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "区", "县", "州", "盟", "旗")
 
-# Logistic model of P(target item implements reference item) from five pair features:
+# Logistic model of P(target item implements reference item) from seven pair features:
 #   zsem  mean row z-score of the e5 cosines (name↔name, query/passage and passage/passage; name↔reference
 #         body; body↔body when the target has a body) against all reference items;
 #   zref  column view: cos(target, reference) as a z-score against that reference's cosines to its
 #         sibling reference items (passage/passage; names, and bodies when the target has one);
 #   gap   zsem minus the best zsem among the *other* reference items (> 0 for the row's best);
 #   lexn  IDF-weighted share of the target name's character bigrams found in the reference name;
-#   lexb  IDF-weighted share of the target name's bigrams found in the reference item's text.
+#   lexb  IDF-weighted share of the target name's bigrams found in the reference item's text;
+#   verb  share of the target name's parts (split at 及/与) that the reference names word for word;
+#   mod   1 when the two names share only a leading modifier (现代物流 / 现代农业与食品), see `_modifier_only`.
 # Fitted by `benchmarks/bench_align.py --fit` on the dev gold (Dongguan's list with bodies and as typed
 # names, the 佛山 and 珠海 pasted lists, the unambiguous Chaozhou items both ways, and five typed service-
 # sector names with no counterpart), L2-regularised; per-list and leave-one-list-out figures are in its
 # output. Every feature is relative (z-scores, shares), so the model does not depend on where e5 cosines
 # bunch. IDF comes from `background` texts (the corpus's clauses in the CLI).
-COEF = {"zsem": 1.512, "zref": 0.398, "gap": 0.59, "lexn": 0.908, "lexb": 1.692, "bias": -4.659}
+COEF = {"zsem": 1.743, "zref": 0.386, "gap": 0.557, "lexn": 0.956, "lexb": 1.224, "verb": 0.714, "mod": -1.38,
+        "bias": -4.812}
 ACCEPT = 0.5  # P at which a pair counts as a match
 
 
@@ -238,7 +241,27 @@ def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: VectorCa
     idf_b = idf_b or _idf([r.text or r.name for r in refs])
     lexn = np.array([[_share(_bigrams(t), r, idf_n) for r in rn] for t in tn], dtype=np.float32)
     lexb = np.array([[_share(_bigrams(t), r.text or r.name, idf_b) for r in refs] for t in tn], dtype=np.float32)
-    return {"zsem": sem, "zref": zref, "zname": zname, "zbody": zbody, "gap": gap, "lexn": lexn, "lexb": lexb}
+    rtext = [r.name + (r.text or "") for r in refs]
+    verb = np.array([[_verbatim(t, r) for r in rtext] for t in tn], dtype=np.float32)
+    mod = np.array([[_modifier_only(t, r) for r in rn] for t in tn], dtype=np.float32)
+    return {"zsem": sem, "zref": zref, "zname": zname, "zbody": zbody, "gap": gap, "lexn": lexn, "lexb": lexb,
+            "verb": verb, "mod": mod}
+
+
+def _modifier_only(a: str, b: str) -> float:
+    """1 when two names share only their leading two-character modifier (现代物流 / 现代农业与食品).
+
+    Chinese compound names are head-final: 现代 or 智能 in front qualifies, the rest names the industry.
+    Names that agree only in that slot look alike to an embedding but name different industries.
+    """
+    shared = _bigrams(a) & _bigrams(b)
+    return float(len(a) >= 4 and len(b) >= 4 and shared == {a[:2]} and a[:2] == b[:2])
+
+
+def _verbatim(name: str, text: str) -> float:
+    """Share of the name's parts (split at 及/与/和) that the reference names word for word."""
+    parts = [p for p in _CONNECTIVES.split(name) if len(p) >= 2]
+    return sum(p in text for p in parts) / len(parts) if parts else 0.0
 
 
 def match_probability(feats: dict[str, np.ndarray], coef: dict[str, float] | None = None) -> np.ndarray:
