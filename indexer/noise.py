@@ -17,27 +17,30 @@ _ARTEFACT = r"\[bookmark:[^\]\n]*\]|\[pic\]|扫描全能王[^\S\n]*(?:扫描)?�
 _INLINE = re.compile(_ARTEFACT + r"|(?<=条)\?(?=[ \u3000])")  # "第一条? 为" from a lossy conversion
 _ARTEFACT_LINE = re.compile(rf"^(?:{_SP})*(?:(?:{_ARTEFACT})(?:{_SP})*)+$\n?", re.M)
 
+# Patterns match within one line: `[^\S\n]` is white space other than a line break, so that two lines which
+# are each kept do not together form a "line" of noise (cleaning must be idempotent).
 _NAV_TOKEN = (r"(?:官方微信|官方微博|微信公众号|微信|微博|分享到|分享|登录|注册|网站首页|首页|打印本页|打印|"
               r"关闭窗口|关闭|加入收藏|收藏|设为首页|网站地图|联系我们|无障碍|长者模式|English|繁體|繁体|简体|"
-              r"手机版|移动版|智能问答|搜索|RSS|字号[:：]?(?:\s*[大中小])+|[大中小](?=\s*[】\]]))")
-_NAV_SEP = r"[\s|｜丨/·•【】\[\]:：]"
-_DATE = r"\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?"
+              r"手机版|移动版|智能问答|搜索|RSS|字号[:：]?(?:[^\S\n]*[大中小])+|[大中小](?=[^\S\n]*[】\]]))")
+_NAV_SEP = r"(?:[^\S\n]|[|｜丨/·•【】\[\]:：])"
+_DATE = r"\d{4}[^\S\n]*[-年/.][^\S\n]*\d{1,2}[^\S\n]*[-月/.][^\S\n]*\d{1,2}[^\S\n]*日?"
 _NOPUNCT = r"[^。，；！？\n]"
 
 # Whole lines that are never document content (the line is already stripped when these are tried).
 DROP_PATTERNS = (
-    rf"今天是[:：]?\s*{_DATE}{_NOPUNCT}{{0,30}}",  # date banner
+    rf"今天是[:：]?[^\S\n]*{_DATE}{_NOPUNCT}{{0,30}}",  # date banner
     rf"(?:{_NAV_SEP}*{_NAV_TOKEN}){{2,}}{_NAV_SEP}*",  # share / login / print bars
-    rf"(?:您的位置|您现在的位置|你的位置|当前位置|您当前的位置|所在位置)\s*[:：]{_NOPUNCT}{{0,80}}",  # breadcrumb
-    r"[^。，；>＞»›\n]{1,15}(?:\s*[>＞»›]\s*[^。，；>＞»›\n]{1,15}){2,}",  # 首页 > 政策 > 文件
-    rf"{_NOPUNCT}{{0,40}}来源[:：]{_NOPUNCT}{{0,40}}(?:点击|浏览|阅读|访问)(?:量|次数|数)?[:：]?\s*\d+\s*次?"
+    rf"(?:您的位置|您现在的位置|你的位置|当前位置|您当前的位置|所在位置)[^\S\n]*[:：]{_NOPUNCT}{{0,80}}",  # breadcrumb
+    r"[^。，；>＞»›\n]{1,15}(?:[^\S\n]*[>＞»›][^\S\n]*[^。，；>＞»›\n]{1,15}){2,}",  # 首页 > 政策 > 文件
+    rf"{_NOPUNCT}{{0,40}}来源[:：]{_NOPUNCT}{{0,40}}(?:点击|浏览|阅读|访问)(?:量|次数|数)?[:：]?[^\S\n]*\d+[^\S\n]*次?"
     rf"{_NOPUNCT}{{0,20}}",  # 2024-08-26 22:07:56来源:…点击:1215 次
-    rf"(?:发布时间|发布日期)[:：]\s*{_DATE}(?:\s*\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?"
-    rf"(?:\s*(?:来源|作者|编辑|责任编辑|浏览次数|点击数?)[:：]{_NOPUNCT}{{0,30}}?)*",  # 发布时间:…来源:
+    rf"(?:发布时间|发布日期)[:：][^\S\n]*{_DATE}(?:[^\S\n]*\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?"
+    rf"(?:[^\S\n]*(?:来源|作者|编辑|责任编辑|浏览次数|点击数?)[:：]{_NOPUNCT}{{0,30}}?)*",  # 发布时间:…来源:
     rf"(?:信息)?来源[:：]{_NOPUNCT}{{0,40}}(?:网站?|报|新闻|日报|{_DATE}){_NOPUNCT}{{0,20}}",  # source banner
     r"扫一扫在手机(?:上)?打开当前页|扫一扫在手机上查看当前页面|分享到[:：]?",
-    r"[—－\-–―]{1,2}\s*\d{1,4}\s*[—－\-–―]{1,2}",  # — 3 —
-    r"(?:第\s*\d{1,4}\s*页\s*[,，/]?\s*(?:共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页\s*[,，]?\s*第\s*\d{1,4}\s*页)",
+    r"[—－\-–―]{1,2}[^\S\n]*\d{1,4}[^\S\n]*[—－\-–―]{1,2}",  # — 3 —
+    r"(?:第[^\S\n]*\d{1,4}[^\S\n]*页[^\S\n]*[,，/]?[^\S\n]*(?:共[^\S\n]*\d{1,4}[^\S\n]*页)?"
+    r"|共[^\S\n]*\d{1,4}[^\S\n]*页[^\S\n]*[,，]?[^\S\n]*第[^\S\n]*\d{1,4}[^\S\n]*页)",
 )
 _DROP_ONE = re.compile("(?:" + "|".join(DROP_PATTERNS) + ")")
 _DROP_LINES = re.compile(r"^(?:" + "|".join(DROP_PATTERNS) + r")$\n?", re.M)
