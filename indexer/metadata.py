@@ -208,6 +208,20 @@ def place(meta_source: str) -> tuple[str, str, str]:
     return "", "", ""
 
 
+def title_place(title: str) -> tuple[str, str, str]:
+    """(region, province, level) of a title that opens with a full place name: 广西壮族自治区工业和信息化发展
+    “十二五”规划, 广州开发区 广州市黄埔区促进…措施. A place named without its suffix (海南自由贸易港建设总体方案,
+    a national plan) proves nothing and gives ("", "", "")."""
+    for token in title.split()[:2]:  # a joint title may lead with a zone's name: 广州开发区 广州市黄埔区…
+        head = token[:20]
+        prov, city, county = resolve_region(head)
+        names = [n for n in (prov, city, county) if n]
+        if names and any(head.startswith(n) for n in names) and names[-1] in head:
+            region = county or city or prov
+            return region, prov, "county" if county else "city" if city else "province"
+    return "", "", ""
+
+
 def find_status(lines: list[str], title: str, fields: dict[str, str], today: str | None = None) -> str:
     """draft | trial | expired | "" (in force or unknown). Expiry needs an explicit status or a past 失效日期."""
     head = " ".join(lines[:6]) + title
@@ -264,6 +278,8 @@ def complete(meta: DocMeta) -> DocMeta:
         m = re.match(r"^(.{2,30}?)(?:关于|印发)", meta.title)
         if not region and m:
             region, province2, level2 = place(m.group(1))
+        if not region:
+            region, province2, level2 = title_place(meta.title)
         province = province or province2
         level = level or level2
     elif not province:

@@ -62,6 +62,11 @@ def test_extraction_alone_leaves_unsupported_fields_empty():
           date_published="2025-07-09")),
     ("guangzhou-huadu_2024_sme-loan-guarantee-measures.txt", "utf-8",
      dict(doc_number="花科工信规字〔2024〕1号", region="花都区", province="广东省", level="county")),
+    # no issuer line: the region comes from a title that opens with a full place name
+    ("guangxi_2011_industry-it-12th-fyp.txt", "utf-8",
+     dict(title="广西壮族自治区工业和信息化发展“十二五”规划", region="广西壮族自治区", level="province", issuer="")),
+    ("guangzhou-huangpu_2025_culture-tourism-copyright-measures.txt", "utf-8",
+     dict(doc_number="穗埔府规〔2025〕12号", region="黄埔区", province="广东省", level="county")),
 ])
 def test_external_files(name, enc, expect):
     path = SHARED / "external" / name
@@ -70,6 +75,19 @@ def test_external_files(name, enc, expect):
     m = metadata.extract(path.read_bytes().decode(enc).replace("\r\n", "\n"))
     for k, v in expect.items():
         assert getattr(m, k) == v, k
+
+
+@pytest.mark.parametrize("title, place", [
+    ("广西壮族自治区工业和信息化发展“十二五”规划", ("广西壮族自治区", "广西壮族自治区", "province")),
+    ("广州开发区 广州市黄埔区促进文旅产业与版权经济高质量发展的若干措施", ("黄埔区", "广东省", "county")),
+    ("东莞市促进制造业高质量发展若干措施", ("东莞市", "广东省", "city")),
+    ("海南自由贸易港建设总体方案", ("", "", "")),  # a national plan about a place, not by it
+    ("深圳经济特区数据条例", ("", "", "")),  # no full place name: left empty rather than guessed
+    ("粤港澳大湾区发展规划纲要", ("", "", "")),
+    ("2026年中央一号文件", ("", "", "")),
+])
+def test_title_place_needs_a_full_place_name_at_the_start(title, place):
+    assert metadata.title_place(title) == place
 
 
 @pytest.mark.parametrize("raw, iso", [("2021年1月18日", "2021-01-18"), ("二〇二四年八月十六日", "2024-08-16"),
