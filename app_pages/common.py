@@ -17,13 +17,12 @@ import streamlit as st
 from app_pages.render import md
 from indexer import paths
 from indexer.errors import PolicyError
-from indexer.models import Document
+from indexer.models import LEVEL_LABELS, STATUS_LABELS, Document
 
 log = logging.getLogger("policy_app")
 
-LEVELS = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级",
-          "news": "新闻报道", "other": "其他", "": "未标注"}
-STATUSES = {"": "现行/未标注", "draft": "征求意见稿", "trial": "试行", "expired": "已失效"}
+LEVELS = LEVEL_LABELS
+STATUSES = STATUS_LABELS
 MODES = {"hybrid": "智能 Smart", "keyword": "关键词 Keyword", "phrase": "短语 Phrase", "fuzzy": "模糊 Fuzzy"}
 UPLOAD_TYPES = ["txt", "md", "pdf", "docx", "doc", "html", "htm"]
 

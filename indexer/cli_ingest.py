@@ -5,6 +5,7 @@ from pathlib import Path
 
 from indexer import corpus, lists
 from indexer.cli import print_json
+from indexer.models import LEVEL_LABELS, STATUS_LABELS
 
 
 def _doc(key: str, folder: str):
@@ -41,8 +42,8 @@ def cmd_docs(args) -> int:
         for d in docs:
             m = d.meta
             print(f"{d.doc_id}\n  标题: {m.title}\n  发文机关: {m.issuer}  文号: {m.doc_number or '—'}"
-                  f"  日期: {m.date or '—'}\n  地区: {m.region or '—'}（{m.province or '—'}）  层级: {m.level or '—'}"
-                  f"  状态: {m.status or '现行/未知'}  条款数: {len(d.clauses)}")
+                  f"  日期: {m.date or '—'}\n  地区: {m.region or '—'}（{m.province or '—'}）  层级: {LEVEL_LABELS.get(m.level, m.level)}"
+                  f"  状态: {STATUS_LABELS.get(m.status, m.status)}  条款数: {len(d.clauses)}")
     for e in errors:
         print(f"错误 / error: {e}", file=__import__("sys").stderr)
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from indexer import paths
 from indexer.cli import print_json
 from indexer.errors import PolicyError
+from indexer.models import LEVEL_LABELS
 
 LEVELS = "national, province, city, county, news, other"
 
@@ -65,7 +66,7 @@ def _filters(args):
 def _print_hits(query: str, hits) -> None:
     print(f"查询 / query: {query}   （{len(hits)} 条结果 / hits）")
     for h in hits:
-        where = " · ".join(x for x in (h.region or h.province, h.level, h.date) if x)
+        where = " · ".join(x for x in (h.region or h.province, LEVEL_LABELS.get(h.level, h.level), h.date) if x)
         page = f"，第{h.page}页" if h.page else ""
         signals = " ".join(f"{k}#{v['rank']}" for k, v in h.signals.items())
         text = h.marked.replace("\n", " ")

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+# Chinese labels for the level and status codes (the codes stay in JSON; people read the labels).
+LEVEL_LABELS = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级",
+                "news": "新闻报道", "other": "其他", "": "未标注"}
+STATUS_LABELS = {"": "现行/未标注", "draft": "征求意见稿", "trial": "试行", "expired": "已失效"}
+
 
 @dataclass(frozen=True)
 class DocMeta:
