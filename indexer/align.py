@@ -26,13 +26,16 @@ RELATIONS = (IDENTICAL, NEAR_IDENTICAL, PARAPHRASE, PARTIAL)
 #   the pair stands out from each clause's similarities to every clause of the other document). On the
 #   gold clause pairs (Dongguan's and Chaozhou's cluster paragraphs against the provincial ones, the
 #   Chaozhou principles) true pairs have evidence ≥ 2.4, and mutual best pairs with evidence < 1.8 are
-#   mostly shared boilerplate. A pair is kept when it is the best for one of its two clauses and its
-#   evidence reaches Z_MATCH, or when its surface overlap alone (ratio ≥ LEX_MATCH) shows reuse.
+#   mostly shared boilerplate. A pair is kept when it is the mutual best and its evidence reaches Z_MATCH,
+#   or the best for one of its clauses only with evidence ≥ Z_STRONG, or ≥ Z_MATCH with a lead of Z_LEAD
+#   over that clause's runner-up (a merge: Chaozhou's 海上风电 at 2.68, 0.86 ahead, beside 清洁能源 under
+#   the provincial 新能源); or when its surface overlap alone (ratio ≥ LEX_MATCH) shows reuse.
 NEAR_RATIO = 85.0
 PARTIAL_LENGTH = 0.6
 PARTIAL_CONTAIN = 70.0
 Z_MATCH = 2.0
 Z_STRONG = 3.0
+Z_LEAD = 0.75  # a one-sided best is kept at Z_MATCH when it leads the runner-up by this much (see align_clauses)
 LEX_MATCH = 60.0
 HEADING_WEIGHT = 3
 MIN_UNIT_CHARS = 20  # clauses shorter than this (bare headings such as 二、基本原则) are not aligned
@@ -264,17 +267,29 @@ def align_clauses(a: Sequence[Clause], b: Sequence[Clause], va: np.ndarray, vb: 
     surf = process.cdist(na, nb, scorer=fuzz.ratio, dtype=np.float32)
     best_b = ev.argmax(axis=1)
     best_a = ev.argmax(axis=0)
+    lead_b = _lead(ev)  # how far each row's best stands above its second best
+    lead_a = _lead(ev.T)
     pairs = []
     for i in range(len(a)):
         for j in range(len(b)):
             mutual = best_b[i] == j and best_a[j] == i
             one_side = best_b[i] == j or best_a[j] == i
-            if (surf[i, j] >= LEX_MATCH or (mutual and ev[i, j] >= Z_MATCH)
+            # a clear best for one side only: a merge (海上风电 and 清洁能源 both under 新能源) or a split
+            clear = (best_b[i] == j and lead_b[i] >= Z_LEAD) or (best_a[j] == i and lead_a[j] >= Z_LEAD)
+            if (surf[i, j] >= LEX_MATCH or ((mutual or clear) and ev[i, j] >= Z_MATCH)
                     or (one_side and ev[i, j] >= Z_STRONG)):
                 pairs.append((i, j, float(ev[i, j]), float(surf[i, j]) / 100))
     used_a = {i for i, *_ in pairs}
     used_b = {j for _, j, *_ in pairs}
     return pairs, set(range(len(a))) - used_a, set(range(len(b))) - used_b
+
+
+def _lead(ev: np.ndarray) -> np.ndarray:
+    """Per row: the best evidence minus the second best (inf for a single column)."""
+    if ev.shape[1] < 2:
+        return np.full(ev.shape[0], np.inf)
+    top2 = np.sort(ev, axis=1)[:, -2:]
+    return top2[:, 1] - top2[:, 0]
 
 
 def align_documents(doc_a: Document, doc_b: Document, *, vectors: VectorsFn | None = None,

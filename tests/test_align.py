@@ -100,3 +100,14 @@ def test_dongguan_cluster_paragraphs_pair_with_their_provincial_items():
     prov = {i.name: i.clause_id for i in primary_list(doc(PROVINCE)).items}
     for name, accepted in gold()["map"].items():
         assert any((city[name], prov[x]) in got for x in accepted), name
+
+
+@pytest.mark.slow
+def test_two_city_clusters_merged_under_one_provincial_item_are_both_paired():
+    # Chaozhou's 清洁能源 and 海上风电 both fall under the provincial 新能源 (4.2.6): a merge, so both partial;
+    # 海上风电 is not 新能源's own best match, it is kept because it clearly leads its runner-up
+    al = align.align_documents(doc(CHAOZHOU), doc(PROVINCE))
+    pairs = {(p.a.clause_id.split(":")[1], p.b.clause_id.split(":")[1]): p for p in al.pairs}
+    assert pairs[("4.2", "4.2.6")].relation == PARTIAL and pairs[("4.3", "4.2.6")].relation == PARTIAL
+    # 现代物流 has no provincial counterpart and stays unpaired
+    assert "4.9" in {c.clause_id.split(":")[1] for c in al.only_a}
