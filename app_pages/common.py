@@ -54,6 +54,33 @@ def guard(what: str):
         st.error(f"{what}失败 / failed — {type(exc).__name__}: {md(one_line(exc))}", icon=":material/error:")
 
 
+# ---------------------------------------------------------------- widget values across pages
+
+def restore_widgets(keys) -> None:
+    """Give back widget values that Streamlit dropped while the user was on another page.
+
+    Streamlit forgets a widget's value once a run does not draw it, so 「查看原文」 and back would lose the
+    query and filters. Call before the widgets are drawn; remember_widgets() after.
+    """
+    for key in keys:
+        kept = f"_kept_{key}"
+        if key not in st.session_state and st.session_state.get(kept):  # empty values need no restoring
+            st.session_state[key] = st.session_state[kept]
+
+
+def remember_widgets(keys) -> None:
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[f"_kept_{key}"] = st.session_state[key]
+
+
+def keep_known(key: str, options) -> None:
+    """Drop remembered choices of a multiselect that are no longer offered (e.g. a removed document)."""
+    if isinstance(st.session_state.get(key), list):
+        known = set(options)
+        st.session_state[key] = [v for v in st.session_state[key] if v in known]
+
+
 # ---------------------------------------------------------------- cache keys
 
 def _folder_stamp(folder: Path) -> tuple:
@@ -407,13 +434,16 @@ def hit_spans(hit, query: str) -> list[tuple[int, int]]:
     return term_spans(hit.text, query.split())
 
 
-def signal_label(hit) -> str:
-    """Which evidence found this clause and at what rank, e.g. "语义第 2、关键词第 1"; says so when only meaning matched."""
+def signal_label(hit, *, for_query: bool = True) -> str:
+    """Which evidence found this clause and at what rank, e.g. "语义第 2、关键词第 1"; says so when only meaning matched.
+
+    Similar clauses (for_query=False) answer no query, so there are no query words to miss.
+    """
     sig = getattr(hit, "signals", None) or {}
     parts = [f"{SIGNALS.get(name, name)}第 {info.get('rank', '?')}" if isinstance(info, dict) else SIGNALS.get(name, name)
              for name, info in sig.items()]
     text = "、".join(parts) if parts else "匹配"
-    if set(sig) == {"semantic"} and not getattr(hit, "highlights", ()):
+    if for_query and set(sig) == {"semantic"} and not getattr(hit, "highlights", ()):
         text += "（意思相近，未出现查询词）"
     return text
 

@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from app_pages import common
-from app_pages.render import STYLE, block, esc, highlight
+from app_pages.render import STYLE, block, esc, highlight, md
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("检索 Search")
@@ -15,6 +15,11 @@ if not common.engine_available():
     st.info("检索引擎尚未安装，请先运行 `python -m indexer build`。/ The search engine is not installed yet.",
             icon=":material/construction:")
     st.stop()
+
+# Widget values survive a visit to another page (「查看原文」 and back).
+KEPT = ("query", "mode", "f_regions", "f_levels", "f_docs", "f_status", "f_dates", "f_section", "k")
+common.restore_widgets(KEPT)
+st.session_state.setdefault("k", 10)
 
 # ------------------------------------------------------------------ query
 with st.form("search_form", border=False):
@@ -38,6 +43,9 @@ with st.sidebar:
     regions = sorted({d.meta.region for d in docs if d.meta.region})
     levels = [lv for lv in common.LEVELS if any(d.meta.level == lv for d in docs)]
     statuses = [s for s in common.STATUSES if any(d.meta.status == s for d in docs)]
+    for key, options in (("f_regions", regions), ("f_levels", levels), ("f_docs", [d.doc_id for d in docs]),
+                         ("f_status", statuses)):
+        common.keep_known(key, options)
     f_regions = st.multiselect("地区 Region", regions, key="f_regions", placeholder="全部 All")
     f_levels = st.multiselect("层级 Level", levels, format_func=common.LEVELS.get, key="f_levels", placeholder="全部 All")
     f_docs = st.multiselect("文件 Document", [d.doc_id for d in docs], key="f_docs", placeholder="全部 All",
@@ -49,7 +57,8 @@ with st.sidebar:
         f_dates = st.date_input("日期范围 Date range", value=(), key="f_dates",
                                 min_value=dt.date(min(years) - 5, 1, 1), max_value=dt.date(max(years) + 5, 12, 31))
     f_section = st.text_input("章节包含 Section contains", key="f_section", placeholder="如：发展重点")
-    k = st.slider("结果数 Results", 5, 50, 10, step=5, key="k")
+    k = st.slider("结果数 Results", 5, 50, step=5, key="k")
+common.remember_widgets(KEPT)
 
 date_from = date_to = ""
 if f_dates and len(f_dates) == 2:
@@ -58,19 +67,23 @@ filters = common.filter_key(regions=f_regions, levels=f_levels, doc_ids=f_docs, 
                             date_from=date_from, date_to=date_to, section=f_section.strip())
 
 
-def show_hits(hits, key_prefix: str) -> None:
-    """Result cards: title, region/level/date, section path, highlighted clause, page, context link."""
+def show_hits(hits, key_prefix: str, query: str = "") -> None:
+    """Result cards: title, region/level/date, section path, highlighted clause, page, context link.
+
+    Without a query (similar clauses) nothing is highlighted and no card claims a query word is missing.
+    """
     for n, h in enumerate(hits, 1):
         with st.container(border=True):
             level = common.LEVELS.get(h.level, h.level)
             page = f" · 第 {h.page} 页" if getattr(h, "page", None) else ""
-            signals = common.signal_label(h)
+            signals = common.signal_label(h, for_query=bool(query))
             st.markdown(block(
                 f"<b>{n}. {esc(h.title or h.doc_id)}</b><br>"
                 f'<span class="card-meta">{esc(h.region or "地区未标注")} · {esc(level or "层级未标注")} · '
                 f'{esc(h.date or "日期未标注")}{esc(page)}</span><br>'
                 f'<span class="card-path">{esc(h.section or "（正文）")}</span>'), unsafe_allow_html=True)
-            st.markdown(block(highlight(h.text, common.hit_spans(h, query))), unsafe_allow_html=True)
+            spans = common.hit_spans(h, query) if query else ()
+            st.markdown(block(highlight(h.text, spans)), unsafe_allow_html=True)
             c1, c2, c3 = st.columns([1.2, 1.2, 4], vertical_alignment="center")
             c1.page_link("app_pages/library.py", label="查看原文", icon=":material/article:",
                          help="在文库中打开此文件并定位到该条款 / open the clause in its document",
@@ -94,7 +107,8 @@ if similar_to:
         with common.guard("查找相似条款"):
             source = common.clause_of(docs, similar_to)
             if source is not None:
-                st.caption("与下列条款相似 / similar to:")
+                title = next((d.meta.title or d.doc_id for d in docs if any(c is source for c in d.clauses)), "")
+                st.caption(md(f"与下列条款相似 / similar to: {title} · {similar_to}"))
                 st.markdown(block(esc(source.text)), unsafe_allow_html=True)
             show_hits(common.similar(similar_to, k, common.state_stamp()), "similar")
 
@@ -123,4 +137,4 @@ exp1.download_button("导出 CSV", table.to_csv(index=False).encode("utf-8-sig")
                      mime="text/csv", key="export_csv")
 exp2.download_button("导出 Excel", common.to_xlsx(table), file_name="检索结果.xlsx", key="export_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-show_hits(hits, "hit")
+show_hits(hits, "hit", query.strip())

@@ -376,3 +376,40 @@ def test_highlight_escapes_inside_and_outside_marks():
 ])
 def test_safe_filename(name, expected):
     assert common.safe_filename(name) == expected
+
+
+# ---------------------------------------------------------------- found in the browser walk-through
+
+@needs_search
+def test_search_keeps_query_and_filters_after_visiting_another_page(app_env):
+    """「查看原文」 opens the library; coming back must show the same query, mode, filters and results."""
+    at = open_page("search")
+    ask(at, "机器人")
+    at.radio(key="mode").set_value("keyword").run()
+    at.multiselect(key="f_regions").set_value(["东莞市"]).run()
+    at.slider(key="k").set_value(5).run()
+    at.switch_page(PAGES["library"]).run()
+    assert not at.exception
+    at.switch_page(PAGES["search"]).run()
+    assert not at.exception and not errors_of(at)
+    assert at.text_input(key="query").value == "机器人"
+    assert at.radio(key="mode").value == "keyword"
+    assert at.multiselect(key="f_regions").value == ["东莞市"]
+    assert at.slider(key="k").value == 5
+    cards = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]
+    assert 0 < len(cards) <= 5 and all("东莞市" in c for c in cards)
+
+
+@needs_search
+def test_similar_clauses_are_not_judged_against_the_query(app_env):
+    """Similar clauses answer a clause, not the query: no query highlights, no "未出现查询词" note."""
+    at = open_page("search")
+    at.radio(key="mode").set_value("keyword").run()
+    ask(at, "机器人")
+    next(b for b in at.button if b.key and b.key.startswith("hit_sim_")).click().run()
+    assert not at.exception and not errors_of(at)
+    values = [m.value for m in at.markdown]
+    panel = values[:next(i for i, v in enumerate(values) if "找到" in v)]  # the similar panel comes first
+    assert any(v.startswith('<div class="doc-text"><b>') for v in panel)
+    assert not any('<mark class="hit">' in v for v in panel)
+    assert not any("未出现查询词" in plain(c.value) for c in at.caption)  # keyword hits all contain the query
