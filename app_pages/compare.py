@@ -43,7 +43,8 @@ cols[-1].metric("仅 B 有", len(result.only_b))
 
 options = list(common.RELATIONS) + ["only_a", "only_b"]
 names = {**common.RELATIONS, "only_a": "仅 A 有 only in A", "only_b": "仅 B 有 only in B"}
-shown = st.multiselect("显示 Show", options, default=options, format_func=names.get, key="compare_filter")
+shown = st.multiselect("显示 Show", options, default=options, format_func=names.get, key="compare_filter",
+                       placeholder="选择要显示的对应类型 / choose what to show")
 
 # ------------------------------------------------------------------ export
 common.export_buttons(result, f"对照_{doc_a}_{doc_b}", (".docx", ".xlsx", ".md"), key="compare_export")

@@ -111,7 +111,7 @@ with st.form("upload_form", clear_on_submit=True):
     submitted = st.form_submit_button("导入并更新索引 Import and index", type="primary")
 
 if submitted and files:
-    added, failed = [], []
+    added, failed, known = [], [], []
     bar = st.progress(0.0, text="正在读取文件… / reading files")
     for n, f in enumerate(files, 1):
         size_mb = f.size / 2**20
@@ -121,7 +121,7 @@ if submitted and files:
         with common.guard(f"读取 {f.name}"):
             path, existed = common.save_upload(f.name, f.getvalue())
             if existed:
-                failed.append(f"{f.name}：已在文库中（{path.name}）/ already in the library")
+                known.append(f"{f.name}：已在文库中（{path.name}），无需重复导入 / already in the library")
                 continue
             try:
                 load_document(path, progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
@@ -145,11 +145,12 @@ if submitted and files:
                     failed.append(common.one_line(line))
     common.forget_corpus()
     messages = [("success", f"已导入 {len(added)} 个文件：{'、'.join(added)}")] if added else []
-    st.session_state["library_messages"] = messages + [("error", line) for line in failed]
+    st.session_state["library_messages"] = (messages + [("info", line) for line in known]
+                                            + [("error", line) for line in failed])
     st.rerun()
 
 for kind, line in st.session_state.pop("library_messages", []):
-    (st.success if kind == "success" else st.error)(md(line))
+    {"success": st.success, "info": st.info}.get(kind, st.error)(md(line))
 
 # ------------------------------------------------------------------ removal
 uploaded = [d for d in docs if common.is_upload(d)]

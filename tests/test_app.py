@@ -413,3 +413,21 @@ def test_similar_clauses_are_not_judged_against_the_query(app_env):
     assert any(v.startswith('<div class="doc-text"><b>') for v in panel)
     assert not any('<mark class="hit">' in v for v in panel)
     assert not any("未出现查询词" in plain(c.value) for c in at.caption)  # keyword hits all contain the query
+
+
+def test_compare_filter_placeholder_is_chinese(app_env):
+    at = open_page("compare")
+    at.multiselect(key="compare_filter").set_value([]).run()
+    assert not at.exception
+    assert at.multiselect(key="compare_filter").proto.placeholder.startswith("选择")  # not "Choose options"
+    assert any("没有符合筛选条件" in c.value for c in at.caption)
+
+
+def test_uploading_the_same_file_again_is_a_note_not_an_error(private_env):
+    rule = "一、总则\n重复上传的规定全文。\n二、附则\n自发布之日起施行。\n".encode()
+    at = upload(open_page("library"), [("rule.txt", rule)])
+    assert any("已导入 1 个文件" in plain(s.value) for s in at.success)
+    at = upload(at, [("rule.txt", rule)])
+    assert not at.exception and not errors_of(at)
+    assert any("已在文库中" in plain(i.value) for i in at.info)
+    assert [p.name for p in paths.UPLOAD_DIR.iterdir()] == ["rule.txt"]
