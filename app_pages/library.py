@@ -10,6 +10,17 @@ from indexer import paths
 from indexer.corpus import load_document
 from indexer.errors import IngestError
 
+SCROLL_TO_FOCUS = """<script>
+(function () {
+  let tries = 0;
+  const go = () => {
+    const mark = document.querySelector("mark.focus");
+    if (mark) { mark.scrollIntoView({block: "center"}); } else if (tries++ < 40) { setTimeout(go, 100); }
+  };
+  setTimeout(go, 100);
+})();
+</script>"""
+
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("文库 Library")
 
@@ -98,6 +109,11 @@ if docs:
                 body = highlight(c.text, [(0, len(c.text))], css="focus") if c.clause_id == focus else esc(c.text)
                 st.markdown(f'<div class="doc-text" style="margin-left:{indent}em" title="{esc(c.clause_id)}">'
                             f'{body}{page}</div>', unsafe_allow_html=True)
+    if focus and any(c.clause_id == focus for c in doc.clauses) and st.session_state.get("_scrolled_to") != focus:
+        # Bring the highlighted clause into view once (it may sit far below the table); later reruns leave
+        # the scroll position to the user. The script is constant: no document text goes into it.
+        st.session_state["_scrolled_to"] = focus
+        st.html(SCROLL_TO_FOCUS, unsafe_allow_javascript=True)
 
 # ------------------------------------------------------------------ uploads
 st.divider()

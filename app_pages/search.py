@@ -91,11 +91,14 @@ def show_hits(hits, key_prefix: str, query: str = "") -> None:
             if c2.button("相似条款", key=f"{key_prefix}_sim_{n}_{h.clause_id}", icon=":material/join_inner:",
                          help="查找与此条款意思相近的条款 / find similar clauses"):
                 st.session_state["similar_to"] = h.clause_id
+                st.session_state["similar_for"] = st.session_state.get("query", "").strip()
                 st.rerun()
             c3.caption(f"{signals} · {h.clause_id}")
 
 
 # ------------------------------------------------------------------ similar clauses
+if st.session_state.get("similar_for", "") != query.strip():  # a new query closes the panel of the old one
+    st.session_state.pop("similar_to", None)
 similar_to = st.session_state.get("similar_to")
 if similar_to:
     with st.container(border=True):

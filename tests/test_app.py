@@ -431,3 +431,33 @@ def test_uploading_the_same_file_again_is_a_note_not_an_error(private_env):
     assert not at.exception and not errors_of(at)
     assert any("已在文库中" in plain(i.value) for i in at.info)
     assert [p.name for p in paths.UPLOAD_DIR.iterdir()] == ["rule.txt"]
+
+
+def test_library_scrolls_to_the_clause_from_a_search_once(app_env):
+    """The highlighted clause may sit far below the table: the page scrolls to it, once, not on every rerun."""
+    at = open_page("library", doc="guangdong-2020-strategic-clusters", clause="guangdong-2020-strategic-clusters:5.4")
+    scripts = [h.proto.body for h in at.get("html") if "scrollIntoView" in h.proto.body]
+    assert len(scripts) == 1 and 'querySelector("mark.focus")' in scripts[0]
+    at.run()
+    assert not at.exception
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
+    assert [m for m in at.markdown if 'class="focus"' in m.value]  # still highlighted
+
+
+def test_library_without_a_clause_does_not_scroll(app_env):
+    at = open_page("library")
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.proto.body]
+
+
+@needs_search
+def test_a_new_query_closes_the_similar_panel(app_env):
+    at = open_page("search")
+    ask(at, "机器人")
+    next(b for b in at.button if b.key and b.key.startswith("hit_sim_")).click().run()
+    assert any(s.value.startswith("相似条款") for s in at.subheader)
+    at.radio(key="mode").set_value("keyword").run()  # other changes keep it open
+    assert any(s.value.startswith("相似条款") for s in at.subheader)
+    ask(at, "人才")
+    assert not at.exception
+    assert not any(s.value.startswith("相似条款") for s in at.subheader)
+    assert any("「人才」找到" in m.value for m in at.markdown)
