@@ -113,23 +113,11 @@ ref_table = pd.DataFrame([{
     f"点名{region_word}": ("⚠ " + "、".join(r.region_mentions)) if r.names_target_region else "",
 } for j, r in enumerate(refs)])
 picked = st.dataframe(ref_table, hide_index=True, on_select="rerun", selection_mode="single-row",
-                      key="cov_ref_table", width="stretch")
-
-# ------------------------------------------------------------------ target items
-st.subheader("目标条目 Target items")
-tgt_table = pd.DataFrame([{
-    "序号": i + 1,
-    "目标条目": t.name,
-    "状态": "对应参照条目" if t.status == "aligned" else "本地新增",
-    "对应参照条目": "、".join([t.best or ""] + [a.name for a in t.also]).strip("、") or f"（最接近：{t.nearest}）",
-    "概率": round(t.score, 3),
-} for i, t in enumerate(tgts)])
-st.dataframe(tgt_table, hide_index=True, width="stretch", key="cov_tgt_table")
-if additions:
-    st.markdown("**本地新增 Local additions：** " + esc("、".join(t.name for t in additions)),
-                unsafe_allow_html=True)
+                      key="cov_ref_table", width="stretch",
+                      height=min(35 * (len(refs) + 1) + 3, 900))  # all 20 clusters without scrolling inside
 
 # ------------------------------------------------------------------ one item, both texts
+# Right under the reference table, so a click on a row shows its texts where the user is looking.
 st.subheader("条目原文对照 Both texts")
 rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
 if common.selection_changed("cov_ref_table", rows) and rows:  # a click on a row picks that item
@@ -149,6 +137,20 @@ with right:
         t_text = next((li.text for li in target_nl.items if li.name == mm.name), "") if target_nl else ""
         st.markdown(block(f'<span class="card-path">目标 · {esc(mm.name)} · P={mm.score:.2f}</span><br>'
                           f'{esc(t_text or "（粘贴的条目，无正文）")}'), unsafe_allow_html=True)
+
+# ------------------------------------------------------------------ target items
+st.subheader("目标条目 Target items")
+tgt_table = pd.DataFrame([{
+    "序号": i + 1,
+    "目标条目": t.name,
+    "状态": "对应参照条目" if t.status == "aligned" else "本地新增",
+    "对应参照条目": "、".join([t.best or ""] + [a.name for a in t.also]).strip("、") or f"（最接近：{t.nearest}）",
+    "概率": round(t.score, 3),
+} for i, t in enumerate(tgts)])
+st.dataframe(tgt_table, hide_index=True, width="stretch", key="cov_tgt_table")
+if additions:
+    st.markdown("**本地新增 Local additions：** " + esc("、".join(t.name for t in additions)),
+                unsafe_allow_html=True)
 
 # ------------------------------------------------------------------ export
 st.divider()

@@ -461,3 +461,11 @@ def test_a_new_query_closes_the_similar_panel(app_env):
     assert not at.exception
     assert not any(s.value.startswith("相似条款") for s in at.subheader)
     assert any("「人才」找到" in m.value for m in at.markdown)
+
+
+def test_coverage_item_texts_sit_right_under_the_reference_table(app_env):
+    """A click on a reference row shows both texts just below that table (not after the target table)."""
+    at = open_page("coverage")
+    heads = [s.value for s in at.subheader]
+    ref, both, tgt = (next(i for i, h in enumerate(heads) if h.startswith(w)) for w in ("参照条目", "条目原文对照", "目标条目"))
+    assert ref < both < tgt
