@@ -200,16 +200,29 @@ def find_doc(docs: list[Document], doc_id: str) -> Document | None:
 STAGES = {"read": "读取文件", "embed": "计算向量", "write": "写入索引"}
 
 
+def time_left(done: int, remaining: int, elapsed: float) -> str:
+    """" · 约剩 3 分钟" from the pace so far (a long document embeds for minutes); "" until the pace is known."""
+    if done < 5 or elapsed < 3 or remaining <= 0:
+        return ""
+    secs = remaining * elapsed / done
+    if secs < 60:
+        return f" · 约剩 {max(5, round(secs / 5) * 5)} 秒"
+    return f" · 约剩 {round(secs / 60)} 分钟"
+
+
 def build_index(message: str = "正在更新索引 / updating the index"):
     """Incremental index build (only new clause texts are embedded) with a progress bar."""
     from indexer.build import build_index as _build
 
     bar = st.progress(0.0, text=message)
     started = time.perf_counter()
+    stage_start: dict[str, tuple[float, int]] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         frac = min(1.0, done / total) if total else 1.0
-        bar.progress(frac, text=f"{message} · {STAGES.get(stage, stage)} {done}/{total}")
+        t0, d0 = stage_start.setdefault(stage, (time.perf_counter(), done))
+        left = time_left(done - d0, total - done, time.perf_counter() - t0)
+        bar.progress(frac, text=f"{message} · {STAGES.get(stage, stage)} {done}/{total}{left}")
 
     try:
         report = _build(index_dir=paths.INDEX_DIR, progress=progress,

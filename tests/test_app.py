@@ -469,3 +469,13 @@ def test_coverage_item_texts_sit_right_under_the_reference_table(app_env):
     heads = [s.value for s in at.subheader]
     ref, both, tgt = (next(i for i, h in enumerate(heads) if h.startswith(w)) for w in ("参照条目", "条目原文对照", "目标条目"))
     assert ref < both < tgt
+
+
+@pytest.mark.parametrize("done,remaining,elapsed,expected", [
+    (2, 2800, 1.0, ""),                # pace not known yet
+    (100, 0, 20.0, ""),                # finished
+    (60, 2400, 10.0, " · 约剩 7 分钟"),  # a 500 KB plan embeds for minutes: say so
+    (50, 100, 10.0, " · 约剩 20 秒"),
+])
+def test_index_progress_says_how_long_is_left(done, remaining, elapsed, expected):
+    assert common.time_left(done, remaining, elapsed) == expected
