@@ -471,11 +471,28 @@ def hits_table(hits):
     } for n, h in enumerate(hits, 1)])
 
 
+XLSX_WIDTHS = {"标题": 36, "章节": 30, "条款": 80, "clause_id": 28, "doc_id": 24}
+
+
 def to_xlsx(table) -> bytes:
+    """The table as an Excel sheet a reviewer can read as opened: wide, wrapped text columns, a frozen header."""
     import io
 
+    import pandas as pd
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
     buf = io.BytesIO()
-    table.to_excel(buf, index=False)
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        table.to_excel(writer, index=False, sheet_name="检索结果")
+        ws = writer.sheets["检索结果"]
+        ws.freeze_panes = "A2"
+        for i, name in enumerate(table.columns, 1):
+            width = XLSX_WIDTHS.get(name)
+            if width:
+                ws.column_dimensions[get_column_letter(i)].width = width
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
     return buf.getvalue()
 
 

@@ -479,3 +479,19 @@ def test_coverage_item_texts_sit_right_under_the_reference_table(app_env):
 ])
 def test_index_progress_says_how_long_is_left(done, remaining, elapsed, expected):
     assert common.time_left(done, remaining, elapsed) == expected
+
+
+def test_search_excel_export_is_readable_as_opened():
+    """The clause column is wide and wrapped (it was 13 characters wide, one long line per clause)."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    table = pd.DataFrame([{"序号": 1, "标题": "关于培育发展战略性产业集群的实施意见", "章节": "二、发展重点",
+                           "条款": "工业机器人" * 40, "得分": 0.9}])
+    ws = openpyxl.load_workbook(io.BytesIO(common.to_xlsx(table))).active
+    assert [c.value for c in ws[1]] == ["序号", "标题", "章节", "条款", "得分"]
+    assert ws["D2"].value == "工业机器人" * 40
+    assert ws.column_dimensions["D"].width >= 60 and ws["D2"].alignment.wrap_text
+    assert ws.freeze_panes == "A2"
