@@ -47,7 +47,12 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
                       key="library_table", width="stretch",
                       column_config={"标题 Title": st.column_config.TextColumn(width=300),
                                      "发文机关 Issuer": st.column_config.TextColumn(width=150),
-                                     "条款数 Clauses": st.column_config.NumberColumn(width="small")})
+                                     # a reviewer cites the 文号: show it whole (粤府函〔2020〕82号)
+                                     "文号 No.": st.column_config.TextColumn(width=150),
+                                     "日期 Date": st.column_config.TextColumn(width=95),
+                                     "地区 Region": st.column_config.TextColumn(width=110),
+                                     "条款数 Clauses": st.column_config.NumberColumn(width="small"),
+                                     "doc_id": st.column_config.TextColumn(width="small")})
 for line in read_errors:
     st.warning(f"未能读取 / could not read: {md(line)}", icon=":material/warning:")
 if common.engine_available() and common.index_ready():

@@ -495,3 +495,12 @@ def test_search_excel_export_is_readable_as_opened():
     assert ws["D2"].value == "工业机器人" * 40
     assert ws.column_dimensions["D"].width >= 60 and ws["D2"].alignment.wrap_text
     assert ws.freeze_panes == "A2"
+
+
+def test_library_table_shows_the_document_number_whole(app_env):
+    import json
+
+    at = open_page("library")
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["文号 No."]["width"] >= 140  # 粤府函〔2020〕82号 was cut to 粤府函〔2
+    assert columns["doc_id"]["width"] == "small"
