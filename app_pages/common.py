@@ -322,6 +322,8 @@ def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
 
 # ---------------------------------------------------------------- comparison results (cached per index state)
 
+PAGE_SIZE = 50  # aligned pairs drawn at once: two long plans give a thousand pairs, the export has them all
+
 RELATIONS = {"identical": "完全相同 identical", "near_identical": "基本相同 near-identical",
              "paraphrase": "改写 paraphrase", "partial": "部分对应 partial"}
 

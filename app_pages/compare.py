@@ -56,7 +56,12 @@ pairs.sort(key=lambda p: (order.get(p.a.clause_id, 0), -p.score))
 st.subheader(f"对应条款 Aligned clauses（{len(pairs)}）")
 if not pairs:
     st.caption("没有符合筛选条件的对应条款 / no aligned clauses match the filter")
-for p in pairs:
+view = (doc_a, doc_b, tuple(shown))
+if st.session_state.get("compare_view") != view:  # other documents or filter: start again from the top
+    st.session_state["compare_view"] = view
+    st.session_state["compare_limit"] = common.PAGE_SIZE
+limit = st.session_state["compare_limit"]
+for p in pairs[:limit]:
     with st.container(border=True):
         badge = f'<span class="badge">{esc(common.RELATIONS.get(p.relation, p.relation))}</span>'
         st.markdown(f'{badge}<span class="card-meta">相似度 score {p.score:.2f}</span>', unsafe_allow_html=True)
@@ -69,6 +74,13 @@ for p in pairs:
             with st.expander("逐字差异 Redline（A → B）"):
                 st.markdown(block(redline_html(common.redline(p.a.text, p.b.text))), unsafe_allow_html=True)
 
+if len(pairs) > limit:
+    more = min(common.PAGE_SIZE, len(pairs) - limit)
+    st.caption(f"已显示前 {limit} 条，共 {len(pairs)} 条；全部结果可导出查看。/ first {limit} of {len(pairs)} shown")
+    if st.button(f"再显示 {more} 条 Show more", key="compare_more", icon=":material/expand_more:"):
+        st.session_state["compare_limit"] = limit + common.PAGE_SIZE
+        st.rerun()
+
 # ------------------------------------------------------------------ unmatched clauses
 ua, ub = st.columns(2)
 for col, key, refs, title in ((ua, "only_a", result.only_a, "仅 A 有 Only in A"),
@@ -76,6 +88,8 @@ for col, key, refs, title in ((ua, "only_a", result.only_a, "仅 A 有 Only in A
     if key not in shown:
         continue
     col.subheader(f"{title}（{len(refs)}）")
-    for r in refs:
+    for r in refs[:limit]:
         col.markdown(block(f'<span class="card-path">{esc(r.section or "正文开头")}</span><br>{esc(r.text)}'),
                      unsafe_allow_html=True)
+    if len(refs) > limit:
+        col.caption(f"另有 {len(refs) - limit} 条未显示，可导出查看 / {len(refs) - limit} more in the export")

@@ -504,3 +504,22 @@ def test_library_table_shows_the_document_number_whole(app_env):
     columns = json.loads(at.dataframe[0].proto.columns)
     assert columns["文号 No."]["width"] >= 140  # 粤府函〔2020〕82号 was cut to 粤府函〔2
     assert columns["doc_id"]["width"] == "small"
+
+
+def test_compare_draws_long_results_page_by_page(app_env, monkeypatch):
+    """Two long plans gave ~1,000 aligned pairs and ~1,000 unmatched clauses drawn at once; now page by page."""
+    monkeypatch.setattr(common, "PAGE_SIZE", 5)
+    at = open_page("compare")
+    total = int(re.search(r"（(\d+)）", next(s.value for s in at.subheader if s.value.startswith("对应条款"))).group(1))
+    assert total > 5
+    badges = lambda: [m for m in at.markdown if 'class="badge"' in m.value]  # noqa: E731
+    assert len(badges()) == 5
+    assert any("共 " in c.value and "可导出" in c.value for c in at.caption)
+    unmatched = [m for m in at.markdown if m.value.startswith('<div class="doc-text"><span class="card-path">')
+                 and "A · " not in m.value and "B · " not in m.value]
+    assert len(unmatched) <= 2 * 5
+    button(at, "再显示").click().run()
+    assert not at.exception
+    assert len(badges()) == min(10, total)
+    at.multiselect(key="compare_filter").set_value(["paraphrase", "partial"]).run()  # a new view starts again
+    assert len(badges()) == 5
