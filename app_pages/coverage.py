@@ -28,6 +28,13 @@ def list_picker(col, title: str, doc_id: str) -> str:
                          format_func=lambda s: f"{s}（{len(found[s].items)} 项）")
 
 
+def matrix_height(n_targets: int, ref_names: list[str]) -> int:
+    """Chart height that leaves each target row 30 px: the chart's height also holds the slanted reference
+    labels, so long names (促进农产品贸易和生产相协调) squashed the rows into each other."""
+    label_px = min(180, 12 * max((len(n) for n in ref_names), default=0)) * 0.71 + 24  # labels at -45°, ≤ 180 px
+    return int(max(160, 30 * n_targets + label_px))
+
+
 # ------------------------------------------------------------------ reference and target
 r1, r2 = st.columns([3, 2])
 ref_id = r1.selectbox("参照文件 Reference", ids, key="cov_ref", format_func=label.get,
@@ -97,7 +104,7 @@ if matrix is not None and len(refs) and len(tgts):
         text=alt.Text("概率 P:Q", format=".2f"),
         color=alt.condition("datum['概率 P'] >= 0.5", alt.value("white"), alt.value("#555")))
     chart = (heat + marks.transform_filter("datum['概率 P'] >= 0.05")).properties(
-        height=max(160, 30 * len(tgts)), padding={"left": 12, "top": 4, "right": 4, "bottom": 4})
+        height=matrix_height(len(tgts), ref_names), padding={"left": 12, "top": 4, "right": 4, "bottom": 4})
     st.altair_chart(chart, width="stretch")
 
 # ------------------------------------------------------------------ reference items

@@ -523,3 +523,14 @@ def test_compare_draws_long_results_page_by_page(app_env, monkeypatch):
     assert len(badges()) == min(10, total)
     at.multiselect(key="compare_filter").set_value(["paraphrase", "partial"]).run()  # a new view starts again
     assert len(badges()) == 5
+
+
+def test_coverage_matrix_rows_are_not_squashed_by_long_labels(app_env):
+    """The chart height holds the slanted reference labels too: each target row must still get ~30 px."""
+    import json
+
+    at = open_page("coverage")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    n_targets = len(at.dataframe[-1].value)
+    longest = max(len(r) for r in at.dataframe[0].value["参照条目"]) + len("20. ")
+    assert spec["height"] >= 30 * n_targets + min(180, 12 * longest) * 0.7
