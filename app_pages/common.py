@@ -210,6 +210,9 @@ def time_left(done: int, remaining: int, elapsed: float) -> str:
     return f" · 约剩 {round(secs / 60)} 分钟"
 
 
+STAY = "正在更新索引，请留在本页直到完成（离开会中断）/ updating the index: stay on this page"
+
+
 def build_index(message: str = "正在更新索引 / updating the index"):
     """Incremental index build (only new clause texts are embedded) with a progress bar."""
     from indexer.build import build_index as _build
@@ -567,3 +570,12 @@ def unindexed_files(docs: list[Document]) -> list[Path]:
 
     have = {Path(d.path).resolve() for d in docs}
     return [p for folder in paths.corpus_dirs() for p, _, _ in corpus_files(folder) if p.resolve() not in have]
+
+
+def waiting_files(docs: list[Document]) -> list[Path]:
+    """Files on disk that searches cannot find yet (an import left before it finished, a file copied in),
+    leaving out those the last build could not read (they are reported as read errors)."""
+    if not (engine_available() and index_ready()):
+        return []
+    errors = read_errors()
+    return [p for p in unindexed_files(docs) if not any(str(p) in e for e in errors)]

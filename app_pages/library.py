@@ -55,15 +55,13 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
                                      "doc_id": st.column_config.TextColumn(width="small")})
 for line in read_errors:
     st.warning(f"未能读取 / could not read: {md(line)}", icon=":material/warning:")
-if common.engine_available() and common.index_ready():
-    waiting = [p for p in common.unindexed_files(docs) if not any(str(p) in e for e in read_errors)]
-    if waiting:
-        st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + md("、".join(p.name for p in waiting[:5])),
-                icon=":material/sync:")
-        if st.button("更新索引 Update the index", key="reindex"):
-            with common.guard("更新索引"):
-                common.build_index()
-                st.rerun()
+if waiting := common.waiting_files(docs):
+    st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + md("、".join(p.name for p in waiting[:5])),
+            icon=":material/sync:")
+    if st.button("更新索引 Update the index", key="reindex"):
+        with common.guard("更新索引"):
+            common.build_index(message=common.STAY)
+            st.rerun()
 
 # ------------------------------------------------------------------ one document as an outline
 ids = [d.doc_id for d in docs]
@@ -155,7 +153,7 @@ if submitted and files:
     bar.empty()
     if added and common.engine_available():
         try:
-            report = common.build_index()
+            report = common.build_index(message=common.STAY)
         except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
             failed.append(f"更新索引失败 / indexing failed: {common.one_line(exc)}")
         else:
@@ -192,7 +190,7 @@ else:
                 doc = common.find_doc(docs, gone)
                 common.remove_upload(doc)
                 if common.engine_available():
-                    common.build_index()
+                    common.build_index(message=common.STAY)
                 common.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]
                 st.session_state.pop("library_doc", None)

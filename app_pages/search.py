@@ -36,6 +36,10 @@ with common.guard("打开索引"):
 if eng is None:
     st.stop()
 docs = list(eng.documents)
+if waiting := common.waiting_files(docs):  # e.g. an import the user left before it finished
+    st.info(f"有 {len(waiting)} 个文件尚未编入索引，检索不到其中内容：" + md("、".join(p.name for p in waiting[:3]))
+            + "。请到「文库」页点击「更新索引」。/ Some files are not indexed yet.", icon=":material/sync:")
+    st.page_link("app_pages/library.py", label="去文库更新索引", icon=":material/library_books:")
 
 # ------------------------------------------------------------------ filters (sidebar)
 with st.sidebar:

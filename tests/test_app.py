@@ -534,3 +534,22 @@ def test_coverage_matrix_rows_are_not_squashed_by_long_labels(app_env):
     n_targets = len(at.dataframe[-1].value)
     longest = max(len(r) for r in at.dataframe[0].value["参照条目"]) + len("20. ")
     assert spec["height"] >= 30 * n_targets + min(180, 12 * longest) * 0.7
+
+
+@needs_search
+def test_search_says_when_files_are_not_indexed_yet(private_env):
+    """Leaving the library during an import stops the build: searches must say some files are missing."""
+    paths.UPLOAD_DIR.mkdir(parents=True)
+    (paths.UPLOAD_DIR / "left-behind.txt").write_text("一、总则\n尚未编入索引的规定。\n", encoding="utf-8")
+    at = open_page("search")
+    notes = [plain(i.value) for i in at.info]
+    assert any("尚未编入索引" in n and "left-behind.txt" in n for n in notes)
+    assert [p for p in at.get("page_link") if "文库" in p.proto.label]
+
+
+def test_library_builds_tell_the_user_to_stay_on_the_page(private_env, monkeypatch):
+    messages = []
+    real = common.build_index
+    monkeypatch.setattr(common, "build_index", lambda message="": messages.append(message) or real(message=message))
+    upload(open_page("library"), [("rule.txt", "一、总则\n本办法自发布之日起施行。\n".encode())])
+    assert messages and all("请留在本页" in m for m in messages)
