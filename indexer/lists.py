@@ -16,8 +16,30 @@ def _common_suffix(words: list[str]) -> str:
     return os.path.commonprefix([w[::-1] for w in words])[::-1]
 
 
+# A verb phrase that every item repeats in front (实施集群培育“强核工程”, 实施集群创新发展行动).
+_SHARED_VERBS = ("实施", "推进", "推动", "开展", "加快", "加强", "建设", "打造", "培育", "发展", "深化", "强化",
+                 "完善", "实行", "落实")
+
+
+def _strip_shared_verb(headings: list[str]) -> list[str]:
+    shared = os.path.commonprefix(headings)
+    if not shared.startswith(_SHARED_VERBS) or any(len(h) - len(shared) < 3 for h in headings):
+        return headings
+    out = []
+    for h in headings:
+        rest = h[len(shared):]
+        if rest.count("”") > rest.count("“"):  # the opening quote went with the prefix: 强核工程” → 强核工程
+            rest = rest.replace("”", "", 1)
+        elif rest.startswith("“") and rest.endswith("”") and rest.count("“") == 1:
+            rest = rest[1:-1]
+        out.append(rest)
+    return out
+
+
 def short_names(headings: list[str]) -> list[str]:
-    """Strip the generic tail shared by all items: 新一代电子信息产业集群 → 新一代电子信息."""
+    """Strip what all items repeat: the generic tail (新一代电子信息产业集群 → 新一代电子信息) and a leading
+    verb phrase (实施集群培育“强核工程” → 强核工程, 实施集群创新发展行动 → 创新发展行动)."""
+    headings = _strip_shared_verb(list(headings))
     shared = _common_suffix(headings)
     for suffix in GENERIC_SUFFIXES:
         if shared.endswith(suffix) and all(len(h) - len(suffix) >= 2 for h in headings):

@@ -52,6 +52,7 @@ def test_anhui_four_actions_with_items():
     actions = next(nl for nl in found if nl.section == "三、主要任务")
     assert [i.heading for i in actions.items] == ["实施集群创新发展行动", "实施集群数字化改造行动",
                                                   "实施集群绿色转型升级行动", "实施集群“走出去”行动"]
+    assert [i.name for i in actions.items] == ["创新发展行动", "数字化改造行动", "绿色转型升级行动", "“走出去”行动"]
     first = next(nl for nl in found if nl.clause_id == actions.items[0].clause_id)
     assert [i.name for i in first.items] == ["引育群主企业", "创建区域公共品牌", "搭建产业创新平台"]
 
@@ -60,6 +61,12 @@ def test_anhui_four_actions_with_items():
     (["新一代电子信息产业集群", "汽车产业集群"], ["新一代电子信息", "汽车"]),
     (["加强组织领导", "强化资金保障"], ["加强组织领导", "强化资金保障"]),
     (["物流产业", "会展产业"], ["物流", "会展"]),
+    (["实施集群培育“强核工程”", "实施集群培育“立柱工程”", "实施集群培育“优化布局工程”"],
+     ["强核工程", "立柱工程", "优化布局工程"]),
+    (["实施集群创新发展行动", "实施集群“走出去”行动"], ["创新发展行动", "“走出去”行动"]),
+    (["培育新一代电子信息产业集群", "培育汽车产业集群"], ["新一代电子信息", "汽车"]),
+    (["智能家电", "智能机器人"], ["智能家电", "智能机器人"]),  # a shared word that is not a verb stays
+    (["加强组织", "加强领导"], ["加强组织", "加强领导"]),  # remainders too short to stand alone
 ])
 def test_short_names(headings, names):
     assert lists.short_names(headings) == names
