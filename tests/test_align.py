@@ -1,12 +1,16 @@
 """Clause alignment: relation labels on real seed pairs (no model), and alignments with the real model."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from indexer import align
 from indexer.align import IDENTICAL, NEAR_IDENTICAL, PARAPHRASE, PARTIAL, normalize, relation
+from indexer.corpus import load_document
 from indexer.lists import primary_list
 from tests.align_fixtures import CHAOZHOU, DONGGUAN, NEWS, PROVINCE, FakeEmbedder, clause, doc, gold
+from tests.conftest import ROOT
 
 
 def news_item(prefix: str):
@@ -111,3 +115,26 @@ def test_two_city_clusters_merged_under_one_provincial_item_are_both_paired():
     assert pairs[("4.2", "4.2.6")].relation == PARTIAL and pairs[("4.3", "4.2.6")].relation == PARTIAL
     # 现代物流 has no provincial counterpart and stays unpaired
     assert "4.9" in {c.clause_id.split(":")[1] for c in al.only_a}
+
+
+def test_long_unrelated_plans_do_not_pair_everything():
+    # Guangxi's 2011 IT plan (≈2,000 alignable clauses, many of them project-table rows) against Nanning's 2016
+    # S&T plan (≈110): different subjects, so most clauses stand alone, and no clause collects dozens of
+    # partners (before the size correction and the partner cap: 925 pairs, one Nanning clause with 70)
+    external = ROOT.parent / "shared" / "external"
+    gx = load_document(external / "guangxi_2011_industry-it-12th-fyp.txt")
+    nn = load_document(external / "nanning_2016_science-technology-13th-fyp.GB18030-raw.txt")
+    result = align.align_documents(gx, nn, embedder=FakeEmbedder())
+    n_a = len(align.alignable(gx))
+    assert n_a > 1500
+    assert len(result.pairs) < 0.15 * n_a
+    assert len(result.only_a) > 0.85 * n_a
+    degrees = Counter(p.a.clause_id for p in result.pairs) + Counter(p.b.clause_id for p in result.pairs)
+    assert max(degrees.values()) <= align.MAX_PARTNERS
+
+
+def test_expected_max_z_grows_slowly_with_size():
+    values = [align.expected_max_z(n) for n in (2, 10, 41, 100, 1000, 100_000)]
+    assert values == sorted(values)
+    assert 1.9 < align.expected_max_z(41) < 2.1  # the seed scale the thresholds were set on
+    assert 3.2 < align.expected_max_z(2000) < 3.4
