@@ -402,7 +402,7 @@ def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> No
 
 # ---------------------------------------------------------------- search results (cached per index state)
 
-SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊"}
+SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊", "doc_number": "文号"}
 
 
 def filter_key(**kw) -> tuple:

@@ -14,6 +14,7 @@ from indexer.build import passage_text, vector_key
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.keywords import TokenizerConfig, get_tokenizer, highlight_spans, mark, normalise
+from indexer.metadata import DOC_NUMBER, normalise_number
 from indexer.models import Clause, Document
 from indexer.store import ClauseIndex, current_generation, open_index
 
@@ -284,6 +285,12 @@ class Engine:
         if mode != "phrase" and self._bare:  # a heading without a body answers nothing: give its place away
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
         fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
+        if mode in ("hybrid", "keyword", "phrase"):
+            owners = self._doc_number_owners(query, rows)
+            if owners:  # a 文号 in the query: the document that carries it comes before those citing it
+                rankings["doc_number"] = owners
+                top = fused[0][1] if fused else 1.0
+                fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in {row for row, _ in owners}]
         phrase = normalise(query) if mode == "phrase" else None
         return [self._hit(i + 1, row, score, rankings, tokens, phrase, query if mode == "fuzzy" else None)
                 for i, (row, score) in enumerate(fused[:k])]
@@ -303,6 +310,23 @@ class Engine:
         return [self._hit(i + 1, r, s, rankings, (), None, None) for i, (r, s) in enumerate(ranked[:k])]
 
     # ---- signals
+
+    def _doc_number_owners(self, query: str, rows: np.ndarray | None) -> Ranked:
+        """The first clause of each document whose own 文号 appears in the query (within the filter)."""
+        wanted = {normalise_number(m.group()) for m in DOC_NUMBER.finditer(query)}
+        if not wanted:
+            return []
+        allowed = None if rows is None else set(rows.tolist())
+        doc_index = self.index.table.doc_index
+        owners = []
+        for di, d in enumerate(self.index.documents):
+            number = d.get("meta", {}).get("doc_number", "")
+            if number and normalise_number(number) in wanted:
+                first = next((int(r) for r in np.flatnonzero(doc_index == di)
+                              if r not in self._bare and (allowed is None or int(r) in allowed)), None)
+                if first is not None:
+                    owners.append((first, 1.0))
+        return owners
 
     def _semantic(self, qvec: np.ndarray, depth: int, rows: np.ndarray | None) -> Ranked:
         scores, ids = self.index.vectors.search(qvec, depth, rows)

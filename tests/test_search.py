@@ -44,8 +44,29 @@ def test_keyword_mode_marks_policy_terms(fake_engine):
 def test_document_numbers_are_single_searchable_tokens(fake_engine):
     for q in ("粤府函〔2020〕82号", "粤府函[2020]82号", "粤府函（2020）82号"):
         hits = fake_engine.search(q, k=3, mode="keyword")
-        assert hits and "粤府函〔2020〕82号" in hits[0].text, q
-        assert "【粤府函〔2020〕82号】" in hits[0].marked
+        citing = [h for h in hits if "粤府函〔2020〕82号" in h.text]
+        assert citing and citing[0].doc_id == "dongguan-2021-strategic-clusters", q
+        assert "【粤府函〔2020〕82号】" in citing[0].marked
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "phrase"])
+def test_a_document_number_finds_the_document_that_carries_it_first(fake_engine, mode):
+    # the provincial opinion's own text never repeats its 文号 (it is in the metadata); Dongguan cites it
+    query = "粤府函〔2020〕82号" if mode == "phrase" else "粤府函[2020]82号"
+    hits = fake_engine.search(query, k=5, mode=mode)
+    assert hits[0].doc_id == "guangdong-2020-strategic-clusters"
+    assert hits[0].signals["doc_number"]["rank"] == 1
+    assert hits[0].score >= hits[1].score
+    assert any(h.doc_id == "dongguan-2021-strategic-clusters" for h in hits[1:])
+    # a filter that leaves the owner out leaves it out
+    others = fake_engine.search(query, k=5, mode=mode,
+                                filters=SearchFilters(doc_ids=("dongguan-2021-strategic-clusters",)))
+    assert others and all("doc_number" not in h.signals for h in others)
+
+
+def test_semantic_mode_does_not_pin_document_numbers(fake_engine):
+    hits = fake_engine.search("粤府函〔2020〕82号", k=5, mode="semantic")
+    assert all("doc_number" not in h.signals for h in hits)
 
 
 def test_phrase_mode_finds_exact_wording_only(fake_engine):
@@ -214,7 +235,8 @@ def test_cli_batch_prints_one_json_list_per_query_in_order(fake_index, tmp_path,
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and json.loads(lines[1]) == []
     first, third, fourth = (json.loads(lines[i]) for i in (0, 2, 3))
-    assert "链长制" in first[0]["text"] and "电堆" in third[0]["text"] and "82号" in fourth[0]["text"]
+    assert "链长制" in first[0]["text"] and "电堆" in third[0]["text"]
+    assert fourth[0]["doc_id"] == "guangdong-2020-strategic-clusters" and "82号" in fourth[1]["text"]
 
 
 def test_cli_search_without_index_is_one_line(tmp_path):
