@@ -1,6 +1,9 @@
 """Scanned PDF pages → text lines with positions, by rapidocr-onnxruntime (PP-OCR, CPU, no download)."""
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
@@ -10,6 +13,11 @@ OCR_DPI = 150  # 200 dpi was not more accurate on the sample scan, and slower
 INSTALL_HINT = "pip install rapidocr-onnxruntime==1.4.4"
 
 _engine = None
+# OCR results by (file content hash, page): a document read twice in one process (the app reads an upload to
+# show its outline, then indexes it) is recognised once. A few hundred pages of lines is a few MB.
+_CACHE: OrderedDict[tuple[str, int], list[Line]] = OrderedDict()
+_CACHE_PAGES = 500
+_cache_lock = threading.Lock()
 
 
 def available() -> bool:
@@ -79,13 +87,23 @@ def ocr_pdf_pages(path: str | Path, pages: list[int], progress: Callable[[int, i
     """
     import pypdfium2 as pdfium
 
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    out: dict[int, list[Line]] = {}
+    with _cache_lock:
+        for i in pages:
+            if (digest, i) in _CACHE:
+                out[i] = _CACHE[(digest, i)]
+    todo = [i for i in pages if i not in out]
+    if not todo:
+        if progress:
+            progress(len(pages), len(pages), "OCR")
+        return out
     engine = _get_engine()
     doc = pdfium.PdfDocument(str(path))
-    out: dict[int, list[Line]] = {}
     try:
-        for k, i in enumerate(pages):
+        for k, i in enumerate(todo):
             if progress:
-                progress(k, len(pages), f"OCR 第 {i + 1} 页 / page {i + 1}")
+                progress(k, len(todo), f"OCR 第 {i + 1} 页 / page {i + 1}")
             page = doc[i]
             bitmap = page.render(scale=OCR_DPI / 72)
             image = bitmap.to_numpy()
@@ -93,8 +111,12 @@ def ocr_pdf_pages(path: str | Path, pages: list[int], progress: Callable[[int, i
             out[i] = boxes_to_lines(result)
             bitmap.close()
             page.close()
+            with _cache_lock:
+                _CACHE[(digest, i)] = out[i]
+                while len(_CACHE) > _CACHE_PAGES:
+                    _CACHE.popitem(last=False)
         if progress:
-            progress(len(pages), len(pages), "OCR")
+            progress(len(todo), len(todo), "OCR")
     finally:
         doc.close()
     return out

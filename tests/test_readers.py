@@ -320,7 +320,11 @@ def test_scanned_pdf_is_read_by_ocr():
                    "建立区域协作和分区推进机制"):
         assert phrase in raw.text, phrase
     assert sum(1 for w in seen if w.startswith("OCR")) >= 8
-    clauses = outline.segment(raw.text, "scan", raw.page_starts)  # load_document would OCR a second time
+    # a second read in the same process (the app shows an upload, then indexes it) is not OCR'd again
+    seen.clear()
+    assert read_path(SCANNED, progress=lambda done, total, what: seen.append(what)).text == raw.text
+    assert not any(w.startswith("OCR 第") for w in seen)
+    clauses = outline.segment(raw.text, "scan", raw.page_starts)
     tops = [c.heading for c in clauses if c.kind == "cn"]
     assert tops == ["总体要求", "主要任务", "保障措施"]
     assert len([c for c in clauses if c.kind == "cn_paren"]) == 6
