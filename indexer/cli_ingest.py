@@ -3,19 +3,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer import corpus, lists
+from indexer import corpus, lists, paths
 from indexer.cli import print_json
 from indexer.models import LEVEL_LABELS, STATUS_LABELS
 
 
-def _doc(key: str, folder: str):
+def _folders(args) -> list[Path]:
+    """--corpus folders as given, else the shipped corpus and the uploads (what `build` indexes)."""
+    return [Path(f) for f in args.corpus] if args.corpus else paths.corpus_dirs()
+
+
+def _doc(key: str, folders: list[Path]):
     if Path(key).is_file():
-        docs = corpus.load_corpus(folder, errors=[]) if Path(folder).is_dir() else []
+        docs = corpus.load_folders([f for f in folders if f.is_dir()], errors=[])
         for d in docs:
             if Path(d.path).resolve() == Path(key).resolve():
                 return d
         return corpus.load_document(key)
-    return corpus.find_document(corpus.load_corpus(folder, errors=[]), key)
+    return corpus.find_document(corpus.load_folders(folders, errors=[]), key)
 
 
 def cmd_outline(args) -> int:
@@ -35,7 +40,7 @@ def cmd_outline(args) -> int:
 
 def cmd_docs(args) -> int:
     errors: list = []
-    docs = corpus.load_corpus(args.corpus, errors=errors)
+    docs = corpus.load_folders(_folders(args), errors=errors)
     if args.json:
         print_json([d.summary() for d in docs])
     else:
@@ -50,7 +55,7 @@ def cmd_docs(args) -> int:
 
 
 def cmd_lists(args) -> int:
-    doc = _doc(args.doc, args.corpus)
+    doc = _doc(args.doc, _folders(args))
     found = lists.find_lists(doc)
     if args.json:
         print_json([nl.to_dict() for nl in found])
@@ -69,13 +74,14 @@ def register(sub) -> None:
     p.add_argument("--no-ocr", action="store_true", help="扫描件不做 OCR / skip OCR of scanned PDFs")
     p.set_defaults(func=cmd_outline)
 
+    corpus_help = "文件夹（可多次）/ folder (repeatable; default corpus/ and data/uploads/)"
     p = sub.add_parser("docs", help="文库中的文件 / documents in the corpus")
-    p.add_argument("--corpus", default=str(corpus.DEFAULT_CORPUS))
+    p.add_argument("--corpus", action="append", metavar="DIR", help=corpus_help)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("lists", help="文件中的列举清单 / named lists of a document")
     p.add_argument("doc", help="doc_id 或文件路径 / doc_id or path")
-    p.add_argument("--corpus", default=str(corpus.DEFAULT_CORPUS))
+    p.add_argument("--corpus", action="append", metavar="DIR", help=corpus_help)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_lists)

@@ -99,9 +99,14 @@ def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError
 
 def load_default_corpus(errors: list[IngestError] | None = None, ocr: bool = True) -> list[Document]:
     """The shipped corpus plus uploaded documents (doc_ids unique across folders)."""
+    return load_folders(paths.corpus_dirs(), errors=errors, ocr=ocr)
+
+
+def load_folders(folders, errors: list[IngestError] | None = None, ocr: bool = True) -> list[Document]:
+    """Documents of several folders in order, doc_ids unique and repeated content skipped across them."""
     docs: list[Document] = []
     seen: dict[str, str] = {}
-    for folder in paths.corpus_dirs():
+    for folder in folders:
         docs.extend(load_corpus(folder, errors=errors, ocr=ocr, seen=seen))
     return docs
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -56,3 +57,22 @@ def test_missing_file_is_one_line(tmp_path):
     p = run("outline", str(tmp_path / "missing.txt"), check=False)
     assert p.returncode != 0 and "missing.txt" in p.stderr and "Traceback" not in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_docs_and_lists_include_uploaded_documents(tmp_path):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "foshan-clusters.txt").write_text(
+        "佛山市培育发展战略性产业集群实施方案\n一、发展重点\n（一）智能家电产业集群。巩固家电优势。\n"
+        "（二）汽车产业集群。发展新能源汽车整车。\n（三）先进材料产业集群。发展高端金属材料。\n", encoding="utf-8")
+    env = {**os.environ, "POLICY_UPLOADS": str(uploads)}
+    p = subprocess.run([sys.executable, "-m", "indexer", "docs", "--json"], capture_output=True, text=True,
+                       timeout=300, env=env)
+    ids = [d["doc_id"] for d in json.loads(p.stdout)]
+    assert "foshan-clusters" in ids and "guangdong-2020-strategic-clusters" in ids
+    p = subprocess.run([sys.executable, "-m", "indexer", "lists", "foshan-clusters", "--json"], capture_output=True,
+                       text=True, timeout=300, env=env)
+    assert [i["name"] for i in json.loads(p.stdout)[0]["items"]] == ["智能家电", "汽车", "先进材料"]
+    # --corpus names the folders exactly
+    only = json.loads(run("docs", "--json", "--corpus", str(uploads)).stdout)
+    assert [d["doc_id"] for d in only] == ["foshan-clusters"]
