@@ -1,6 +1,7 @@
 """List ↔ list coverage: which reference items a target list takes up, what it adds, which named gaps it leaves."""
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -180,6 +181,12 @@ def _bigrams(name: str) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
+def _background_idf(texts: tuple[str, ...]):
+    """IDF of a corpus-wide background, kept across calls (the app and the CLI reuse one corpus)."""
+    return _idf(texts)
+
+
 def _idf(texts: Sequence[str]):
     n = len(texts)
     df: dict[str, int] = {}
@@ -236,7 +243,7 @@ def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: VectorCa
         for j in range(sem.shape[1]):
             others = np.delete(sem, j, axis=1)
             gap[:, j] = sem[:, j] - others.max(axis=1)
-    idf_n = idf_b = _idf(list(background)) if background else None
+    idf_n = idf_b = _background_idf(tuple(background)) if background else None
     idf_n = idf_n or _idf(rn)
     idf_b = idf_b or _idf([r.text or r.name for r in refs])
     lexn = np.array([[_share(_bigrams(t), r, idf_n) for r in rn] for t in tn], dtype=np.float32)

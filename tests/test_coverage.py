@@ -83,6 +83,16 @@ def test_contract_with_fake_embedder():
         assert 0 <= t["score"] <= 1
 
 
+def test_background_word_weights_are_computed_once_per_corpus():
+    background = [c.text for d in corpus() for c in d.clauses]
+    first = cov.coverage(province(), ["新能源", "现代物流"], embedder=FakeEmbedder(), background=background)
+    before = cov._background_idf.cache_info()
+    again = cov.coverage(province(), ["新能源", "现代物流"], embedder=FakeEmbedder(), background=list(background))
+    after = cov._background_idf.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses
+    assert again.to_dict() == first.to_dict()
+
+
 def test_empty_lists():
     res = cov.coverage(province(), [], embedder=FakeEmbedder())
     assert all(r.status == "missing" for r in res.reference_items) and not res.target_items
