@@ -426,9 +426,8 @@ class Engine:
         if phrase is not None:
             spans = highlight_spans(text, [phrase])
         elif fuzzy_query is not None:
-            from rapidfuzz import fuzz
-            al = fuzz.partial_ratio_alignment(normalise(fuzzy_query), normalise(text))
-            spans = [(al.dest_start, al.dest_end)] if al and al.dest_end > al.dest_start else []
+            span = fuzzy_span(fuzzy_query, text)
+            spans = [span] if span else []
         else:
             spans = highlight_spans(text, tokens)
         return Hit(rank=rank, score=float(score), doc_id=r["doc_id"], title=m.get("title", ""),
@@ -436,6 +435,45 @@ class Engine:
                    date=m.get("date", ""), status=m.get("status", ""), clause_id=r["clause_id"],
                    section=" › ".join(r["section"]), section_path=tuple(r["section"]), text=text,
                    start=r["start"], end=r["end"], page=r["page"], highlights=tuple(spans), signals=signals)
+
+
+def _same_length_normalise(text: str) -> str:
+    """normalise() one character at a time, keeping offsets: a character whose form would change length stays."""
+    out = []
+    for ch in text:
+        n = normalise(ch)
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+def fuzzy_span(query: str, text: str) -> tuple[int, int] | None:
+    """Where in `text` the near-verbatim wording of `query` lies (character offsets into `text`).
+
+    rapidfuzz's best window can be off by a character when the query has a typo (超高清视屏 against
+    …的超高清视频…: 的超高清视 and 超高清视频 score alike); among windows shifted or widened by up to two
+    characters, the one closest by edit distance (a typo is one substitution) that starts and ends like the
+    query and is as long as it wins.
+    """
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import Levenshtein
+
+    q, t = _same_length_normalise(query.strip()), _same_length_normalise(text)
+    if not q or not t:
+        return None
+    al = fuzz.partial_ratio_alignment(q, t)
+    if not al or al.dest_end <= al.dest_start:
+        return None
+    best, best_key = (al.dest_start, al.dest_end), None
+    for ds in range(-2, 3):
+        for de in range(-2, 3):
+            s, e = max(0, al.dest_start + ds), min(len(t), al.dest_end + de)
+            if e - s < 1:
+                continue
+            key = (Levenshtein.normalized_similarity(q, t[s:e]), (t[s] == q[0]) + (t[e - 1] == q[-1]),
+                   -abs(e - s - len(q)), -abs(ds) - abs(de))
+            if best_key is None or key > best_key:
+                best, best_key = (s, e), key
+    return best
 
 
 def _bare_heading(record: dict) -> bool:

@@ -91,6 +91,26 @@ def test_fuzzy_mode_finds_near_verbatim_wording(fake_engine):
     assert "工业机器人" in hits[0].text[s:e]
 
 
+def test_fuzzy_highlight_covers_the_typo_word_not_its_neighbour(fake_engine):
+    # 超高清视屏 (typo for 视频): rapidfuzz scores the windows 的超高清视 and 超高清视频 alike
+    hits = fake_engine.search("超高清视屏", k=5, mode="fuzzy")
+    assert hits
+    for h in hits:
+        assert [h.text[s:e] for s, e in h.highlights] == ["超高清视频"], h.clause_id
+
+
+@pytest.mark.parametrize("query, text, found", [
+    ("超高清视屏", "发展4K/8K的超高清视频产业", "超高清视频"),
+    ("激光装备产业高地", "打造国际领先的激光装备产业基地。", "激光装备产业基地"),
+    ("全面推进", "……要全面推进新一代信息技术", "全面推进"),  # NFKC turns … into ...
+])
+def test_fuzzy_span_maps_back_to_the_source(query, text, found):
+    from indexer.search import fuzzy_span
+
+    s, e = fuzzy_span(query, text)
+    assert text[s:e] == found
+
+
 def test_hybrid_fuses_both_signals_and_optionally_fuzzy(fake_engine):
     q = "燃料电池电堆研发"
     hybrid = fake_engine.search(q, k=10)
