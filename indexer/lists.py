@@ -88,14 +88,14 @@ def find_lists(doc: Document) -> list[NamedList]:
     found: list[NamedList] = []
     by_parent: dict[str, list[int]] = {}
     for parent in doc.clauses:
-        if not parent.marker:
+        if not parent.marker and parent.kind != "plain":  # an unnumbered 总结 or 附件 can hold lists too
             continue
         idx = _group(doc, parent)
         if _is_named(doc, idx):
             by_parent[parent.clause_id] = idx
             found.append(_make_list(doc, parent.section_str, parent.clause_id, idx))
     for parent in doc.clauses:
-        if not parent.marker:
+        if not parent.marker and parent.kind != "plain":  # an unnumbered 总结 or 附件 can hold lists too
             continue
         subs = [c for c in (doc.clauses[i] for i in _group(doc, parent)) if c.clause_id in by_parent]
         if len(subs) < 2:

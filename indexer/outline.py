@@ -38,6 +38,10 @@ HEADING_END = "。：:；;！？"
 # or the real headings further down would be rejected as out of sequence.
 TOC_LINE = re.compile(r"(\t|\s{2,}|…{2,}|\.{4,}|·{4,})\s*[（(]?\d{1,4}[）)]?$")
 MAX_HEADING = 40
+# Unnumbered lines that open a part of their own (a news article's 总结, a plan's 附件 with its project table):
+# they close every open section, and what follows nests under them.
+PLAIN_HEADING = re.compile(r"(总结|结语|小结|前言|引言|序言|背景|编者按|名词解释|政策解读|"
+                           r"附件\s*[0-9一二三四五六七八九十]{0,3}|附录\s*[0-9一二三四五六七八九十]{0,3})\s*[：:]?")
 
 
 def cn_to_int(s: str) -> int | None:
@@ -202,6 +206,9 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             if mk.number == 1 and i < len(stack) - 1:
                 return len(stack)  # loosely numbered text reusing "1." one level down: 5、… › (一)… › 1.…
             return None
+        top = last_number.get((root.clause_id, mk.kind), 0)
+        if stack and stack[0].kind == "plain" and top and mk.number == top + 1:
+            return 0  # 六、 after an unnumbered 总结 that followed 五、: back at the top level
         if mk.kind in STRUCTURAL and mk.kind != "article":
             # a 章 arriving under 条 or 一、 closes them: cut the stack below the first deeper rank
             depth = next((j for j, o in enumerate(stack) if RANK.get(o.kind, 99) > RANK[mk.kind]), len(stack))
@@ -213,8 +220,19 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             return depth  # numbering that runs on across parents: （七） opening 二、 after （六） under 一、
         return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
 
+    n_plain = 0
     for start, end in _lines(text):
         line = text[start:end]
+        if PLAIN_HEADING.fullmatch(line):
+            del stack[:]
+            n_plain += 1
+            heading = line.rstrip("：:").strip(_WS)
+            cid = unique(f"{doc_id}:h{n_plain}")
+            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=1, kind="plain", marker="", number=0,
+                                  heading=heading, text=line, section=(heading,), start=start, end=end,
+                                  page=page_of(start), parent_id=None))
+            stack.append(_Open("plain", 0, cid, (heading,), 1))
+            continue
         mk = None if TOC_LINE.search(line) and len(line) <= 80 else match_marker(line)
         depth = accept(mk) if mk else None
         if mk is not None and depth is not None:

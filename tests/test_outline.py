@@ -187,3 +187,30 @@ def test_loose_numbering_reused_one_level_down():
     assert [c.section_str for c in nums] == [
         "2、河南方案 › (一)支柱产业 › 1.电子信息产业", "2、河南方案 › (一)支柱产业 › 2.绿色石化产业",
         "2、河南方案 › (二)新兴产业 › 1.半导体产业"]
+
+
+def test_an_unnumbered_closing_heading_closes_the_open_section():
+    text = ("一、背景情况\n近年来各地纷纷出台政策。\n二、河南方案\n河南提出10个新兴产业链。\n总结\n"
+            "“链长制”形成的基础是产业集聚。\n(一)十大战略性支柱产业集群\n1.新一代电子信息产业集群\n"
+            "2.绿色石化产业集群\n三、下一步工作\n持续跟踪。\n")
+    cs = {c.text: c for c in outline.segment(text, "n")}
+    summary = cs["总结"]
+    assert summary.kind == "plain" and summary.level == 1 and summary.parent_id is None and summary.heading == "总结"
+    assert cs["“链长制”形成的基础是产业集聚。"].section == ("总结",)
+    assert cs["1.新一代电子信息产业集群"].section == ("总结", "(一)十大战略性支柱产业集群", "1.新一代电子信息产业集群")
+    # numbering that continues the top level after it returns to the top level
+    assert cs["三、下一步工作"].level == 1 and cs["三、下一步工作"].section == ("三、下一步工作",)
+
+
+def test_an_appendix_restarts_its_own_numbering_under_it():
+    text = "一、发展目标\n到2025年。\n二、保障措施\n加强领导。\n附件1：\n一、投资结构\n项目总投资。\n二、项目清单\n"
+    cs = {c.text: c for c in outline.segment(text, "g")}
+    assert cs["附件1："].kind == "plain" and cs["附件1："].heading == "附件1"
+    assert cs["一、投资结构"].section == ("附件1", "一、投资结构")
+    assert cs["二、项目清单"].parent_id == cs["附件1："].clause_id
+
+
+@pytest.mark.parametrize("line", ["总结经验做法，形成长效机制。", "附件：广西工业和信息化发展重大项目", "做好总结"])
+def test_sentences_that_merely_contain_those_words_are_text(line):
+    text = f"一、工作要求\n{line}\n"
+    assert [c.kind for c in outline.segment(text, "x")] == ["cn", "para"]
