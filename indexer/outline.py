@@ -15,7 +15,7 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # Conventional rank of each marker kind, outermost first. Used only when a structural kind
 # (篇/章/节/条) first appears below other levels; enumerations nest in order of appearance.
-RANK = {"part": 0, "chapter": 1, "section": 2, "article": 3, "cn": 4, "cn_paren": 5, "num": 6,
+RANK = {"part": 0, "chapter": 1, "section": 2, "article": 3, "cn": 4, "cn_paren": 5, "num": 6, "dec": 6,
         "num_rparen": 7, "num_paren": 8, "circled": 9}
 STRUCTURAL = {"part", "chapter", "section", "article"}
 ID_PREFIX = {"part": "p", "chapter": "ch", "section": "s", "article": "a"}
@@ -30,6 +30,9 @@ MARKERS = [
     ("cn_paren", re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]")),
     ("num_paren", re.compile(r"[（(](\d{1,3})[）)]")),
     ("num_rparen", re.compile(r"(\d{1,3})[）)](?!\d)")),
+    # decimal outline of catalogues and technical plans (1.1耕地机械, 1.1.2旋耕机); not amounts (1.5亿元)
+    ("dec", re.compile(r"(\d{1,3}(?:[.．]\d{1,3}){1,4})(?![\d.．])[.．、]?[ \t\u3000]*"
+                       r"(?![亿万千百%％倍个年月日元吨亩米度时分秒kKmMgG])")),
     ("num", re.compile(r"(\d{1,3})(?:[、]|[.．](?![\d.．]))")),
     ("circled", re.compile(rf"([{CIRCLED}])")),
 ]
@@ -70,6 +73,7 @@ class Marker:
     number: int
     marker: str  # as written
     rest: str  # line text after the marker
+    path: str = ""  # decimal numbering as dotted digits (1.1.2), "" for other kinds
 
 
 def match_marker(line: str) -> Marker | None:
@@ -78,7 +82,12 @@ def match_marker(line: str) -> Marker | None:
         m = rx.match(line)
         if not m:
             continue
-        n = cn_to_int(m.group(1))
+        path = ""
+        if kind == "dec":
+            path = re.sub("．", ".", m.group(1))
+            n = int(path.rsplit(".", 1)[1])
+        else:
+            n = cn_to_int(m.group(1))
         if n is None or n == 0:
             return None
         rest = line[m.end():]
@@ -88,7 +97,7 @@ def match_marker(line: str) -> Marker | None:
             # the article body; a verb-like continuation is not ours to judge, the sequence check is.
         if not rest.strip() and kind not in STRUCTURAL:
             return None  # a bare "1." line is not a heading
-        return Marker(kind, n, m.group(0), rest)
+        return Marker(kind, n, m.group(0), rest, path)
     return None
 
 
@@ -119,6 +128,7 @@ class _Open:
     section: tuple[str, ...]
     level: int
     n_paras: int = 0
+    path: str = ""  # decimal path of a 1. or 1.1 heading, which 1.1 or 1.1.1 must continue
 
 
 MAX_PARAGRAPH = 800  # longer unnumbered lines are cut at sentence ends into pieces of about …
@@ -197,6 +207,13 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
     def accept(mk: Marker) -> int | None:
         """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
         kinds = [o.kind for o in stack]
+        if mk.kind == "dec":  # 1.2.3 goes under the open 1.2, numbered on from its last child
+            prefix = mk.path.rsplit(".", 1)[0]
+            i = next((j for j in range(len(stack) - 1, -1, -1) if stack[j].path == prefix), None)
+            if i is None:
+                return None
+            prev = last_number.get((stack[i].clause_id, "dec"), 0)
+            return i + 1 if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
         if mk.kind in kinds:
             i = len(kinds) - 1 - kinds[::-1].index(mk.kind)  # the deepest open level of this kind
             parent = stack[i - 1] if i else root
@@ -244,7 +261,8 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             label = f"{mk.marker}{heading}" if heading else mk.marker.strip()
             num_id = f"{ID_PREFIX.get(mk.kind, '')}{mk.number}"
             cid = unique(f"{parent.clause_id}.{num_id}" if stack else f"{doc_id}:{num_id}")
-            node = _Open(mk.kind, mk.number, cid, parent.section + (label,), len(stack) + 1)
+            path = mk.path or (str(mk.number) if mk.kind == "num" else "")
+            node = _Open(mk.kind, mk.number, cid, parent.section + (label,), len(stack) + 1, path=path)
             clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=node.level, kind=mk.kind,
                                   marker=mk.marker, number=mk.number, heading=heading, text=line,
                                   section=node.section, start=start, end=end, page=page_of(start),

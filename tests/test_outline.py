@@ -50,8 +50,8 @@ def test_heading_table(line, kind, number, heading):
 
 @pytest.mark.parametrize("line", [
     "2025年，全市九大战略性产业集群产业规模进一步壮大",
-    "15.2.1 拖拉机",
     "1.2万亿元的营业收入",
+    "3.5%的年均增速",
     "依照第十条的规定执行。",
     "十九届六中全会精神",
     "一是加强组织领导",
@@ -59,6 +59,27 @@ def test_heading_table(line, kind, number, heading):
 def test_not_a_heading(line):
     mk = outline.match_marker(line)
     assert mk is None or mk.kind == "article" and "依照" in line
+
+
+def test_decimal_outline_nests_each_number_under_its_prefix():
+    text = ("附件\n1.耕整地机械\n1.1耕地机械\n1.1.1犁\n1.1.2旋耕机\n1.2整地机械\n1.2.1耙\n"
+            "2.种植施肥机械\n2.1播种机械\n2.1.1穴播机\n")
+    cs = {c.text: c for c in outline.segment(text, "h")}
+    assert cs["1.1.2旋耕机"].section == ("附件", "1.耕整地机械", "1.1耕地机械", "1.1.2旋耕机")
+    assert cs["1.1.2旋耕机"].heading == "旋耕机" and cs["1.1.2旋耕机"].number == 2
+    assert cs["1.2.1耙"].parent_id == cs["1.2整地机械"].clause_id
+    assert cs["1.2整地机械"].parent_id == cs["1.耕整地机械"].clause_id
+    assert cs["2.1.1穴播机"].section[1:] == ("2.种植施肥机械", "2.1播种机械", "2.1.1穴播机")
+
+
+@pytest.mark.parametrize("text", [
+    "一、主要目标\n15.2.1 拖拉机\n",  # no open 15.2 to continue
+    "1.发展目标\n2.1 提高产量\n",  # 2.1 does not continue the open 1.
+    "1.发展目标\n1.1 提高产量\n1.3 扩大规模\n",  # 1.3 skips 1.2
+])
+def test_decimal_numbers_out_of_place_are_text(text):
+    last = outline.segment(text, "d")[-1]
+    assert last.kind == "para"
 
 
 def test_cross_reference_mid_sentence_is_not_a_heading():
