@@ -94,8 +94,8 @@ if docs:
     # Top-level clauses become expanders; their descendants are indented inside.
     groups: list[list] = []
     for c in doc.clauses:
-        loose = c.level <= 1 and not c.marker  # an unnumbered paragraph joins the one before it
-        if not groups or (c.level <= 1 and not (loose and not groups[-1][0].marker)):
+        loose = c.level <= 1 and not c.marker  # an unnumbered paragraph joins the one before it (总结, 附件 don't)
+        if not groups or c.kind == "plain" or (c.level <= 1 and not (loose and not groups[-1][0].marker)):
             groups.append([c])
         else:
             groups[-1].append(c)

@@ -286,13 +286,14 @@ def align_clauses(a: Sequence[Clause], b: Sequence[Clause], va: np.ndarray, vb: 
             clear = (best_b[i] == j and lead_b[i] >= Z_LEAD) or (best_a[j] == i and lead_a[j] >= Z_LEAD)
             reused = surf[i, j] >= LEX_MATCH
             if reused or ((mutual or clear) and ev[i, j] >= Z_MATCH) or (one_side and ev[i, j] >= Z_STRONG):
-                found.append((not (reused or mutual), -float(ev[i, j]), i, j))
-    # strongest first (reuse and mutual bests before one-sided ones), each clause up to MAX_PARTNERS
+                found.append((not (reused or mutual), -float(ev[i, j]), i, j, reused))
+    # strongest first (reuse and mutual bests before one-sided ones), each clause up to MAX_PARTNERS; reused
+    # text is always reported, however many clauses repeat it
     deg_a: dict[int, int] = {}
     deg_b: dict[int, int] = {}
     pairs = []
-    for _, _, i, j in sorted(found):
-        if deg_a.get(i, 0) < MAX_PARTNERS and deg_b.get(j, 0) < MAX_PARTNERS:
+    for _, _, i, j, reused in sorted(found):
+        if reused or (deg_a.get(i, 0) < MAX_PARTNERS and deg_b.get(j, 0) < MAX_PARTNERS):
             deg_a[i] = deg_a.get(i, 0) + 1
             deg_b[j] = deg_b.get(j, 0) + 1
             pairs.append((i, j, float(ev[i, j]), float(surf[i, j]) / 100))

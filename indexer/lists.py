@@ -16,18 +16,34 @@ def _common_suffix(words: list[str]) -> str:
     return os.path.commonprefix([w[::-1] for w in words])[::-1]
 
 
-# A verb phrase that every item repeats in front (实施集群培育“强核工程”, 实施集群创新发展行动).
+# A verb phrase that every item repeats in front (实施集群培育“强核工程”, 实施集群创新发展行动): verbs, and the
+# generic nouns that may follow them inside such a phrase.
 _SHARED_VERBS = ("实施", "推进", "推动", "开展", "加快", "加强", "建设", "打造", "培育", "发展", "深化", "强化",
                  "完善", "实行", "落实")
+_PHRASE_WORDS = _SHARED_VERBS + ("产业集群", "集群", "产业")
+
+
+def _shared_verb_phrase(shared: str) -> int:
+    """Length of the verb phrase that `shared` (the items' common prefix) opens with, cut at a word boundary:
+    实施集群培育“强 → 7 (实施 集群 培育 “), 推进产 → 2 (推进; 产 starts 产业升级 and 产品创新 alike), 0 if none."""
+    cut = 0
+    while True:
+        word = next((w for w in _PHRASE_WORDS if shared.startswith(w, cut)), None)
+        if word is None or (cut == 0 and word not in _SHARED_VERBS):
+            break
+        cut += len(word)
+    if cut and shared[cut:cut + 1] == "“":
+        cut += 1
+    return cut
 
 
 def _strip_shared_verb(headings: list[str]) -> list[str]:
-    shared = os.path.commonprefix(headings)
-    if not shared.startswith(_SHARED_VERBS) or any(len(h) - len(shared) < 3 for h in headings):
+    cut = _shared_verb_phrase(os.path.commonprefix(headings)) if len(headings) > 1 else 0
+    if not cut or any(len(h) - cut < 3 for h in headings):
         return headings
     out = []
     for h in headings:
-        rest = h[len(shared):]
+        rest = h[cut:]
         if rest.count("”") > rest.count("“"):  # the opening quote went with the prefix: 强核工程” → 强核工程
             rest = rest.replace("”", "", 1)
         elif rest.startswith("“") and rest.endswith("”") and rest.count("“") == 1:

@@ -75,19 +75,22 @@ def boxes_to_lines(result) -> list[Line]:
     return out
 
 
-def ocr_pdf_pages(path: str | Path, pages: list[int], progress: Callable[[int, int, str], None] | None = None
-                  ) -> dict[int, list[Line]]:
+def ocr_pdf_pages(path: str | Path, pages: list[int], progress: Callable[[int, int, str], None] | None = None,
+                  digest: str | None = None) -> dict[int, list[Line]]:
     """OCR the given pages (0-based) of a PDF.
 
     Renders each page with pypdfium2 at OCR_DPI and runs PP-OCR without the angle classifier: with it,
     long lines were flipped and dropped on the sample scan.
+
+    Args:
+        digest: the file's sha256 when the caller has it (the cache key).
 
     Returns:
         Lines per page index, coordinates in pixels.
     """
     import pypdfium2 as pdfium
 
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = digest or hashlib.sha256(Path(path).read_bytes()).hexdigest()  # readers pass the one they have
     out: dict[int, list[Line]] = {}
     with _cache_lock:
         for i in pages:

@@ -31,7 +31,7 @@ MARKERS = [
     ("num_paren", re.compile(r"[（(](\d{1,3})[）)]")),
     ("num_rparen", re.compile(r"(\d{1,3})[）)](?!\d)")),
     # decimal outline of catalogues and technical plans (1.1耕地机械, 1.1.2旋耕机); not amounts (1.5亿元)
-    ("dec", re.compile(r"(\d{1,3}(?:[.．]\d{1,3}){1,4})(?![\d.．])[.．、]?[ \t\u3000]*"
+    ("dec", re.compile(r"(\d{1,3}(?:[.．]\d{1,3}){1,4})(?!\d)(?![.．]\d)[.．、]?[ \t\u3000]*+"
                        r"(?![亿万千百%％倍个年月日元吨亩米度时分秒kKmMgG])")),
     ("num", re.compile(r"(\d{1,3})(?:[、]|[.．](?![\d.．]))")),
     ("circled", re.compile(rf"([{CIRCLED}])")),
@@ -41,10 +41,13 @@ HEADING_END = "。：:；;！？"
 # or the real headings further down would be rejected as out of sequence.
 TOC_LINE = re.compile(r"(\t|\s{2,}|…{2,}|\.{4,}|·{4,})\s*[（(]?\d{1,4}[）)]?$")
 MAX_HEADING = 40
-# Unnumbered lines that open a part of their own (a news article's 总结, a plan's 附件 with its project table):
-# they close every open section, and what follows nests under them.
-PLAIN_HEADING = re.compile(r"(总结|结语|小结|前言|引言|序言|背景|编者按|名词解释|政策解读|"
-                           r"附件\s*[0-9一二三四五六七八九十]{0,3}|附录\s*[0-9一二三四五六七八九十]{0,3})\s*[：:]?")
+# Unnumbered lines that open a part of their own. A closing part (a news article's 总结, a plan's 附件 with its
+# project table) closes every open section, and what follows nests under it, numbering included. An opening
+# part (前言, 编者按), or any of them before the document's numbering has begun (an attachment file starting
+# with 附件1), holds only unnumbered paragraphs: the first numbered heading returns to the top level.
+PLAIN_CLOSING = re.compile(r"(总结|结语|小结|名词解释|政策解读|附件\s*[0-9一二三四五六七八九十]{0,3}|"
+                           r"附录\s*[0-9一二三四五六七八九十]{0,3})\s*[：:]?")
+PLAIN_OPENING = re.compile(r"(前言|引言|序言|背景|编者按)\s*[：:]?")
 
 
 def cn_to_int(s: str) -> int | None:
@@ -129,6 +132,7 @@ class _Open:
     level: int
     n_paras: int = 0
     path: str = ""  # decimal path of a 1. or 1.1 heading, which 1.1 or 1.1.1 must continue
+    holds: bool = False  # an unnumbered part (总结, 附件) that numbered headings nest under
 
 
 MAX_PARAGRAPH = 800  # longer unnumbered lines are cut at sentence ends into pieces of about …
@@ -204,7 +208,7 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
     def page_of(pos: int) -> int | None:
         return bisect.bisect_right(page_starts, pos) if page_starts else None
 
-    def accept(mk: Marker) -> int | None:
+    def accept(mk: Marker, stack: list[_Open]) -> int | None:
         """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
         kinds = [o.kind for o in stack]
         if mk.kind == "dec":  # 1.2.3 goes under the open 1.2, numbered on from its last child
@@ -238,9 +242,11 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
         return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
 
     n_plain = 0
+    numbered = False  # a numbered heading has been opened
     for start, end in _lines(text):
         line = text[start:end]
-        if PLAIN_HEADING.fullmatch(line):
+        closing = PLAIN_CLOSING.fullmatch(line)
+        if closing or PLAIN_OPENING.fullmatch(line):
             del stack[:]
             n_plain += 1
             heading = line.rstrip("：:").strip(_WS)
@@ -248,11 +254,13 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=1, kind="plain", marker="", number=0,
                                   heading=heading, text=line, section=(heading,), start=start, end=end,
                                   page=page_of(start), parent_id=None))
-            stack.append(_Open("plain", 0, cid, (heading,), 1))
+            stack.append(_Open("plain", 0, cid, (heading,), 1, holds=bool(closing) and numbered))
             continue
         mk = None if TOC_LINE.search(line) and len(line) <= 80 else match_marker(line)
-        depth = accept(mk) if mk else None
+        held = bool(stack) and stack[0].kind == "plain" and not stack[0].holds
+        depth = accept(mk, [] if held else stack) if mk else None
         if mk is not None and depth is not None:
+            numbered = True
             del stack[depth:]
             parent = stack[-1] if stack else root
             last_number[(parent.clause_id, mk.kind)] = mk.number

@@ -332,6 +332,7 @@ def _read_pdf(path: Path, *, use_ocr: bool, progress: ProgressFn | None) -> RawT
     if _truncated(path):
         raise IngestError(path, "PDF 损坏或不完整（缺少文件结尾 %%EOF）/ corrupt or truncated PDF")
     pages, images = _pdf_pages(path, progress)
+    sha = _file_sha(path)
     warnings: list[str] = []
     text_len = [sum(len(s) for s in (noise.clean_line(ln.text) for ln in lines) if s) for lines in pages]
     scanned = [i for i, n in enumerate(text_len) if n < MIN_PAGE_TEXT and (images[i] or n == 0)]
@@ -352,7 +353,7 @@ def _read_pdf(path: Path, *, use_ocr: bool, progress: ProgressFn | None) -> RawT
                                     f"可设置 POLICY_MAX_OCR_PAGES）/ too many scanned pages to OCR")
         else:
             try:
-                found = ocr.ocr_pdf_pages(path, scanned, progress)
+                found = ocr.ocr_pdf_pages(path, scanned, progress, digest=sha)
             except Exception as exc:
                 raise IngestError(path, f"OCR 失败 / OCR failed: {type(exc).__name__}: {exc}") from None
             for i, lines in found.items():
@@ -362,7 +363,7 @@ def _read_pdf(path: Path, *, use_ocr: bool, progress: ProgressFn | None) -> RawT
                             f"recognition errors")
     text, page_starts, fields = assemble_pages(pages)
     return RawText(text=text, format=fmt, page_starts=page_starts, warnings=tuple(warnings),
-                   sha256=_file_sha(path), fields=fields)
+                   sha256=sha, fields=fields)
 
 
 def assemble_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...], tuple[tuple[str, str], ...]]:

@@ -14,7 +14,7 @@ from indexer.build import passage_text, vector_key
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.keywords import TokenizerConfig, get_tokenizer, highlight_spans, mark, normalise
-from indexer.metadata import DOC_NUMBER, normalise_number
+from indexer.metadata import normalise_number
 from indexer.models import Clause, Document
 from indexer.store import ClauseIndex, current_generation, open_index
 
@@ -166,6 +166,7 @@ class Engine:
         self._lock = threading.Lock()
         self._haystack: tuple[str, np.ndarray] | None = None
         self._sections: list[str] | None = None
+        self._numbers: list[tuple[str, int]] | None = None
         parents = {r["parent_id"] for r in index.table.records if r["parent_id"]}
         self._bare = {i for i, r in enumerate(index.table.records) if r["clause_id"] in parents and _bare_heading(r)}
 
@@ -286,7 +287,7 @@ class Engine:
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
         fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
         if mode in ("hybrid", "keyword", "phrase"):
-            owners = self._doc_number_owners(query, rows)
+            owners = self._doc_number_owners(query, rows, exact=mode == "phrase")
             if owners:  # a 文号 in the query: the document that carries it comes before those citing it
                 rankings["doc_number"] = owners
                 top = fused[0][1] if fused else 1.0
@@ -311,22 +312,31 @@ class Engine:
 
     # ---- signals
 
-    def _doc_number_owners(self, query: str, rows: np.ndarray | None) -> Ranked:
-        """The first clause of each document whose own 文号 appears in the query (within the filter)."""
-        wanted = {normalise_number(m.group()) for m in DOC_NUMBER.finditer(query)}
-        if not wanted:
+    def _doc_number_owners(self, query: str, rows: np.ndarray | None, exact: bool = False) -> Ranked:
+        """The first clause of each document whose own 文号 appears in the query (within the filter).
+
+        exact: the query must be the 文号 itself (phrase mode promises the wording, not the metadata).
+        """
+        if not any(ch.isdigit() for ch in query):
             return []
-        allowed = None if rows is None else set(rows.tolist())
-        doc_index = self.index.table.doc_index
-        owners = []
-        for di, d in enumerate(self.index.documents):
-            number = d.get("meta", {}).get("doc_number", "")
-            if number and normalise_number(number) in wanted:
-                first = next((int(r) for r in np.flatnonzero(doc_index == di)
-                              if r not in self._bare and (allowed is None or int(r) in allowed)), None)
-                if first is not None:
-                    owners.append((first, 1.0))
-        return owners
+        q = normalise_number(query)
+        owners = [first for number, first in self._numbered_documents() if (q == number if exact else number in q)]
+        if owners and rows is not None:
+            allowed = set(rows.tolist())
+            owners = [r for r in owners if r in allowed]
+        return [(r, 1.0) for r in owners]
+
+    def _numbered_documents(self) -> list[tuple[str, int]]:
+        """(normalised 文号, first answerable row) of every document that has a number of its own."""
+        if self._numbers is None:
+            doc_index = np.asarray(self.index.table.doc_index)
+            found = []
+            for di, d in enumerate(self.index.documents):
+                number = d.get("meta", {}).get("doc_number", "")
+                rows = [int(r) for r in np.flatnonzero(doc_index == di) if int(r) not in self._bare] if number else []
+                found.extend((normalise_number(number), r) for r in rows[:1])
+            self._numbers = found
+        return self._numbers
 
     def _semantic(self, qvec: np.ndarray, depth: int, rows: np.ndarray | None) -> Ranked:
         scores, ids = self.index.vectors.search(qvec, depth, rows)

@@ -138,3 +138,18 @@ def test_expected_max_z_grows_slowly_with_size():
     assert values == sorted(values)
     assert 1.9 < align.expected_max_z(41) < 2.1  # the seed scale the thresholds were set on
     assert 3.2 < align.expected_max_z(2000) < 3.4
+
+
+def test_reused_text_is_paired_however_many_clauses_repeat_it():
+    from indexer import outline
+
+    boiler = "各地要加强组织领导，明确责任分工，强化资金保障，确保各项任务落到实处。"
+    a = outline.segment("".join(f"{k}.第{k}项任务\n{boiler}第{k}项。\n" for k in range(1, 6)), "a")
+    b = outline.segment(f"一、保障措施\n{boiler}\n二、其他\n支持企业开展技术改造和数字化转型。\n", "b")
+    a = [c for c in a if c.kind == "para"]
+    b = [c for c in b if c.kind == "para"]
+    emb = FakeEmbedder()
+    pairs, lone_a, _ = align.align_clauses(a, b, emb.embed_passages([c.text for c in a]),
+                                           emb.embed_passages([c.text for c in b]))
+    assert len(a) == 5 and not lone_a
+    assert sum(1 for _, j, *_ in pairs if b[j].text == boiler) == 5 > align.MAX_PARTNERS

@@ -234,6 +234,17 @@ def test_library_lists_documents_with_metadata(app_env):
     assert any(e.label.startswith("二、发展重点") for e in at.expander)
 
 
+def test_library_gives_an_unnumbered_closing_part_its_own_expander(app_env):
+    at = open_page("library")
+    at.selectbox(key="library_doc").set_value("guangdong-2021-chain-leader-news").run()
+    assert not at.exception
+    summary = next(e for e in at.expander if e.label.startswith("总结"))
+    henan = next(e for e in at.expander if e.label.startswith("5、河南方案"))
+    assert "（共 3 段）" in henan.label  # its heading and two paragraphs, no longer the summary and the list
+    # 总结 holds its paragraphs, the two parts and the reprinted list of 20
+    assert int(re.search(r"共 (\d+) 段", summary.label).group(1)) >= 23
+
+
 def test_library_opens_a_clause_in_context(app_env):
     at = open_page("library", doc="dongguan-2021-strategic-clusters", clause="dongguan-2021-strategic-clusters:2.1.2")
     assert at.selectbox(key="library_doc").value == "dongguan-2021-strategic-clusters"

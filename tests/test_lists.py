@@ -67,6 +67,11 @@ def test_anhui_four_actions_with_items():
     (["培育新一代电子信息产业集群", "培育汽车产业集群"], ["新一代电子信息", "汽车"]),
     (["智能家电", "智能机器人"], ["智能家电", "智能机器人"]),  # a shared word that is not a verb stays
     (["加强组织", "加强领导"], ["加强组织", "加强领导"]),  # remainders too short to stand alone
+    # the shared prefix ends inside a word: cut after the verb, not mid-word
+    (["推进产业升级", "推进产品创新"], ["产业升级", "产品创新"]),
+    (["建设智能工厂", "建设智慧园区"], ["智能工厂", "智慧园区"]),
+    (["发展新一代电子信息产业集群", "发展新能源汽车产业集群"], ["新一代电子信息", "新能源汽车"]),
+    (["实施集群培育“强核工程”", "实施集群培育“强链工程”"], ["强核工程", "强链工程"]),
 ])
 def test_short_names(headings, names):
     assert lists.short_names(headings) == names

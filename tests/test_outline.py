@@ -62,7 +62,7 @@ def test_not_a_heading(line):
 
 
 def test_decimal_outline_nests_each_number_under_its_prefix():
-    text = ("附件\n1.耕整地机械\n1.1耕地机械\n1.1.1犁\n1.1.2旋耕机\n1.2整地机械\n1.2.1耙\n"
+    text = ("一、实施范围\n补贴机具见附件。\n附件\n1.耕整地机械\n1.1耕地机械\n1.1.1犁\n1.1.2旋耕机\n1.2整地机械\n1.2.1耙\n"
             "2.种植施肥机械\n2.1播种机械\n2.1.1穴播机\n")
     cs = {c.text: c for c in outline.segment(text, "h")}
     assert cs["1.1.2旋耕机"].section == ("附件", "1.耕整地机械", "1.1耕地机械", "1.1.2旋耕机")
@@ -235,3 +235,25 @@ def test_an_appendix_restarts_its_own_numbering_under_it():
 def test_sentences_that_merely_contain_those_words_are_text(line):
     text = f"一、工作要求\n{line}\n"
     assert [c.kind for c in outline.segment(text, "x")] == ["cn", "para"]
+
+
+@pytest.mark.parametrize("opening", ["附件1", "前言", "编者按："])
+def test_an_opening_unnumbered_heading_does_not_swallow_the_document(opening):
+    # attachment files often start with a lone 附件1; a 前言 precedes the numbered chapters
+    text = f"{opening}\n广东省战略性产业集群重点产品清单\n说明文字。\n一、总体要求\n（一）指导思想\n二、主要任务\n"
+    cs = {c.text: c for c in outline.segment(text, "o")}
+    assert cs[opening].kind == "plain"
+    assert cs["说明文字。"].parent_id == cs[opening].clause_id
+    assert cs["一、总体要求"].level == 1 and cs["一、总体要求"].parent_id is None
+    assert cs["二、主要任务"].section == ("二、主要任务",)
+    assert cs["（一）指导思想"].parent_id == cs["一、总体要求"].clause_id
+
+
+@pytest.mark.parametrize("line, is_heading", [
+    ("1.1 亿元资金用于奖补", False),  # an amount after a space is still an amount
+    ("1.1. 耕地机械", True),  # trailing dot style
+    ("1.1.耕地机械", True),
+])
+def test_decimal_marker_forms(line, is_heading):
+    text = f"1.耕整地机械\n{line}\n"
+    assert (outline.segment(text, "d")[-1].kind == "dec") is is_heading

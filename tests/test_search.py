@@ -64,6 +64,18 @@ def test_a_document_number_finds_the_document_that_carries_it_first(fake_engine,
     assert others and all("doc_number" not in h.signals for h in others)
 
 
+@pytest.mark.parametrize("query", ["贯彻粤府函〔2020〕82号精神", "关于粤府函 [2020] 82号的解读"])
+def test_a_document_number_inside_a_sentence_still_finds_its_document(fake_engine, query):
+    assert fake_engine.search(query, k=3)[0].doc_id == "guangdong-2020-strategic-clusters"
+    assert fake_engine.search(query, k=3, mode="keyword")[0].signals.get("doc_number")
+
+
+def test_phrase_mode_pins_a_document_number_only_when_it_is_the_whole_query(fake_engine):
+    # phrase mode promises the wording: the owner's first clause does not contain 产业集群 next to the number
+    hits = fake_engine.search("粤府函〔2020〕82号 产业集群", k=5, mode="phrase")
+    assert all("doc_number" not in h.signals for h in hits)
+
+
 def test_semantic_mode_does_not_pin_document_numbers(fake_engine):
     hits = fake_engine.search("粤府函〔2020〕82号", k=5, mode="semantic")
     assert all("doc_number" not in h.signals for h in hits)
