@@ -49,6 +49,11 @@ def dev_lists(docs):
     lists["东莞(名称)"] = ([cov.Item(n) for n in gold["map"]], gold["map"])
     lists["潮州(名称)"] = ([cov.Item(n) for n in CHAOZHOU], CHAOZHOU)
     lists["无对应(拟合)"] = ([cov.Item(n) for n in NO_COUNTERPART_FIT], {n: [] for n in NO_COUNTERPART_FIT})
+    if os.environ.get("EXTRA_LISTS", "1") == "1":  # developer-labelled city lists (see extra_lists.json)
+        extra = json.loads((Path(__file__).parent / "extra_lists.json").read_text(encoding="utf-8"))
+        for city, m in extra.items():
+            if not city.startswith("_"):
+                lists[city] = ([cov.Item(n) for n in m], m)
     return province, lists
 
 

@@ -21,7 +21,7 @@ BODY_CHARS = 400
 _CONNECTIVES = re.compile(r"[及与和、/·，,；;\s]+")
 _REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "区", "县", "州", "盟", "旗")
 
-# Logistic model of P(target item implements reference item) from seven pair features:
+# Logistic model of P(target item implements reference item) from eight pair features:
 #   zsem  mean row z-score of the e5 cosines (name↔name, query/passage and passage/passage; name↔reference
 #         body; body↔body when the target has a body) against all reference items;
 #   zref  column view: cos(target, reference) as a z-score against that reference's cosines to its
@@ -30,14 +30,17 @@ _REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "�
 #   lexn  IDF-weighted share of the target name's character bigrams found in the reference name;
 #   lexb  IDF-weighted share of the target name's bigrams found in the reference item's text;
 #   verb  share of the target name's parts (split at 及/与) that the reference names word for word;
-#   mod   1 when the two names share only a leading modifier (现代物流 / 现代农业与食品), see `_modifier_only`.
+#   mod   1 when the two names share only a leading modifier (现代物流 / 现代农业与食品), see `_modifier_only`;
+#   excl  1 when the whole name stands word for word in this reference item only (智能终端 in 新一代电子信息's
+#         text: provincial items enumerate the sub-industries a city may name).
 # Fitted by `benchmarks/bench_align.py --fit` on the dev gold (Dongguan's list with bodies and as typed
 # names, the 佛山 and 珠海 pasted lists, the unambiguous Chaozhou items both ways, and five typed service-
-# sector names with no counterpart), L2-regularised; per-list and leave-one-list-out figures are in its
+# sector names with no counterpart, and two developer-labelled lists in benchmarks/extra_lists.json: 深圳 and
+# 广州), L2-regularised; per-list and leave-one-list-out figures are in its
 # output. Every feature is relative (z-scores, shares), so the model does not depend on where e5 cosines
 # bunch. IDF comes from `background` texts (the corpus's clauses in the CLI).
-COEF = {"zsem": 1.743, "zref": 0.386, "gap": 0.557, "lexn": 0.956, "lexb": 1.224, "verb": 0.714, "mod": -1.38,
-        "bias": -4.812}
+COEF = {"zsem": 1.614, "zref": 0.331, "gap": 0.703, "lexn": 1.059, "lexb": 1.978, "verb": 0.47, "mod": -2.021,
+        "excl": 1.414, "bias": -4.24}
 ACCEPT = 0.5  # P at which a pair counts as a match
 
 
@@ -251,8 +254,11 @@ def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: VectorCa
     rtext = [r.name + (r.text or "") for r in refs]
     verb = np.array([[_verbatim(t, r) for r in rtext] for t in tn], dtype=np.float32)
     mod = np.array([[_modifier_only(t, r) for r in rn] for t in tn], dtype=np.float32)
+    # the whole name, word for word, in exactly one reference item (高端医疗器械 in 生物医药与健康's text)
+    whole = verb >= 1.0
+    excl = (whole & (whole.sum(axis=1, keepdims=True) == 1)).astype(np.float32)
     return {"zsem": sem, "zref": zref, "zname": zname, "zbody": zbody, "gap": gap, "lexn": lexn, "lexb": lexb,
-            "verb": verb, "mod": mod}
+            "verb": verb, "mod": mod, "excl": excl}
 
 
 def _modifier_only(a: str, b: str) -> float:

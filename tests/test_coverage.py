@@ -133,6 +133,22 @@ def test_pasted_city_lists(e5):
     assert right == total
 
 
+def test_a_name_standing_word_for_word_in_one_reference_item_only_is_flagged():
+    refs = [cov.Item.of(i) for i in province().items]
+    f = cov.pair_features([cov.Item("智能终端"), cov.Item("新材料"), cov.Item("会计服务")], refs,
+                          cov.vector_cache(FakeEmbedder()))
+    names = [r.name for r in refs]
+    assert [names[j] for j in f["excl"][0].nonzero()[0]] == ["新一代电子信息"]  # 手机与新型智能终端 …
+    assert f["excl"][1].sum() <= 1 and f["excl"][2].sum() == 0
+
+
+@pytest.mark.slow
+def test_sub_industries_named_in_a_provincial_item_go_to_that_item(e5):
+    # developer-labelled (benchmarks/extra_lists.json); before the `excl` feature all three were local additions
+    res = cov.coverage(province(), ["智能终端", "网络与通信", "智能与新能源汽车"], embedder=e5, background=background())
+    assert [t.best for t in res.target_items] == ["新一代电子信息", "新一代电子信息", "汽车"]
+
+
 @pytest.mark.slow
 def test_pasted_list_marks_local_additions(e5):
     names = ["新一代电子信息", "装备制造", "新能源汽车", "集成电路", "生物医药", "新材料", "文化旅游", "商贸会展",
