@@ -170,7 +170,14 @@ def engine():
         return None
     if not index_ready():
         build_index(message="首次启动：正在建立索引 / first start: building the index")
-    return _open_engine(str(paths.INDEX_DIR), index_stamp())
+    eng = _open_engine(str(paths.INDEX_DIR), index_stamp())
+    if eng.parser_outdated() and not st.session_state.get("_parser_rebuild_tried"):
+        # the index was built by an older version of the parser: outlines and sections may have moved. Rebuild
+        # once (unchanged clause texts keep their vectors); if that fails, the old index still answers.
+        st.session_state["_parser_rebuild_tried"] = True
+        build_index(message="解析程序已更新：正在重建索引 / the parser changed: rebuilding the index")
+        eng = _open_engine(str(paths.INDEX_DIR), index_stamp())
+    return eng
 
 
 def documents() -> list[Document]:

