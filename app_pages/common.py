@@ -379,7 +379,7 @@ def state_stamp() -> tuple:
 def redline(old: str, new: str):
     from indexer.redline import redline as _redline
 
-    return _redline(old, new)
+    return _redline(old, new, ignore_width=True)  # full- vs half-width punctuation is not an edit
 
 
 MIME = {".csv": "text/csv", ".md": "text/markdown",

@@ -64,7 +64,7 @@ limit = st.session_state["compare_limit"]
 for p in pairs[:limit]:
     with st.container(border=True):
         badge = f'<span class="badge">{esc(common.RELATIONS.get(p.relation, p.relation))}</span>'
-        st.markdown(f'{badge}<span class="card-meta">相似度 score {p.score:.2f}</span>', unsafe_allow_html=True)
+        st.markdown(f'{badge}<span class="card-meta">匹配置信度 confidence {p.score:.2f}</span>', unsafe_allow_html=True)
         ca, cb = st.columns(2)
         ca.markdown(block(f'<span class="card-path">A · {esc(p.a.section or "正文开头")}</span><br>'
                           f'{esc(p.a.text)}'), unsafe_allow_html=True)

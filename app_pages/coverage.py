@@ -150,7 +150,7 @@ st.subheader("目标条目 Target items")
 tgt_table = pd.DataFrame([{
     "序号": i + 1,
     "目标条目": t.name,
-    "状态": "对应参照条目" if t.status == "aligned" else "本地新增",
+    "状态": "已对应" if t.status == "aligned" else "本地新增",
     "对应参照条目": "、".join([t.best or ""] + [a.name for a in t.also]).strip("、") or f"（最接近：{t.nearest}）",
     "概率": round(t.score, 3),
 } for i, t in enumerate(tgts)])

@@ -15,7 +15,7 @@ def register(sub) -> None:
     p.add_argument("--export", metavar="FILE", help="also write a report: .xlsx, .docx, .csv or .md")
     p.set_defaults(func=cmd_align)
 
-    p = sub.add_parser("coverage", help="清单承接 / coverage of a target list against a reference list")
+    p = sub.add_parser("coverage", help="清单覆盖 / coverage of a target list against a reference list")
     p.add_argument("--reference", required=True, metavar="DOC", help="document holding the reference list")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--target", metavar="DOC", help="document holding the target list")
@@ -142,9 +142,9 @@ def cmd_coverage(args) -> int:
         return 0
     s = cov.to_dict()["summary"]
     print(f"{cov.target} 对照 {cov.reference}（地区 / region: {cov.region or '—'}）")
-    print(f"参照条目 {s['reference_items']}：已承接 {s['covered']}，未承接 {s['missing']}")
+    print(f"参照条目 {s['reference_items']}：已覆盖 {s['covered']}，未覆盖 {s['missing']}")
     if cov.region:
-        print(f"点名本地区但未承接 / named but not taken up: {'、'.join(s['named_gaps']) or '无 / none'}")
+        print(f"点名本地区但未覆盖 / named but not taken up: {'、'.join(s['named_gaps']) or '无 / none'}")
     for r in cov.reference_items:
         flag = "★" if r.named_gap else ("·" if r.names_target_region else " ")
         got = "、".join(f"{m.name}({m.score:.2f})" for m in r.matches) or "—"

@@ -11,7 +11,7 @@ from indexer.errors import PolicyError
 from indexer.redline import DELETE, INSERT, redline, to_text
 
 FORMATS = (".csv", ".xlsx", ".docx", ".md")
-STATUS = {"covered": "已承接", "missing": "未承接", "aligned": "有对应", "local_addition": "本地新增"}
+STATUS = {"covered": "已覆盖", "missing": "未覆盖", "aligned": "已对应", "local_addition": "本地新增"}  # as on screen
 RELATION = {"identical": "相同", "near_identical": "基本相同", "paraphrase": "改写", "partial": "部分对应",
             "only_a": "仅见于A", "only_b": "仅见于B"}
 
@@ -38,17 +38,17 @@ def _yes(b: bool) -> str:
 def coverage_report(cov: Coverage) -> Report:
     d = cov.to_dict()["summary"]
     summary = (f"参照：{cov.reference}；目标：{cov.target}；目标地区：{cov.region or '未知'}",
-               f"参照条目 {d['reference_items']} 项，已承接 {d['covered']} 项，未承接 {d['missing']} 项",
-               f"点名本地区但未承接：{'、'.join(d['named_gaps']) or '无'}",
+               f"参照条目 {d['reference_items']} 项，已覆盖 {d['covered']} 项，未覆盖 {d['missing']} 项",
+               f"点名本地区但未覆盖：{'、'.join(d['named_gaps']) or '无'}",
                f"目标条目 {d['target_items']} 项，本地新增：{'、'.join(d['local_additions']) or '无'}")
-    ref = Table("参照条目", ("参照条目", "条款编号", "对应目标条目", "匹配得分", "状态", "是否点名本地区", "点名未承接"),
+    ref = Table("参照条目", ("参照条目", "条款编号", "对应目标条目", "匹配得分", "状态", "是否点名本地区", "点名未覆盖"),
                 tuple((r.name, r.clause_id or "", "、".join(m.name for m in r.matches),
                        round(r.matches[0].score, 3) if r.matches else "", STATUS[r.status],
                        _yes(r.names_target_region), _yes(r.named_gap)) for r in cov.reference_items))
     tgt = Table("目标条目", ("目标条目", "条款编号", "对应参照条目", "匹配得分", "状态", "最接近的参照条目", "其他对应参照条目"),
                 tuple((t.name, t.clause_id or "", t.best or "", round(t.score, 3), STATUS[t.status], t.nearest,
                        "、".join(m.name for m in t.also)) for t in cov.target_items))
-    return Report(f"清单承接情况：{cov.target} 对照 {cov.reference}", summary, (ref, tgt))
+    return Report(f"清单覆盖情况：{cov.target} 对照 {cov.reference}", summary, (ref, tgt))
 
 
 def alignment_report(al: Alignment) -> Report:
@@ -57,7 +57,7 @@ def alignment_report(al: Alignment) -> Report:
                f"对应条款 {c['pairs']} 对（相同 {c['identical']}，基本相同 {c['near_identical']}，"
                f"改写 {c['paraphrase']}，部分对应 {c['partial']}）；仅见于A {c['only_a']} 条，仅见于B {c['only_b']} 条")
     rows = [(p.a.clause_id, p.a.section, p.a.text, p.b.clause_id, p.b.section, p.b.text, round(p.score, 3),
-             RELATION[p.relation], to_text(redline(p.a.text, p.b.text)) if p.relation != "identical" else "")
+             RELATION[p.relation], to_text(redline(p.a.text, p.b.text, ignore_width=True)) if p.relation != "identical" else "")
             for p in al.pairs]
     rows += [(x.clause_id, x.section, x.text, "", "", "", "", RELATION["only_a"], "") for x in al.only_a]
     rows += [("", "", "", x.clause_id, x.section, x.text, "", RELATION["only_b"], "") for x in al.only_b]
@@ -138,7 +138,7 @@ def write_docx(rep: Report, path: Path) -> None:
         for label, old, new in rep.redlines:
             doc.add_paragraph(label).runs[0].bold = True
             para = doc.add_paragraph()
-            for op in redline(old, new):
+            for op in redline(old, new, ignore_width=True):
                 run = para.add_run(op.text)
                 if op.op == DELETE:
                     run.font.strike = True

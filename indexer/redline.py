@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
@@ -20,14 +21,28 @@ class DiffOp:
         return {"op": self.op, "text": self.text}
 
 
-def redline(old: str, new: str) -> list[DiffOp]:
+def fold_width(text: str) -> str:
+    """Each character in its NFKC form where that is one character: ，→, （→( Ａ→A; length kept."""
+    out = []
+    for ch in text:
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+def redline(old: str, new: str, *, ignore_width: bool = False) -> list[DiffOp]:
     """Character diff turning `old` into `new`.
 
     Uses the insert/delete (Indel) edit script, so a replaced run shows as a deletion followed by an
     insertion, which is how a reviewer reads a redline. Adjacent runs of the same kind are merged and,
     within a change, deletions come before insertions.
 
-    Invariants: joining equal+delete texts gives `old`; joining equal+insert texts gives `new`.
+    ignore_width: full-width and half-width forms count as the same character (Dongguan's file writes
+        every comma half-width; a reviewer does not want each one marked as an edit). Equal runs show the
+        old side's characters.
+
+    Invariants: joining equal+delete texts gives `old`; joining equal+insert texts gives `new` (with
+    ignore_width, `new` up to character width).
     """
     ops: list[DiffOp] = []
     pending_del: list[str] = []
@@ -41,7 +56,8 @@ def redline(old: str, new: str) -> list[DiffOp]:
         pending_del.clear()
         pending_ins.clear()
 
-    for o in Indel.opcodes(old, new):
+    a, b = (fold_width(old), fold_width(new)) if ignore_width else (old, new)
+    for o in Indel.opcodes(a, b):
         if o.tag == "equal":
             flush()
             if ops and ops[-1].op == EQUAL:

@@ -96,5 +96,5 @@ def test_cli_coverage_export_xlsx(tmp_path):
     assert main(["coverage", "--reference", PROVINCE, "--target", DONGGUAN, "--export", str(out)]) == 0
     ws = load_workbook(out)["参照条目"]
     header = [c.value for c in ws[1]]
-    gaps = {r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[header.index("点名未承接")] == "是"}
+    gaps = {r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[header.index("点名未覆盖")] == "是"}
     assert {"区块链与量子信息", "数字创意"} <= gaps

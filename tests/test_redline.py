@@ -44,3 +44,13 @@ def test_real_pair_renumbered_principle():
     ops = redline(a, b)
     assert ops[0].op == DELETE and ops[0].text.startswith("（一）")
     assert sum(len(o.text) for o in ops if o.op == EQUAL) >= 0.9 * len(b.strip())
+
+
+def test_width_variants_are_not_edits_when_asked():
+    old = "推广新能源及智能网联汽车，建设充电设施（含换电站）；"
+    new = "推广新能源及智能网联汽车,建设充电桩(含换电站);"
+    plain = redline(old, new)
+    assert sum(o.op != EQUAL for o in plain) > 2  # every comma and bracket shows as a change
+    folded = redline(old, new, ignore_width=True)
+    assert [(o.op, o.text) for o in folded if o.op != EQUAL] == [(DELETE, "设施"), (INSERT, "桩")]
+    assert old_text(folded) == old
