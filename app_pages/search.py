@@ -60,7 +60,9 @@ with st.sidebar:
     if years:
         f_dates = st.date_input("日期范围 Date range", value=(), key="f_dates",
                                 min_value=dt.date(min(years) - 5, 1, 1), max_value=dt.date(max(years) + 5, 12, 31))
-    f_section = st.text_input("章节包含 Section contains", key="f_section", placeholder="如：发展重点")
+    f_section = st.text_input("章节包含 Section contains", key="f_section", placeholder="如：保障措施",
+                              help="章节标题包含此词即可；常见同义章节一并匹配（保障措施 ≈ 保障机制、组织实施 …）。"
+                                   "多个词用逗号分隔 / any of several, comma-separated")
     k = st.slider("结果数 Results", 5, 50, step=5, key="k")
 common.remember_widgets(KEPT)
 
@@ -132,8 +134,13 @@ if hits is None:
     st.stop()
 
 if not hits:
-    st.warning("没有找到匹配的条款。可以换个说法、改用「智能」模式或放宽筛选条件。"
-               " / No matching clause: rephrase, use Smart mode or loosen the filters.")
+    active = [name for name, value in (("地区", f_regions), ("层级", f_levels), ("文件", f_docs), ("状态", f_status),
+                                       ("日期", date_from), ("章节", f_section.strip())) if value]
+    advice = ["换个说法"] + ([] if mode == "hybrid" else ["改用「智能」模式"])
+    advice += [f"放宽筛选条件（当前：{'、'.join(active)}）"] if active else []
+    st.warning("没有找到匹配的条款。可以" + "、".join(advice) + "。"
+               " / No matching clause: rephrase" + ("" if mode == "hybrid" else ", use Smart mode")
+               + (", or loosen the filters." if active else "."))
     st.stop()
 
 top, exp1, exp2 = st.columns([4, 1, 1], vertical_alignment="bottom")

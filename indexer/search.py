@@ -421,7 +421,7 @@ class Engine:
         if filters.section:
             if self._sections is None:
                 self._sections = [" › ".join(r["section"]) for r in self.index.table.records]
-            wanted = _values(filters.section)
+            wanted = section_terms(filters.section)
             sec = np.fromiter((any(w in s for w in wanted) for s in self._sections), dtype=bool,
                               count=len(self._sections))
             mask &= sec
@@ -451,6 +451,28 @@ class Engine:
                    date=m.get("date", ""), status=m.get("status", ""), clause_id=r["clause_id"],
                    section=" › ".join(r["section"]), section_path=tuple(r["section"]), text=text,
                    start=r["start"], end=r["end"], page=r["page"], highlights=tuple(spans), signals=signals)
+
+
+# Section names that documents use for the same part: a filter on one finds the others (Dongguan calls its
+# 保障措施 "四、保障机制").
+SECTION_SYNONYMS = (
+    ("保障措施", "保障机制", "保障体系", "组织保障", "组织实施", "实施保障", "政策保障", "支持政策", "配套政策"),
+    ("主要任务", "重点任务", "重点工作", "工作任务", "主要举措", "重点举措", "发展重点"),
+    ("发展目标", "主要目标", "总体目标", "工作目标"),
+    ("基本原则", "主要原则", "工作原则"),
+    ("指导思想", "总体思路", "总体要求"),
+)
+
+
+def section_terms(section: str) -> tuple[str, ...]:
+    """The labels a section filter matches: what was typed (comma = any of), plus the usual synonyms."""
+    out: list[str] = []
+    for w in _values(section):
+        out.append(w)
+        for group in SECTION_SYNONYMS:
+            if w in group:
+                out.extend(group)
+    return tuple(dict.fromkeys(out))
 
 
 def _same_length_normalise(text: str) -> str:

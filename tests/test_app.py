@@ -146,7 +146,17 @@ def test_search_without_results_says_so(app_env):
     at.radio(key="mode").set_value("phrase").run()
     ask(at, "完全不存在的短语甲乙丙丁")
     assert not at.exception
-    assert any("没有找到" in w.value for w in at.warning)
+    assert any("没有找到" in w.value and "智能" in w.value for w in at.warning)
+
+
+@needs_search
+def test_search_without_results_names_the_filters_that_narrowed_it(app_env):
+    at = open_page("search")
+    at.multiselect(key="f_regions").set_value(["东莞市"]).run()
+    at.text_input(key="f_section").set_value("不存在的章节").run()
+    ask(at, "资金")
+    warning = next(w.value for w in at.warning if "没有找到" in w.value)
+    assert "地区、章节" in warning and "「智能」" not in warning  # already in Smart mode
 
 
 # ---------------------------------------------------------------- compare

@@ -13,7 +13,7 @@ from indexer.cli import main
 from indexer.errors import IndexError_
 from indexer.evaluate import evaluate
 from indexer.keywords import normalise
-from indexer.search import Engine, SearchFilters
+from indexer.search import Engine, SearchFilters, section_terms
 from tests.conftest import ROBOTS_CLAUSE, ROOT, SEED_CORPUS, copy_corpus
 
 CONTRACT = {"doc_id", "title", "region", "level", "clause_id", "section", "text", "score", "start", "end", "page",
@@ -141,6 +141,14 @@ def test_english_query_finds_nothing_by_keywords_but_does_not_fail(fake_engine):
     assert len(fake_engine.search("industrial robots", k=3, mode="hybrid")) == 3
 
 
+def test_section_filter_knows_the_usual_synonyms(fake_engine):
+    # Dongguan calls its 保障措施 "四、保障机制"; a literal filter found nothing there
+    hits = fake_engine.search("资金", k=10, filters=SearchFilters(region="东莞", section="保障措施"))
+    assert hits and all(h.section.startswith("四、保障机制") for h in hits)
+    assert section_terms("发展目标") == ("发展目标", "主要目标", "总体目标", "工作目标")
+    assert section_terms("附件,总结") == ("附件", "总结")  # no synonyms: what was typed
+
+
 @pytest.mark.parametrize("filters, check", [
     (SearchFilters(region="东莞"), lambda h: h.region == "东莞市"),
     (SearchFilters(province="安徽"), lambda h: h.province == "安徽省"),
@@ -151,8 +159,9 @@ def test_english_query_finds_nothing_by_keywords_but_does_not_fail(fake_engine):
     (SearchFilters(status="current"), lambda h: h.status == ""),
     (SearchFilters(date_from="2024"), lambda h: h.date >= "2024"),
     (SearchFilters(date_from="2020-01-01", date_to="2021"), lambda h: "2020" <= h.date <= "2021-12-31"),
-    (SearchFilters(section="保障措施"), lambda h: "保障措施" in h.section),
-    (SearchFilters(region="广东", section="保障措施"), lambda h: "保障措施" in h.section and h.province == "广东省"),
+    (SearchFilters(section="保障措施"), lambda h: any(t in h.section for t in section_terms("保障措施"))),
+    (SearchFilters(region="广东", section="保障措施"),
+     lambda h: any(t in h.section for t in section_terms("保障措施")) and h.province == "广东省"),
 ])
 @pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword", "fuzzy"])
 def test_filters_restrict_every_mode(fake_engine, filters, check, mode):
