@@ -101,7 +101,7 @@ if docs:
             groups[-1].append(c)
     for group in groups:
         head = group[0]
-        label = (f"{head.marker}{head.heading}" if head.marker
+        label = ((head.section[-1] if head.section else head.marker) if head.marker  # 1、当今世界正处于…
                  else head.text[:30] + ("…" if len(head.text) > 30 else "")) or head.clause_id
         has_focus = any(c.clause_id == focus for c in group)
         with st.expander(md(label) + (f"（共 {len(group)} 段）" if len(group) > 1 else ""),

@@ -14,7 +14,7 @@ from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
 
 # What a file becomes (readers, noise, outline, metadata, lists). Bump it when a change moves clauses or their
 # section paths: an index built by an older parser is then reported as outdated until `build` runs again.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 DEFAULT_CORPUS = paths.CORPUS_DIR
 MANIFEST = "manifest.json"

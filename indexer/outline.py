@@ -123,6 +123,18 @@ def split_heading(kind: str, rest: str) -> str:
     return ""
 
 
+LABEL_CHARS = 16  # an untitled numbered clause is named in section paths by its marker and this much text
+
+
+def _untitled_label(mk: Marker) -> str:
+    """How an untitled clause appears in section paths: 第十条 as is (statutes cite articles by number alone),
+    others with the start of their text, 1、当今世界正处于“百年未有之… rather than a bare 1、."""
+    rest = mk.rest.strip(_WS)
+    if mk.kind in STRUCTURAL or not rest:
+        return mk.marker.strip()
+    return mk.marker.strip() + (rest[:LABEL_CHARS] + "…" if len(rest) > LABEL_CHARS else rest)
+
+
 @dataclass
 class _Open:
     kind: str
@@ -266,7 +278,7 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             last_number[(parent.clause_id, mk.kind)] = mk.number
             last_global[mk.kind] = mk.number
             heading = split_heading(mk.kind, mk.rest)
-            label = f"{mk.marker}{heading}" if heading else mk.marker.strip()
+            label = f"{mk.marker}{heading}" if heading else _untitled_label(mk)
             num_id = f"{ID_PREFIX.get(mk.kind, '')}{mk.number}"
             cid = unique(f"{parent.clause_id}.{num_id}" if stack else f"{doc_id}:{num_id}")
             path = mk.path or (str(mk.number) if mk.kind == "num" else "")

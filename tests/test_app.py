@@ -267,6 +267,7 @@ def test_library_gives_an_unnumbered_closing_part_its_own_expander(app_env):
     at.selectbox(key="library_doc").set_value("guangdong-2021-chain-leader-news").run()
     assert not at.exception
     summary = next(e for e in at.expander if e.label.startswith("总结"))
+    assert not any(e.label.startswith("1、（共") for e in at.expander)  # untitled parts show their first words
     henan = next(e for e in at.expander if e.label.startswith("5、河南方案"))
     assert "（共 3 段）" in henan.label  # its heading and two paragraphs, no longer the summary and the list
     # 总结 holds its paragraphs, the two parts and the reprinted list of 20
