@@ -86,7 +86,8 @@ def show_hits(hits, key_prefix: str, query: str = "") -> None:
             st.markdown(block(
                 f"<b>{n}. {esc(h.title or h.doc_id)}</b><br>"
                 f'<span class="card-meta">{esc(h.region or "地区未标注")} · {esc(level or "层级未标注")} · '
-                f'{esc(h.date or "日期未标注")}{esc(page)}</span><br>'
+                f'{esc(h.date or "日期未标注")}{esc(page)}'
+                f'{esc(" · " + h.doc_number) if getattr(h, "doc_number", "") else ""}</span><br>'
                 f'<span class="card-path">{esc(h.section or "（正文）")}</span>'), unsafe_allow_html=True)
             spans = common.hit_spans(h, query) if query else ()
             st.markdown(block(highlight(h.text, spans)), unsafe_allow_html=True)

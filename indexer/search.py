@@ -101,6 +101,7 @@ class Hit:
     page: int | None
     highlights: tuple[tuple[int, int], ...] = ()  # spans of matched terms inside `text`
     signals: dict = field(default_factory=dict, hash=False)  # signal → {"rank": r, "score": s}
+    doc_number: str = ""  # the document's own 文号
 
     @property
     def marked(self) -> str:
@@ -113,7 +114,7 @@ class Hit:
                 "date": self.date, "status": self.status, "clause_id": self.clause_id, "section": self.section,
                 "section_path": list(self.section_path), "text": self.text, "marked": self.marked,
                 "highlights": [list(s) for s in self.highlights], "start": self.start, "end": self.end,
-                "page": self.page, "signals": self.signals}
+                "page": self.page, "signals": self.signals, "doc_number": self.doc_number}
 
 
 Ranked = list[tuple[int, float]]  # (row, score), best first
@@ -443,14 +444,15 @@ class Engine:
             spans = highlight_spans(text, [phrase])
         elif fuzzy_query is not None:
             span = fuzzy_span(fuzzy_query, text)
-            spans = [span] if span else []
+            spans = highlight_spans(text, [text[span[0]:span[1]]]) if span else []  # every occurrence
         else:
             spans = highlight_spans(text, tokens)
         return Hit(rank=rank, score=float(score), doc_id=r["doc_id"], title=m.get("title", ""),
                    region=m.get("region", ""), province=m.get("province", ""), level=m.get("level", ""),
                    date=m.get("date", ""), status=m.get("status", ""), clause_id=r["clause_id"],
                    section=" › ".join(r["section"]), section_path=tuple(r["section"]), text=text,
-                   start=r["start"], end=r["end"], page=r["page"], highlights=tuple(spans), signals=signals)
+                   start=r["start"], end=r["end"], page=r["page"], highlights=tuple(spans), signals=signals,
+                   doc_number=m.get("doc_number", ""))
 
 
 # Section names that documents use for the same part: a filter on one finds the others (Dongguan calls its
