@@ -35,6 +35,18 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def fold_width(text: str, lower: bool = False) -> str:
+    """normalise() one character at a time, offsets kept: ，→, （→( Ａ→A (→a with lower); a character whose
+    normal form is longer (… → ...) stays as it is."""
+    out = []
+    for ch in text:
+        n = unicodedata.normalize("NFKC", ch)
+        if lower:
+            n = n.lower()
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
 def normalise_doc_number(s: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s).translate(_BRACKETS)).lower()
 

@@ -87,7 +87,7 @@ def match_marker(line: str) -> Marker | None:
             continue
         path = ""
         if kind == "dec":
-            path = re.sub("．", ".", m.group(1))
+            path = m.group(1).replace("．", ".")
             n = int(path.rsplit(".", 1)[1])
         else:
             n = cn_to_int(m.group(1))

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import html
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
+
+from indexer.keywords import fold_width
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 
@@ -19,15 +20,6 @@ class DiffOp:
 
     def to_dict(self) -> dict:
         return {"op": self.op, "text": self.text}
-
-
-def fold_width(text: str) -> str:
-    """Each character in its NFKC form where that is one character: ，→, （→( Ａ→A; length kept."""
-    out = []
-    for ch in text:
-        n = unicodedata.normalize("NFKC", ch)
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
 
 
 def redline(old: str, new: str, *, ignore_width: bool = False) -> list[DiffOp]:

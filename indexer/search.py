@@ -11,9 +11,10 @@ import numpy as np
 
 from indexer import paths
 from indexer.build import passage_text, vector_key
+from indexer.corpus import PARSER_VERSION
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
-from indexer.keywords import TokenizerConfig, get_tokenizer, highlight_spans, mark, normalise
+from indexer.keywords import TokenizerConfig, fold_width, get_tokenizer, highlight_spans, mark, normalise
 from indexer.metadata import normalise_number
 from indexer.models import Clause, Document
 from indexer.store import ClauseIndex, current_generation, open_index
@@ -215,8 +216,6 @@ class Engine:
 
     def parser_outdated(self) -> bool:
         """True when the index was built by an older parser: clause trees may have changed since (run build)."""
-        from indexer.corpus import PARSER_VERSION
-
         return self.index.manifest.get("versions", {}).get("parser") != PARSER_VERSION
 
     def clause(self, clause_id: str) -> Clause:
@@ -298,7 +297,8 @@ class Engine:
             if owners:  # a 文号 in the query: the document that carries it comes before those citing it
                 rankings["doc_number"] = owners
                 top = fused[0][1] if fused else 1.0
-                fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in {row for row, _ in owners}]
+                pinned = {row for row, _ in owners}
+                fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
         phrase = normalise(query) if mode == "phrase" else None
         return [self._hit(i + 1, row, score, rankings, tokens, phrase, query if mode == "fuzzy" else None)
                 for i, (row, score) in enumerate(fused[:k])]
@@ -336,13 +336,12 @@ class Engine:
     def _numbered_documents(self) -> list[tuple[str, int]]:
         """(normalised 文号, first answerable row) of every document that has a number of its own."""
         if self._numbers is None:
-            doc_index = np.asarray(self.index.table.doc_index)
-            found = []
-            for di, d in enumerate(self.index.documents):
-                number = d.get("meta", {}).get("doc_number", "")
-                rows = [int(r) for r in np.flatnonzero(doc_index == di) if int(r) not in self._bare] if number else []
-                found.extend((normalise_number(number), r) for r in rows[:1])
-            self._numbers = found
+            answerable = np.ones(len(self.index), bool)
+            answerable[list(self._bare)] = False
+            rows = np.flatnonzero(answerable)
+            docs, first = np.unique(np.asarray(self.index.table.doc_index)[rows], return_index=True)
+            numbers = [self.index.documents[int(di)].get("meta", {}).get("doc_number", "") for di in docs]
+            self._numbers = [(normalise_number(n), int(rows[f])) for n, f in zip(numbers, first, strict=True) if n]
         return self._numbers
 
     def _semantic(self, qvec: np.ndarray, depth: int, rows: np.ndarray | None) -> Ranked:
@@ -477,15 +476,6 @@ def section_terms(section: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _same_length_normalise(text: str) -> str:
-    """normalise() one character at a time, keeping offsets: a character whose form would change length stays."""
-    out = []
-    for ch in text:
-        n = normalise(ch)
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
-
-
 def fuzzy_span(query: str, text: str) -> tuple[int, int] | None:
     """Where in `text` the near-verbatim wording of `query` lies (character offsets into `text`).
 
@@ -497,7 +487,7 @@ def fuzzy_span(query: str, text: str) -> tuple[int, int] | None:
     from rapidfuzz import fuzz
     from rapidfuzz.distance import Levenshtein
 
-    q, t = _same_length_normalise(query.strip()), _same_length_normalise(text)
+    q, t = fold_width(query.strip(), lower=True), fold_width(text, lower=True)
     if not q or not t:
         return None
     al = fuzz.partial_ratio_alignment(q, t)
