@@ -5,12 +5,18 @@ from pathlib import Path
 
 from indexer import corpus, lists, paths
 from indexer.cli import print_json
+from indexer.errors import NotFoundError
 from indexer.models import LEVEL_LABELS, STATUS_LABELS
 
 
 def _folders(args) -> list[Path]:
     """--corpus folders as given, else the shipped corpus and the uploads (what `build` indexes)."""
-    return [Path(f) for f in args.corpus] if args.corpus else paths.corpus_dirs()
+    if not args.corpus:
+        return paths.corpus_dirs()
+    missing = [f for f in args.corpus if not Path(f).is_dir()]
+    if missing:
+        raise NotFoundError(f"文件夹不存在 / no such folder: {', '.join(missing)}")
+    return [Path(f) for f in args.corpus]
 
 
 def _doc(key: str, folders: list[Path]):

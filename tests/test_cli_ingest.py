@@ -76,3 +76,9 @@ def test_docs_and_lists_include_uploaded_documents(tmp_path):
     # --corpus names the folders exactly
     only = json.loads(run("docs", "--json", "--corpus", str(uploads)).stdout)
     assert [d["doc_id"] for d in only] == ["foshan-clusters"]
+
+
+def test_a_missing_corpus_folder_is_one_line(tmp_path):
+    p = run("docs", "--corpus", str(tmp_path / "nowhere"), check=False)
+    assert p.returncode == 2 and "nowhere" in p.stderr and "文件夹不存在" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
