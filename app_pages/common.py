@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -265,13 +262,6 @@ def selection_changed(table_key: str, rows: list[int]) -> bool:
     return True
 
 
-def is_upload(doc: Document) -> bool:
-    try:
-        return Path(doc.path).resolve().parent == paths.UPLOAD_DIR.resolve()
-    except OSError:
-        return False
-
-
 def default_doc(docs: list[Document], *, level: str | None = None, region: str | None = None) -> int:
     """Index of the first document matching a level and/or region (0 if none)."""
     for i, d in enumerate(docs):
@@ -282,45 +272,28 @@ def default_doc(docs: list[Document], *, level: str | None = None, region: str |
 
 # ---------------------------------------------------------------- uploads
 
-_BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
-
-
 def safe_filename(name: str) -> str:
-    """A file name that stays inside the upload folder: no path parts, '..', control or reserved chars."""
-    name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = _BAD_CHARS.sub("_", name).strip().strip(".").strip()
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    stem = stem.strip(". ") or "upload"
-    stem = stem[:80]
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    from indexer.library import safe_filename as _safe
+
+    return _safe(name)
 
 
 def save_upload(name: str, data: bytes, folder: Path | None = None) -> tuple[Path, bool]:
-    """Write an uploaded file under a safe, unused name. Returns (path, already_there)."""
-    folder = Path(folder or paths.UPLOAD_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    clean = safe_filename(name)
-    digest = hashlib.sha256(data).hexdigest()
-    stem, suffix = os.path.splitext(clean)
-    target, k = folder / clean, 2
-    while target.exists():
-        if hashlib.sha256(target.read_bytes()).hexdigest() == digest:
-            return target, True
-        target, k = folder / f"{stem}-{k}{suffix}", k + 1
-    tmp = folder / f".{target.name}.part"
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-    return target, False
+    from indexer.library import save_upload as _save
+
+    return _save(name, data, folder)
+
+
+def is_upload(doc: Document) -> bool:
+    from indexer.library import is_upload as _is_upload
+
+    return _is_upload(doc)
 
 
 def remove_upload(doc: Document) -> None:
-    """Delete an uploaded document's file (shipped corpus files are never touched)."""
-    if not is_upload(doc):
-        raise PolicyError("只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be removed")
-    Path(doc.path).unlink(missing_ok=True)
+    from indexer.library import remove_upload as _remove
+
+    _remove(doc)
 
 
 def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
@@ -334,8 +307,15 @@ def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
 
 PAGE_SIZE = 50  # aligned pairs drawn at once: two long plans give a thousand pairs, the export has them all
 
-RELATIONS = {"identical": "完全相同 identical", "near_identical": "基本相同 near-identical",
-             "paraphrase": "改写 paraphrase", "partial": "部分对应 partial"}
+def _relations() -> dict[str, str]:
+    from indexer.align import RELATION_ENGLISH, RELATION_LABELS
+    from indexer.align import RELATIONS as ORDER
+
+    return {r: f"{RELATION_LABELS[r]} {RELATION_ENGLISH[r]}" for r in (*ORDER, "only_a", "only_b")}
+
+
+RELATIONS = {r: label for r, label in _relations().items() if not r.startswith("only_")}
+ONLY = {r: label for r, label in _relations().items() if r.startswith("only_")}
 
 
 @st.cache_resource(show_spinner="正在加载向量模型… / loading the embedding model")
@@ -361,14 +341,10 @@ def clause_vectors():
 
 @st.cache_data(show_spinner="正在逐条对照… / aligning clauses", max_entries=32)
 def align(doc_a: str, doc_b: str, stamp: tuple):
-    from indexer.align import align_documents
+    from indexer.library import align_pair
 
-    docs = documents()
-    a, b = find_doc(docs, doc_a), find_doc(docs, doc_b)
-    if a is None or b is None:
-        raise PolicyError(f"找不到文件 / no document: {doc_a if a is None else doc_b}")
     vectors = clause_vectors()
-    return align_documents(a, b, vectors=vectors, embedder=None if vectors else embedder())
+    return align_pair(documents(), doc_a, doc_b, vectors=vectors, embedder=None if vectors else embedder())
 
 
 def state_stamp() -> tuple:
@@ -390,12 +366,11 @@ FORMAT_LABELS = {".xlsx": "Excel", ".docx": "Word", ".csv": "CSV", ".md": "Markd
 
 def export_bytes(result, suffix: str) -> bytes:
     """A coverage or alignment report in the format named by its suffix, as bytes."""
-    import tempfile
+    from indexer.coverage import Coverage
+    from indexer.export import alignment_report, coverage_report, report_bytes
 
-    from indexer.export import export
-
-    with tempfile.TemporaryDirectory() as folder:
-        return export(result, Path(folder) / f"report{suffix}").read_bytes()
+    rep = coverage_report(result) if isinstance(result, Coverage) else alignment_report(result)
+    return report_bytes(rep, suffix)
 
 
 def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> None:
@@ -476,36 +451,16 @@ def signal_label(hit, *, for_query: bool = True) -> str:
 def hits_table(hits):
     import pandas as pd
 
-    return pd.DataFrame([{
-        "序号": n, "标题": h.title, "地区": h.region, "层级": LEVELS.get(h.level, h.level), "日期": h.date,
-        "章节": h.section, "条款": h.text, "页码": getattr(h, "page", None) or "", "得分": round(float(h.score), 4),
-        "clause_id": h.clause_id, "doc_id": h.doc_id,
-    } for n, h in enumerate(hits, 1)])
+    from indexer.export import SEARCH_HEADERS, search_report
+
+    return pd.DataFrame(list(search_report(hits, "").tables[0].rows), columns=list(SEARCH_HEADERS))
 
 
-XLSX_WIDTHS = {"标题": 36, "章节": 30, "条款": 80, "clause_id": 28, "doc_id": 24}
+def hits_xlsx(hits, query: str, filters: str = "") -> bytes:
+    """The hits as the same Excel report the CLI writes: query and filters recorded, scores as numbers."""
+    from indexer.export import report_bytes, search_report
 
-
-def to_xlsx(table) -> bytes:
-    """The table as an Excel sheet a reviewer can read as opened: wide, wrapped text columns, a frozen header."""
-    import io
-
-    import pandas as pd
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name="检索结果")
-        ws = writer.sheets["检索结果"]
-        ws.freeze_panes = "A2"
-        for i, name in enumerate(table.columns, 1):
-            width = XLSX_WIDTHS.get(name)
-            if width:
-                ws.column_dimensions[get_column_letter(i)].width = width
-                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return buf.getvalue()
+    return report_bytes(search_report(hits, query, filters), ".xlsx")
 
 
 # ---------------------------------------------------------------- coverage (cached per index state)
@@ -517,13 +472,6 @@ def lists_of(doc: Document) -> list:
     found = find_lists(doc)
     main = primary_list(doc)
     return ([main] if main else []) + [nl for nl in found if nl is not main]
-
-
-def _pick_list(doc: Document, section: str | None):
-    for nl in lists_of(doc):
-        if section in (None, "", nl.section):
-            return nl
-    return None
 
 
 def _embedder_for_index():
@@ -540,29 +488,14 @@ def _embedder_for_index():
 def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_section: str | None,
              pasted: tuple[str, ...], region: str, stamp: tuple):
     """(Coverage, matrix targets × references, reference NamedList, target NamedList or None)."""
-    from indexer import coverage as cov
+    from indexer.library import coverage_between
 
-    docs = documents()
-    ref = find_doc(docs, ref_doc)
-    ref_list = _pick_list(ref, ref_section) if ref else None
-    if ref_list is None:
-        raise PolicyError(f"参照文件中没有找到清单 / no list in the reference document: {ref_doc}")
-    if target_doc:
-        tdoc = find_doc(docs, target_doc)
-        tgt_list = _pick_list(tdoc, target_section) if tdoc else None
-        if tgt_list is None:
-            raise PolicyError(f"目标文件中没有找到清单，可改用粘贴清单 / no list in the target: {target_doc}")
-        target, label = tgt_list, target_doc
-        region = region or tdoc.meta.region
-    else:
-        if not pasted:
-            raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
-        target, tgt_list, label = list(pasted), None, "粘贴清单 pasted list"
-    emb = _embedder_for_index()
-    background = [c.text for d in docs for c in d.clauses]  # word weights from the whole corpus, as the CLI
-    result = cov.coverage(ref_list, target, region=region, embedder=emb, target_label=label, background=background)
-    matrix = result.matrix  # P(target i implements reference j), targets × references
-    return result, matrix, ref_list, tgt_list
+    if not target_doc and not pasted:
+        raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
+    answer = coverage_between(documents(), ref_doc, target_doc or None, pasted, reference_section=ref_section,
+                              target_section=target_section, region=region or None,
+                              embedder=_embedder_for_index())
+    return answer.result, answer.result.matrix, answer.reference, answer.target
 
 
 def parse_names(text: str) -> tuple[str, ...]:
@@ -571,18 +504,15 @@ def parse_names(text: str) -> tuple[str, ...]:
     return tuple(_parse(text))
 
 
-def unindexed_files(docs: list[Document]) -> list[Path]:
-    """Files in the corpus and upload folders that the index does not hold (e.g. copied in by hand)."""
-    from indexer.corpus import corpus_files
-
-    have = {Path(d.path).resolve() for d in docs}
-    return [p for folder in paths.corpus_dirs() for p, _, _ in corpus_files(folder) if p.resolve() not in have]
-
-
 def waiting_files(docs: list[Document]) -> list[Path]:
     """Files on disk that searches cannot find yet (an import left before it finished, a file copied in),
     leaving out those the last build could not read (they are reported as read errors)."""
+    from indexer.library import waiting_files as _waiting
+
     if not (engine_available() and index_ready()):
         return []
-    errors = read_errors()
-    return [p for p in unindexed_files(docs) if not any(str(p) in e for e in errors)]
+    eng = None
+    with contextlib.suppress(PolicyError):
+        eng = engine()
+    failed = eng.manifest.get("failed_paths", []) if eng is not None else []
+    return _waiting(docs, failed)

@@ -1,6 +1,8 @@
 """文库 Library: every document with its metadata, its outline, uploads and removal."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -157,8 +159,9 @@ if submitted and files:
         except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
             failed.append(f"更新索引失败 / indexing failed: {common.one_line(exc)}")
         else:
-            for line in report.errors:  # e.g. the same text as a document already in the library
-                for name in [a for a in added if a in line]:
+            for line, bad in zip(report.errors, report.failed_paths, strict=True):  # e.g. a duplicate's text
+                name = Path(bad).name
+                if name in added:
                     added.remove(name)
                     (paths.UPLOAD_DIR / name).unlink(missing_ok=True)
                     failed.append(common.one_line(line))

@@ -167,7 +167,7 @@ def test_compare_province_and_city(app_env):
     assert at.selectbox(key="compare_b").value == "dongguan-2021-strategic-clusters"
     metrics = {m.label: int(m.value) for m in at.metric}
     assert sum(metrics[k] for k in ("完全相同", "基本相同", "改写", "部分对应")) > 0
-    assert metrics["仅 A 有"] > 0
+    assert metrics["仅见于A"] > 0
     page = html_of(at)
     assert "rl-del" in page or "rl-ins" in page  # a redline was drawn
     assert "badge" in page
@@ -180,7 +180,7 @@ def test_compare_filter_by_relation(app_env):
     assert not at.exception
     badges = [m.value for m in at.markdown if 'class="badge"' in m.value]
     assert badges and all("改写" in b for b in badges)
-    assert not [s for s in at.subheader if s.value.startswith("仅 A 有")]
+    assert not [s for s in at.subheader if s.value.startswith("仅见于A")]
 
 
 def test_compare_same_document_warns(app_env):
