@@ -12,6 +12,18 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.render import md
+from app_pages.widgets import (  # noqa: F401 — pages reach these through common
+    SIGNALS,
+    default_doc,
+    doc_label,
+    hit_spans,
+    keep_known,
+    remember_widgets,
+    restore_widgets,
+    selection_changed,
+    signal_label,
+    time_left,
+)
 from indexer import paths
 from indexer.errors import PolicyError
 from indexer.models import LEVEL_LABELS, STATUS_LABELS, Document
@@ -51,33 +63,6 @@ def guard(what: str):
         st.error(f"{what}失败 / failed — {type(exc).__name__}: {md(one_line(exc))}", icon=":material/error:")
 
 
-# ---------------------------------------------------------------- widget values across pages
-
-def restore_widgets(keys) -> None:
-    """Give back widget values that Streamlit dropped while the user was on another page.
-
-    Streamlit forgets a widget's value once a run does not draw it, so 「查看原文」 and back would lose the
-    query and filters. Call before the widgets are drawn; remember_widgets() after.
-    """
-    for key in keys:
-        kept = f"_kept_{key}"
-        if key not in st.session_state and st.session_state.get(kept):  # empty values need no restoring
-            st.session_state[key] = st.session_state[kept]
-
-
-def remember_widgets(keys) -> None:
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[f"_kept_{key}"] = st.session_state[key]
-
-
-def keep_known(key: str, options) -> None:
-    """Drop remembered choices of a multiselect that are no longer offered (e.g. a removed document)."""
-    if isinstance(st.session_state.get(key), list):
-        known = set(options)
-        st.session_state[key] = [v for v in st.session_state[key] if v in known]
-
-
 # ---------------------------------------------------------------- cache keys
 
 def _folder_stamp(folder: Path) -> tuple:
@@ -94,11 +79,9 @@ def corpus_stamp() -> tuple:
 
 def index_stamp() -> tuple:
     """Names the live index generation: a new build gives new cached results."""
-    gen = None
-    if available("indexer.store"):
-        from indexer.store import current_generation
+    from indexer.store import current_generation
 
-        gen = current_generation(paths.INDEX_DIR)
+    gen = current_generation(paths.INDEX_DIR)
     return (str(paths.INDEX_DIR), gen.name if gen else None)
 
 
@@ -121,20 +104,6 @@ def forget_corpus() -> None:
 def corpus() -> tuple[list[Document], list[str]]:
     """Documents of the shipped corpus and the uploads, with one line per file that failed."""
     return _load_corpus(corpus_stamp())
-
-
-def available(module: str) -> bool:
-    """Whether an optional engine module is installed (engines land one by one)."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ImportError:
-        return False
-
-
-def engine_available() -> bool:
-    return available("indexer.search")
 
 
 def index_ready() -> bool:
@@ -161,10 +130,8 @@ def _warm_up(eng) -> None:
 def engine():
     """The search engine over the index folder, built on first start if the folder is empty.
 
-    Returns None when the search engine is not installed; raises PolicyError when it cannot open.
+    Raises PolicyError when it cannot open.
     """
-    if not engine_available():
-        return None
     if not index_ready():
         build_index(message="首次启动：正在建立索引 / first start: building the index")
     eng = _open_engine(str(paths.INDEX_DIR), index_stamp())
@@ -204,16 +171,6 @@ def find_doc(docs: list[Document], doc_id: str) -> Document | None:
 STAGES = {"read": "读取文件", "embed": "计算向量", "write": "写入索引"}
 
 
-def time_left(done: int, remaining: int, elapsed: float) -> str:
-    """" · 约剩 3 分钟" from the pace so far (a long document embeds for minutes); "" until the pace is known."""
-    if done < 5 or elapsed < 3 or remaining <= 0:
-        return ""
-    secs = remaining * elapsed / done
-    if secs < 60:
-        return f" · 约剩 {max(5, round(secs / 5) * 5)} 秒"
-    return f" · 约剩 {round(secs / 60)} 分钟"
-
-
 STAY = "正在更新索引，请留在本页直到完成（离开会中断）/ updating the index: stay on this page"
 
 
@@ -241,33 +198,6 @@ def build_index(message: str = "正在更新索引 / updating the index"):
     st.cache_data.clear()
     log.info("index built in %.1f s", time.perf_counter() - started)
     return report
-
-
-# ---------------------------------------------------------------- labels
-
-def doc_label(doc: Document) -> str:
-    m = doc.meta
-    region = m.region or LEVELS.get(m.level, "")
-    date = f"（{m.date[:4]}）" if m.date else ""
-    title = m.title or doc.doc_id
-    return f"{region} · {title}{date}" if region else f"{title}{date}"
-
-
-def selection_changed(table_key: str, rows: list[int]) -> bool:
-    """True once each time a table's row selection changes (so a stale selection never overrides a selectbox)."""
-    key = f"_last_selection_{table_key}"
-    if st.session_state.get(key) == list(rows):
-        return False
-    st.session_state[key] = list(rows)
-    return True
-
-
-def default_doc(docs: list[Document], *, level: str | None = None, region: str | None = None) -> int:
-    """Index of the first document matching a level and/or region (0 if none)."""
-    for i, d in enumerate(docs):
-        if (level is None or d.meta.level == level) and (region is None or region in d.meta.region):
-            return i
-    return 0
 
 
 # ---------------------------------------------------------------- uploads
@@ -384,9 +314,6 @@ def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> No
 
 # ---------------------------------------------------------------- search results (cached per index state)
 
-SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊", "doc_number": "文号"}
-
-
 def filter_key(**kw) -> tuple:
     """Filters as a hashable, order-free key for the result cache."""
     return tuple(sorted((k, tuple(sorted(v)) if isinstance(v, list | tuple | set) else v) for k, v in kw.items()))
@@ -422,30 +349,6 @@ def clause_of(docs: list[Document], clause_id: str):
                 if c.clause_id == clause_id:
                     return c
     return None
-
-
-def hit_spans(hit, query: str) -> list[tuple[int, int]]:
-    """Character spans to highlight in hit.text: the engine's marks, else the query's words."""
-    from app_pages.render import term_spans
-
-    marks = getattr(hit, "highlights", None)
-    if marks:
-        return [tuple(m[:2]) for m in marks]
-    return term_spans(hit.text, query.split())
-
-
-def signal_label(hit, *, for_query: bool = True) -> str:
-    """Which evidence found this clause and at what rank, e.g. "语义第 2、关键词第 1"; says so when only meaning matched.
-
-    Similar clauses (for_query=False) answer no query, so there are no query words to miss.
-    """
-    sig = getattr(hit, "signals", None) or {}
-    parts = [f"{SIGNALS.get(name, name)}第 {info.get('rank', '?')}" if isinstance(info, dict) else SIGNALS.get(name, name)
-             for name, info in sig.items()]
-    text = "、".join(parts) if parts else "匹配"
-    if for_query and set(sig) == {"semantic"} and not getattr(hit, "highlights", ()):
-        text += "（意思相近，未出现查询词）"
-    return text
 
 
 def hits_table(hits):
@@ -509,7 +412,7 @@ def waiting_files(docs: list[Document]) -> list[Path]:
     leaving out those the last build could not read (they are reported as read errors)."""
     from indexer.library import waiting_files as _waiting
 
-    if not (engine_available() and index_ready()):
+    if not index_ready():
         return []
     eng = None
     with contextlib.suppress(PolicyError):

@@ -153,7 +153,7 @@ if submitted and files:
             added.append(path.name)
         bar.progress(n / len(files), text=f"已读取 {n}/{len(files)} 个文件")
     bar.empty()
-    if added and common.engine_available():
+    if added:
         try:
             report = common.build_index(message=common.STAY)
         except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
@@ -192,8 +192,7 @@ else:
             with common.guard("删除文件"):
                 doc = common.find_doc(docs, gone)
                 common.remove_upload(doc)
-                if common.engine_available():
-                    common.build_index(message=common.STAY)
+                common.build_index(message=common.STAY)
                 common.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]
                 st.session_state.pop("library_doc", None)

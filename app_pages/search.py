@@ -11,11 +11,6 @@ from app_pages.render import STYLE, block, esc, highlight, md
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("检索 Search")
 
-if not common.engine_available():
-    st.info("检索引擎尚未安装，请先运行 `python -m indexer build`。/ The search engine is not installed yet.",
-            icon=":material/construction:")
-    st.stop()
-
 # Widget values survive a visit to another page (「查看原文」 and back).
 KEPT = ("query", "mode", "f_regions", "f_levels", "f_docs", "f_status", "f_dates", "f_section", "k")
 common.restore_widgets(KEPT)
