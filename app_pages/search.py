@@ -76,13 +76,13 @@ def show_hits(hits, key_prefix: str, query: str = "") -> None:
     for n, h in enumerate(hits, 1):
         with st.container(border=True):
             level = common.LEVELS.get(h.level, h.level)
-            page = f" · 第 {h.page} 页" if getattr(h, "page", None) else ""
+            page = f" · 第 {h.page} 页" if h.page else ""
             signals = common.signal_label(h, for_query=bool(query))
             st.markdown(block(
                 f"<b>{n}. {esc(h.title or h.doc_id)}</b><br>"
                 f'<span class="card-meta">{esc(h.region or "地区未标注")} · {esc(level or "层级未标注")} · '
                 f'{esc(h.date or "日期未标注")}{esc(page)}'
-                f'{esc(" · " + h.doc_number) if getattr(h, "doc_number", "") else ""}</span><br>'
+                f'{esc(" · " + h.doc_number) if h.doc_number else ""}</span><br>'
                 f'<span class="card-path">{esc(h.section or "（正文）")}</span>'), unsafe_allow_html=True)
             spans = common.hit_spans(h, query) if query else ()
             st.markdown(block(highlight(h.text, spans)), unsafe_allow_html=True)

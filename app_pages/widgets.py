@@ -80,7 +80,7 @@ def hit_spans(hit, query: str) -> list[tuple[int, int]]:
     """Character spans to highlight in hit.text: the engine's marks, else the query's words."""
     from app_pages.render import term_spans
 
-    marks = getattr(hit, "highlights", None)
+    marks = hit.highlights
     if marks:
         return [tuple(m[:2]) for m in marks]
     return term_spans(hit.text, query.split())
@@ -91,11 +91,11 @@ def signal_label(hit, *, for_query: bool = True) -> str:
 
     Similar clauses (for_query=False) answer no query, so there are no query words to miss.
     """
-    sig = getattr(hit, "signals", None) or {}
+    sig = hit.signals or {}
     parts = [f"{SIGNALS.get(name, name)}第 {info.get('rank', '?')}" if isinstance(info, dict) else SIGNALS.get(name, name)
              for name, info in sig.items()]
     text = "、".join(parts) if parts else "匹配"
-    if for_query and set(sig) == {"semantic"} and not getattr(hit, "highlights", ()):
+    if for_query and set(sig) == {"semantic"} and not hit.highlights:
         text += "（意思相近，未出现查询词）"
     return text
 

@@ -521,20 +521,24 @@ def test_index_progress_says_how_long_is_left(done, remaining, elapsed, expected
     assert common.time_left(done, remaining, elapsed) == expected
 
 
-def test_search_excel_export_is_readable_as_opened():
-    """The clause column is wide and wrapped (it was 13 characters wide, one long line per clause)."""
+def test_search_excel_export_is_readable_as_opened(fake_engine):
+    """The app's Excel export is the shared report writer: query and filters recorded, 文号 column, wide wrapped
+    clause column, frozen header, scores stored as numbers."""
     import io
 
     import openpyxl
-    import pandas as pd
 
-    table = pd.DataFrame([{"序号": 1, "标题": "关于培育发展战略性产业集群的实施意见", "章节": "二、发展重点",
-                           "条款": "工业机器人" * 40, "得分": 0.9}])
-    ws = openpyxl.load_workbook(io.BytesIO(common.to_xlsx(table))).active
-    assert [c.value for c in ws[1]] == ["序号", "标题", "章节", "条款", "得分"]
-    assert ws["D2"].value == "工业机器人" * 40
-    assert ws.column_dimensions["D"].width >= 60 and ws["D2"].alignment.wrap_text
-    assert ws.freeze_panes == "A2"
+    hits = fake_engine.search("工业机器人", k=3)
+    wb = openpyxl.load_workbook(io.BytesIO(common.hits_xlsx(hits, "工业机器人", "地区=东莞")))
+    assert "工业机器人" in wb["摘要"]["A2"].value and "东莞" in wb["摘要"]["A3"].value
+    ws = wb["检索结果"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["序号", "标题", "文号", "地区"] and "条款" in header
+    col = header.index("条款") + 1
+    assert ws.cell(row=2, column=col).value == hits[0].text
+    assert ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width >= 60
+    assert ws.cell(row=2, column=col).alignment.wrap_text and ws.freeze_panes == "A2"
+    assert isinstance(ws.cell(row=2, column=header.index("得分") + 1).value, float)
 
 
 def test_library_table_shows_the_document_number_whole(app_env):
