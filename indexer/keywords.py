@@ -203,3 +203,11 @@ class KeywordIndex:
         if not ids:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
+        """How many clauses hold each token (0 for tokens the index does not know)."""
+        if not self.n_docs:
+            return {t: 0 for t in tokens}
+        vocab = self._bm25.vocab_dict
+        indptr = self._bm25.scores["indptr"]
+        return {t: (int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab else 0) for t in dict.fromkeys(tokens)}

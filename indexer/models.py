@@ -173,6 +173,7 @@ class Hit:
     highlights: tuple[tuple[int, int], ...] = ()  # spans of matched terms inside `text`
     signals: dict = field(default_factory=dict, hash=False)  # signal → {"rank": r, "score": s}
     doc_number: str = ""  # the document's own 文号
+    low: bool = False  # under the relevance floor: the best of a result nothing really matches (相关度较低)
 
     @property
     def marked(self) -> str:
@@ -187,4 +188,5 @@ class Hit:
                 "date": self.date, "status": self.status, "clause_id": self.clause_id, "section": self.section,
                 "section_path": list(self.section_path), "text": self.text, "marked": self.marked,
                 "highlights": [list(s) for s in self.highlights], "start": self.start, "end": self.end,
-                "page": self.page, "signals": self.signals, "doc_number": self.doc_number}
+                "page": self.page, "signals": self.signals, "doc_number": self.doc_number,
+                "low_relevance": self.low}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,17 @@ from indexer import paths
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.filters import SearchFilters
-from indexer.keywords import TokenizerConfig, get_tokenizer, highlight_spans, normalise, normalise_doc_number
+from indexer.keywords import (
+    DOC_NUMBER_RE,
+    TokenizerConfig,
+    get_tokenizer,
+    highlight_spans,
+    normalise,
+    normalise_doc_number,
+)
 from indexer.models import Clause, Document, Hit, IndexedDocument
 from indexer.passages import passage_text, vector_key
+from indexer.search.floor import MIN_SUPPORT, Floor, calibrate, keyword_support
 from indexer.search.fusion import Fusion, fuse
 from indexer.search.spans import fuzzy_span
 from indexer.store.base import ClauseStore, Ranked, open_store
@@ -25,7 +34,9 @@ DEPTH = 100  # candidates each signal contributes to fusion
 FUZZY_CUTOFF = 60.0  # rapidfuzz partial_ratio (0-100) below which a clause is not a near-verbatim match
 FUZZY_FULL_SCAN = 3_000  # up to this many rows fuzzy matching scans everything (~17 µs a clause)
 FUZZY_CANDIDATES = 1_000  # above that, it rescores the best keyword matches
-QUERY_CACHE = 256  # query vectors kept (the app re-runs a search on every widget change)
+RARE_SHARE = 0.05  # a query word found in more than this share of clauses is too common to mark
+QUERY_CACHE = 256
+WEAK_SHOWN = 3  # a result under the relevance floor shows only its best few, marked 相关度较低  # query vectors kept (the app re-runs a search on every widget change)
 
 
 class Engine:
@@ -43,6 +54,7 @@ class Engine:
         self._lock = threading.Lock()
         self._numbers: list[tuple[str, int]] | None = None
         self._bare = store.bare_rows()
+        self._floor: Floor | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None,
@@ -147,7 +159,7 @@ class Engine:
     # ---- search
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
-               fuzzy: bool = False, fusion: Fusion | None = None) -> list[Hit]:
+               fuzzy: bool = False, fusion: Fusion | None = None, floor: bool = True) -> list[Hit]:
         """The k best clauses for a query.
 
         Args:
@@ -155,6 +167,8 @@ class Engine:
                 (near-verbatim wording despite small edits).
             fuzzy: in hybrid mode, also fuse the fuzzy signal.
             fusion: how hybrid mode combines the signals (reciprocal rank fusion by default).
+            floor: in hybrid and semantic mode, when nothing reaches the index's relevance floor (see floor.py),
+                return only the best WEAK_SHOWN hits, each with `low=True`.
         """
         if mode not in MODES:
             raise PolicyError(f"未知的检索方式 / unknown mode {mode!r}: one of {', '.join(MODES)}")
@@ -188,8 +202,36 @@ class Engine:
                 pinned = {row for row, _ in owners}
                 fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
         phrase = normalise(query) if mode == "phrase" else None
-        return [self._hit(i + 1, row, score, rankings, tokens, phrase, query if mode == "fuzzy" else None)
-                for i, (row, score) in enumerate(fused[:k])]
+        terms = self.marked_terms(tokens)
+        low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
+               and self.is_weak(query, rankings.get("semantic", []), tokens))
+        hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
+                for i, (row, score) in enumerate(fused[:min(k, WEAK_SHOWN) if low else k])]
+        return [replace(h, low=True) for h in hits] if low else hits
+
+    def relevance_floor(self) -> Floor:
+        """Vectors of known non-answers, embedded on first use (20 short queries)."""
+        if self._floor is None:
+            self._floor = calibrate(self.embed_query)
+        return self._floor
+
+    def is_weak(self, query: str, semantic: Ranked, tokens: Sequence[str]) -> bool:
+        """Whether neither meaning nor words vouch for the best answer (see floor.py)."""
+        support = keyword_support(tokens, self.store.document_frequency(tokens), len(self.store))
+        if support >= MIN_SUPPORT:
+            return False
+        return self.relevance_floor().weak(self.embed_query(query), semantic[0][1] if semantic else None, support)
+
+    def marked_terms(self, tokens: Sequence[str]) -> list[str]:
+        """The query words worth marking in a hit: the rare ones (a word in more than RARE_SHARE of all clauses,
+        such as 企业 or 支持, carries no match); when every word is common, the rarest one; 文号 always."""
+        df = self.store.document_frequency(tokens)
+        n = max(1, len(self.store))
+        known = {t: f for t, f in df.items() if f > 0}
+        rare = [t for t, f in known.items() if f / n <= RARE_SHARE or DOC_NUMBER_RE.fullmatch(t)]
+        if not rare and known:
+            rare = [min(known, key=lambda t: (known[t], -len(t)))]
+        return rare
 
     def similar(self, clause_id: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         """Clauses closest in meaning to an indexed clause (itself excluded)."""

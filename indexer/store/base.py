@@ -92,6 +92,10 @@ class ClauseStore(ABC):
         """BM25 scores of the given rows for these tokens."""
 
     @abstractmethod
+    def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
+        """How many clauses hold each keyword token (what makes a matched word worth marking)."""
+
+    @abstractmethod
     def phrase(self, needle: str, filters: SearchFilters | None = None) -> dict[int, int]:
         """Rows whose normalised text (keywords.normalise) contains the normalised needle → occurrences."""
 

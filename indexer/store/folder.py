@@ -229,6 +229,9 @@ class FolderStore(ClauseStore):
     def keyword_scores(self, tokens: Sequence[str], rows: Sequence[int]) -> np.ndarray:
         return self.keywords.scores(tokens)[np.asarray(rows, dtype=np.int64)]
 
+    def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
+        return self.keywords.document_frequency(tokens)
+
     def _haystack_rows(self) -> tuple[str, np.ndarray]:
         """All normalised clause texts joined by \\x00, and each row's start offset in it (built once)."""
         if self._haystack is None:

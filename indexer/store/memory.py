@@ -129,6 +129,9 @@ class MemoryStore(ClauseStore):
         scores = self._bm25(tokens)
         return np.array([scores[int(r)] for r in rows], dtype=np.float32)
 
+    def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
+        return {t: sum(1 for toks in self._tokens if t in toks) for t in dict.fromkeys(tokens)}
+
     def phrase(self, needle: str, filters: SearchFilters | None = None) -> dict[int, int]:
         needle = normalise(needle)
         if not needle:
