@@ -100,9 +100,15 @@ def target_region(doc: Document) -> str:
 
 def pick_list(doc: Document, section: str | None = None) -> NamedList:
     """The document's list under a section (path, clause id or part of the path); default its primary list."""
-    from indexer.lists import find_list
+    from indexer.lists import find_lists, primary_list
 
-    nl = find_list(doc, section or None)
+    main = primary_list(doc)
+    lists = ([main] if main else []) + [nl for nl in find_lists(doc) if nl is not main]
+    if section:  # an exact section path or clause id first (a merged list shares its path with its parts)
+        nl = next((x for x in lists if section in (x.section, x.clause_id)), None) or next(
+            (x for x in lists if section in x.section), None)
+    else:
+        nl = main
     if nl is None or not nl.items:
         where = f" under '{section}'" if section else ""
         raise NotFoundError(f"{doc.doc_id} 中找不到清单 / no list found{where}; "
