@@ -73,7 +73,7 @@ def time_left(done: int, remaining: int, elapsed: float) -> str:
 
 
 
-SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊", "doc_number": "文号"}
+SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊", "doc_number": "文号", "surface": "用词"}
 
 
 def hit_spans(hit, query: str) -> list[tuple[int, int]]:

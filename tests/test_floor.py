@@ -48,3 +48,11 @@ def test_no_relevant_first_hit_of_the_dev_set_is_hidden(nano_engine, dev_queries
             assert not hits[0].low, q.q
         assert first_relevant_rank(hits, q.needles) == first_relevant_rank(
             nano_engine.search(q.q, k=10, floor=False), q.needles)
+
+
+@pytest.mark.slow
+def test_the_near_verbatim_provincial_source_is_the_first_similar_clause(nano_engine):
+    """Chaozhou 5.2 rewrites Guangdong 5.3 (its wording ratio is twice any other's); it ranked 4th on meaning."""
+    hits = nano_engine.similar("chaozhou-strategic-clusters-draft:5.2", k=5)
+    assert hits[0].clause_id == "guangdong-2020-strategic-clusters:5.3"
+    assert hits[0].signals["surface"]["rank"] == 1 and hits[0].signals["semantic"]["rank"] > 1
