@@ -10,7 +10,8 @@ from indexer.models import DocMeta
 class SearchFilters:
     """Restrict hits; each text field may list several values separated by commas (any of them matches).
 
-    region matches the region or province by substring (东莞 → 东莞市); level and status match exactly
+    region matches the region or province by substring (东莞 → 东莞市; 广东 → the province and its cities), or with
+    region_scope "self" the document's own region only (广东 → 广东省's own documents, not 东莞市's); level and status match exactly
     (status "current" means no draft/trial/expired mark); dates are ISO prefixes, inclusive; section
     matches any label of the clause's section path by substring (保障措施), or one of its usual synonyms.
     """
@@ -23,6 +24,8 @@ class SearchFilters:
     date_from: str = ""
     date_to: str = ""
     section: str = ""
+    region_scope: str = ""  # "" (含下辖: the region and the places under it) | "self" (仅本级)
+    include_undated: bool = False  # a date filter keeps documents without a date too
 
     def is_empty(self) -> bool:
         return not any((self.region, self.province, self.level, self.doc_ids, self.status, self.date_from,
@@ -31,8 +34,10 @@ class SearchFilters:
     def accepts_document(self, meta: DocMeta, doc_id: str) -> bool:
         if self.doc_ids and doc_id not in self.doc_ids:
             return False
-        if self.region and not any(v in meta.region or v in meta.province for v in values(self.region)):
-            return False
+        if self.region:
+            own = self.region_scope == "self"
+            if not any(v in meta.region or (not own and v in meta.province) for v in values(self.region)):
+                return False
         if self.province and not any(v in meta.province for v in values(self.province)):
             return False
         if self.level and meta.level not in values(self.level):
@@ -41,11 +46,22 @@ class SearchFilters:
             wanted = {"" if v in ("current", "in_force", "现行") else v for v in values(self.status)}
             if meta.status not in wanted:
                 return False
-        if self.date_from and (not meta.date or meta.date < self.date_from):
+        if not meta.date and (self.date_from or self.date_to):
+            return self.include_undated
+        if self.date_from and meta.date < self.date_from:
             return False
-        if self.date_to and (not meta.date or meta.date > date_upper(self.date_to)):
+        if self.date_to and meta.date > date_upper(self.date_to):
             return False
         return True
+
+    def undated_left_out(self, documents) -> int:
+        """How many documents (IndexedDocument or Document) a date filter leaves out only for having no date."""
+        if not (self.date_from or self.date_to) or self.include_undated:
+            return 0
+        from dataclasses import replace
+
+        keep = replace(self, include_undated=True)
+        return sum(1 for d in documents if not d.meta.date and keep.accepts_document(d.meta, d.doc_id))
 
     def accepts_section(self, section: tuple[str, ...] | list[str]) -> bool:
         if not self.section:

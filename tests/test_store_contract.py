@@ -185,3 +185,15 @@ def test_importing_search_does_not_import_the_build_side():
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_region_scope_and_undated_documents(store):
+    docs = store.documents()
+    with_sub = {d.doc_id for d in docs if SearchFilters(region="广东").accepts_document(d.meta, d.doc_id)}
+    own = {d.doc_id for d in docs if SearchFilters(region="广东", region_scope="self").accepts_document(d.meta, d.doc_id)}
+    assert own < with_sub and all(d.meta.region == "广东省" for d in docs if d.doc_id in own)
+    dated = SearchFilters(date_from="2018")
+    undated = [d for d in docs if not d.meta.date]
+    assert undated and dated.undated_left_out(docs) == len(undated)
+    keep = SearchFilters(date_from="2018", include_undated=True)
+    assert len(store.select(keep)) > len(store.select(dated)) and keep.undated_left_out(docs) == 0
