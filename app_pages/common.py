@@ -328,8 +328,15 @@ def _filters(key: tuple):
     f = SearchFilters(region=",".join(kw.get("regions", ())), level=",".join(kw.get("levels", ())),
                       doc_ids=tuple(kw.get("doc_ids", ())), status=",".join(statuses),
                       date_from=kw.get("date_from", ""), date_to=kw.get("date_to", ""),
-                      section=kw.get("section", ""))
+                      section=kw.get("section", ""), region_scope=kw.get("region_scope", ""),
+                      include_undated=bool(kw.get("include_undated", False)))
     return None if f.is_empty() else f
+
+
+def undated_left_out(filters: tuple, docs) -> int:
+    """How many documents the date range leaves out only because they carry no date."""
+    f = _filters(filters)
+    return f.undated_left_out(docs) if f is not None else 0
 
 
 @st.cache_data(show_spinner="正在检索… / searching", max_entries=256)

@@ -442,17 +442,43 @@ def test_search_keeps_query_and_filters_after_visiting_another_page(app_env):
 
 @needs_search
 def test_similar_clauses_are_not_judged_against_the_query(app_env):
-    """Similar clauses answer a clause, not the query: no query highlights, no "未出现查询词" note."""
+    """Similar clauses answer a clause, not the query: no query highlights, no "未出现查询词" note; and the panel
+    opens right under the card that was clicked (it opened ~4,000 px above it, so the click seemed dead)."""
     at = open_page("search")
     at.radio(key="mode").set_value("keyword").run()
     ask(at, "机器人")
-    next(b for b in at.button if b.key and b.key.startswith("hit_sim_")).click().run()
+    next(b for b in at.button if b.key and b.key.startswith("hit_sim_2_")).click().run()
     assert not at.exception and not errors_of(at)
-    values = [m.value for m in at.markdown]
-    panel = values[:next(i for i, v in enumerate(values) if "找到" in v)]  # the similar panel comes first
-    assert any(v.startswith('<div class="doc-text"><b>') for v in panel)
-    assert not any('<mark class="hit">' in v for v in panel)
+    keys = [b.key for b in at.button if b.key and "_sim_" in b.key]
+    first_panel = next(i for i, key in enumerate(keys) if key.startswith("similar_sim_"))
+    assert keys[first_panel - 1].startswith("hit_sim_2_")  # the panel follows the clicked (second) card
+    n_hits = sum(1 for key in keys if key.startswith("hit_sim_"))
+    n_similar = sum(1 for key in keys if key.startswith("similar_sim_"))
+    cards = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text">')]
+    marked = [v for v in cards if '<mark class="hit">' in v]
+    assert n_similar > 0 and len(marked) == n_hits  # only the query's own hits carry marks
     assert not any("未出现查询词" in plain(c.value) for c in at.caption)  # keyword hits all contain the query
+
+
+def test_a_shared_link_restores_the_search(app_env):
+    at = open_page("search", q="机器人", mode="keyword", region="东莞市")
+    assert not at.exception
+    assert at.text_input(key="query").value == "机器人" and at.radio(key="mode").value == "keyword"
+    assert at.multiselect(key="f_regions").value == ["东莞市"]
+    assert any("「机器人」找到" in m.value for m in at.markdown)
+    assert at.query_params["q"] == ["机器人"] or at.query_params["q"] == "机器人"
+
+
+def test_region_scope_this_level_only(app_env):
+    at = open_page("search")
+    ask(at, "产业集群")
+    at.multiselect(key="f_regions").set_value(["广东省"]).run()
+    assert any("含下辖" in c.value for c in at.caption)
+    wide = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]
+    assert any("东莞市" in c for c in wide)
+    at.radio(key="f_scope").set_value("self").run()
+    own = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]
+    assert own and not any("东莞市" in c or "潮州市" in c for c in own)
 
 
 def test_compare_filter_placeholder_is_chinese(app_env):
