@@ -172,6 +172,14 @@ def decode_text_file(path: Path, transform: Transform = lambda s: s) -> tuple[st
     return text, "mixed", [warn]
 
 
+def check_text(path: Path, text: str) -> None:
+    """Refuse decoded text that is binary after all (NULs, many control characters) or blank."""
+    if "\x00" in text or sum(text[:65536].count(c) for c in map(chr, _CONTROL)) > min(len(text), 65536) * 0.05:
+        raise IngestError(path, "二进制文件，不是文本 / binary file, not text")
+    if not text.strip():
+        raise IngestError(path, "文件为空（只有空白）/ empty file (whitespace only)")
+
+
 def read_text(path: Path, options: ReadOptions | None = None, fmt: str = "txt") -> RawText:
     """A plain text file in any encoding users bring, cleaned of page noise."""
     fields: list[tuple[str, str]] = []
@@ -182,9 +190,6 @@ def read_text(path: Path, options: ReadOptions | None = None, fmt: str = "txt") 
         return text
 
     text, _enc, warnings = decode_text_file(path, clean_block)
-    if "\x00" in text or sum(text[:65536].count(c) for c in map(chr, _CONTROL)) > min(len(text), 65536) * 0.05:
-        raise IngestError(path, "二进制文件，不是文本 / binary file, not text")
-    if not text.strip():
-        raise IngestError(path, "文件为空（只有空白）/ empty file (whitespace only)")
+    check_text(path, text)
     raw = finish(text, fmt, file_sha(path), warnings)
     return RawText(**{**raw.__dict__, "fields": tuple(dict.fromkeys(raw.fields + tuple(fields)))})
