@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+from indexer import legislation
 from indexer.models import DocMeta
 
 HEAD_LINES = 40  # title, 文号 and portal headers live in the first lines
@@ -241,6 +242,45 @@ def find_status(lines: list[str], title: str, fields: dict[str, str], today: str
     return ""
 
 
+def _full_place(place: str, events: tuple[legislation.Event, ...], title: str) -> str:
+    """A bare 省 / 市 / 县 ("市十四届人大常委会") named in full: by another event of the same kind of place
+    ("宁波市人民代表大会常务委员会公告"), else by the place the title names; "" when neither tells."""
+    if len(place) > 1 or not place:
+        return place
+    for e in events:
+        if len(e.place) > 1 and e.place.endswith(place) and e.place != "全国":
+            return e.place
+    prov, city, county = resolve_region(title)
+    return {"省": prov, "市": city}.get(place, county)
+
+
+def regulation_fields(lines: list[str], title: str) -> dict[str, str]:
+    """Issuer, approver and dates of a regulation from its legislative history; {} for other documents."""
+    events = legislation.parse(lines)
+    if not events:
+        return {}
+
+    def organ(e: legislation.Event) -> str:
+        place = _full_place(e.place, events, title)
+        return place + e.body if place else ""
+
+    def first(*actions: str) -> legislation.Event | None:
+        return next((e for e in events if e.action in actions and e.body), None)
+
+    enacted = first("passed") or first("approved", "amended", "revised", "published")
+    approved = first("approved")
+    dated = lambda *actions: [e.date for e in events if e.action in actions and e.date]  # noqa: E731
+    passed, approvals, changes = dated("passed"), dated("approved"), dated("amended", "revised")
+    law = max(approvals + changes, default="") or max(passed, default="") or max(dated("published"), default="")
+    out = {"issuer": organ(enacted) if enacted else "", "approver": organ(approved) if approved else "",
+           "date_passed": passed[0] if passed else "", "date_approved": approvals[0] if approvals else "",
+           "date_amended": max(changes, default=""), "date_effective": max(dated("effective"), default=""),
+           "date_published": max(dated("published"), default=""), "date": law}
+    if out["approver"] == out["issuer"]:
+        out["approver"] = ""
+    return out
+
+
 def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] = ()) -> DocMeta:
     """Metadata supported by the text itself.
 
@@ -255,7 +295,9 @@ def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] =
     body_title = find_title([ln for ln in lines if not HEADER_FIELD.match(ln)])
     if body_title.startswith(title) and len(body_title) > len(title):  # the 标题 field may be cut short
         title = body_title
-    issuer = fields.get("发布机关") or fields.get("发布机构") or fields.get("发文机关") or find_issuer(lines, title)
+    reg = regulation_fields(lines, title)
+    issuer = (fields.get("发布机关") or fields.get("发布机构") or fields.get("发文机关") or reg.get("issuer")
+              or find_issuer(lines, title))
     own, cited = find_numbers(text, lines)
     number_field = next((fields[k] for k in ("文号", "政策文号", "发文字号") if k in fields), "")
     if DOC_NUMBER.search(number_field):
@@ -265,8 +307,11 @@ def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] =
     written = find_date(fields.get("成文日期", "")) or written
     published = find_date(fields.get("发布日期", "")) or published
     meta = DocMeta(title=title, issuer=issuer, doc_number=own, cited_numbers=cited,
-                   date_written=written, date_published=published,
-                   status=find_status(lines, title, fields))
+                   date=reg.get("date", ""), date_written=written,
+                   date_published=published or reg.get("date_published", ""),
+                   status=find_status(lines, title, fields), approver=reg.get("approver", ""),
+                   date_passed=reg.get("date_passed", ""), date_approved=reg.get("date_approved", ""),
+                   date_amended=reg.get("date_amended", ""), date_effective=reg.get("date_effective", ""))
     return complete(meta)
 
 
