@@ -16,9 +16,11 @@ TAIL_LINES = 12  # signature and 成文日期 live in the last lines
 
 DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*(?:第\s*)?\d{1,5}\s*号")
-CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# OCR reads 日 as 曰, and the 〇 of a Chinese year as the letter O or the digit 0
+CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日曰]")
 ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
-CN_YEAR_DATE = re.compile(r"([二〇一二三四五六七八九零○]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+CN_YEAR_DATE = re.compile(r"([二〇一二三四五六七八九零○OoＯ0]{4})\s*年\s*([一二三四五六七八九十]{1,2})\s*月\s*"
+                          r"([一二三四五六七八九十]{1,3})\s*[日曰]")
 DOC_TYPES = ("实施意见", "指导意见", "意见", "通知", "办法", "方案", "规划", "措施", "决定", "细则", "规定",
              "条例", "计划", "纲要", "通告", "公告", "批复", "函", "决议", "若干政策", "行动计划", "政策")
 ORG_SUFFIX = re.compile(r"(人民政府|人民政府办公厅|人民政府办公室|办公厅|办公室|委员会|政府|厅|局|委|部|院|署|"
@@ -26,7 +28,7 @@ ORG_SUFFIX = re.compile(r"(人民政府|人民政府办公厅|人民政府办公
 PUBLISHED_HINT = re.compile(r"(发布时间|发布日期|发文日期|来源)")
 NATIONAL = re.compile(r"^(中共中央|国务院|全国人民代表大会|中华人民共和国|国家[\u4e00-\u9fff]{1,12}(局|委员会|部)|"
                       r"[\u4e00-\u9fff]{2,8}部$|[\u4e00-\u9fff]{2,6}部(办公厅)?)")
-CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
             "九": 9}
 
 
@@ -153,15 +155,49 @@ def find_numbers(text: str, lines: list[str]) -> tuple[str, tuple[str, ...]]:
     return own, tuple(cited)
 
 
+_LABELLED = re.compile(r"(成\s*文\s*日\s*期|印\s*发\s*日\s*期|发\s*布\s*日\s*期|发\s*文\s*日\s*期|发\s*布\s*时\s*间)"
+                       r"\s*[:：]?\s*")
+# a 版记 line: at most an office's name, then the date, then 印发
+_PRINTED = tuple(re.compile(rf"^([^，。；,;：:]{{0,40}}?)\s*(?:{p.pattern})\s*印\s*发$")
+                 for p in (CN_DATE, ISO_DATE, CN_YEAR_DATE))
+
+
+def labelled_dates(line: str) -> dict[str, str]:
+    """{label: date} for each "成文日期：…" / "发布日期：…" in a line (several may share one line)."""
+    out: dict[str, str] = {}
+    for m in _LABELLED.finditer(line):
+        d = find_date(line[m.end():m.end() + 24])
+        if d:
+            out.setdefault(re.sub(r"\s", "", m.group(1)), d)
+    return out
+
+
+def printed_date(lines: list[str]) -> str:
+    """The date of the 版记 at the very end, "农业农村部办公厅 2025年1月24日印发" (the print office and date)."""
+    for ln in reversed(lines[-TAIL_LINES:]):
+        for pattern in _PRINTED:
+            m = pattern.search(ln)
+            if m:
+                return find_date(ln[len(m.group(1)):])
+    return ""
+
+
 def find_dates(lines: list[str]) -> tuple[str, str]:
-    """(成文日期, 发布日期)."""
-    written = ""
-    for ln in lines[-TAIL_LINES:] + lines[:HEAD_LINES]:
+    """(成文日期, 发布日期): a labelled 成文日期, else the date standing alone under the signature, else the
+    印发 date of the 版记 at the end; the 发布日期 from a labelled or banner line."""
+    labels: dict[str, str] = {}
+    for ln in lines[:HEAD_LINES] + lines[-TAIL_LINES:]:
+        if "今天" not in ln:
+            for k, v in labelled_dates(ln).items():
+                labels.setdefault(k, v)
+    written = labels.get("成文日期", "")
+    for ln in ([] if written else lines[-TAIL_LINES:] + lines[:HEAD_LINES]):
         if _is_standalone_date(ln) and "今天" not in ln:
             written = find_date(ln)
             break
-    published = ""
-    for ln in lines[:HEAD_LINES] + lines[-TAIL_LINES:]:
+    written = written or labels.get("印发日期", "") or printed_date(lines)
+    published = labels.get("发布日期") or labels.get("发布时间") or labels.get("发文日期") or ""
+    for ln in ([] if published else lines[:HEAD_LINES] + lines[-TAIL_LINES:]):
         if PUBLISHED_HINT.search(ln) and "今天" not in ln:
             published = find_date(ln)
             if published:
