@@ -259,6 +259,45 @@ def title_place(title: str) -> tuple[str, str, str]:
     return "", "", ""
 
 
+# Special zones. A title that opens with one names the zone, not an administrative region: the region is the
+# zone's city (its province when it spans several), the level is that of the issuer (a province may legislate
+# for a zone in one of its cities: 广东省中新广州知识城条例, 义乌国际贸易综合改革试验区条例).
+ZONE = re.compile(r"经济特区|新区|合作区|试验区|实验区|示范区|开发区|知识城|科学城|集聚区|度假区")
+# zones whose names do not contain their city's (cpca would read 合作区 as 甘肃省合作市)
+ZONE_CITIES = {"横琴": ("珠海市", "广东省"), "前海": ("深圳市", "广东省"), "河套": ("深圳市", "广东省"),
+               "南沙": ("广州市", "广东省"), "浦东": ("上海市", "上海市"), "雄安": ("河北省", "河北省"),
+               "滨海新区": ("天津市", "天津市"), "两江": ("重庆市", "重庆市")}
+
+
+def zone_place(title: str) -> tuple[str, str, str]:
+    """(region, province, kind of region) of a zone named at the start of a title: 深圳经济特区…条例 →
+    (深圳市, 广东省, city); ("", "", "") when the title names no zone or no place for it."""
+    m = ZONE.search(title[:30])
+    if not m:
+        return "", "", ""
+    head = title[:m.end()]
+    if re.search("关于|印发", head):
+        return "", "", ""  # an organ writing about a zone (国务院关于同意设立河北雄安新区的批复): its region stands
+    for key, (city, prov) in ZONE_CITIES.items():
+        if key in head:
+            return city, prov, "province" if city == prov and city.endswith("省") else "city"
+    prov, city, county = resolve_region(title[:m.start()])
+    if county and county.endswith("市"):  # a county-level city: 义乌国际贸易综合改革试验区 → 义乌市
+        return county, prov, "county"
+    if city and city != "市辖区":
+        return city, prov, "city"
+    return (prov, prov, "province") if prov else ("", "", "")
+
+
+def _zone_level(title: str, zone: tuple[str, str, str]) -> str:
+    """The level of a zone's regulation whose issuer the text does not name."""
+    if zone[1] and title.startswith(zone[1]):
+        return "province"  # 广东省中新广州知识城条例: the province legislates
+    if title.startswith(zone[0].rstrip("市省")) and "经济特区" in title[:20]:
+        return zone[2]  # a special economic zone's regulations are its city's (海南's its province's)
+    return ""
+
+
 def find_status(lines: list[str], title: str, fields: dict[str, str], today: str | None = None) -> str:
     """draft | trial | expired | "" (in force or unknown). Expiry needs an explicit status or a past 失效日期."""
     head = " ".join(lines[:6]) + title
@@ -361,6 +400,10 @@ def complete(meta: DocMeta) -> DocMeta:
             region, province2, level2 = place(m.group(1))
         if not region:
             region, province2, level2 = title_place(meta.title)
+        zone = zone_place(meta.title)
+        if zone[0] and region in ("", zone[0], zone[1]):
+            level2 = level2 if meta.issuer else _zone_level(meta.title, zone)
+            region, province2 = zone[0], zone[1]
         province = province or province2
         level = level or level2
     elif not province:
