@@ -24,6 +24,13 @@ class DocMeta:
     province: str = ""  # province of the region, e.g. 广东省
     level: str = ""  # national | province | city | county | news | other
     status: str = ""  # "" (in force / unknown) | draft | trial | expired
+    # A regulation's legislative history (…会议通过 / 批准 / 修正). For a regulation `date` is the day its
+    # current text became law: the last 批准, 修正 or 修订, else the 通过 (a provincial regulation needs no 批准).
+    approver: str = ""  # the organ that approved it, e.g. 浙江省人民代表大会常务委员会 for a city's regulation
+    date_passed: str = ""  # 通过: first adopted by its issuer
+    date_approved: str = ""  # 批准: first approved by the approver
+    date_amended: str = ""  # the last 修正 or 修订
+    date_effective: str = ""  # 施行, when the history names it
 
     def to_dict(self) -> dict:
         d = asdict(self)
