@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -26,7 +25,7 @@ from app_pages.widgets import (  # noqa: F401 — pages reach these through comm
 )
 from indexer import paths
 from indexer.errors import PolicyError
-from indexer.models import LEVEL_LABELS, STATUS_LABELS, Document
+from indexer.models import LEVEL_LABELS, STAGE_LABELS, STATUS_LABELS, Document, ProgressFn
 
 log = logging.getLogger("policy_app")
 
@@ -168,7 +167,7 @@ def find_doc(docs: list[Document], doc_id: str) -> Document | None:
     return next((d for d in docs if d.doc_id == doc_id), None)
 
 
-STAGES = {"read": "读取文件", "embed": "计算向量", "write": "写入索引"}
+STAGES = STAGE_LABELS
 
 
 STAY = "正在更新索引，请留在本页直到完成（离开会中断）/ updating the index: stay on this page"
@@ -226,10 +225,15 @@ def remove_upload(doc: Document) -> None:
     _remove(doc)
 
 
-def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
-    def update(done: int, total: int, what: str = "") -> None:
+def progress_fn(bar, prefix: str) -> ProgressFn:
+    """A progress callback for reading one file: page by page, with time left (OCR takes seconds a page)."""
+    started: dict[str, tuple[float, int]] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
         frac = min(1.0, done / total) if total else 1.0
-        bar.progress(frac, text=f"{prefix} {done}/{total} {what}".strip())
+        t0, d0 = started.setdefault(stage, (time.perf_counter(), done))
+        left = time_left(done - d0, total - done, time.perf_counter() - t0)
+        bar.progress(frac, text=f"{prefix} · {STAGES.get(stage, stage)} {done}/{total}{left}")
     return update
 
 

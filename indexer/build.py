@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from indexer import corpus, paths
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IngestError, PolicyError
 from indexer.keywords import TokenizerConfig
-from indexer.models import Document
+from indexer.models import Document, ProgressFn
 from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
 from indexer.store import (
     DEFAULT_BACKEND,
@@ -31,7 +31,6 @@ __all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_do
 EMBED_BATCH = 8
 CACHE_EVERY = 32  # clauses per saved cache chunk: a killed build loses at most this much embedding work
 
-ProgressFn = Callable[[str, int, int], None]  # (stage, done, total); stages: "read", "embed", "write"
 
 
 @dataclass

@@ -53,7 +53,7 @@ def normalise_doc_number(s: str) -> str:
     Full/half-width folded, spaces dropped, every bracket as 〔〕, 第 after the year bracket dropped.
     """
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", s).translate(_BRACKETS))
-    return re.sub(r"〕第(?=\d)", "〕", s).lower()
+    return re.sub(r"〕第(?=\d)", "〕", s)
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,10 @@ def find_date(line: str) -> str:
 
 
 def normalise_number(s: str) -> str:
-    """Unify brackets and spacing of a 文号: 粤府函[2020] 82号 → 粤府函〔2020〕82号."""
-    s = re.sub(r"\s+", "", s)
-    s = re.sub(r"[\[［【(（]((?:19|20)\d{2})[\]］】)）]", r"〔\1〕", s)
-    return s.replace("第", "") if re.search(r"〕第\d", s) else s
+    """Unify brackets and spacing of a 文号: 粤府函[2020] 82号 → 粤府函〔2020〕82号 (the one rule, in keywords)."""
+    from indexer.keywords import normalise_doc_number
+
+    return normalise_doc_number(s)
 
 
 def _lines(text: str) -> list[str]:

@@ -1,7 +1,13 @@
 """Frozen data types passed between the stages: file → Document → Clause → Hit / Alignment."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+
+# Progress of a long step, for bars and time-left estimates: (stage, done, total). Stages: "read", "page" (a PDF
+# page), "ocr" (a scanned page recognised), "embed", "write".
+ProgressFn = Callable[[str, int, int], None]
+STAGE_LABELS = {"read": "读取文件", "page": "读取页面", "ocr": "识别扫描页", "embed": "计算向量", "write": "写入索引"}
 
 # Chinese labels for the level and status codes (the codes stay in JSON; people read the labels).
 LEVEL_LABELS = {"national": "国家级", "province": "省级", "city": "市级", "county": "县级",

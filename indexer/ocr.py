@@ -5,8 +5,8 @@ import hashlib
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable
 
+from indexer.models import ProgressFn
 from indexer.noise import Line
 
 OCR_DPI = 150  # 200 dpi was not more accurate on the sample scan, and slower
@@ -75,7 +75,7 @@ def boxes_to_lines(result) -> list[Line]:
     return out
 
 
-def ocr_pdf_pages(path: str | Path, pages: list[int], progress: Callable[[int, int, str], None] | None = None,
+def ocr_pdf_pages(path: str | Path, pages: list[int], progress: ProgressFn | None = None,
                   digest: str | None = None) -> dict[int, list[Line]]:
     """OCR the given pages (0-based) of a PDF.
 
@@ -99,14 +99,14 @@ def ocr_pdf_pages(path: str | Path, pages: list[int], progress: Callable[[int, i
     todo = [i for i in pages if i not in out]
     if not todo:
         if progress:
-            progress(len(pages), len(pages), "OCR")
+            progress("ocr", len(pages), len(pages))
         return out
     engine = _get_engine()
     doc = pdfium.PdfDocument(str(path))
     try:
         for k, i in enumerate(todo):
             if progress:
-                progress(k, len(todo), f"OCR 第 {i + 1} 页 / page {i + 1}")
+                progress("ocr", k, len(todo))
             page = doc[i]
             bitmap = page.render(scale=OCR_DPI / 72)
             image = bitmap.to_numpy()
@@ -119,7 +119,7 @@ def ocr_pdf_pages(path: str | Path, pages: list[int], progress: Callable[[int, i
                 while len(_CACHE) > _CACHE_PAGES:
                     _CACHE.popitem(last=False)
         if progress:
-            progress(len(todo), len(todo), "OCR")
+            progress("ocr", len(todo), len(todo))
     finally:
         doc.close()
     return out

@@ -303,7 +303,7 @@ def test_100_page_scan_is_ocrd_one_page_at_a_time_in_flat_memory(scan100, monkey
     monkeypatch.setattr(ocr, "available", lambda: True)
     seen: list[int] = []
     t0 = time.perf_counter()
-    raw = readers.read_path(scan100, progress=lambda done, total, what: seen.append(done))
+    raw = readers.read_path(scan100, progress=lambda stage, done, total: seen.append(done))
     seconds = time.perf_counter() - t0
     assert len(rss) == 100 and raw.format == "pdf-ocr" and len(raw.page_starts) == 100
     assert "第100页第4项" in raw.text and "第1页第0项" in raw.text

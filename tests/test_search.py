@@ -249,7 +249,7 @@ def test_similar_excludes_the_clause_itself(fake_engine):
     cid = "guangdong-2020-strategic-clusters:4.2.3"  # 智能机器人产业集群, reprinted in the news article
     hits = fake_engine.similar(cid, k=5)
     assert len(hits) == 5 and cid not in {h.clause_id for h in hits}
-    assert "智能机器人产业集群" in hits[0].text and set(hits[0].signals) == {"semantic"}
+    assert "智能机器人产业集群" in hits[0].text and set(hits[0].signals) == {"semantic", "surface"}
 
 
 def test_documents_are_rebuilt_from_the_index(fake_engine, seed_docs):

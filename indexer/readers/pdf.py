@@ -38,7 +38,7 @@ def _pdf_pages(path: Path, progress: ProgressFn | None) -> tuple[list[list[Line]
                 images.append(bool(page.images))
                 page.close()
                 if progress:
-                    progress(i + 1, n, f"PDF 第 {i + 1} 页 / page {i + 1}")
+                    progress("page", i + 1, n)
     except Exception as exc:  # pdfminer raises many types for broken files; all mean the same to a user
         raise _pdf_error(path, exc) from None
     if not pages:

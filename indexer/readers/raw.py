@@ -4,11 +4,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from indexer import noise
-
-ProgressFn = Callable[[int, int, str], None]  # (done, total, what)
+from indexer.models import ProgressFn  # noqa: E402 — (stage, done, total), one type for every long step
 
 CHUNK = 4 * 1024 * 1024  # files are hashed and text files decoded in blocks of this size
 
