@@ -59,6 +59,7 @@ class Engine:
         self._numbers: list[tuple[str, int]] | None = None
         self._bare = store.bare_rows()
         self._floor: Floor | None = None
+        self.use_thesaurus = True  # benchmarks switch it off to measure what it adds
 
     @classmethod
     def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None,
@@ -186,11 +187,12 @@ class Engine:
             return []
         depth = max(DEPTH, 3 * k)
         tokens = self.tokenizer(query)
+        expanded = self.expand(query, tokens) if mode in ("hybrid", "keyword") else tokens
         rankings: dict[str, Ranked] = {}
         if mode in ("hybrid", "semantic"):
             rankings["semantic"] = self.store.dense_topk(self.embed_query(query), depth, filters)
         if mode in ("hybrid", "keyword"):
-            rankings["keyword"] = self.store.keyword_topk(tokens, depth, filters)
+            rankings["keyword"] = self.store.keyword_topk(expanded, depth, filters)
         if mode == "phrase":
             rankings["phrase"] = self._phrase(query, tokens, depth, filters)
         if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
@@ -206,7 +208,7 @@ class Engine:
                 pinned = {row for row, _ in owners}
                 fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
         phrase = normalise(query) if mode == "phrase" else None
-        terms = self.marked_terms(tokens)
+        terms = self.marked_terms(expanded)
         low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
                and self.is_weak(query, rankings.get("semantic", []), tokens))
         hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
@@ -225,6 +227,15 @@ class Engine:
         if support >= MIN_SUPPORT:
             return False
         return self.relevance_floor().weak(self.embed_query(query), semantic[0][1] if semantic else None, support)
+
+    def expand(self, query: str, tokens: Sequence[str]) -> list[str]:
+        """The query's tokens plus those of the thesaurus terms it calls for (专精特新 → 专业化…, 发钱 → 补贴)."""
+        if not self.use_thesaurus:
+            return list(tokens)
+        from indexer import thesaurus
+
+        extra = [t for term in thesaurus.load().expand(query) for t in self.tokenizer(term)]
+        return list(dict.fromkeys([*tokens, *extra]))
 
     def marked_terms(self, tokens: Sequence[str]) -> list[str]:
         """The query words worth marking in a hit: the rare ones (a word in more than RARE_SHARE of all clauses,
