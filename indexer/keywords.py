@@ -197,8 +197,20 @@ class KeywordIndex:
         vocab = self._bm25.vocab_dict
         return [vocab[t] for t in dict.fromkeys(tokens) if t in vocab and t != ""]  # each term once
 
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every clause for the query tokens (zeros where none match)."""
+    def scores(self, tokens: Sequence[str], weights: dict[str, float] | None = None) -> np.ndarray:
+        """BM25 score of every clause for the query tokens (zeros where none match).
+
+        Args:
+            weights: token → weight for tokens that count less than 1 (e.g. thesaurus expansions).
+        """
+        if weights:
+            groups: dict[float, list[str]] = {}
+            for t in dict.fromkeys(tokens):
+                groups.setdefault(float(weights.get(t, 1.0)), []).append(t)
+            total = np.zeros(self.n_docs, dtype=np.float32)
+            for w, group in groups.items():
+                total += np.float32(w) * self.scores(group)
+            return total
         ids = self._ids(tokens)
         if not ids:
             return np.zeros(self.n_docs, dtype=np.float32)

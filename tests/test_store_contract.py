@@ -154,6 +154,9 @@ def test_folder_backend_equals_the_reference(tmp_path, seed):
             np.testing.assert_allclose([s for _, s in ka], [s for _, s in kb], rtol=1e-4, atol=1e-6)
             assert _above_last(ka) == _above_last(kb)
             assert folder.phrase(query[:2], f) == ref.phrase(query[:2], f)
+            w = {tokens[-1]: 0.5}
+            np.testing.assert_allclose([s for _, s in folder.keyword_topk(tokens, 8, f, w)],
+                                       [s for _, s in ref.keyword_topk(tokens, 8, f, w)], rtol=1e-4, atol=1e-6)
             assert folder.document_frequency(tokens + ["没有的词"]) == ref.document_frequency(tokens + ["没有的词"])
 
 

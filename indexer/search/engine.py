@@ -39,6 +39,8 @@ RARE_SHARE = 0.05  # a query word found in more than this share of clauses is to
 # top cosines of one clause sit within ~0.01 of each other, so a 10-point lead in wording (a reused sentence or
 # two) outweighs them: Chaozhou's 5.2 finds its provincial source 5.3 (ratio .45 against ≤ .24) first, not 4th.
 SURFACE_WEIGHT = 0.1
+# A thesaurus term counts this much of a word the user typed (it may be the wrong sense: 发钱 → 奖励 or 补贴).
+EXPANSION_WEIGHT = 0.5
 QUERY_CACHE = 256
 WEAK_SHOWN = 3  # a result under the relevance floor shows only its best few, marked 相关度较低  # query vectors kept (the app re-runs a search on every widget change)
 
@@ -187,12 +189,13 @@ class Engine:
             return []
         depth = max(DEPTH, 3 * k)
         tokens = self.tokenizer(query)
-        expanded = self.expand(query, tokens) if mode in ("hybrid", "keyword") else tokens
+        expanded = self.expand(query, tokens) if mode in ("hybrid", "keyword") else list(tokens)
+        weights = {t: EXPANSION_WEIGHT for t in expanded[len(tokens):] if t not in tokens}
         rankings: dict[str, Ranked] = {}
         if mode in ("hybrid", "semantic"):
             rankings["semantic"] = self.store.dense_topk(self.embed_query(query), depth, filters)
         if mode in ("hybrid", "keyword"):
-            rankings["keyword"] = self.store.keyword_topk(expanded, depth, filters)
+            rankings["keyword"] = self.store.keyword_topk(expanded, depth, filters, weights)
         if mode == "phrase":
             rankings["phrase"] = self._phrase(query, tokens, depth, filters)
         if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
@@ -235,7 +238,7 @@ class Engine:
         from indexer import thesaurus
 
         extra = [t for term in thesaurus.load().expand(query) for t in self.tokenizer(term)]
-        return list(dict.fromkeys([*tokens, *extra]))
+        return list(dict.fromkeys([*tokens, *(t for t in extra if t not in tokens)]))
 
     def marked_terms(self, tokens: Sequence[str]) -> list[str]:
         """The query words worth marking in a hit: the rare ones (a word in more than RARE_SHARE of all clauses,

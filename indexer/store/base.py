@@ -84,8 +84,12 @@ class ClauseStore(ABC):
         """The k rows whose vectors have the highest inner product with the query vector."""
 
     @abstractmethod
-    def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None) -> Ranked:
-        """The k rows with the highest BM25 score (> 0) for these query tokens; ties by row."""
+    def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None,
+                     weights: dict[str, float] | None = None) -> Ranked:
+        """The k rows with the highest BM25 score (> 0) for these query tokens; ties by row.
+
+        weights: token → weight below 1 for tokens that count less (thesaurus expansions); others weigh 1.
+        """
 
     @abstractmethod
     def keyword_scores(self, tokens: Sequence[str], rows: Sequence[int]) -> np.ndarray:

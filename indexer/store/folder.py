@@ -212,9 +212,10 @@ class FolderStore(ClauseStore):
         scores, ids = self.vector_index.search(query, k, rows)
         return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
-    def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None) -> Ranked:
+    def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None,
+                     weights: dict[str, float] | None = None) -> Ranked:
         rows = self.select(filters)
-        scores = self.keywords.scores(tokens)
+        scores = self.keywords.scores(tokens, weights)
         if rows is not None:
             masked = np.zeros_like(scores)
             masked[rows] = scores[rows]

@@ -101,7 +101,7 @@ class MemoryStore(ClauseStore):
         scored.sort(key=lambda x: (-x[1], x[0]))
         return scored[:max(k, 0)]
 
-    def _bm25(self, tokens: Sequence[str]) -> list[float]:
+    def _bm25(self, tokens: Sequence[str], weights: dict[str, float] | None = None) -> list[float]:
         terms = [t for t in dict.fromkeys(tokens) if t]
         n = len(self._tokens)
         if not n:
@@ -115,12 +115,14 @@ class MemoryStore(ClauseStore):
             for t in terms:
                 if tf[t]:
                     idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                    s += idf * tf[t] / (tf[t] + K1 * (1 - B + B * len(toks) / avg))
+                    w = (weights or {}).get(t, 1.0)
+                    s += w * idf * tf[t] / (tf[t] + K1 * (1 - B + B * len(toks) / avg))
             out.append(s)
         return out
 
-    def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None) -> Ranked:
-        scores = self._bm25(tokens)
+    def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None,
+                     weights: dict[str, float] | None = None) -> Ranked:
+        scores = self._bm25(tokens, weights)
         scored = [(i, scores[i]) for i in self._admitted(filters) if scores[i] > 0]
         scored.sort(key=lambda x: (-x[1], x[0]))
         return scored[:max(k, 0)]
