@@ -14,7 +14,7 @@ from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
 
 # What a file becomes (readers, noise, outline, metadata, lists). Bump it when a change moves clauses or their
 # section paths: an index built by an older parser is then reported as outdated until `build` runs again.
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 
 DEFAULT_CORPUS = paths.CORPUS_DIR
 MANIFEST = "manifest.json"
@@ -33,15 +33,15 @@ def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dic
     path = Path(path)
     raw = read_path(path, ocr=ocr, progress=progress)
     doc_id = doc_id or slug(path.name)
-    clauses = outline.segment(raw.text, doc_id, page_starts=raw.page_starts)
+    parsed = outline.parse(raw.text, doc_id, page_starts=raw.page_starts)
     meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
     if overrides:
         fields = {k: (tuple(v) if k == "cited_numbers" else v) for k, v in overrides.items()}
         meta = replace(meta, **fields)
         meta = metadata.complete(meta)
-    return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=tuple(clauses),
+    return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=parsed.clauses,
                     format=raw.format, page_starts=raw.page_starts, sha256=raw.sha256,
-                    warnings=raw.warnings)
+                    warnings=raw.warnings, skipped=parsed.skipped)
 
 
 def manifest_entries(folder: Path) -> list[dict]:
