@@ -375,13 +375,18 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
     return Outline(tuple(clauses), tuple(skipped))
 
 
+TABLE_PIECE = 100  # a table piece holds whole rows, at least this many characters of them (a project list gives
+# about one project per piece, an indicator table of short rows a few rows per piece), at most MAX_PARAGRAPH
+
+
 def _table_pieces(spans: list[tuple[int, int]], t: tables.Table):
-    """(first line, last line) of each piece of a table: whole rows, at most MAX_PARAGRAPH characters unless
-    one row alone is longer."""
+    """(first line, last line) of each piece of a table: whole rows, TABLE_PIECE to MAX_PARAGRAPH characters
+    (a single longer row stays whole)."""
     a = t.first
     for k in range(1, len(t.rows)):
         row_last = t.rows[k + 1] - 1 if k + 1 < len(t.rows) else t.last
-        if spans[row_last][1] - spans[a][0] > MAX_PARAGRAPH:
+        if (not t.flat and spans[t.rows[k] - 1][1] - spans[a][0] >= TABLE_PIECE
+                or spans[row_last][1] - spans[a][0] > MAX_PARAGRAPH):
             yield a, t.rows[k] - 1
             a = t.rows[k]
     yield a, t.last

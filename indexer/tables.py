@@ -30,6 +30,7 @@ class Table:
     last: int  # inclusive
     rows: tuple[int, ...]  # lines where a row (or, flattened, a cell) starts: where the table may be cut
     label: str  # the caption, or the first cells, to name it in section paths
+    flat: bool = False  # one cell per line: `rows` are cells, not rows
 
 
 def is_row(line: str) -> bool:
@@ -117,7 +118,7 @@ def find_tables(lines: list[str], is_heading: Callable[[str], bool], taken: set[
             if len(run) >= MIN_CELLS and figures >= NUMERIC_SHARE * len(run) and len(run) - figures >= MIN_LABELS:
                 cap = caption_before(i)
                 label = lines[i - 1] if cap else run[0] if CAPTION.fullmatch(run[0]) else _label(run[:5])
-                out.append(Table(i - 1 if cap else i, k - 1, tuple(range(i, k)), label))
+                out.append(Table(i - 1 if cap else i, k - 1, tuple(range(i, k)), label, flat=True))
             i = max(k, i + 1)
             continue
         i += 1
