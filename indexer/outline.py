@@ -375,8 +375,11 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
     return Outline(tuple(clauses), tuple(skipped))
 
 
-TABLE_PIECE = 100  # a table piece holds whole rows, at least this many characters of them (a project list gives
-# about one project per piece, an indicator table of short rows a few rows per piece), at most MAX_PARAGRAPH
+# A piece of a table holds whole rows, at least this many characters of them: a row that says something on its
+# own (a project with its scale, investment, years, owner) is one clause, found by its name; short rows of
+# figures and wrapped cells ("(年均增长15.6%)\t预期性") are grouped. A table flattened to one cell per line has no
+# rows to go by: it is cut only where a piece would pass MAX_PARAGRAPH.
+TABLE_PIECE = 60
 
 
 def _table_pieces(spans: list[tuple[int, int]], t: tables.Table):
