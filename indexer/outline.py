@@ -298,7 +298,7 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
         parent.n_tables += 1
         base = f"{parent.clause_id}-t{parent.n_tables}"
         head: Clause | None = None
-        for k, (a, b) in enumerate(_table_pieces(spans, t), 1):
+        for k, (a, b) in enumerate(tables.pieces(spans, t, MAX_PARAGRAPH), 1):
             start, end = spans[a][0], spans[b][1]
             if head is None:
                 cid, level, label, section = unique(base), parent.level + 1, t.label, parent.section + (t.label,)
@@ -373,26 +373,6 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
                                       start=p_start, end=p_end, page=page_of(p_start),
                                       parent_id=parent.clause_id if stack else None))
     return Outline(tuple(clauses), tuple(skipped))
-
-
-# A piece of a table holds whole rows, at least this many characters of them: a row that says something on its
-# own (a project with its scale, investment, years, owner) is one clause, found by its name; short rows of
-# figures and wrapped cells ("(年均增长15.6%)\t预期性") are grouped. A table flattened to one cell per line has no
-# rows to go by: it is cut only where a piece would pass MAX_PARAGRAPH.
-TABLE_PIECE = 60
-
-
-def _table_pieces(spans: list[tuple[int, int]], t: tables.Table):
-    """(first line, last line) of each piece of a table: whole rows, TABLE_PIECE to MAX_PARAGRAPH characters
-    (a single longer row stays whole)."""
-    a = t.first
-    for k in range(1, len(t.rows)):
-        row_last = t.rows[k + 1] - 1 if k + 1 < len(t.rows) else t.last
-        if (not t.flat and spans[t.rows[k] - 1][1] - spans[a][0] >= TABLE_PIECE
-                or spans[row_last][1] - spans[a][0] > MAX_PARAGRAPH):
-            yield a, t.rows[k] - 1
-            a = t.rows[k]
-    yield a, t.last
 
 
 def subtree_end(clauses: list[Clause] | tuple[Clause, ...], index: int) -> int:

@@ -15,6 +15,11 @@ MIN_CELLS = 8
 NUMERIC_SHARE = 0.35  # of the cells of a flattened table, at least this many are figures …
 MIN_LABELS = 2  # … and at least this many are words (the header and row labels)
 LABEL_CHARS = 30
+# A piece of a table holds whole rows, at least this many characters of them: a row that says something on its
+# own (a project with its scale, investment, years, owner) is one clause, found by its name; short rows of
+# figures and wrapped cells ("(年均增长15.6%)\t预期性") are grouped. A table flattened to one cell per line has no
+# rows to go by: it is cut only where a piece would grow past the paragraph size.
+TABLE_PIECE = 60
 HEADER_CELLS = {"序号", "编号", "序", "类别", "指标", "项目", "项目名称", "名称", "地区", "单位"}
 _SENTENCE = re.compile(r"[。；;！？!?]")
 _NOT_FIGURE = re.compile(r"[\d.,，、%％‰+\-−～~/:：()（）\s×*]")
@@ -123,3 +128,22 @@ def find_tables(lines: list[str], is_heading: Callable[[str], bool], taken: set[
             continue
         i += 1
     return out
+
+
+def pieces(spans: list[tuple[int, int]], t: Table, max_chars: int):
+    """(first line, last line) of each piece of a table: whole rows, TABLE_PIECE to max_chars characters (a
+    single longer row stays whole).
+
+    Args:
+        spans: (start, end) offsets of the lines the table was found in.
+        t: the table.
+        max_chars: the most characters a piece of several rows may hold.
+    """
+    a = t.first
+    for k in range(1, len(t.rows)):
+        row_last = t.rows[k + 1] - 1 if k + 1 < len(t.rows) else t.last
+        if (not t.flat and spans[t.rows[k] - 1][1] - spans[a][0] >= TABLE_PIECE
+                or spans[row_last][1] - spans[a][0] > max_chars):
+            yield a, t.rows[k] - 1
+            a = t.rows[k]
+    yield a, t.last

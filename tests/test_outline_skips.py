@@ -172,7 +172,7 @@ def test_the_guangxi_tables_are_table_clauses():
     assert row.text.count("\n") <= 2  # one project (its row wraps once) is one clause
     # short rows of figures are grouped: 表1 was 70 clauses, 20 of them one character long
     pieces = [t1] + [c for c in doc.clauses if c.parent_id == t1.clause_id]
-    assert len(pieces) < 20 and all(len(c.text) >= outline.TABLE_PIECE for c in pieces[:-1])
+    assert len(pieces) < 20 and all(len(c.text) >= tables.TABLE_PIECE for c in pieces[:-1])
     assert len(doc.clauses) < 2100  # 2,425 before
 
 
