@@ -2,19 +2,28 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from app_pages.render import md
+from app_pages.widgets import (  # noqa: F401 — pages reach these through common
+    SIGNALS,
+    default_doc,
+    doc_label,
+    hit_spans,
+    keep_known,
+    remember_widgets,
+    restore_widgets,
+    selection_changed,
+    signal_label,
+    time_left,
+)
 from indexer import paths
 from indexer.errors import PolicyError
 from indexer.models import LEVEL_LABELS, STATUS_LABELS, Document
@@ -54,33 +63,6 @@ def guard(what: str):
         st.error(f"{what}失败 / failed — {type(exc).__name__}: {md(one_line(exc))}", icon=":material/error:")
 
 
-# ---------------------------------------------------------------- widget values across pages
-
-def restore_widgets(keys) -> None:
-    """Give back widget values that Streamlit dropped while the user was on another page.
-
-    Streamlit forgets a widget's value once a run does not draw it, so 「查看原文」 and back would lose the
-    query and filters. Call before the widgets are drawn; remember_widgets() after.
-    """
-    for key in keys:
-        kept = f"_kept_{key}"
-        if key not in st.session_state and st.session_state.get(kept):  # empty values need no restoring
-            st.session_state[key] = st.session_state[kept]
-
-
-def remember_widgets(keys) -> None:
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[f"_kept_{key}"] = st.session_state[key]
-
-
-def keep_known(key: str, options) -> None:
-    """Drop remembered choices of a multiselect that are no longer offered (e.g. a removed document)."""
-    if isinstance(st.session_state.get(key), list):
-        known = set(options)
-        st.session_state[key] = [v for v in st.session_state[key] if v in known]
-
-
 # ---------------------------------------------------------------- cache keys
 
 def _folder_stamp(folder: Path) -> tuple:
@@ -97,11 +79,9 @@ def corpus_stamp() -> tuple:
 
 def index_stamp() -> tuple:
     """Names the live index generation: a new build gives new cached results."""
-    gen = None
-    if available("indexer.store"):
-        from indexer.store import current_generation
+    from indexer.store import current_generation
 
-        gen = current_generation(paths.INDEX_DIR)
+    gen = current_generation(paths.INDEX_DIR)
     return (str(paths.INDEX_DIR), gen.name if gen else None)
 
 
@@ -124,20 +104,6 @@ def forget_corpus() -> None:
 def corpus() -> tuple[list[Document], list[str]]:
     """Documents of the shipped corpus and the uploads, with one line per file that failed."""
     return _load_corpus(corpus_stamp())
-
-
-def available(module: str) -> bool:
-    """Whether an optional engine module is installed (engines land one by one)."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ImportError:
-        return False
-
-
-def engine_available() -> bool:
-    return available("indexer.search")
 
 
 def index_ready() -> bool:
@@ -164,10 +130,8 @@ def _warm_up(eng) -> None:
 def engine():
     """The search engine over the index folder, built on first start if the folder is empty.
 
-    Returns None when the search engine is not installed; raises PolicyError when it cannot open.
+    Raises PolicyError when it cannot open.
     """
-    if not engine_available():
-        return None
     if not index_ready():
         build_index(message="首次启动：正在建立索引 / first start: building the index")
     eng = _open_engine(str(paths.INDEX_DIR), index_stamp())
@@ -207,16 +171,6 @@ def find_doc(docs: list[Document], doc_id: str) -> Document | None:
 STAGES = {"read": "读取文件", "embed": "计算向量", "write": "写入索引"}
 
 
-def time_left(done: int, remaining: int, elapsed: float) -> str:
-    """" · 约剩 3 分钟" from the pace so far (a long document embeds for minutes); "" until the pace is known."""
-    if done < 5 or elapsed < 3 or remaining <= 0:
-        return ""
-    secs = remaining * elapsed / done
-    if secs < 60:
-        return f" · 约剩 {max(5, round(secs / 5) * 5)} 秒"
-    return f" · 约剩 {round(secs / 60)} 分钟"
-
-
 STAY = "正在更新索引，请留在本页直到完成（离开会中断）/ updating the index: stay on this page"
 
 
@@ -246,81 +200,30 @@ def build_index(message: str = "正在更新索引 / updating the index"):
     return report
 
 
-# ---------------------------------------------------------------- labels
-
-def doc_label(doc: Document) -> str:
-    m = doc.meta
-    region = m.region or LEVELS.get(m.level, "")
-    date = f"（{m.date[:4]}）" if m.date else ""
-    title = m.title or doc.doc_id
-    return f"{region} · {title}{date}" if region else f"{title}{date}"
-
-
-def selection_changed(table_key: str, rows: list[int]) -> bool:
-    """True once each time a table's row selection changes (so a stale selection never overrides a selectbox)."""
-    key = f"_last_selection_{table_key}"
-    if st.session_state.get(key) == list(rows):
-        return False
-    st.session_state[key] = list(rows)
-    return True
-
-
-def is_upload(doc: Document) -> bool:
-    try:
-        return Path(doc.path).resolve().parent == paths.UPLOAD_DIR.resolve()
-    except OSError:
-        return False
-
-
-def default_doc(docs: list[Document], *, level: str | None = None, region: str | None = None) -> int:
-    """Index of the first document matching a level and/or region (0 if none)."""
-    for i, d in enumerate(docs):
-        if (level is None or d.meta.level == level) and (region is None or region in d.meta.region):
-            return i
-    return 0
-
-
 # ---------------------------------------------------------------- uploads
 
-_BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
-
-
 def safe_filename(name: str) -> str:
-    """A file name that stays inside the upload folder: no path parts, '..', control or reserved chars."""
-    name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = _BAD_CHARS.sub("_", name).strip().strip(".").strip()
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    stem = stem.strip(". ") or "upload"
-    stem = stem[:80]
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    from indexer.library import safe_filename as _safe
+
+    return _safe(name)
 
 
 def save_upload(name: str, data: bytes, folder: Path | None = None) -> tuple[Path, bool]:
-    """Write an uploaded file under a safe, unused name. Returns (path, already_there)."""
-    folder = Path(folder or paths.UPLOAD_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    clean = safe_filename(name)
-    digest = hashlib.sha256(data).hexdigest()
-    stem, suffix = os.path.splitext(clean)
-    target, k = folder / clean, 2
-    while target.exists():
-        if hashlib.sha256(target.read_bytes()).hexdigest() == digest:
-            return target, True
-        target, k = folder / f"{stem}-{k}{suffix}", k + 1
-    tmp = folder / f".{target.name}.part"
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-    return target, False
+    from indexer.library import save_upload as _save
+
+    return _save(name, data, folder)
+
+
+def is_upload(doc: Document) -> bool:
+    from indexer.library import is_upload as _is_upload
+
+    return _is_upload(doc)
 
 
 def remove_upload(doc: Document) -> None:
-    """Delete an uploaded document's file (shipped corpus files are never touched)."""
-    if not is_upload(doc):
-        raise PolicyError("只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be removed")
-    Path(doc.path).unlink(missing_ok=True)
+    from indexer.library import remove_upload as _remove
+
+    _remove(doc)
 
 
 def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
@@ -334,8 +237,15 @@ def progress_fn(bar, prefix: str) -> Callable[[int, int, str], None]:
 
 PAGE_SIZE = 50  # aligned pairs drawn at once: two long plans give a thousand pairs, the export has them all
 
-RELATIONS = {"identical": "完全相同 identical", "near_identical": "基本相同 near-identical",
-             "paraphrase": "改写 paraphrase", "partial": "部分对应 partial"}
+def _relations() -> dict[str, str]:
+    from indexer.align import RELATION_ENGLISH, RELATION_LABELS
+    from indexer.align import RELATIONS as ORDER
+
+    return {r: f"{RELATION_LABELS[r]} {RELATION_ENGLISH[r]}" for r in (*ORDER, "only_a", "only_b")}
+
+
+RELATIONS = {r: label for r, label in _relations().items() if not r.startswith("only_")}
+ONLY = {r: label for r, label in _relations().items() if r.startswith("only_")}
 
 
 @st.cache_resource(show_spinner="正在加载向量模型… / loading the embedding model")
@@ -361,14 +271,10 @@ def clause_vectors():
 
 @st.cache_data(show_spinner="正在逐条对照… / aligning clauses", max_entries=32)
 def align(doc_a: str, doc_b: str, stamp: tuple):
-    from indexer.align import align_documents
+    from indexer.library import align_pair
 
-    docs = documents()
-    a, b = find_doc(docs, doc_a), find_doc(docs, doc_b)
-    if a is None or b is None:
-        raise PolicyError(f"找不到文件 / no document: {doc_a if a is None else doc_b}")
     vectors = clause_vectors()
-    return align_documents(a, b, vectors=vectors, embedder=None if vectors else embedder())
+    return align_pair(documents(), doc_a, doc_b, vectors=vectors, embedder=None if vectors else embedder())
 
 
 def state_stamp() -> tuple:
@@ -390,12 +296,11 @@ FORMAT_LABELS = {".xlsx": "Excel", ".docx": "Word", ".csv": "CSV", ".md": "Markd
 
 def export_bytes(result, suffix: str) -> bytes:
     """A coverage or alignment report in the format named by its suffix, as bytes."""
-    import tempfile
+    from indexer.coverage import Coverage
+    from indexer.export import alignment_report, coverage_report, report_bytes
 
-    from indexer.export import export
-
-    with tempfile.TemporaryDirectory() as folder:
-        return export(result, Path(folder) / f"report{suffix}").read_bytes()
+    rep = coverage_report(result) if isinstance(result, Coverage) else alignment_report(result)
+    return report_bytes(rep, suffix)
 
 
 def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> None:
@@ -408,9 +313,6 @@ def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> No
 
 
 # ---------------------------------------------------------------- search results (cached per index state)
-
-SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊", "doc_number": "文号"}
-
 
 def filter_key(**kw) -> tuple:
     """Filters as a hashable, order-free key for the result cache."""
@@ -426,8 +328,15 @@ def _filters(key: tuple):
     f = SearchFilters(region=",".join(kw.get("regions", ())), level=",".join(kw.get("levels", ())),
                       doc_ids=tuple(kw.get("doc_ids", ())), status=",".join(statuses),
                       date_from=kw.get("date_from", ""), date_to=kw.get("date_to", ""),
-                      section=kw.get("section", ""))
+                      section=kw.get("section", ""), region_scope=kw.get("region_scope", ""),
+                      include_undated=bool(kw.get("include_undated", False)))
     return None if f.is_empty() else f
+
+
+def undated_left_out(filters: tuple, docs) -> int:
+    """How many documents the date range leaves out only because they carry no date."""
+    f = _filters(filters)
+    return f.undated_left_out(docs) if f is not None else 0
 
 
 @st.cache_data(show_spinner="正在检索… / searching", max_entries=256)
@@ -449,63 +358,19 @@ def clause_of(docs: list[Document], clause_id: str):
     return None
 
 
-def hit_spans(hit, query: str) -> list[tuple[int, int]]:
-    """Character spans to highlight in hit.text: the engine's marks, else the query's words."""
-    from app_pages.render import term_spans
-
-    marks = getattr(hit, "highlights", None)
-    if marks:
-        return [tuple(m[:2]) for m in marks]
-    return term_spans(hit.text, query.split())
-
-
-def signal_label(hit, *, for_query: bool = True) -> str:
-    """Which evidence found this clause and at what rank, e.g. "语义第 2、关键词第 1"; says so when only meaning matched.
-
-    Similar clauses (for_query=False) answer no query, so there are no query words to miss.
-    """
-    sig = getattr(hit, "signals", None) or {}
-    parts = [f"{SIGNALS.get(name, name)}第 {info.get('rank', '?')}" if isinstance(info, dict) else SIGNALS.get(name, name)
-             for name, info in sig.items()]
-    text = "、".join(parts) if parts else "匹配"
-    if for_query and set(sig) == {"semantic"} and not getattr(hit, "highlights", ()):
-        text += "（意思相近，未出现查询词）"
-    return text
-
-
 def hits_table(hits):
     import pandas as pd
 
-    return pd.DataFrame([{
-        "序号": n, "标题": h.title, "地区": h.region, "层级": LEVELS.get(h.level, h.level), "日期": h.date,
-        "章节": h.section, "条款": h.text, "页码": getattr(h, "page", None) or "", "得分": round(float(h.score), 4),
-        "clause_id": h.clause_id, "doc_id": h.doc_id,
-    } for n, h in enumerate(hits, 1)])
+    from indexer.export import SEARCH_HEADERS, search_report
+
+    return pd.DataFrame(list(search_report(hits, "").tables[0].rows), columns=list(SEARCH_HEADERS))
 
 
-XLSX_WIDTHS = {"标题": 36, "章节": 30, "条款": 80, "clause_id": 28, "doc_id": 24}
+def hits_xlsx(hits, query: str, filters: str = "") -> bytes:
+    """The hits as the same Excel report the CLI writes: query and filters recorded, scores as numbers."""
+    from indexer.export import report_bytes, search_report
 
-
-def to_xlsx(table) -> bytes:
-    """The table as an Excel sheet a reviewer can read as opened: wide, wrapped text columns, a frozen header."""
-    import io
-
-    import pandas as pd
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name="检索结果")
-        ws = writer.sheets["检索结果"]
-        ws.freeze_panes = "A2"
-        for i, name in enumerate(table.columns, 1):
-            width = XLSX_WIDTHS.get(name)
-            if width:
-                ws.column_dimensions[get_column_letter(i)].width = width
-                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return buf.getvalue()
+    return report_bytes(search_report(hits, query, filters), ".xlsx")
 
 
 # ---------------------------------------------------------------- coverage (cached per index state)
@@ -517,13 +382,6 @@ def lists_of(doc: Document) -> list:
     found = find_lists(doc)
     main = primary_list(doc)
     return ([main] if main else []) + [nl for nl in found if nl is not main]
-
-
-def _pick_list(doc: Document, section: str | None):
-    for nl in lists_of(doc):
-        if section in (None, "", nl.section):
-            return nl
-    return None
 
 
 def _embedder_for_index():
@@ -540,29 +398,14 @@ def _embedder_for_index():
 def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_section: str | None,
              pasted: tuple[str, ...], region: str, stamp: tuple):
     """(Coverage, matrix targets × references, reference NamedList, target NamedList or None)."""
-    from indexer import coverage as cov
+    from indexer.library import coverage_between
 
-    docs = documents()
-    ref = find_doc(docs, ref_doc)
-    ref_list = _pick_list(ref, ref_section) if ref else None
-    if ref_list is None:
-        raise PolicyError(f"参照文件中没有找到清单 / no list in the reference document: {ref_doc}")
-    if target_doc:
-        tdoc = find_doc(docs, target_doc)
-        tgt_list = _pick_list(tdoc, target_section) if tdoc else None
-        if tgt_list is None:
-            raise PolicyError(f"目标文件中没有找到清单，可改用粘贴清单 / no list in the target: {target_doc}")
-        target, label = tgt_list, target_doc
-        region = region or tdoc.meta.region
-    else:
-        if not pasted:
-            raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
-        target, tgt_list, label = list(pasted), None, "粘贴清单 pasted list"
-    emb = _embedder_for_index()
-    background = [c.text for d in docs for c in d.clauses]  # word weights from the whole corpus, as the CLI
-    result = cov.coverage(ref_list, target, region=region, embedder=emb, target_label=label, background=background)
-    matrix = result.matrix  # P(target i implements reference j), targets × references
-    return result, matrix, ref_list, tgt_list
+    if not target_doc and not pasted:
+        raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
+    answer = coverage_between(documents(), ref_doc, target_doc or None, pasted, reference_section=ref_section,
+                              target_section=target_section, region=region or None,
+                              embedder=_embedder_for_index())
+    return answer.result, answer.result.matrix, answer.reference, answer.target
 
 
 def parse_names(text: str) -> tuple[str, ...]:
@@ -571,18 +414,15 @@ def parse_names(text: str) -> tuple[str, ...]:
     return tuple(_parse(text))
 
 
-def unindexed_files(docs: list[Document]) -> list[Path]:
-    """Files in the corpus and upload folders that the index does not hold (e.g. copied in by hand)."""
-    from indexer.corpus import corpus_files
-
-    have = {Path(d.path).resolve() for d in docs}
-    return [p for folder in paths.corpus_dirs() for p, _, _ in corpus_files(folder) if p.resolve() not in have]
-
-
 def waiting_files(docs: list[Document]) -> list[Path]:
     """Files on disk that searches cannot find yet (an import left before it finished, a file copied in),
     leaving out those the last build could not read (they are reported as read errors)."""
-    if not (engine_available() and index_ready()):
+    from indexer.library import waiting_files as _waiting
+
+    if not index_ready():
         return []
-    errors = read_errors()
-    return [p for p in unindexed_files(docs) if not any(str(p) in e for e in errors)]
+    eng = None
+    with contextlib.suppress(PolicyError):
+        eng = engine()
+    failed = eng.manifest.get("failed_paths", []) if eng is not None else []
+    return _waiting(docs, failed)

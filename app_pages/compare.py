@@ -38,11 +38,11 @@ counts = {r: sum(1 for p in result.pairs if p.relation == r) for r in common.REL
 cols = st.columns(len(counts) + 2)
 for col, (rel, n) in zip(cols, counts.items(), strict=False):
     col.metric(common.RELATIONS[rel].split()[0], n)
-cols[-2].metric("仅 A 有", len(result.only_a))
-cols[-1].metric("仅 B 有", len(result.only_b))
+cols[-2].metric(common.ONLY["only_a"].split()[0], len(result.only_a))
+cols[-1].metric(common.ONLY["only_b"].split()[0], len(result.only_b))
 
 options = list(common.RELATIONS) + ["only_a", "only_b"]
-names = {**common.RELATIONS, "only_a": "仅 A 有 only in A", "only_b": "仅 B 有 only in B"}
+names = {**common.RELATIONS, **common.ONLY}
 shown = st.multiselect("显示 Show", options, default=options, format_func=names.get, key="compare_filter",
                        placeholder="选择要显示的对应类型 / choose what to show")
 
@@ -83,8 +83,8 @@ if len(pairs) > limit:
 
 # ------------------------------------------------------------------ unmatched clauses
 ua, ub = st.columns(2)
-for col, key, refs, title in ((ua, "only_a", result.only_a, "仅 A 有 Only in A"),
-                              (ub, "only_b", result.only_b, "仅 B 有 Only in B")):
+for col, key, refs, title in ((ua, "only_a", result.only_a, common.ONLY["only_a"]),
+                              (ub, "only_b", result.only_b, common.ONLY["only_b"])):
     if key not in shown:
         continue
     col.subheader(f"{title}（{len(refs)}）")

@@ -1,6 +1,8 @@
 """文库 Library: every document with its metadata, its outline, uploads and removal."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -151,14 +153,15 @@ if submitted and files:
             added.append(path.name)
         bar.progress(n / len(files), text=f"已读取 {n}/{len(files)} 个文件")
     bar.empty()
-    if added and common.engine_available():
+    if added:
         try:
             report = common.build_index(message=common.STAY)
         except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
             failed.append(f"更新索引失败 / indexing failed: {common.one_line(exc)}")
         else:
-            for line in report.errors:  # e.g. the same text as a document already in the library
-                for name in [a for a in added if a in line]:
+            for line, bad in zip(report.errors, report.failed_paths, strict=True):  # e.g. a duplicate's text
+                name = Path(bad).name
+                if name in added:
                     added.remove(name)
                     (paths.UPLOAD_DIR / name).unlink(missing_ok=True)
                     failed.append(common.one_line(line))
@@ -189,8 +192,7 @@ else:
             with common.guard("删除文件"):
                 doc = common.find_doc(docs, gone)
                 common.remove_upload(doc)
-                if common.engine_available():
-                    common.build_index(message=common.STAY)
+                common.build_index(message=common.STAY)
                 common.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]
                 st.session_state.pop("library_doc", None)

@@ -11,15 +11,26 @@ from app_pages.render import STYLE, block, esc, highlight, md
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("检索 Search")
 
-if not common.engine_available():
-    st.info("检索引擎尚未安装，请先运行 `python -m indexer build`。/ The search engine is not installed yet.",
-            icon=":material/construction:")
-    st.stop()
-
 # Widget values survive a visit to another page (「查看原文」 and back).
-KEPT = ("query", "mode", "f_regions", "f_levels", "f_docs", "f_status", "f_dates", "f_section", "k")
+KEPT = ("query", "mode", "f_regions", "f_scope", "f_levels", "f_docs", "f_status", "f_dates", "f_undated",
+        "f_section", "k")
 common.restore_widgets(KEPT)
 st.session_state.setdefault("k", 10)
+# A shared link (?q=…&mode=…&region=…&level=…) restores its search once, on the first run of the session.
+if not st.session_state.get("_url_restored"):
+    st.session_state["_url_restored"] = True
+    qp = st.query_params
+    if qp.get("q"):
+        st.session_state["query"] = qp["q"]
+    if qp.get("mode") in common.MODES:
+        st.session_state["mode"] = qp["mode"]
+    for param, key in (("region", "f_regions"), ("level", "f_levels"), ("doc", "f_docs")):
+        if qp.get_all(param):
+            st.session_state[key] = [v for part in qp.get_all(param) for v in part.split(",") if v]
+    if qp.get("section"):
+        st.session_state["f_section"] = qp["section"]
+    if qp.get("scope") == "self":
+        st.session_state["f_scope"] = "self"
 
 # ------------------------------------------------------------------ query
 with st.form("search_form", border=False):
@@ -51,6 +62,9 @@ with st.sidebar:
                          ("f_status", statuses)):
         common.keep_known(key, options)
     f_regions = st.multiselect("地区 Region", regions, key="f_regions", placeholder="全部 All")
+    f_scope = st.radio("地区范围 Scope", ["", "self"], key="f_scope", horizontal=True, disabled=not f_regions,
+                       format_func={"": "含下辖 incl. subordinate", "self": "仅本级 this level only"}.get,
+                       help="含下辖：选广东省也包括东莞市等省内城市的文件；仅本级：只要该地区本级的文件")
     f_levels = st.multiselect("层级 Level", levels, format_func=common.LEVELS.get, key="f_levels", placeholder="全部 All")
     f_docs = st.multiselect("文件 Document", [d.doc_id for d in docs], key="f_docs", placeholder="全部 All",
                             format_func=lambda i: common.doc_label(common.find_doc(docs, i)))
@@ -60,6 +74,8 @@ with st.sidebar:
     if years:
         f_dates = st.date_input("日期范围 Date range", value=(), key="f_dates",
                                 min_value=dt.date(min(years) - 5, 1, 1), max_value=dt.date(max(years) + 5, 12, 31))
+    f_undated = st.checkbox("包含未注明日期的文件 Include undated", key="f_undated", disabled=not f_dates,
+                            help="按日期筛选时，没有日期的文件默认不计入 / a date range leaves undated files out")
     f_section = st.text_input("章节包含 Section contains", key="f_section", placeholder="如：保障措施",
                               help="章节标题包含此词即可；常见同义章节一并匹配（保障措施 ≈ 保障机制、组织实施 …）。"
                                    "多个词用逗号分隔 / any of several, comma-separated")
@@ -70,7 +86,15 @@ date_from = date_to = ""
 if f_dates and len(f_dates) == 2:
     date_from, date_to = f_dates[0].isoformat(), f_dates[1].isoformat()
 filters = common.filter_key(regions=f_regions, levels=f_levels, doc_ids=f_docs, statuses=f_status,
-                            date_from=date_from, date_to=date_to, section=f_section.strip())
+                            date_from=date_from, date_to=date_to, section=f_section.strip(),
+                            region_scope=f_scope if f_regions else "", include_undated=bool(f_undated))
+# The address bar holds the search, so it can be bookmarked or sent (?q=…&mode=…&region=…).
+url = {"q": query.strip(), "mode": mode if mode != "hybrid" else "", "region": ",".join(f_regions),
+       "scope": f_scope if f_regions else "", "level": ",".join(f_levels), "doc": ",".join(f_docs),
+       "section": f_section.strip()}
+url = {key: value for key, value in url.items() if value}
+if dict(st.query_params.to_dict()) != url:
+    st.query_params.from_dict(url)
 
 
 def show_hits(hits, key_prefix: str, query: str = "") -> None:
@@ -81,13 +105,13 @@ def show_hits(hits, key_prefix: str, query: str = "") -> None:
     for n, h in enumerate(hits, 1):
         with st.container(border=True):
             level = common.LEVELS.get(h.level, h.level)
-            page = f" · 第 {h.page} 页" if getattr(h, "page", None) else ""
+            page = f" · 第 {h.page} 页" if h.page else ""
             signals = common.signal_label(h, for_query=bool(query))
             st.markdown(block(
                 f"<b>{n}. {esc(h.title or h.doc_id)}</b><br>"
                 f'<span class="card-meta">{esc(h.region or "地区未标注")} · {esc(level or "层级未标注")} · '
                 f'{esc(h.date or "日期未标注")}{esc(page)}'
-                f'{esc(" · " + h.doc_number) if getattr(h, "doc_number", "") else ""}</span><br>'
+                f'{esc(" · " + h.doc_number) if h.doc_number else ""}</span><br>'
                 f'<span class="card-path">{esc(h.section or "（正文）")}</span>'), unsafe_allow_html=True)
             spans = common.hit_spans(h, query) if query else ()
             st.markdown(block(highlight(h.text, spans)), unsafe_allow_html=True)
@@ -101,26 +125,26 @@ def show_hits(hits, key_prefix: str, query: str = "") -> None:
                 st.session_state["similar_for"] = st.session_state.get("query", "").strip()
                 st.rerun()
             c3.caption(f"{signals} · {h.clause_id}")
+        if key_prefix == "hit" and st.session_state.get("similar_to") == h.clause_id:
+            similar_panel(h.clause_id)
 
 
-# ------------------------------------------------------------------ similar clauses
+# ------------------------------------------------------------------ similar clauses (opened under the clicked card)
 if st.session_state.get("similar_for", "") != query.strip():  # a new query closes the panel of the old one
     st.session_state.pop("similar_to", None)
-similar_to = st.session_state.get("similar_to")
-if similar_to:
-    with st.container(border=True):
+
+
+def similar_panel(clause_id: str) -> None:
+    with st.container(border=True, key="similar_panel"):
         head, close = st.columns([6, 1], vertical_alignment="center")
         head.subheader("相似条款 Similar clauses")
         if close.button("关闭 Close", key="close_similar"):
             st.session_state.pop("similar_to", None)
             st.rerun()
         with common.guard("查找相似条款"):
-            source = common.clause_of(docs, similar_to)
-            if source is not None:
-                title = next((d.meta.title or d.doc_id for d in docs if any(c is source for c in d.clauses)), "")
-                st.caption(md(f"与下列条款相似 / similar to: {title} · {similar_to}"))
-                st.markdown(block(esc(source.text)), unsafe_allow_html=True)
-            show_hits(common.similar(similar_to, k, common.state_stamp()), "similar")
+            st.caption(md(f"与上面这条相似的条款（意思相近，用词相同者优先）/ clauses similar to the one above: {clause_id}"))
+            show_hits(common.similar(clause_id, k, common.state_stamp()), "similar")
+
 
 # ------------------------------------------------------------------ results
 if not query.strip():
@@ -144,12 +168,26 @@ if not hits:
                + (", or loosen the filters." if active else "."))
     st.stop()
 
+if left_out := common.undated_left_out(filters, docs):
+    st.caption(f"日期筛选未计入 {left_out} 份未注明日期的文件；可在左侧勾选「包含未注明日期的文件」。"
+               f" / {left_out} undated documents are left out by the date range.")
+if f_regions and not f_scope:
+    st.caption("地区筛选含下辖地区（如省内城市）；只要本级文件请选「仅本级」。/ Region includes places under it.")
 top, exp1, exp2 = st.columns([4, 1, 1], vertical_alignment="bottom")
-top.markdown(f"<b>「{esc(query.strip())}」找到 {len(hits)} 条结果</b>"
-             f'<span class="card-meta">（{esc(common.MODES[mode])}，按相关度排序）</span>', unsafe_allow_html=True)
+if hits[0].low:
+    top.warning(f"「{query.strip()}」没有足够相关的条款，以下是最接近的 {len(hits)} 条，相关度较低。"
+                " / No strong match: the closest few, of low relevance.", icon=":material/help:")
+else:
+    top.markdown(f"<b>「{esc(query.strip())}」找到 {len(hits)} 条结果</b>"
+                 f'<span class="card-meta">（{esc(common.MODES[mode])}，按相关度排序）</span>',
+                 unsafe_allow_html=True)
 table = common.hits_table(hits)
 exp1.download_button("导出 CSV", table.to_csv(index=False).encode("utf-8-sig"), file_name="检索结果.csv",
                      mime="text/csv", key="export_csv")
-exp2.download_button("导出 Excel", common.to_xlsx(table), file_name="检索结果.xlsx", key="export_xlsx",
+filters_text = "；".join(f"{name}={value}" for name, value in (
+    ("地区", "、".join(f_regions)), ("层级", "、".join(f_levels)), ("文件", "、".join(f_docs)),
+    ("状态", "、".join(f_status))) if value)
+exp2.download_button("导出 Excel", common.hits_xlsx(hits, query.strip(), filters_text), file_name="检索结果.xlsx",
+                     key="export_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 show_hits(hits, "hit", query.strip())

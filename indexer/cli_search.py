@@ -121,7 +121,8 @@ def cmd_evaluate(args) -> int:
     if args.json:
         print_json(results)
     else:
-        print(f"{len(queries)} queries, index {engine.index.folder} ({engine.index.embedder_name})")
+        where = getattr(engine.store, "folder", engine.index_dir)
+        print(f"{len(queries)} queries, index {where} ({engine.store.backend}, {engine.store.embedder_name})")
         print(evaluate.format_table(results, queries if args.per_query else None))
     return 0
 

@@ -11,10 +11,7 @@ from indexer import metadata, outline, paths
 from indexer.errors import IngestError, NotFoundError
 from indexer.models import Document
 from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
-
-# What a file becomes (readers, noise, outline, metadata, lists). Bump it when a change moves clauses or their
-# section paths: an index built by an older parser is then reported as outdated until `build` runs again.
-PARSER_VERSION = 5
+from indexer.versions import PARSER_VERSION  # noqa: E402,F401 — what a file becomes; bumped in versions.py
 
 DEFAULT_CORPUS = paths.CORPUS_DIR
 MANIFEST = "manifest.json"

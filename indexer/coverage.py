@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.align import Embedder, VectorCache, row_z, vector_cache
+from indexer.align import EmbeddingMemo, embedding_memo, row_z
+from indexer.embedders import Embedder
 from indexer.lists import GENERIC_SUFFIXES
 from indexer.models import ListItem, NamedList
 
@@ -211,7 +212,7 @@ def _share(grams: set[str], text: str, idf) -> float:
     return sum(idf(g) for g in grams if g in text) / total
 
 
-def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: VectorCache,
+def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: EmbeddingMemo,
                   background: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """The feature matrices (targets × references) of the coverage model.
 
@@ -300,7 +301,7 @@ def _items(x: NamedList | Sequence[ListItem | Item | str]) -> list[Item]:
 
 def coverage(reference: NamedList | Sequence[ListItem | Item | str],
              target: NamedList | Sequence[ListItem | Item | str], *, region: str = "",
-             embedder: Embedder | VectorCache | None = None, reference_label: str = "",
+             embedder: Embedder | EmbeddingMemo | None = None, reference_label: str = "",
              target_label: str = "", accept: float = ACCEPT, background: Sequence[str] = ()) -> Coverage:
     """Coverage of a target list against a reference list.
 
@@ -315,7 +316,7 @@ def coverage(reference: NamedList | Sequence[ListItem | Item | str],
     ref_label = reference_label or (reference.doc_id if isinstance(reference, NamedList) else "reference")
     tgt_label = target_label or (target.doc_id if isinstance(target, NamedList) else "pasted list")
     if refs and tgts:
-        prob = match_probability(pair_features(tgts, refs, vector_cache(embedder), background))
+        prob = match_probability(pair_features(tgts, refs, embedding_memo(embedder), background))
     else:
         prob = np.zeros((len(tgts), len(refs)))
     target_results = []

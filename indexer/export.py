@@ -5,15 +5,14 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.align import Alignment
+from indexer.align import RELATION_LABELS, Alignment
 from indexer.coverage import Coverage
 from indexer.errors import PolicyError
 from indexer.redline import DELETE, INSERT, redline, to_text
 
 FORMATS = (".csv", ".xlsx", ".docx", ".md")
 STATUS = {"covered": "已覆盖", "missing": "未覆盖", "aligned": "已对应", "local_addition": "本地新增"}  # as on screen
-RELATION = {"identical": "相同", "near_identical": "基本相同", "paraphrase": "改写", "partial": "部分对应",
-            "only_a": "仅见于A", "only_b": "仅见于B"}
+RELATION = RELATION_LABELS
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def coverage_report(cov: Coverage) -> Report:
 def alignment_report(al: Alignment) -> Report:
     c = al.to_dict()["counts"]
     summary = (f"文件A：{al.doc_a}；文件B：{al.doc_b}",
-               f"对应条款 {c['pairs']} 对（相同 {c['identical']}，基本相同 {c['near_identical']}，"
+               f"对应条款 {c['pairs']} 对（完全相同 {c['identical']}，基本相同 {c['near_identical']}，"
                f"改写 {c['paraphrase']}，部分对应 {c['partial']}）；仅见于A {c['only_a']} 条，仅见于B {c['only_b']} 条")
     rows = [(p.a.clause_id, p.a.section, p.a.text, p.b.clause_id, p.b.section, p.b.text, round(p.score, 3),
              RELATION[p.relation], to_text(redline(p.a.text, p.b.text, ignore_width=True)) if p.relation != "identical" else "")
@@ -177,6 +176,29 @@ def write_report(rep: Report, path: str | Path) -> Path:
     else:
         path.write_text(to_markdown(rep), encoding="utf-8")
     return path
+
+
+SEARCH_HEADERS = ("序号", "标题", "文号", "地区", "层级", "日期", "章节", "条款", "页码", "得分", "clause_id", "doc_id")
+
+
+def search_report(hits, query: str, filters: str = "") -> Report:
+    """Search results as a report: the query and filters in the summary, one row per hit, scores as numbers."""
+    from indexer.models import LEVEL_LABELS
+
+    rows = tuple((n, h.title, h.doc_number, h.region, LEVEL_LABELS.get(h.level, h.level), h.date, h.section,
+                  h.text, h.page if h.page is not None else "", round(float(h.score), 4), h.clause_id, h.doc_id)
+                 for n, h in enumerate(hits, 1))
+    summary = (f"检索词 / query: {query}", f"筛选 / filters: {filters or '无 / none'}", f"结果 / hits: {len(rows)}")
+    return Report(title="检索结果 Search results", summary=summary,
+                  tables=(Table("检索结果", SEARCH_HEADERS, rows),))
+
+
+def report_bytes(rep: Report, suffix: str) -> bytes:
+    """A report in the format named by its suffix, as bytes (for a download button or an HTTP answer)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_report(rep, Path(folder) / f"report{suffix}").read_bytes()
 
 
 def export(result: Coverage | Alignment, path: str | Path) -> Path:

@@ -48,7 +48,12 @@ def fold_width(text: str, lower: bool = False) -> str:
 
 
 def normalise_doc_number(s: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s).translate(_BRACKETS)).lower()
+    """The one spelling of a 文号 (and of text that may hold one): 粤府函[2020] 第82号 → 粤府函〔2020〕82号.
+
+    Full/half-width folded, spaces dropped, every bracket as 〔〕, 第 after the year bracket dropped.
+    """
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", s).translate(_BRACKETS))
+    return re.sub(r"〕第(?=\d)", "〕", s).lower()
 
 
 @dataclass(frozen=True)
@@ -199,19 +204,10 @@ class KeywordIndex:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
-    def rows_with_all(self, tokens: Sequence[str]) -> np.ndarray | None:
-        """Rows containing every token (None when a token is unknown to the index: no row can match)."""
+    def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
+        """How many clauses hold each token (0 for tokens the index does not know)."""
         if not self.n_docs:
-            return np.zeros(0, dtype=np.int64)
+            return {t: 0 for t in tokens}
         vocab = self._bm25.vocab_dict
-        sc = self._bm25.scores
-        rows = None
-        for t in dict.fromkeys(tokens):
-            if t not in vocab:
-                return None
-            j = vocab[t]
-            r = np.asarray(sc["indices"][sc["indptr"][j]:sc["indptr"][j + 1]])
-            rows = r if rows is None else np.intersect1d(rows, r, assume_unique=True)
-            if not len(rows):
-                break
-        return np.arange(self.n_docs) if rows is None else np.unique(rows)
+        indptr = self._bm25.scores["indptr"]
+        return {t: (int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab else 0) for t in dict.fromkeys(tokens)}

@@ -6,26 +6,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 
+from indexer import legislation
 from indexer.models import DocMeta
+from indexer.places import place, resolve_region, title_place, zone_level, zone_place
 
 HEAD_LINES = 40  # title, 文号 and portal headers live in the first lines
 TAIL_LINES = 12  # signature and 成文日期 live in the last lines
 
 DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,10}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*(?:第\s*)?\d{1,5}\s*号")
-CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# OCR reads 日 as 曰, and the 〇 of a Chinese year as the letter O or the digit 0
+CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日曰]")
 ISO_DATE = re.compile(r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})")
-CN_YEAR_DATE = re.compile(r"([二〇一二三四五六七八九零○]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")
+CN_YEAR_DATE = re.compile(r"([二〇一二三四五六七八九零○OoＯ0]{4})\s*年\s*([一二三四五六七八九十]{1,2})\s*月\s*"
+                          r"([一二三四五六七八九十]{1,3})\s*[日曰]")
 DOC_TYPES = ("实施意见", "指导意见", "意见", "通知", "办法", "方案", "规划", "措施", "决定", "细则", "规定",
              "条例", "计划", "纲要", "通告", "公告", "批复", "函", "决议", "若干政策", "行动计划", "政策")
 ORG_SUFFIX = re.compile(r"(人民政府|人民政府办公厅|人民政府办公室|办公厅|办公室|委员会|政府|厅|局|委|部|院|署|"
                         r"中心|管委会|工作领导小组|领导小组)$")
 PUBLISHED_HINT = re.compile(r"(发布时间|发布日期|发文日期|来源)")
-NATIONAL = re.compile(r"^(中共中央|国务院|全国人民代表大会|中华人民共和国|国家[\u4e00-\u9fff]{1,12}(局|委员会|部)|"
-                      r"[\u4e00-\u9fff]{2,8}部$|[\u4e00-\u9fff]{2,6}部(办公厅)?)")
-CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
             "九": 9}
 
 
@@ -152,74 +153,54 @@ def find_numbers(text: str, lines: list[str]) -> tuple[str, tuple[str, ...]]:
     return own, tuple(cited)
 
 
+_LABELLED = re.compile(r"(成\s*文\s*日\s*期|印\s*发\s*日\s*期|发\s*布\s*日\s*期|发\s*文\s*日\s*期|发\s*布\s*时\s*间)"
+                       r"\s*[:：]?\s*")
+# a 版记 line: at most an office's name, then the date, then 印发
+_PRINTED = tuple(re.compile(rf"^([^，。；,;：:]{{0,40}}?)\s*(?:{p.pattern})\s*印\s*发$")
+                 for p in (CN_DATE, ISO_DATE, CN_YEAR_DATE))
+
+
+def labelled_dates(line: str) -> dict[str, str]:
+    """{label: date} for each "成文日期：…" / "发布日期：…" in a line (several may share one line)."""
+    out: dict[str, str] = {}
+    for m in _LABELLED.finditer(line):
+        d = find_date(line[m.end():m.end() + 24])
+        if d:
+            out.setdefault(re.sub(r"\s", "", m.group(1)), d)
+    return out
+
+
+def printed_date(lines: list[str]) -> str:
+    """The date of the 版记 at the very end, "农业农村部办公厅 2025年1月24日印发" (the print office and date)."""
+    for ln in reversed(lines[-TAIL_LINES:]):
+        for pattern in _PRINTED:
+            m = pattern.search(ln)
+            if m:
+                return find_date(ln[len(m.group(1)):])
+    return ""
+
+
 def find_dates(lines: list[str]) -> tuple[str, str]:
-    """(成文日期, 发布日期)."""
-    written = ""
-    for ln in lines[-TAIL_LINES:] + lines[:HEAD_LINES]:
+    """(成文日期, 发布日期): a labelled 成文日期, else the date standing alone under the signature, else the
+    印发 date of the 版记 at the end; the 发布日期 from a labelled or banner line."""
+    labels: dict[str, str] = {}
+    for ln in lines[:HEAD_LINES] + lines[-TAIL_LINES:]:
+        if "今天" not in ln:
+            for k, v in labelled_dates(ln).items():
+                labels.setdefault(k, v)
+    written = labels.get("成文日期", "")
+    for ln in ([] if written else lines[-TAIL_LINES:] + lines[:HEAD_LINES]):
         if _is_standalone_date(ln) and "今天" not in ln:
             written = find_date(ln)
             break
-    published = ""
-    for ln in lines[:HEAD_LINES] + lines[-TAIL_LINES:]:
+    written = written or labels.get("印发日期", "") or printed_date(lines)
+    published = labels.get("发布日期") or labels.get("发布时间") or labels.get("发文日期") or ""
+    for ln in ([] if published else lines[:HEAD_LINES] + lines[-TAIL_LINES:]):
         if PUBLISHED_HINT.search(ln) and "今天" not in ln:
             published = find_date(ln)
             if published:
                 break
     return written, published
-
-
-@lru_cache(maxsize=4096)
-def resolve_region(name: str) -> tuple[str, str, str]:
-    """(province, city, county) named at the start of an organ or title, via cpca ("" where unknown)."""
-    if not name:
-        return "", "", ""
-    try:
-        import cpca  # lazy: pandas import
-    except ImportError:
-        return "", "", ""
-    head = re.split(r"关于|印发", name)[0]
-    df = cpca.transform([head])
-    row = df.iloc[0]
-
-    def val(col):
-        v = row.get(col)
-        return v if isinstance(v, str) else ""
-
-    prov, city, county = val("省"), val("市"), val("区")
-    # cpca fills the province for a bare city; only trust what the head names itself
-    named = lambda full: bool(full) and full.rstrip("省市区县") and full.rstrip("省市区县")[:2] in head  # noqa: E731
-    return (prov if named(prov) or named(city) or named(county) else "",
-            city if named(city) or named(county) else "", county if named(county) else "")
-
-
-def place(meta_source: str) -> tuple[str, str, str]:
-    """(region, province, level) from an issuer or title."""
-    if not meta_source:
-        return "", "", ""
-    if NATIONAL.search(meta_source):
-        return "全国", "", "national"
-    prov, city, county = resolve_region(meta_source)
-    if county:
-        return county, prov, "county"
-    if city:
-        return city, prov, "city"
-    if prov:
-        return prov, prov, "province"
-    return "", "", ""
-
-
-def title_place(title: str) -> tuple[str, str, str]:
-    """(region, province, level) of a title that opens with a full place name: 广西壮族自治区工业和信息化发展
-    “十二五”规划, 广州开发区 广州市黄埔区促进…措施. A place named without its suffix (海南自由贸易港建设总体方案,
-    a national plan) proves nothing and gives ("", "", "")."""
-    for token in title.split()[:2]:  # a joint title may lead with a zone's name: 广州开发区 广州市黄埔区…
-        head = token[:20]
-        prov, city, county = resolve_region(head)
-        names = [n for n in (prov, city, county) if n]
-        if names and any(head.startswith(n) for n in names) and names[-1] in head:
-            region = county or city or prov
-            return region, prov, "county" if county else "city" if city else "province"
-    return "", "", ""
 
 
 def find_status(lines: list[str], title: str, fields: dict[str, str], today: str | None = None) -> str:
@@ -241,6 +222,45 @@ def find_status(lines: list[str], title: str, fields: dict[str, str], today: str
     return ""
 
 
+def _full_place(place: str, events: tuple[legislation.Event, ...], title: str) -> str:
+    """A bare 省 / 市 / 县 ("市十四届人大常委会") named in full: by another event of the same kind of place
+    ("宁波市人民代表大会常务委员会公告"), else by the place the title names; "" when neither tells."""
+    if len(place) > 1 or not place:
+        return place
+    for e in events:
+        if len(e.place) > 1 and e.place.endswith(place) and e.place != "全国":
+            return e.place
+    prov, city, county = resolve_region(title)
+    return {"省": prov, "市": city}.get(place, county)
+
+
+def regulation_fields(lines: list[str], title: str) -> dict[str, str]:
+    """Issuer, approver and dates of a regulation from its legislative history; {} for other documents."""
+    events = legislation.parse(lines)
+    if not events:
+        return {}
+
+    def organ(e: legislation.Event) -> str:
+        place = _full_place(e.place, events, title)
+        return place + e.body if place else ""
+
+    def first(*actions: str) -> legislation.Event | None:
+        return next((e for e in events if e.action in actions and e.body), None)
+
+    enacted = first("passed") or first("approved", "amended", "revised", "published")
+    approved = first("approved")
+    dated = lambda *actions: [e.date for e in events if e.action in actions and e.date]  # noqa: E731
+    passed, approvals, changes = dated("passed"), dated("approved"), dated("amended", "revised")
+    law = max(approvals + changes, default="") or max(passed, default="") or max(dated("published"), default="")
+    out = {"issuer": organ(enacted) if enacted else "", "approver": organ(approved) if approved else "",
+           "date_passed": passed[0] if passed else "", "date_approved": approvals[0] if approvals else "",
+           "date_amended": max(changes, default=""), "date_effective": max(dated("effective"), default=""),
+           "date_published": max(dated("published"), default=""), "date": law}
+    if out["approver"] == out["issuer"]:
+        out["approver"] = ""
+    return out
+
+
 def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] = ()) -> DocMeta:
     """Metadata supported by the text itself.
 
@@ -255,7 +275,9 @@ def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] =
     body_title = find_title([ln for ln in lines if not HEADER_FIELD.match(ln)])
     if body_title.startswith(title) and len(body_title) > len(title):  # the 标题 field may be cut short
         title = body_title
-    issuer = fields.get("发布机关") or fields.get("发布机构") or fields.get("发文机关") or find_issuer(lines, title)
+    reg = regulation_fields(lines, title)
+    issuer = (fields.get("发布机关") or fields.get("发布机构") or fields.get("发文机关") or reg.get("issuer")
+              or find_issuer(lines, title))
     own, cited = find_numbers(text, lines)
     number_field = next((fields[k] for k in ("文号", "政策文号", "发文字号") if k in fields), "")
     if DOC_NUMBER.search(number_field):
@@ -265,8 +287,11 @@ def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] =
     written = find_date(fields.get("成文日期", "")) or written
     published = find_date(fields.get("发布日期", "")) or published
     meta = DocMeta(title=title, issuer=issuer, doc_number=own, cited_numbers=cited,
-                   date_written=written, date_published=published,
-                   status=find_status(lines, title, fields))
+                   date=reg.get("date", ""), date_written=written,
+                   date_published=published or reg.get("date_published", ""),
+                   status=find_status(lines, title, fields), approver=reg.get("approver", ""),
+                   date_passed=reg.get("date_passed", ""), date_approved=reg.get("date_approved", ""),
+                   date_amended=reg.get("date_amended", ""), date_effective=reg.get("date_effective", ""))
     return complete(meta)
 
 
@@ -280,6 +305,10 @@ def complete(meta: DocMeta) -> DocMeta:
             region, province2, level2 = place(m.group(1))
         if not region:
             region, province2, level2 = title_place(meta.title)
+        zone = zone_place(meta.title)
+        if zone[0] and region in ("", zone[0], zone[1]):
+            level2 = level2 if meta.issuer else zone_level(meta.title, zone)
+            region, province2 = zone[0], zone[1]
         province = province or province2
         level = level or level2
     elif not province:

@@ -24,6 +24,13 @@ class DocMeta:
     province: str = ""  # province of the region, e.g. 广东省
     level: str = ""  # national | province | city | county | news | other
     status: str = ""  # "" (in force / unknown) | draft | trial | expired
+    # A regulation's legislative history (…会议通过 / 批准 / 修正). For a regulation `date` is the day its
+    # current text became law: the last 批准, 修正 or 修订, else the 通过 (a provincial regulation needs no 批准).
+    approver: str = ""  # the organ that approved it, e.g. 浙江省人民代表大会常务委员会 for a city's regulation
+    date_passed: str = ""  # 通过: first adopted by its issuer
+    date_approved: str = ""  # 批准: first approved by the approver
+    date_amended: str = ""  # the last 修正 or 修订
+    date_effective: str = ""  # 施行, when the history names it
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -133,3 +140,63 @@ class Document:
         d = {"doc_id": self.doc_id, **self.meta.to_dict(), "n_clauses": len(self.clauses),
              "path": self.path, "format": self.format}
         return d
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """A document as the index holds it: metadata and counts, without its text or clauses."""
+
+    doc_id: str
+    path: str
+    meta: DocMeta
+    n_clauses: int = 0
+    format: str = "txt"
+    sha256: str = ""
+    page_starts: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> dict:
+        return {"doc_id": self.doc_id, **self.meta.to_dict(), "n_clauses": self.n_clauses, "path": self.path,
+                "format": self.format}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One clause found, with where it sits and why it was found."""
+
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    region: str
+    province: str
+    level: str
+    date: str
+    status: str
+    clause_id: str
+    section: str
+    section_path: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    page: int | None
+    highlights: tuple[tuple[int, int], ...] = ()  # spans of matched terms inside `text`
+    signals: dict = field(default_factory=dict, hash=False)  # signal → {"rank": r, "score": s}
+    doc_number: str = ""  # the document's own 文号
+    low: bool = False  # under the relevance floor: the best of a result nothing really matches (相关度较低)
+
+    @property
+    def marked(self) -> str:
+        """The text with matched terms in 【】 (the UI escapes the text and marks the spans itself)."""
+        from indexer.keywords import mark
+
+        return mark(self.text, self.highlights)
+
+    def to_dict(self) -> dict:
+        return {"rank": self.rank, "score": round(float(self.score), 6), "doc_id": self.doc_id,
+                "title": self.title, "region": self.region, "province": self.province, "level": self.level,
+                "date": self.date, "status": self.status, "clause_id": self.clause_id, "section": self.section,
+                "section_path": list(self.section_path), "text": self.text, "marked": self.marked,
+                "highlights": [list(s) for s in self.highlights], "start": self.start, "end": self.end,
+                "page": self.page, "signals": self.signals, "doc_number": self.doc_number,
+                "low_relevance": self.low}

@@ -167,7 +167,7 @@ def test_compare_province_and_city(app_env):
     assert at.selectbox(key="compare_b").value == "dongguan-2021-strategic-clusters"
     metrics = {m.label: int(m.value) for m in at.metric}
     assert sum(metrics[k] for k in ("完全相同", "基本相同", "改写", "部分对应")) > 0
-    assert metrics["仅 A 有"] > 0
+    assert metrics["仅见于A"] > 0
     page = html_of(at)
     assert "rl-del" in page or "rl-ins" in page  # a redline was drawn
     assert "badge" in page
@@ -180,7 +180,7 @@ def test_compare_filter_by_relation(app_env):
     assert not at.exception
     badges = [m.value for m in at.markdown if 'class="badge"' in m.value]
     assert badges and all("改写" in b for b in badges)
-    assert not [s for s in at.subheader if s.value.startswith("仅 A 有")]
+    assert not [s for s in at.subheader if s.value.startswith("仅见于A")]
 
 
 def test_compare_same_document_warns(app_env):
@@ -442,17 +442,43 @@ def test_search_keeps_query_and_filters_after_visiting_another_page(app_env):
 
 @needs_search
 def test_similar_clauses_are_not_judged_against_the_query(app_env):
-    """Similar clauses answer a clause, not the query: no query highlights, no "未出现查询词" note."""
+    """Similar clauses answer a clause, not the query: no query highlights, no "未出现查询词" note; and the panel
+    opens right under the card that was clicked (it opened ~4,000 px above it, so the click seemed dead)."""
     at = open_page("search")
     at.radio(key="mode").set_value("keyword").run()
     ask(at, "机器人")
-    next(b for b in at.button if b.key and b.key.startswith("hit_sim_")).click().run()
+    next(b for b in at.button if b.key and b.key.startswith("hit_sim_2_")).click().run()
     assert not at.exception and not errors_of(at)
-    values = [m.value for m in at.markdown]
-    panel = values[:next(i for i, v in enumerate(values) if "找到" in v)]  # the similar panel comes first
-    assert any(v.startswith('<div class="doc-text"><b>') for v in panel)
-    assert not any('<mark class="hit">' in v for v in panel)
+    keys = [b.key for b in at.button if b.key and "_sim_" in b.key]
+    first_panel = next(i for i, key in enumerate(keys) if key.startswith("similar_sim_"))
+    assert keys[first_panel - 1].startswith("hit_sim_2_")  # the panel follows the clicked (second) card
+    n_hits = sum(1 for key in keys if key.startswith("hit_sim_"))
+    n_similar = sum(1 for key in keys if key.startswith("similar_sim_"))
+    cards = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text">')]
+    marked = [v for v in cards if '<mark class="hit">' in v]
+    assert n_similar > 0 and len(marked) == n_hits  # only the query's own hits carry marks
     assert not any("未出现查询词" in plain(c.value) for c in at.caption)  # keyword hits all contain the query
+
+
+def test_a_shared_link_restores_the_search(app_env):
+    at = open_page("search", q="机器人", mode="keyword", region="东莞市")
+    assert not at.exception
+    assert at.text_input(key="query").value == "机器人" and at.radio(key="mode").value == "keyword"
+    assert at.multiselect(key="f_regions").value == ["东莞市"]
+    assert any("「机器人」找到" in m.value for m in at.markdown)
+    assert at.query_params["q"] == ["机器人"] or at.query_params["q"] == "机器人"
+
+
+def test_region_scope_this_level_only(app_env):
+    at = open_page("search")
+    ask(at, "产业集群")
+    at.multiselect(key="f_regions").set_value(["广东省"]).run()
+    assert any("含下辖" in c.value for c in at.caption)
+    wide = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]
+    assert any("东莞市" in c for c in wide)
+    at.radio(key="f_scope").set_value("self").run()
+    own = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]
+    assert own and not any("东莞市" in c or "潮州市" in c for c in own)
 
 
 def test_compare_filter_placeholder_is_chinese(app_env):
@@ -521,20 +547,24 @@ def test_index_progress_says_how_long_is_left(done, remaining, elapsed, expected
     assert common.time_left(done, remaining, elapsed) == expected
 
 
-def test_search_excel_export_is_readable_as_opened():
-    """The clause column is wide and wrapped (it was 13 characters wide, one long line per clause)."""
+def test_search_excel_export_is_readable_as_opened(fake_engine):
+    """The app's Excel export is the shared report writer: query and filters recorded, 文号 column, wide wrapped
+    clause column, frozen header, scores stored as numbers."""
     import io
 
     import openpyxl
-    import pandas as pd
 
-    table = pd.DataFrame([{"序号": 1, "标题": "关于培育发展战略性产业集群的实施意见", "章节": "二、发展重点",
-                           "条款": "工业机器人" * 40, "得分": 0.9}])
-    ws = openpyxl.load_workbook(io.BytesIO(common.to_xlsx(table))).active
-    assert [c.value for c in ws[1]] == ["序号", "标题", "章节", "条款", "得分"]
-    assert ws["D2"].value == "工业机器人" * 40
-    assert ws.column_dimensions["D"].width >= 60 and ws["D2"].alignment.wrap_text
-    assert ws.freeze_panes == "A2"
+    hits = fake_engine.search("工业机器人", k=3)
+    wb = openpyxl.load_workbook(io.BytesIO(common.hits_xlsx(hits, "工业机器人", "地区=东莞")))
+    assert "工业机器人" in wb["摘要"]["A2"].value and "东莞" in wb["摘要"]["A3"].value
+    ws = wb["检索结果"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["序号", "标题", "文号", "地区"] and "条款" in header
+    col = header.index("条款") + 1
+    assert ws.cell(row=2, column=col).value == hits[0].text
+    assert ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width >= 60
+    assert ws.cell(row=2, column=col).alignment.wrap_text and ws.freeze_panes == "A2"
+    assert isinstance(ws.cell(row=2, column=header.index("得分") + 1).value, float)
 
 
 def test_library_table_shows_the_document_number_whole(app_env):

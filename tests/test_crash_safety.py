@@ -117,7 +117,7 @@ def test_build_killed_at_each_step(tmp_path, two_docs, point):
         assert report.embedded < report.clauses - 100 + 32  # the saved chunk was reused, not embedded again
     assert not list(idx.glob(".tmp-*")) and not list((idx / "cache").glob("*"))
     fresh = Engine.open(idx)
-    assert len(fresh.documents) == 5 and current_generation(idx) == fresh.index.folder
+    assert len(fresh.documents) == 5 and current_generation(idx) == fresh.store.folder
     assert len(fresh.search("县域特色产业集群", k=3)) == 3
     # the three original answers still come from the two original documents' clauses
     for q, m in QUERIES:

@@ -236,8 +236,8 @@ def test_clause_vectors_reuse_the_index_and_embed_the_rest(fake_index, seed_docs
     clauses = list(seed_docs[1].clauses[:6])
     got = engine.clause_vectors(clauses)
     assert got.shape == (6, 256) and emb.texts == []
-    rows = [engine.index.row_of(c.clause_id) for c in clauses]
-    np.testing.assert_allclose(got, engine.index.vectors.get(rows))
+    rows = [engine.store.row_of(c.clause_id) for c in clauses]
+    np.testing.assert_allclose(got, engine.store.vectors(rows))
     changed = replace(clauses[-1], text=clauses[-1].text + "并加强监督检查。")
     again = engine.clause_vectors(clauses[:2] + [changed])
     assert len(emb.texts) == 1 and emb.texts[0].endswith("并加强监督检查。")

@@ -169,7 +169,7 @@ def test_search_page_shows_markup_in_documents_as_text(evil_env):
 def test_library_page_shows_markup_in_names_and_text_as_text(evil_env):
     from streamlit.testing.v1 import AppTest
 
-    doc_id = evil_env.index.documents[0]["doc_id"]
+    doc_id = evil_env.store.documents()[0].doc_id
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.query_params["doc"] = doc_id
     at.switch_page("app_pages/library.py")

@@ -1,0 +1,102 @@
+"""Small page helpers with no engine behind them: widget state across pages, labels, signal wording."""
+from __future__ import annotations
+
+import streamlit as st
+
+from indexer.models import LEVEL_LABELS, Document
+
+LEVELS = LEVEL_LABELS
+
+
+# ---------------------------------------------------------------- widget values across pages
+
+def restore_widgets(keys) -> None:
+    """Give back widget values that Streamlit dropped while the user was on another page.
+
+    Streamlit forgets a widget's value once a run does not draw it, so 「查看原文」 and back would lose the
+    query and filters. Call before the widgets are drawn; remember_widgets() after.
+    """
+    for key in keys:
+        kept = f"_kept_{key}"
+        if key not in st.session_state and st.session_state.get(kept):  # empty values need no restoring
+            st.session_state[key] = st.session_state[kept]
+
+
+def remember_widgets(keys) -> None:
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[f"_kept_{key}"] = st.session_state[key]
+
+
+def keep_known(key: str, options) -> None:
+    """Drop remembered choices of a multiselect that are no longer offered (e.g. a removed document)."""
+    if isinstance(st.session_state.get(key), list):
+        known = set(options)
+        st.session_state[key] = [v for v in st.session_state[key] if v in known]
+
+
+# ---------------------------------------------------------------- labels
+
+def doc_label(doc: Document) -> str:
+    m = doc.meta
+    region = m.region or LEVELS.get(m.level, "")
+    date = f"（{m.date[:4]}）" if m.date else ""
+    title = m.title or doc.doc_id
+    return f"{region} · {title}{date}" if region else f"{title}{date}"
+
+
+def selection_changed(table_key: str, rows: list[int]) -> bool:
+    """True once each time a table's row selection changes (so a stale selection never overrides a selectbox)."""
+    key = f"_last_selection_{table_key}"
+    if st.session_state.get(key) == list(rows):
+        return False
+    st.session_state[key] = list(rows)
+    return True
+
+
+def default_doc(docs: list[Document], *, level: str | None = None, region: str | None = None) -> int:
+    """Index of the first document matching a level and/or region (0 if none)."""
+    for i, d in enumerate(docs):
+        if (level is None or d.meta.level == level) and (region is None or region in d.meta.region):
+            return i
+    return 0
+
+
+def time_left(done: int, remaining: int, elapsed: float) -> str:
+    """" · 约剩 3 分钟" from the pace so far (a long document embeds for minutes); "" until the pace is known."""
+    if done < 5 or elapsed < 3 or remaining <= 0:
+        return ""
+    secs = remaining * elapsed / done
+    if secs < 60:
+        return f" · 约剩 {max(5, round(secs / 5) * 5)} 秒"
+    return f" · 约剩 {round(secs / 60)} 分钟"
+
+
+
+SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊", "doc_number": "文号", "surface": "用词"}
+
+
+def hit_spans(hit, query: str) -> list[tuple[int, int]]:
+    """Character spans to highlight in hit.text: the engine's marks, else the query's words."""
+    from app_pages.render import term_spans
+
+    marks = hit.highlights
+    if marks:
+        return [tuple(m[:2]) for m in marks]
+    return term_spans(hit.text, query.split())
+
+
+def signal_label(hit, *, for_query: bool = True) -> str:
+    """Which evidence found this clause and at what rank, e.g. "语义第 2、关键词第 1"; says so when only meaning matched.
+
+    Similar clauses (for_query=False) answer no query, so there are no query words to miss.
+    """
+    sig = hit.signals or {}
+    parts = [f"{SIGNALS.get(name, name)}第 {info.get('rank', '?')}" if isinstance(info, dict) else SIGNALS.get(name, name)
+             for name, info in sig.items()]
+    text = "、".join(parts) if parts else "匹配"
+    if for_query and set(sig) == {"semantic"} and not hit.highlights:
+        text += "（意思相近，未出现查询词）"
+    return text
+
+

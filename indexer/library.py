@@ -1,0 +1,228 @@
+"""The service layer the app, the CLI and the API share: uploads, which documents, coverage, align, freshness.
+
+The same question gives the same answer through each of them because each calls these functions.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer import paths
+from indexer.errors import NotFoundError, PolicyError
+from indexer.models import Document, NamedList
+
+# ---------------------------------------------------------------- uploads
+
+_BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+
+
+def safe_filename(name: str) -> str:
+    """A file name that stays inside the upload folder: no path parts, '..', control or reserved chars."""
+    name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = _BAD_CHARS.sub("_", name).strip().strip(".").strip()
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem.strip(". ") or "upload"
+    stem = stem[:80]
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def save_upload(name: str, data: bytes, folder: Path | None = None) -> tuple[Path, bool]:
+    """Write an uploaded file under a safe, unused name. Returns (path, already_there)."""
+    folder = Path(folder or paths.UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    clean = safe_filename(name)
+    digest = hashlib.sha256(data).hexdigest()
+    stem, suffix = os.path.splitext(clean)
+    target, k = folder / clean, 2
+    while target.exists():
+        if hashlib.sha256(target.read_bytes()).hexdigest() == digest:
+            return target, True
+        target, k = folder / f"{stem}-{k}{suffix}", k + 1
+    tmp = folder / f".{target.name}.part"
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    return target, False
+
+
+def is_upload(doc: Document, folder: Path | None = None) -> bool:
+    try:
+        return Path(doc.path).resolve().parent == Path(folder or paths.UPLOAD_DIR).resolve()
+    except OSError:
+        return False
+
+
+def remove_upload(doc: Document, folder: Path | None = None) -> None:
+    """Delete an uploaded document's file (shipped corpus files are never touched)."""
+    if not is_upload(doc, folder):
+        raise PolicyError("只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be removed")
+    Path(doc.path).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- which documents
+
+def documents(index_dir: str | Path | None = None) -> list[Document]:
+    """The documents a question is answered on: the index's when one exists, else those read from disk."""
+    from indexer.store import open_store
+
+    try:
+        return open_store(index_dir or paths.INDEX_DIR).load_documents()
+    except PolicyError:
+        from indexer.corpus import load_default_corpus
+
+        return load_default_corpus()
+
+
+def find(docs: Sequence[Document], key: str) -> Document:
+    """A document by doc_id, path or file name (NotFoundError naming the key otherwise)."""
+    from indexer.corpus import find_document
+
+    return find_document(list(docs), key)
+
+
+# ---------------------------------------------------------------- coverage and align
+
+def target_region(doc: Document) -> str:
+    """A document's region: its metadata, else the first 省/市/区/县 name in its title or opening."""
+    if doc.meta.region:
+        return doc.meta.region
+    head = (doc.meta.title or "") + doc.text[:300]
+    m = re.search(r"([\u4e00-\u9fff]{2,6}?(?:自治州|自治县|省|市|区|县))(?:人民政府|委员会|关于|印发|$)", head)
+    return m.group(1) if m else ""
+
+
+def pick_list(doc: Document, section: str | None = None) -> NamedList:
+    """The document's list under a section (path, clause id or part of the path); default its primary list."""
+    from indexer.lists import find_lists, primary_list
+
+    main = primary_list(doc)
+    lists = ([main] if main else []) + [nl for nl in find_lists(doc) if nl is not main]
+    if section:  # an exact section path or clause id first (a merged list shares its path with its parts)
+        nl = next((x for x in lists if section in (x.section, x.clause_id)), None) or next(
+            (x for x in lists if section in x.section), None)
+    else:
+        nl = main
+    if nl is None or not nl.items:
+        where = f" under '{section}'" if section else ""
+        raise NotFoundError(f"{doc.doc_id} 中找不到清单 / no list found{where}; "
+                            f"try `python -m indexer lists {doc.doc_id}`")
+    return nl
+
+
+@dataclass(frozen=True)
+class CoverageAnswer:
+    """A coverage result with the lists it compared (the app shows both texts of each item)."""
+
+    result: object  # indexer.coverage.Coverage
+    reference: NamedList
+    target: NamedList | None  # None for a pasted list
+    region: str
+    items: tuple[str, ...] = field(default=())
+
+
+def coverage_between(docs: Sequence[Document], reference: str, target: str | None = None,
+                     items: Sequence[str] = (), *, reference_section: str | None = None,
+                     target_section: str | None = None, region: str | None = None,
+                     embedder=None) -> CoverageAnswer:
+    """Coverage of a target document's list (or pasted item names) against a reference document's list.
+
+    Args:
+        region: the target's region; None takes it from the target document (`target_region`).
+        embedder: the index's embedder when there is one, so item vectors match the index.
+    """
+    from indexer.coverage import coverage
+
+    ref_doc = find(docs, reference)
+    ref_list = pick_list(ref_doc, reference_section)
+    if target:
+        tdoc = find(docs, target)
+        tgt_list: NamedList | None = pick_list(tdoc, target_section)
+        tgt, label = tgt_list, tdoc.doc_id
+        region = target_region(tdoc) if region is None else region
+    else:
+        items = tuple(n for n in items if n.strip())
+        if not items:
+            raise PolicyError("请给出至少一个条目名称 / give at least one item name")
+        tgt, tgt_list, label = list(items), None, "pasted list"
+        region = region or ""
+    background = [c.text for d in docs for c in d.clauses]  # word weights from the whole library
+    if embedder is None:
+        embedder = index_embedder()
+    result = coverage(ref_list, tgt, region=region, embedder=embedder, reference_label=ref_doc.doc_id,
+                      target_label=label, background=background)
+    return CoverageAnswer(result, ref_list, tgt_list, region, tuple(items))
+
+
+def align_pair(docs: Sequence[Document], doc_a: str, doc_b: str, *, vectors=None, embedder=None):
+    """Clause alignment of two documents of the library (vectors from the index when given)."""
+    from indexer.align import align_documents
+
+    a, b = find(docs, doc_a), find(docs, doc_b)
+    return align_documents(a, b, vectors=vectors, embedder=embedder)
+
+
+def index_embedder(index_dir: str | Path | None = None):
+    """The embedder the index was built with (so item vectors match it), else the default one."""
+    from indexer.embedders import get_embedder
+    from indexer.store import open_store
+
+    try:
+        name = open_store(index_dir or paths.INDEX_DIR).embedder_name
+    except PolicyError:
+        name = os.environ.get("POLICY_EMBEDDER") or None
+    return get_embedder(name)
+
+
+def index_vectors(index_dir: str | Path | None = None):
+    """The index's clause-vector lookup (nothing embedded twice), or None when there is no index."""
+    from indexer.search import Engine
+
+    try:
+        return Engine.open(index_dir or paths.INDEX_DIR).clause_vectors
+    except PolicyError:
+        return None
+
+
+# ---------------------------------------------------------------- freshness
+
+def file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def unindexed_files(docs: Sequence[Document], folders: Sequence[Path] | None = None) -> list[Path]:
+    """Files in the corpus folders that no indexed document was read from.
+
+    Matched by content hash, not by path, so an index copied or moved with its folder still knows its files.
+    """
+    from indexer.corpus import corpus_files
+
+    have = {d.sha256 for d in docs if d.sha256}
+    paths_have = {Path(d.path).name for d in docs if not d.sha256}
+    out = []
+    for folder in folders if folders is not None else paths.corpus_dirs():
+        for p, _, _ in corpus_files(folder):
+            try:
+                if file_sha(p) not in have and p.name not in paths_have:
+                    out.append(p)
+            except OSError:
+                continue
+    return out
+
+
+def waiting_files(docs: Sequence[Document], failed: Sequence[str] = (),
+                  folders: Sequence[Path] | None = None) -> list[Path]:
+    """Files searches cannot find yet (an import left before it finished, a file copied in), leaving out
+    those the last build could not read (`failed`: their paths, as the build recorded them)."""
+    bad = {Path(f).name for f in failed}
+    return [p for p in unindexed_files(docs, folders) if p.name not in bad]

@@ -1,0 +1,364 @@
+"""Search over a published index through `ClauseStore`: semantic, keyword, phrase, fuzzy and their fusion."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from indexer import paths
+from indexer.embedders import Embedder, get_embedder
+from indexer.errors import IndexError_, NotFoundError, PolicyError
+from indexer.filters import SearchFilters
+from indexer.keywords import (
+    DOC_NUMBER_RE,
+    TokenizerConfig,
+    get_tokenizer,
+    highlight_spans,
+    normalise,
+    normalise_doc_number,
+)
+from indexer.models import Clause, Document, Hit, IndexedDocument
+from indexer.passages import passage_text, vector_key
+from indexer.search.floor import MIN_SUPPORT, Floor, calibrate, keyword_support
+from indexer.search.fusion import Fusion, fuse
+from indexer.search.spans import fuzzy_span
+from indexer.store.base import ClauseStore, Ranked, open_store
+from indexer.versions import PARSER_VERSION
+
+MODES = ("hybrid", "semantic", "keyword", "phrase", "fuzzy")
+DEPTH = 100  # candidates each signal contributes to fusion
+FUZZY_CUTOFF = 60.0  # rapidfuzz partial_ratio (0-100) below which a clause is not a near-verbatim match
+FUZZY_FULL_SCAN = 3_000  # up to this many rows fuzzy matching scans everything (~17 µs a clause)
+FUZZY_CANDIDATES = 1_000  # above that, it rescores the best keyword matches
+RARE_SHARE = 0.05  # a query word found in more than this share of clauses is too common to mark
+# Similar clauses: shared wording (rapidfuzz ratio of the normalised texts, 0-1) adds this much to the cosine. The
+# top cosines of one clause sit within ~0.01 of each other, so a 10-point lead in wording (a reused sentence or
+# two) outweighs them: Chaozhou's 5.2 finds its provincial source 5.3 (ratio .45 against ≤ .24) first, not 4th.
+SURFACE_WEIGHT = 0.1
+QUERY_CACHE = 256
+WEAK_SHOWN = 3  # a result under the relevance floor shows only its best few, marked 相关度较低  # query vectors kept (the app re-runs a search on every widget change)
+
+
+class Engine:
+    """A store and (lazily) its embedder: cheap to query repeatedly, safe to share between threads."""
+
+    def __init__(self, store: ClauseStore, embedder: Embedder | None = None, index_dir: Path | None = None):
+        self.store = store
+        self.index_dir = index_dir
+        self._embedder = embedder
+        cfg = store.manifest.get("tokenizer", {})
+        self.tokenizer = get_tokenizer(TokenizerConfig(mode=cfg.get("mode", "search"), hmm=cfg.get("hmm", True)))
+        self.context = store.manifest.get("passage_context", "section")
+        self._documents: list[Document] | None = None
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._numbers: list[tuple[str, int]] | None = None
+        self._bare = store.bare_rows()
+        self._floor: Floor | None = None
+
+    @classmethod
+    def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None,
+             backend: str | None = None) -> Engine:
+        """Open the live index of `index_dir`; an embedder other than the index's is refused."""
+        index_dir = Path(index_dir)
+        store = open_store(index_dir, backend)
+        built = store.manifest["embedder"]
+        if isinstance(embedder, str):
+            embedder = None if embedder == built["name"] else get_embedder(embedder)
+        if embedder is not None:
+            if embedder.name != built["name"] or embedder.dim != built["dim"]:
+                _refuse(built["name"], f"{embedder.name} ({embedder.dim})")
+        return cls(store, embedder, index_dir)
+
+    @property
+    def index(self) -> ClauseStore:
+        """The store (the name callers used before the store interface existed)."""
+        return self.store
+
+    # ---- what is indexed
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = get_embedder(self.store.embedder_name)
+        return self._embedder
+
+    @property
+    def manifest(self) -> dict:
+        return self.store.manifest
+
+    @property
+    def documents(self) -> list[Document]:
+        """The indexed documents with their text and clauses (loaded on first use)."""
+        if self._documents is None:
+            self._documents = self.store.load_documents()
+        return self._documents
+
+    def indexed_documents(self) -> list[IndexedDocument]:
+        return self.store.documents()
+
+    def document_summaries(self) -> list[dict]:
+        return [d.summary() for d in self.store.documents()]
+
+    def is_stale(self) -> bool:
+        """True when a newer build was published since this engine was opened."""
+        return self.store.is_stale()
+
+    def parser_outdated(self) -> bool:
+        """True when the index was built by an older parser: clause trees may have changed since (run build)."""
+        return self.store.manifest.get("versions", {}).get("parser") != PARSER_VERSION
+
+    def clause(self, clause_id: str) -> Clause:
+        return self.store.clause(self._row(clause_id))
+
+    def _row(self, clause_id: str) -> int:
+        row = self.store.row_of(clause_id)
+        if row is None:
+            raise NotFoundError(f"找不到条款 / no clause '{clause_id}'")
+        return row
+
+    # ---- vectors
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            v = self._qcache.get(text)
+        if v is None:
+            v = self.embedder.embed_query(text)
+            with self._lock:
+                self._qcache[text] = v
+                while len(self._qcache) > QUERY_CACHE:
+                    self._qcache.popitem(last=False)
+        return v
+
+    def clause_vectors(self, clauses: Sequence[Clause], titles: dict[str, str] | None = None) -> np.ndarray:
+        """Vectors of these clauses: from the index by content hash where present, else embedded now.
+
+        Args:
+            titles: doc_id → title, only needed for indexes built with context "title" and unindexed docs.
+        """
+        titles = dict(titles or {})
+        for d in self.store.documents():
+            titles.setdefault(d.doc_id, d.meta.title)
+        name = self.store.embedder_name
+        passages = [passage_text(c, titles.get(c.doc_id, ""), self.context) for c in clauses]
+        keys = [vector_key(name, p) for p in passages]
+        stored = self.store.vectors_for_keys(list(dict.fromkeys(keys)))
+        out = np.zeros((len(clauses), self.store.embedder_dim), dtype=np.float32)
+        missing = []
+        for i, k in enumerate(keys):
+            if k in stored:
+                out[i] = stored[k]
+            else:
+                missing.append(i)
+        if missing:
+            out[missing] = self.embedder.embed_passages([passages[i] for i in missing])
+        return out
+
+    # ---- search
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+               fuzzy: bool = False, fusion: Fusion | None = None, floor: bool = True) -> list[Hit]:
+        """The k best clauses for a query.
+
+        Args:
+            mode: hybrid (semantic + keyword, fused by rank), semantic, keyword, phrase (exact wording) or fuzzy
+                (near-verbatim wording despite small edits).
+            fuzzy: in hybrid mode, also fuse the fuzzy signal.
+            fusion: how hybrid mode combines the signals (reciprocal rank fusion by default).
+            floor: in hybrid and semantic mode, when nothing reaches the index's relevance floor (see floor.py),
+                return only the best WEAK_SHOWN hits, each with `low=True`.
+        """
+        if mode not in MODES:
+            raise PolicyError(f"未知的检索方式 / unknown mode {mode!r}: one of {', '.join(MODES)}")
+        query = (query or "").strip()
+        if not query or k <= 0:
+            return []
+        if filters is not None and filters.is_empty():
+            filters = None
+        rows = self.store.select(filters)
+        if rows is not None and not len(rows):
+            return []
+        depth = max(DEPTH, 3 * k)
+        tokens = self.tokenizer(query)
+        rankings: dict[str, Ranked] = {}
+        if mode in ("hybrid", "semantic"):
+            rankings["semantic"] = self.store.dense_topk(self.embed_query(query), depth, filters)
+        if mode in ("hybrid", "keyword"):
+            rankings["keyword"] = self.store.keyword_topk(tokens, depth, filters)
+        if mode == "phrase":
+            rankings["phrase"] = self._phrase(query, tokens, depth, filters)
+        if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
+            rankings["fuzzy"] = self._fuzzy(query, tokens, depth, filters, rows)
+        if mode != "phrase" and self._bare:  # a heading without a body answers nothing: give its place away
+            rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
+        fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
+        if mode in ("hybrid", "keyword", "phrase"):
+            owners = self._doc_number_owners(query, rows, exact=mode == "phrase")
+            if owners:  # a 文号 in the query: the document that carries it comes before those citing it
+                rankings["doc_number"] = owners
+                top = fused[0][1] if fused else 1.0
+                pinned = {row for row, _ in owners}
+                fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
+        phrase = normalise(query) if mode == "phrase" else None
+        terms = self.marked_terms(tokens)
+        low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
+               and self.is_weak(query, rankings.get("semantic", []), tokens))
+        hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
+                for i, (row, score) in enumerate(fused[:min(k, WEAK_SHOWN) if low else k])]
+        return [replace(h, low=True) for h in hits] if low else hits
+
+    def relevance_floor(self) -> Floor:
+        """Vectors of known non-answers, embedded on first use (20 short queries)."""
+        if self._floor is None:
+            self._floor = calibrate(self.embed_query)
+        return self._floor
+
+    def is_weak(self, query: str, semantic: Ranked, tokens: Sequence[str]) -> bool:
+        """Whether neither meaning nor words vouch for the best answer (see floor.py)."""
+        support = keyword_support(tokens, self.store.document_frequency(tokens), len(self.store))
+        if support >= MIN_SUPPORT:
+            return False
+        return self.relevance_floor().weak(self.embed_query(query), semantic[0][1] if semantic else None, support)
+
+    def marked_terms(self, tokens: Sequence[str]) -> list[str]:
+        """The query words worth marking in a hit: the rare ones (a word in more than RARE_SHARE of all clauses,
+        such as 企业 or 支持, carries no match); when every word is common, the rarest one; 文号 always."""
+        df = self.store.document_frequency(tokens)
+        n = max(1, len(self.store))
+        known = {t: f for t, f in df.items() if f > 0}
+        rare = [t for t, f in known.items() if f / n <= RARE_SHARE or DOC_NUMBER_RE.fullmatch(t)]
+        if not rare and known:
+            rare = [min(known, key=lambda t: (known[t], -len(t)))]
+        return rare
+
+    def similar(self, clause_id: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """Clauses closest to an indexed clause (itself excluded): meaning first, and shared wording on top of it,
+        so the near-verbatim source of a city clause (its provincial model) comes before mere look-alikes."""
+        from rapidfuzz import fuzz
+
+        row = self._row(clause_id)
+        if k <= 0:
+            return []
+        if filters is not None and filters.is_empty():
+            filters = None
+        depth = max(3 * (k + 1), 30) + len(self._bare)
+        semantic = [(r, s) for r, s in self.store.dense_topk(self.store.vectors([row])[0], depth, filters)
+                    if r != row and r not in self._bare]
+        own = normalise_for_surface(self.store.text(row))
+        surface = {r: fuzz.ratio(own, normalise_for_surface(self.store.text(r))) / 100 for r, _ in semantic}
+        ranked = sorted(semantic, key=lambda x: (-(x[1] + SURFACE_WEIGHT * surface[x[0]]), x[0]))
+        rankings = {"semantic": semantic,
+                    "surface": sorted(((r, surface[r]) for r, _ in semantic), key=lambda x: (-x[1], x[0]))}
+        return [self._hit(i + 1, r, s + SURFACE_WEIGHT * surface[r], rankings, (), None, None)
+                for i, (r, s) in enumerate(ranked[:k])]
+
+    # ---- signals computed here from the store's answers
+
+    def _doc_number_owners(self, query: str, rows: np.ndarray | None, exact: bool = False) -> Ranked:
+        """The first clause of each document whose own 文号 appears in the query (within the filter).
+
+        exact: the query must be the 文号 itself (phrase mode promises the wording, not the metadata).
+        """
+        if not any(ch.isdigit() for ch in query):
+            return []
+        q = normalise_doc_number(query)
+        owners = [first for number, first in self._numbered_documents() if (q == number if exact else number in q)]
+        if owners and rows is not None:
+            allowed = set(rows.tolist())
+            owners = [r for r in owners if r in allowed]
+        return [(r, 1.0) for r in owners]
+
+    def _numbered_documents(self) -> list[tuple[str, int]]:
+        """(normalised 文号, first answerable row) of every document that has a number of its own."""
+        if self._numbers is None:
+            out = []
+            for d in self.store.documents():
+                if not d.meta.doc_number:
+                    continue
+                rows = [int(r) for r in self.store.rows_of_document(d.doc_id) if int(r) not in self._bare]
+                if rows:
+                    out.append((normalise_doc_number(d.meta.doc_number), rows[0]))
+            self._numbers = out
+        return self._numbers
+
+    def _phrase(self, query: str, tokens: Sequence[str], depth: int, filters: SearchFilters | None) -> Ranked:
+        counts = self.store.phrase(query, filters)
+        if not counts:
+            return []
+        rows = sorted(counts)
+        bm = dict(zip(rows, self.store.keyword_scores(tokens, rows).tolist(), strict=True))
+        # more occurrences first, then the keyword score (which prefers short, focused clauses)
+        ranked = sorted(counts, key=lambda r: (-counts[r], -float(bm[r]), r))[:depth]
+        return [(r, float(counts[r])) for r in ranked]
+
+    def _fuzzy(self, query: str, tokens: Sequence[str], depth: int, filters: SearchFilters | None,
+               rows: np.ndarray | None) -> Ranked:
+        from rapidfuzz import fuzz, process
+        n = len(self.store)
+        if (n if rows is None else len(rows)) <= FUZZY_FULL_SCAN:
+            cand = np.arange(n) if rows is None else rows
+        else:  # near-verbatim wording shares most of its words: the keyword ranking finds the candidates
+            cand = np.array([r for r, _ in self.store.keyword_topk(tokens, FUZZY_CANDIDATES, filters)],
+                            dtype=np.int64)
+        texts = [normalise(self.store.text(int(r))) for r in cand]
+        found = process.extract(normalise(query), texts, scorer=fuzz.partial_ratio, limit=depth,
+                                score_cutoff=FUZZY_CUTOFF)
+        found.sort(key=lambda x: (-x[1], int(cand[x[2]])))
+        return [(int(cand[i]), float(s) / 100) for _, s, i in found]
+
+    # ---- hits
+
+    def _hit(self, rank: int, row: int, score: float, rankings: dict[str, Ranked], tokens: Sequence[str],
+             phrase: str | None, fuzzy_query: str | None) -> Hit:
+        c = self.store.clause(row)
+        m = self.store.document_of(row).meta
+        signals = {}
+        for name, ranked in rankings.items():
+            for i, (rr, s) in enumerate(ranked, 1):
+                if rr == row:
+                    signals[name] = {"rank": i, "score": round(float(s), 6)}
+                    break
+        text = c.text
+        if phrase is not None:
+            spans = highlight_spans(text, [phrase])
+        elif fuzzy_query is not None:
+            span = fuzzy_span(fuzzy_query, text)
+            spans = highlight_spans(text, [text[span[0]:span[1]]]) if span else []  # every occurrence
+        else:
+            spans = highlight_spans(text, tokens)
+        return Hit(rank=rank, score=float(score), doc_id=c.doc_id, title=m.title, region=m.region,
+                   province=m.province, level=m.level, date=m.date, status=m.status, clause_id=c.clause_id,
+                   section=" › ".join(c.section), section_path=tuple(c.section), text=text, start=c.start,
+                   end=c.end, page=c.page, highlights=tuple(spans), signals=signals, doc_number=m.doc_number)
+
+
+def normalise_for_surface(text: str) -> str:
+    """Text for comparing wording: full/half width folded, no spaces or punctuation (as alignment does)."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in t if not ch.isspace() and unicodedata.category(ch)[0] not in "PSZ")
+
+
+def _refuse(built: str, asked: str) -> None:
+    raise IndexError_(f"索引由 {built} 构建，不能用 {asked} 查询；请用同一模型查询或重新构建 / index built with "
+                      f"{built}, cannot be queried with {asked}: query with --embedder {built} or rebuild")
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def search(query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+           index_dir: str | Path = paths.INDEX_DIR, **kw) -> list[Hit]:
+    """One-call search (the engine is opened once per index folder and reopened after a new build)."""
+    key = str(Path(index_dir).resolve())
+    eng = _ENGINES.get(key)
+    if eng is None or eng.is_stale():
+        eng = _ENGINES[key] = Engine.open(index_dir)
+    return eng.search(query, k=k, mode=mode, filters=filters, **kw)

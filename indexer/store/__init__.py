@@ -1,0 +1,45 @@
+"""The index store: one `ClauseStore` interface, a registry of backends, and the folder backend's parts."""
+from indexer.store.base import (
+    DEFAULT_BACKEND,
+    ClauseStore,
+    Ranked,
+    StoreWriter,
+    backend,
+    backend_of,
+    open_store,
+    register_backend,
+    store_writer,
+)
+from indexer.store.cache import CACHE, VectorCache
+from indexer.store.folder import (
+    CLAUSE_FIELDS,
+    FORMAT_VERSION,
+    MISSING,
+    ClauseIndex,
+    FolderStore,
+    FolderWriter,
+    clause_record,
+    doc_meta,
+    document_record,
+    open_folder,
+)
+from indexer.store.generations import (
+    CURRENT,
+    LOCK,
+    build_lock,
+    current_generation,
+    new_generation_dir,
+    publish,
+    remove_stale_temps,
+)
+from indexer.store.vectors import ANN_THRESHOLD, FaissStore, VectorStore
+
+open_index = open_folder  # the folder backend's opener, under its old name
+
+__all__ = [
+    "ANN_THRESHOLD", "CACHE", "CLAUSE_FIELDS", "CURRENT", "DEFAULT_BACKEND", "FORMAT_VERSION", "LOCK", "MISSING",
+    "ClauseIndex", "ClauseStore", "FaissStore", "FolderStore", "FolderWriter", "Ranked", "StoreWriter",
+    "VectorCache", "VectorStore", "backend", "backend_of", "build_lock", "clause_record", "current_generation",
+    "doc_meta", "document_record", "new_generation_dir", "open_folder", "open_index", "open_store", "publish",
+    "register_backend", "remove_stale_temps", "store_writer",
+]

@@ -1,0 +1,387 @@
+"""The embedded default backend: a folder of generations, each a clause table, FAISS vectors and BM25 files."""
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.errors import IndexError_
+from indexer.filters import SearchFilters
+from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer, normalise
+from indexer.models import Clause, DocMeta, Document, IndexedDocument
+from indexer.store.base import ClauseStore, Ranked, StoreWriter
+from indexer.store.generations import (
+    current_generation,
+    fsync_tree,
+    new_generation_dir,
+    publish,
+)
+from indexer.store.vectors import FaissStore, VectorStore
+
+FORMAT_VERSION = 1
+MISSING = "索引不存在，请先运行 python -m indexer build / no index: run `python -m indexer build` first"
+CLAUSE_FIELDS = ("clause_id", "doc_id", "level", "kind", "marker", "number", "heading", "text", "section",
+                 "start", "end", "page", "parent_id")
+ROW_CACHE = 32  # filters whose admitted rows are kept (a page of results is usually re-filtered alike)
+
+
+# ---------------------------------------------------------------- on-disk records (this backend's format)
+
+def clause_record(c: Clause, key: str) -> dict:
+    return {"clause_id": c.clause_id, "doc_id": c.doc_id, "level": c.level, "kind": c.kind, "marker": c.marker,
+            "number": c.number, "heading": c.heading, "text": c.text, "section": list(c.section),
+            "start": c.start, "end": c.end, "page": c.page, "parent_id": c.parent_id, "key": key}
+
+
+def document_record(d: Document) -> dict:
+    return {"doc_id": d.doc_id, "path": d.path, "format": d.format, "sha256": d.sha256,
+            "meta": d.meta.to_dict(), "page_starts": list(d.page_starts), "warnings": list(d.warnings),
+            "n_clauses": len(d.clauses)}
+
+
+def doc_meta(record: dict) -> DocMeta:
+    m = dict(record.get("meta") or {})
+    m["cited_numbers"] = tuple(m.get("cited_numbers") or ())
+    known = DocMeta.__dataclass_fields__
+    return DocMeta(**{k: v for k, v in m.items() if k in known})
+
+
+def indexed_document(record: dict) -> IndexedDocument:
+    return IndexedDocument(doc_id=record["doc_id"], path=record.get("path", ""), meta=doc_meta(record),
+                           n_clauses=int(record.get("n_clauses", 0)), format=record.get("format", "txt"),
+                           sha256=record.get("sha256", ""), page_starts=tuple(record.get("page_starts") or ()),
+                           warnings=tuple(record.get("warnings") or ()))
+
+
+def record_clause(r: dict) -> Clause:
+    return Clause(**{k: (tuple(r[k]) if k == "section" else r[k]) for k in CLAUSE_FIELDS})
+
+
+def is_bare_heading(record: dict) -> bool:
+    """A numbered clause holding nothing but its heading (call only for clauses with children)."""
+    if record["kind"] in ("para", "preamble"):
+        return False
+    rest = record["text"][len(record["marker"]):].strip().strip("。．.:：")
+    return len(rest) <= len(record["heading"].strip("。．.:：")) + 1
+
+
+# ---------------------------------------------------------------- a loaded generation
+
+class FolderStore(ClauseStore):
+    """One generation of a folder index, loaded: the clause table in memory, vectors memory-mapped."""
+
+    backend = "folder"
+
+    def __init__(self, folder: Path, manifest: dict, documents: list[dict], records: list[dict],
+                 vectors: VectorStore, keywords: KeywordIndex, index_dir: Path | None = None):
+        self.folder = folder
+        self.index_dir = index_dir
+        self.manifest = manifest
+        self._doc_records = documents
+        self._docs = [indexed_document(d) for d in documents]
+        self.records = records
+        pos = {d["doc_id"]: j for j, d in enumerate(documents)}
+        self.doc_index = np.fromiter((pos[r["doc_id"]] for r in records), dtype=np.int32, count=len(records))
+        self.vector_index = vectors
+        self.keywords = keywords
+        self._lock = threading.Lock()
+        self._by_id: dict[str, int] | None = None
+        self._by_key: dict[str, int] | None = None
+        self._texts: dict[str, str] | None = None
+        self._haystack: tuple[str, np.ndarray] | None = None
+        self._sections: list[str] | None = None
+        self._rows: OrderedDict[SearchFilters, np.ndarray] = OrderedDict()
+        parents = {r["parent_id"] for r in records if r["parent_id"]}
+        self._bare = frozenset(i for i, r in enumerate(records) if r["clause_id"] in parents and is_bare_heading(r))
+        texts = folder / "texts.jsonl"
+        if texts.exists() and texts.stat().st_size < 64 * 2**20:
+            self._doc_texts()  # read now while small: a later build may delete this generation
+
+    # ---- what is stored
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def documents(self) -> list[IndexedDocument]:
+        return list(self._docs)
+
+    def _doc_texts(self) -> dict[str, str]:
+        if self._texts is None:
+            try:
+                with open(self.folder / "texts.jsonl", encoding="utf-8") as f:
+                    self._texts = {d["doc_id"]: d["text"] for d in map(json.loads, f)}
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {self.folder}: "
+                                  f"texts.jsonl: {type(exc).__name__}: {exc}") from exc
+        return self._texts
+
+    def document_text(self, doc_id: str) -> str:
+        return self._doc_texts().get(doc_id, "")
+
+    def clause(self, row: int) -> Clause:
+        return record_clause(self.records[row])
+
+    def text(self, row: int) -> str:
+        return self.records[row]["text"]
+
+    def key(self, row: int) -> str:
+        return self.records[row]["key"]
+
+    def document_of(self, row: int) -> IndexedDocument:
+        return self._docs[int(self.doc_index[row])]
+
+    def row_of(self, clause_id: str) -> int | None:
+        if self._by_id is None:
+            self._by_id = {r["clause_id"]: i for i, r in enumerate(self.records)}
+        return self._by_id.get(clause_id)
+
+    def row_of_key(self, key: str) -> int | None:
+        if self._by_key is None:
+            self._by_key = {r["key"]: i for i, r in enumerate(self.records)}
+        return self._by_key.get(key)
+
+    def rows_of_document(self, doc_id: str) -> np.ndarray:
+        j = next((i for i, d in enumerate(self._docs) if d.doc_id == doc_id), None)
+        return np.zeros(0, np.int64) if j is None else np.flatnonzero(self.doc_index == j)
+
+    def vectors(self, rows) -> np.ndarray:
+        return self.vector_index.get(rows)
+
+    def clause_keys(self) -> list[tuple[str, str]]:
+        return [(r["clause_id"], r["key"]) for r in self.records]
+
+    def vectors_for_keys(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        rows = [(k, self.row_of_key(k)) for k in keys]
+        rows = [(k, r) for k, r in rows if r is not None]
+        if not rows:
+            return {}
+        vecs = self.vector_index.get([r for _, r in rows])
+        return dict(zip((k for k, _ in rows), vecs, strict=True))
+
+    def bare_rows(self) -> frozenset[int]:
+        return self._bare
+
+    def load_documents(self) -> list[Document]:
+        texts = self._doc_texts()
+        rows: dict[int, list[Clause]] = {}
+        for i in range(len(self.records)):
+            rows.setdefault(int(self.doc_index[i]), []).append(self.clause(i))
+        return [Document(doc_id=d.doc_id, path=d.path, text=texts.get(d.doc_id, ""), meta=d.meta,
+                         clauses=tuple(rows.get(j, ())), format=d.format, page_starts=d.page_starts,
+                         sha256=d.sha256, warnings=d.warnings)
+                for j, d in enumerate(self._docs)]
+
+    def is_stale(self) -> bool:
+        return self.index_dir is not None and current_generation(self.index_dir) != self.folder
+
+    # ---- filters: evaluated over the in-memory table, cached per filter value
+
+    def select(self, filters: SearchFilters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty():
+            return None
+        with self._lock:
+            rows = self._rows.get(filters)
+        if rows is None:
+            rows = self._compute_rows(filters)
+            with self._lock:
+                self._rows[filters] = rows
+                while len(self._rows) > ROW_CACHE:
+                    self._rows.popitem(last=False)
+        return rows
+
+    def _compute_rows(self, filters: SearchFilters) -> np.ndarray:
+        ok_docs = np.array([filters.accepts_document(d.meta, d.doc_id) for d in self._docs], dtype=bool)
+        mask = ok_docs[self.doc_index] if len(ok_docs) else np.zeros(len(self), bool)
+        if filters.section:
+            if self._sections is None:
+                self._sections = [r["section"] for r in self.records]
+            mask &= np.fromiter((filters.accepts_section(s) for s in self._sections), dtype=bool,
+                                count=len(self._sections))
+        return np.flatnonzero(mask)
+
+    # ---- signals
+
+    def dense_topk(self, query: np.ndarray, k: int, filters: SearchFilters | None = None) -> Ranked:
+        rows = self.select(filters)
+        if rows is not None and not len(rows):
+            return []
+        scores, ids = self.vector_index.search(query, k, rows)
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None) -> Ranked:
+        rows = self.select(filters)
+        scores = self.keywords.scores(tokens)
+        if rows is not None:
+            masked = np.zeros_like(scores)
+            masked[rows] = scores[rows]
+            scores = masked
+        n_pos = int(np.count_nonzero(scores > 0))
+        if not n_pos or k <= 0:
+            return []
+        top = np.argpartition(-scores, min(k, n_pos) - 1)[:min(k, n_pos)]
+        top = top[np.lexsort((top, -scores[top]))]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def keyword_scores(self, tokens: Sequence[str], rows: Sequence[int]) -> np.ndarray:
+        return self.keywords.scores(tokens)[np.asarray(rows, dtype=np.int64)]
+
+    def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
+        return self.keywords.document_frequency(tokens)
+
+    def _haystack_rows(self) -> tuple[str, np.ndarray]:
+        """All normalised clause texts joined by \\x00, and each row's start offset in it (built once)."""
+        if self._haystack is None:
+            texts = [normalise(r["text"]) for r in self.records]
+            starts = np.cumsum([0] + [len(t) + 1 for t in texts])[:-1]
+            self._haystack = ("\x00".join(texts), starts)
+        return self._haystack
+
+    def phrase(self, needle: str, filters: SearchFilters | None = None) -> dict[int, int]:
+        needle = normalise(needle)
+        if not needle or "\x00" in needle:  # the separator itself matches between every pair of clauses
+            return {}
+        hay, starts = self._haystack_rows()
+        counts: dict[int, int] = {}
+        pos = hay.find(needle)
+        while pos >= 0:
+            row = int(np.searchsorted(starts, pos, side="right") - 1)
+            counts[row] = counts.get(row, 0) + 1
+            pos = hay.find(needle, pos + 1)
+        rows = self.select(filters)
+        if rows is not None:
+            allowed = set(rows.tolist())
+            counts = {r: c for r, c in counts.items() if r in allowed}
+        return counts
+
+    # ---- persistence
+
+    @staticmethod
+    def write(folder: Path, manifest: dict, documents: Sequence[Document], records: list[dict],
+              vectors: FaissStore, keywords: KeywordIndex) -> None:
+        """Write every file of a generation into `folder` (which must be new) and fsync them."""
+        folder.mkdir(parents=True)
+        with open(folder / "clauses.jsonl", "w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        with open(folder / "texts.jsonl", "w", encoding="utf-8") as f:
+            for d in documents:
+                f.write(json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n")
+        (folder / "documents.json").write_text(
+            json.dumps([document_record(d) for d in documents], ensure_ascii=False, indent=1), encoding="utf-8")
+        vectors.save(folder)
+        keywords.save(folder / "bm25")
+        # the manifest goes last: a folder without one is never a valid generation
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        fsync_tree(folder)
+
+    @classmethod
+    def load(cls, folder: Path, index_dir: Path | None = None) -> FolderStore:
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"索引损坏 / broken index at {folder}: {exc}") from exc
+        if not isinstance(manifest, dict):
+            raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {folder}: "
+                              f"manifest.json holds {type(manifest).__name__}, not an object")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexError_(f"索引格式版本不符，请重新运行 python -m indexer build / index format "
+                              f"{manifest.get('format_version')} ≠ {FORMAT_VERSION}: run `python -m indexer build`")
+        emb = manifest.get("embedder")
+        if not isinstance(emb, dict) or "name" not in emb or "dim" not in emb:
+            raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {folder}: "
+                              "manifest.json names no embedder")
+        try:
+            documents = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+            with open(folder / "clauses.jsonl", encoding="utf-8") as f:
+                records = [json.loads(line) for line in f]
+            vectors = FaissStore.load(folder, manifest.get("vector_index") or {"kind": "flat"})
+            keywords = KeywordIndex.load(folder / "bm25", len(records))
+            store = cls(folder, manifest, documents, records, vectors, keywords, index_dir)
+        except IndexError_:
+            raise
+        except Exception as exc:  # a file damaged or edited by hand: one clear line, and how to recover
+            raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {folder}: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        if len(vectors) != len(records):
+            raise IndexError_(f"索引损坏 / broken index at {folder}: {len(vectors)} vectors, {len(records)} clauses")
+        if len(records) and vectors.dim != int(emb["dim"]):
+            raise IndexError_(f"索引损坏 / broken index at {folder}: vectors of dimension {vectors.dim}, "
+                              f"the embedder gives {emb['dim']}")
+        return store
+
+
+ClauseIndex = FolderStore  # the name this class had before the store became a package
+
+
+def open_folder(index_dir: Path) -> FolderStore:
+    folder = current_generation(Path(index_dir))
+    if folder is None:
+        raise IndexError_(MISSING)
+    return FolderStore.load(folder, Path(index_dir))
+
+
+# ---------------------------------------------------------------- writing the next generation
+
+class FolderWriter(StoreWriter):
+    """Collects a whole library, then writes it as a new generation and switches CURRENT to it.
+
+    A folder index is rewritten whole on every build (vectors come from the content-hash cache, so only new
+    texts are embedded); `remove` therefore only drops documents added earlier to this writer.
+    """
+
+    def __init__(self, index_dir: Path, approximate: bool | None = None,
+                 tokenizer: TokenizerConfig | None = None):
+        self.index_dir = Path(index_dir)
+        self.approximate = approximate
+        self.tokenizer = tokenizer or TokenizerConfig()
+        self._docs: list[Document] = []
+        self._clauses: list[tuple[Clause, str]] = []
+        self._vectors: list[np.ndarray] = []
+        self._info: dict = {}
+
+    def add(self, documents, clauses, vectors) -> None:
+        self._docs.extend(documents)
+        self._clauses.extend(clauses)
+        self._vectors.append(np.asarray(vectors, dtype=np.float32))
+
+    def remove(self, doc_ids) -> None:
+        gone = set(doc_ids)
+        keep = [i for i, (c, _) in enumerate(self._clauses) if c.doc_id not in gone]
+        vecs = self._all_vectors()
+        self._docs = [d for d in self._docs if d.doc_id not in gone]
+        self._clauses = [self._clauses[i] for i in keep]
+        self._vectors = [vecs[keep]] if len(vecs) else []
+
+    def _all_vectors(self) -> np.ndarray:
+        parts = [v for v in self._vectors if len(v)]
+        return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+
+    def vector_info(self, dim: int) -> dict:
+        """Build the vector index now (its kind and parameters go into the manifest written by publish)."""
+        vecs = self._all_vectors()
+        vecs = vecs if len(vecs) else np.zeros((0, dim), np.float32)
+        self._store = FaissStore.build(vecs, approximate=self.approximate)
+        self._info = self._store.info()
+        return dict(self._info)
+
+    def publish(self, manifest: dict) -> str:
+        if not hasattr(self, "_store"):
+            self.vector_info(int(manifest["embedder"]["dim"]))
+        tokenize = get_tokenizer(self.tokenizer)
+        keywords = KeywordIndex.build([tokenize(c.text) for c, _ in self._clauses])
+        records = [clause_record(c, k) for c, k in self._clauses]
+        manifest = {**manifest, "backend": FolderStore.backend, "format_version": FORMAT_VERSION,
+                    "vector_index": self._info, "tokenizer": self.tokenizer.to_dict()}
+        tmp = new_generation_dir(self.index_dir)
+        FolderStore.write(tmp, manifest, self._docs, records, self._store, keywords)
+        return publish(self.index_dir, tmp).name
+
+    def info(self) -> dict:
+        return dict(self._info)
+
+
+BACKEND = (open_folder, FolderWriter)

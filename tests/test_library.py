@@ -1,0 +1,84 @@
+"""The service layer: the app and the CLI give the same answer to the same question, because both call it."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from indexer import library, paths
+from indexer.build import build_index
+from indexer.cli import main
+from indexer.embedders import FakeEmbedder
+from tests.conftest import copy_corpus
+
+PROVINCE, DONGGUAN = "guangdong-2020-strategic-clusters", "dongguan-2021-strategic-clusters"
+
+
+@pytest.fixture
+def on_index(monkeypatch, fake_index, tmp_path):
+    monkeypatch.setattr(paths, "INDEX_DIR", fake_index)
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
+    return fake_index
+
+
+def _cli_json(capsys, argv) -> dict:
+    capsys.readouterr()
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_coverage_is_the_same_from_cli_service_and_app(on_index, capsys):
+    from app_pages import common
+
+    cli = _cli_json(capsys, ["coverage", "--reference", PROVINCE, "--target", DONGGUAN, "--json"])
+    service = library.coverage_between(library.documents(), PROVINCE, DONGGUAN).result.to_dict()
+    app = common.coverage(PROVINCE, "", DONGGUAN, None, (), "", ("test",))[0].to_dict()
+    assert cli == service == app
+    assert cli["region"] == "东莞市" and cli["summary"]["covered"] > 0
+
+
+def test_pasted_items_coverage_is_the_same_from_cli_and_app(on_index, capsys):
+    from app_pages import common
+
+    cli = _cli_json(capsys, ["coverage", "--reference", PROVINCE, "--items", "新能源,现代物流", "--json"])
+    app = common.coverage(PROVINCE, "", None, None, ("新能源", "现代物流"), "", ("test",))[0].to_dict()
+    assert cli == app
+
+
+def test_align_is_the_same_from_cli_service_and_app(on_index, capsys):
+    from app_pages import common
+
+    cli = _cli_json(capsys, ["align", DONGGUAN, PROVINCE, "--json"])
+    service = library.align_pair(library.documents(), DONGGUAN, PROVINCE, vectors=library.index_vectors()).to_dict()
+    app = common.align(DONGGUAN, PROVINCE, ("test",)).to_dict()
+    assert cli == service == app and cli["counts"]["pairs"] > 0
+
+
+def test_region_falls_back_to_the_opening_when_metadata_has_none(seed_docs):
+    from dataclasses import replace
+
+    doc = next(d for d in seed_docs if d.doc_id == DONGGUAN)
+    bare = replace(doc, meta=replace(doc.meta, region=""))
+    assert library.target_region(bare) == "东莞市"
+
+
+def test_a_moved_index_still_knows_its_files(tmp_path):
+    """Files are matched by content hash: an index copied with its corpus does not claim files are missing."""
+    corpus = copy_corpus(tmp_path / "a" / "corpus")
+    build_index([corpus], tmp_path / "a" / "index", FakeEmbedder())
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    shutil.rmtree(tmp_path / "a")
+    docs = library.documents(tmp_path / "b" / "index")
+    assert library.unindexed_files(docs, [tmp_path / "b" / "corpus"]) == []
+    (tmp_path / "b" / "corpus" / "new.txt").write_text("一、总则\n新的条款内容。", encoding="utf-8")
+    assert [p.name for p in library.unindexed_files(docs, [tmp_path / "b" / "corpus"])] == ["new.txt"]
+
+
+def test_a_build_names_the_files_it_could_not_read(tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus", ["dongguan-2021-strategic-clusters.txt"])
+    shutil.copy(corpus / "dongguan-2021-strategic-clusters.txt", corpus / "copy.txt")
+    report = build_index([corpus], tmp_path / "index", FakeEmbedder())
+    assert [p.split("/")[-1] for p in report.failed_paths] == ["copy.txt"]
+    assert len(report.errors) == len(report.failed_paths)
+    assert library.waiting_files(library.documents(tmp_path / "index"), report.failed_paths, [corpus]) == []

@@ -1,0 +1,199 @@
+"""The ClauseStore contract: every backend passes the same tests, and the folder backend (FAISS + BM25 files)
+answers exactly as the slow, obviously correct in-memory reference on random corpora."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from indexer.build import build_index
+from indexer.embedders import FakeEmbedder
+from indexer.filters import SearchFilters
+from indexer.models import Clause, DocMeta, Document
+from indexer.search import Engine
+from indexer.store import ClauseStore, open_store
+from tests.conftest import ROOT
+
+BACKENDS = ["folder", "memory"]
+WORDS = ["产业", "集群", "人才", "税收", "优惠", "新能源", "汽车", "机器人", "数字", "经济", "财政", "资金", "土地",
+         "支持", "企业", "保障", "物业", "管理", "业主", "停车", "芯片", "补贴", "金融", "科技"]
+PLACES = [("东莞市", "广东省", "city"), ("广东省", "广东省", "province"), ("潮州市", "广东省", "city"),
+          ("宁波市", "浙江省", "city"), ("", "", "national")]
+FILTERS = [SearchFilters(region="东莞"), SearchFilters(province="广东"), SearchFilters(level="city"),
+           SearchFilters(level="province,national"), SearchFilters(status="current"), SearchFilters(status="draft"),
+           SearchFilters(date_from="2021-01-01"), SearchFilters(date_to="2020"), SearchFilters(section="保障措施"),
+           SearchFilters(region="宁波", section="主要任务"), SearchFilters(region="火星")]
+
+
+def random_corpus(seed: int, n_docs: int = 6) -> list[Document]:
+    """Documents of random word salad with an outline: a heading with children (a bare heading), paragraphs."""
+    rng = np.random.default_rng(seed)
+    docs = []
+    for j in range(n_docs):
+        region, province, level = PLACES[j % len(PLACES)]
+        meta = DocMeta(title=f"测试文件{j}", region=region, province=province, level=level,
+                       status="draft" if j % 3 == 2 else "", date="" if j % 4 == 3 else f"{2018 + j}-0{1 + j % 9}-01",
+                       doc_number=f"测府〔{2018 + j}〕{j + 1}号")
+        doc_id = f"doc-{seed}-{j}"
+        text, clauses = "", []
+        for s, head in enumerate(("一、主要任务", "二、保障措施")):
+            start = len(text)
+            text += head + "\n"
+            parent = Clause(f"{doc_id}:{s + 1}", doc_id, 1, "cn", head[:2], s + 1, head[2:], head, (head,),
+                            start, start + len(head))
+            clauses.append(parent)
+            for p in range(int(rng.integers(2, 6))):
+                body = "".join(rng.choice(WORDS, size=int(rng.integers(3, 14)))) + "。"
+                start = len(text)
+                text += body + "\n"
+                clauses.append(Clause(f"{doc_id}:{s + 1}.p{p + 1}", doc_id, 2, "para", "", 0, "", body, (head,),
+                                      start, start + len(body), parent_id=parent.clause_id))
+        docs.append(Document(doc_id, f"/nowhere/{doc_id}.txt", text, meta, tuple(clauses), sha256=f"{seed}{j}"))
+    return docs
+
+
+def built(backend: str, tmp_path, seed: int) -> ClauseStore:
+    build_index(index_dir=tmp_path / backend, embedder=FakeEmbedder(64), documents=random_corpus(seed),
+                backend=backend)
+    return open_store(tmp_path / backend, backend)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path) -> ClauseStore:
+    return built(request.param, tmp_path, seed=7)
+
+
+# ---------------------------------------------------------------- what every backend must do
+
+def test_documents_and_clauses_round_trip(store):
+    docs = random_corpus(7)
+    assert [d.doc_id for d in store.documents()] == [d.doc_id for d in docs]
+    assert len(store) == sum(len(d.clauses) for d in docs)
+    assert store.documents()[0].meta == docs[0].meta and store.backend in store.info()["backend"]
+    for d, again in zip(docs, store.load_documents(), strict=True):
+        assert again.clauses == d.clauses and again.text == d.text
+        for c in again.clauses:
+            assert again.text[c.start:c.end] == c.text
+            row = store.row_of(c.clause_id)
+            assert store.clause(row) == c and store.text(row) == c.text and store.document_of(row).doc_id == d.doc_id
+    assert store.row_of("no-such-clause") is None
+
+
+def test_dense_topk_is_sorted_bounded_and_filtered(store):
+    q = FakeEmbedder(64).embed_query("新能源汽车补贴")
+    for f in [None, *FILTERS]:
+        got = store.dense_topk(q, 5, f)
+        allowed = store.select(f)
+        assert len(got) <= 5 and [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+        if allowed is not None:
+            assert {r for r, _ in got} <= set(allowed.tolist())
+            assert len(got) == min(5, len(allowed))
+    assert store.dense_topk(q, 0) == []
+
+
+def test_keyword_topk_scores_positive_and_filtered(store):
+    for f in [None, *FILTERS]:
+        got = store.keyword_topk(["人才", "税收"], 10, f)
+        assert all(s > 0 for _, s in got)
+        allowed = store.select(f)
+        if allowed is not None:
+            assert {r for r, _ in got} <= set(allowed.tolist())
+        for r, _ in got:
+            assert "人才" in store.text(r) or "税收" in store.text(r)
+    assert store.keyword_topk(["不存在的词"], 10) == []
+
+
+def test_phrase_counts_occurrences(store):
+    counts = store.phrase("产业")
+    assert counts and all(store.text(r).count("产业") == n for r, n in counts.items())
+    assert store.phrase("") == {} and store.phrase("\x00") == {}
+
+
+def test_vectors_by_row_and_by_key(store):
+    keys = store.clause_keys()
+    rows = [store.row_of(cid) for cid, _ in keys[:4]]
+    by_key = store.vectors_for_keys([k for _, k in keys[:4]])
+    np.testing.assert_allclose(np.stack([by_key[k] for _, k in keys[:4]]), store.vectors(rows))
+    assert store.vectors_for_keys(["0" * 64]) == {}
+
+
+def test_bare_headings_answer_nothing(store):
+    bare = store.bare_rows()
+    assert bare and all(store.clause(r).kind == "cn" for r in bare)
+
+
+def test_engine_searches_any_backend(store):
+    eng = Engine(store, FakeEmbedder(64))
+    for mode in ("hybrid", "semantic", "keyword", "phrase", "fuzzy"):
+        hits = eng.search("人才税收", k=5, mode=mode, filters=SearchFilters(level="city"))
+        assert all(h.level == "city" for h in hits)
+    assert eng.search("测府〔2019〕2号", k=3)[0].doc_number == "测府〔2019〕2号"
+
+
+# ---------------------------------------------------------------- the folder backend equals the reference
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_folder_backend_equals_the_reference(tmp_path, seed):
+    folder, ref = built("folder", tmp_path, seed), built("memory", tmp_path, seed)
+    assert folder.documents() == ref.documents() and folder.clause_keys() == ref.clause_keys()
+    assert folder.bare_rows() == ref.bare_rows()
+    emb = FakeEmbedder(64)
+    for f in [None, *FILTERS]:
+        a, b = folder.select(f), ref.select(f)
+        assert (a is None and b is None) or a.tolist() == b.tolist()
+        for query in ("人才税收优惠", "新能源汽车", "物业管理业主"):
+            q = emb.embed_query(query)
+            fa, rb = folder.dense_topk(q, 8, f), ref.dense_topk(q, 8, f)
+            # exact search: the same scores, and the same rows above the k-th score (ties may go either way)
+            np.testing.assert_allclose([s for _, s in fa], [s for _, s in rb], rtol=1e-5, atol=1e-6)
+            assert _above_last(fa) == _above_last(rb)
+            tokens = Engine(folder, emb).tokenizer(query)
+            ka, kb = folder.keyword_topk(tokens, 8, f), ref.keyword_topk(tokens, 8, f)
+            np.testing.assert_allclose([s for _, s in ka], [s for _, s in kb], rtol=1e-4, atol=1e-6)
+            assert _above_last(ka) == _above_last(kb)
+            assert folder.phrase(query[:2], f) == ref.phrase(query[:2], f)
+            assert folder.document_frequency(tokens + ["没有的词"]) == ref.document_frequency(tokens + ["没有的词"])
+
+
+def _above_last(ranked, tol=1e-4) -> set[int]:
+    return {r for r, s in ranked if s > ranked[-1][1] + tol} if ranked else set()
+
+
+def test_an_unknown_backend_says_what_exists(tmp_path):
+    from indexer.errors import IndexError_
+
+    with pytest.raises(IndexError_, match="unknown store backend 'nosuch'.*folder"):
+        open_store(tmp_path, "nosuch")
+
+
+def test_the_manifest_names_its_backend(tmp_path):
+    import json
+
+    from indexer.store import current_generation
+
+    built("folder", tmp_path, seed=1)
+    manifest = json.loads((current_generation(tmp_path / "folder") / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["backend"] == "folder"
+
+
+def test_importing_search_does_not_import_the_build_side():
+    code = ("import sys, indexer.search, indexer.store; "
+            "bad = [m for m in sys.modules if m.split('.')[0:2] and m.startswith('indexer.') and "
+            "m.split('.')[1] in ('readers', 'ocr', 'corpus', 'noise', 'build', 'outline', 'metadata')]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_region_scope_and_undated_documents(store):
+    docs = store.documents()
+    with_sub = {d.doc_id for d in docs if SearchFilters(region="广东").accepts_document(d.meta, d.doc_id)}
+    own = {d.doc_id for d in docs if SearchFilters(region="广东", region_scope="self").accepts_document(d.meta, d.doc_id)}
+    assert own < with_sub and all(d.meta.region == "广东省" for d in docs if d.doc_id in own)
+    dated = SearchFilters(date_from="2018")
+    undated = [d for d in docs if not d.meta.date]
+    assert undated and dated.undated_left_out(docs) == len(undated)
+    keep = SearchFilters(date_from="2018", include_undated=True)
+    assert len(store.select(keep)) > len(store.select(dated)) and keep.undated_left_out(docs) == 0
