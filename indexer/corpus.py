@@ -30,15 +30,15 @@ def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dic
     path = Path(path)
     raw = read_path(path, ocr=ocr, progress=progress)
     doc_id = doc_id or slug(path.name)
-    clauses = outline.segment(raw.text, doc_id, page_starts=raw.page_starts)
+    parsed = outline.parse(raw.text, doc_id, page_starts=raw.page_starts)
     meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
     if overrides:
         fields = {k: (tuple(v) if k == "cited_numbers" else v) for k, v in overrides.items()}
         meta = replace(meta, **fields)
         meta = metadata.complete(meta)
-    return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=tuple(clauses),
+    return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=parsed.clauses,
                     format=raw.format, page_starts=raw.page_starts, sha256=raw.sha256,
-                    warnings=raw.warnings)
+                    warnings=raw.warnings, skipped=parsed.skipped)
 
 
 def manifest_entries(folder: Path) -> list[dict]:

@@ -132,6 +132,9 @@ class Document:
     page_starts: tuple[int, ...] = ()  # for PDFs: offset where page i+1 starts
     sha256: str = ""  # of the source bytes
     warnings: tuple[str, ...] = field(default=())
+    # (kind, start, end) of the lines kept out of the clauses: salutation, issuer, doc_number, date, note, toc,
+    # number (see outline.Outline); clauses and these spans together cover the text.
+    skipped: tuple[tuple[str, int, int], ...] = ()
 
     def clause(self, clause_id: str) -> Clause:
         for c in self.clauses:

@@ -5,6 +5,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from indexer import tables, toc
+from indexer.junk import junk_kind
 from indexer.models import Clause
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -145,6 +147,7 @@ class _Open:
     n_paras: int = 0
     path: str = ""  # decimal path of a 1. or 1.1 heading, which 1.1 or 1.1.1 must continue
     holds: bool = False  # an unnumbered part (总结, 附件) that numbered headings nest under
+    n_tables: int = 0
 
 
 MAX_PARAGRAPH = 800  # longer unnumbered lines are cut at sentence ends into pieces of about …
@@ -187,8 +190,31 @@ def _pieces(text: str, start: int, end: int):
     yield piece_start, end
 
 
+@dataclass(frozen=True)
+class Outline:
+    """The searchable clauses of a text, and the lines kept out of them.
+
+    Every non-blank line lies in exactly one clause or one skipped span. Skipped kinds: toc (a table of
+    contents), salutation, issuer, doc_number, date, note (此件公开发布, 抄送 …), number (a line of nothing but
+    digits and punctuation, e.g. a page number).
+    """
+
+    clauses: tuple[Clause, ...]
+    skipped: tuple[tuple[str, int, int], ...] = ()  # (kind, start, end), in document order
+
+
+def is_heading_line(line: str) -> bool:
+    """Whether a stripped line could open a clause (a numbered heading or an unnumbered 总结 / 前言)."""
+    return match_marker(line) is not None or bool(PLAIN_CLOSING.fullmatch(line) or PLAIN_OPENING.fullmatch(line))
+
+
 def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[Clause]:
-    """Split document text into clauses along its outline.
+    """Split document text into its searchable clauses along its outline (see `parse` for what is left out)."""
+    return list(parse(text, doc_id, page_starts).clauses)
+
+
+def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
+    """Split document text into clauses along its outline, keeping metadata lines and contents lists out.
 
     Args:
         text: the cleaned document text; offsets refer to it.
@@ -196,8 +222,22 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
         page_starts: for PDFs, the offset where each page starts (page 1 first).
 
     Returns:
-        Clauses in document order. Every non-blank line belongs to exactly one clause.
+        Clauses in document order, and the skipped spans. Tables become clauses of kind "table", cut at row
+        boundaries into pieces of about MAX_PARAGRAPH characters; pieces after the first nest under it, so the
+        table's label reaches each piece's section path.
     """
+    spans = list(_lines(text))
+    lines = [text[a:b] for a, b in spans]
+    in_toc = {k for a, b in toc.toc_blocks(lines) for k in range(a, b + 1)}
+    table_at = {t.first: t for t in tables.find_tables(lines, is_heading_line, in_toc)}
+    skipped: list[tuple[str, int, int]] = []
+
+    def skip(kind: str, start: int, end: int) -> None:
+        if skipped and skipped[-1][0] == kind and not text[skipped[-1][2]:start].strip():
+            skipped[-1] = (kind, skipped[-1][1], end)  # one span for a run of lines of one kind
+        else:
+            skipped.append((kind, start, end))
+
     stack: list[_Open] = []
     root = _Open("root", 0, f"{doc_id}:0", (), 0)
     clauses: list[Clause] = []
@@ -253,10 +293,44 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
             return depth  # numbering that runs on across parents: （七） opening 二、 after （六） under 一、
         return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
 
+    def add_table(t: tables.Table) -> None:
+        parent = stack[-1] if stack else root
+        parent.n_tables += 1
+        base = f"{parent.clause_id}-t{parent.n_tables}"
+        head: Clause | None = None
+        for k, (a, b) in enumerate(tables.pieces(spans, t, MAX_PARAGRAPH), 1):
+            start, end = spans[a][0], spans[b][1]
+            if head is None:
+                cid, level, label, section = unique(base), parent.level + 1, t.label, parent.section + (t.label,)
+                parent_id = parent.clause_id if stack else None
+            else:  # a continuation: under the first piece, whose label (caption or header) names the table
+                cid, level, label, section = unique(f"{base}.{k}"), head.level + 1, "续表", head.section + ("续表",)
+                parent_id = head.clause_id
+            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=level, kind="table", marker="", number=0,
+                                  heading=label, text=text[start:end], section=section, start=start, end=end,
+                                  page=page_of(start), parent_id=parent_id))
+            head = head or clauses[-1]
+
     n_plain = 0
     numbered = False  # a numbered heading has been opened
-    for start, end in _lines(text):
-        line = text[start:end]
+    i = 0
+    while i < len(spans):
+        (start, end), line = spans[i], lines[i]
+        i += 1
+        if i - 1 in in_toc:
+            skip("toc", start, end)
+            continue
+        if i - 1 in table_at:
+            add_table(table_at[i - 1])
+            i = table_at[i - 1].last + 1
+            continue
+        in_note = bool(skipped) and skipped[-1][0] == "note" and not text[skipped[-1][2]:start].strip()
+        kind = None if is_heading_line(line) else junk_kind(
+            line, opening=not numbered, before=lines[i - 2] if i > 1 else "", after=lines[i] if i < len(lines) else "",
+            in_note=in_note)
+        if kind:
+            skip(kind, start, end)
+            continue
         closing = PLAIN_CLOSING.fullmatch(line)
         if closing or PLAIN_OPENING.fullmatch(line):
             del stack[:]
@@ -298,7 +372,7 @@ def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[C
                                       heading="", text=text[p_start:p_end], section=parent.section,
                                       start=p_start, end=p_end, page=page_of(p_start),
                                       parent_id=parent.clause_id if stack else None))
-    return clauses
+    return Outline(tuple(clauses), tuple(skipped))
 
 
 def subtree_end(clauses: list[Clause] | tuple[Clause, ...], index: int) -> int:

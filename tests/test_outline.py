@@ -128,18 +128,29 @@ def test_unnumbered_paragraphs_belong_to_their_section():
 @pytest.mark.parametrize("name", list(SEEDS))
 def test_offsets_map_back_and_cover_the_text(name):
     doc = load_document(SEEDS[name], doc_id=name)
-    assert_tiles(doc.text, doc.clauses)
+    assert_tiles(doc.text, doc.clauses, doc.skipped)
 
 
-def assert_tiles(text, clauses):
-    """Clauses are in order, never overlap, match the text exactly, and leave only whitespace out."""
-    pos = 0
+SKIP_KINDS = {"toc", "salutation", "issuer", "doc_number", "date", "note", "number"}
+
+
+def assert_tiles(text, clauses, skipped=None):
+    """Clauses and skipped spans are in order, never overlap, match the text exactly, and leave only whitespace
+    out. Without `skipped`, the text is parsed again for its skipped spans."""
+    if skipped is None:
+        skipped = outline.parse(text, "p").skipped
     for c in clauses:
         assert text[c.start:c.end] == c.text
-        assert c.start >= pos, "clauses overlap"
-        assert text[pos:c.start].strip() == "", f"text lost before {c.clause_id}"
-        pos = c.end
+    pieces = sorted([(c.start, c.end, c.clause_id) for c in clauses] +
+                    [(a, b, f"skipped {kind}") for kind, a, b in skipped])
+    pos = 0
+    for start, end, name in pieces:
+        assert start >= pos, f"overlap at {name}"
+        assert start < end, f"empty piece {name}"
+        assert text[pos:start].strip() == "", f"text lost before {name}"
+        pos = end
     assert text[pos:].strip() == ""
+    assert {kind for kind, _, _ in skipped} <= SKIP_KINDS
     ids = [c.clause_id for c in clauses]
     assert len(ids) == len(set(ids))
 
@@ -163,8 +174,10 @@ FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))  # CI budget; raise
 @given(st.lists(st.one_of(OUTLINE_LINES, st.text(max_size=30)), max_size=40))
 def test_property_segment_tiles_any_text(lines):
     text = "\n".join(lines)
-    clauses = outline.segment(text, "p")
-    assert_tiles(text, clauses)
+    parsed = outline.parse(text, "p")
+    clauses = list(parsed.clauses)
+    assert clauses == outline.segment(text, "p")
+    assert_tiles(text, clauses, parsed.skipped)
     assert [c.to_dict() for c in outline.segment(text, "p")] == [c.to_dict() for c in clauses]
     for c in clauses:
         if c.parent_id:
