@@ -15,7 +15,8 @@ def passage_text(clause: Clause, title: str = "", context: str = DEFAULT_CONTEXT
     """The string embedded for a clause: its text, after its parent headings (and title) when asked."""
     if context == "none":
         return clause.text
-    parents = list(clause.section[:-1] if clause.kind not in ("para", "preamble") else clause.section)
+    # a paragraph's or table piece's own label is not in its text (a table's caption heads only its first piece)
+    parents = list(clause.section if clause.kind in ("para", "preamble", "table") else clause.section[:-1])
     if context == "title" and title:
         parents.insert(0, title)
     return (" › ".join(parents) + "：" + clause.text) if parents else clause.text

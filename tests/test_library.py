@@ -82,3 +82,13 @@ def test_a_build_names_the_files_it_could_not_read(tmp_path):
     assert [p.split("/")[-1] for p in report.failed_paths] == ["copy.txt"]
     assert len(report.errors) == len(report.failed_paths)
     assert library.waiting_files(library.documents(tmp_path / "index"), report.failed_paths, [corpus]) == []
+
+
+def test_metadata_lines_left_out_of_clauses_keep_their_offsets_in_the_index(fake_engine, seed_docs):
+    """Salutation, issuer, 文号 and date lines are not clauses, but the index keeps where they are."""
+    built = {d.doc_id: d for d in fake_engine.documents}
+    assert any(d.skipped for d in seed_docs)
+    for d in seed_docs:
+        assert built[d.doc_id].skipped == d.skipped
+        for kind, start, end in d.skipped:
+            assert d.text[start:end].strip() and not any(c.start < end and start < c.end for c in d.clauses)

@@ -40,7 +40,7 @@ def clause_record(c: Clause, key: str) -> dict:
 def document_record(d: Document) -> dict:
     return {"doc_id": d.doc_id, "path": d.path, "format": d.format, "sha256": d.sha256,
             "meta": d.meta.to_dict(), "page_starts": list(d.page_starts), "warnings": list(d.warnings),
-            "n_clauses": len(d.clauses)}
+            "n_clauses": len(d.clauses), "skipped": [list(s) for s in d.skipped]}
 
 
 def doc_meta(record: dict) -> DocMeta:
@@ -172,7 +172,8 @@ class FolderStore(ClauseStore):
             rows.setdefault(int(self.doc_index[i]), []).append(self.clause(i))
         return [Document(doc_id=d.doc_id, path=d.path, text=texts.get(d.doc_id, ""), meta=d.meta,
                          clauses=tuple(rows.get(j, ())), format=d.format, page_starts=d.page_starts,
-                         sha256=d.sha256, warnings=d.warnings)
+                         sha256=d.sha256, warnings=d.warnings,
+                         skipped=tuple(tuple(s) for s in self._doc_records[j].get("skipped") or ()))
                 for j, d in enumerate(self._docs)]
 
     def is_stale(self) -> bool:

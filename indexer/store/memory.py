@@ -45,6 +45,9 @@ class MemoryStore(ClauseStore):
     def documents(self) -> list[IndexedDocument]:
         return list(self._docs)
 
+    def load_documents(self) -> list[Document]:
+        return list(self._full)
+
     def document_text(self, doc_id: str) -> str:
         return next((d.text for d in self._full if d.doc_id == doc_id), "")
 
