@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import os
 import shutil  # noqa: F401  (tests patch readers.shutil.which to hide antiword)
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from indexer.errors import IngestError
+from indexer.readers.charsets import sniff_binary
 from indexer.readers.doc import read_doc
 from indexer.readers.docx import MAX_UNZIPPED, read_docx
 from indexer.readers.html import read_html
 from indexer.readers.markdown import read_markdown
 from indexer.readers.pdf import MIN_PAGE_TEXT, assemble_pages, read_pdf
-from indexer.readers.raw import CHUNK, ProgressFn, RawText, ReadOptions
-from indexer.readers.text import decode_text_file, read_text, sniff_binary
+from indexer.readers.raw import CHUNK, ProgressFn, RawText, ReadOptions, blank_controls
+from indexer.readers.text import decode_text_file, read_text
 
 __all__ = ["CHUNK", "MAX_BYTES", "MAX_OCR_PAGES", "MAX_TEXT_BYTES", "MAX_UNZIPPED", "MIN_PAGE_TEXT", "READERS",
            "SUPPORTED_SUFFIXES", "Format", "ProgressFn", "RawText", "ReadOptions", "assemble_pages",
@@ -90,4 +91,5 @@ def read_path(path: str | Path, *, ocr: bool = True, progress: ProgressFn | None
         raise IngestError(path, f"无法读取 / cannot read: {exc.strerror or exc}") from None
     if not raw.text.strip():
         raise IngestError(path, "去除网页噪声后没有正文 / no text left after removing page noise")
-    return raw
+    text = blank_controls(raw.text)  # a reader that let one through: spaces keep page offsets valid
+    return raw if text is raw.text else replace(raw, text=text)

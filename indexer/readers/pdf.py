@@ -6,7 +6,7 @@ from pathlib import Path
 from indexer import noise, ocr
 from indexer.errors import IngestError
 from indexer.noise import Line
-from indexer.readers.raw import ProgressFn, RawText, ReadOptions, file_sha
+from indexer.readers.raw import ProgressFn, RawText, ReadOptions, file_sha, strip_controls
 
 MIN_PAGE_TEXT = 10  # a PDF page with fewer characters (after noise) is treated as an image
 
@@ -63,9 +63,10 @@ def read_pdf(path: Path, options: ReadOptions) -> RawText:
     pages, images = _pdf_pages(path, progress)
     sha = file_sha(path)
     warnings: list[str] = []
-    text_len = [sum(len(s) for s in (noise.clean_line(ln.text) for ln in lines) if s) for lines in pages]
+    text_len = [sum(len(s) for s in (noise.clean_line(strip_controls(ln.text, " ")) for ln in lines) if s) for lines in pages]
     scanned = [i for i, n in enumerate(text_len) if n < MIN_PAGE_TEXT and (images[i] or n == 0)]
     fmt = "pdf"
+    ocr_ran = False
     if scanned and len(scanned) == len(pages) or (scanned and sum(text_len) < MIN_PAGE_TEXT * len(pages)):
         scanned = list(range(len(pages)))
     if scanned:
@@ -87,10 +88,17 @@ def read_pdf(path: Path, options: ReadOptions) -> RawText:
                 raise IngestError(path, f"OCR 失败 / OCR failed: {type(exc).__name__}: {exc}") from None
             for i, lines in found.items():
                 pages[i] = lines
+            ocr_ran = True
             fmt = "pdf-ocr" if whole else "pdf"
             warnings.append(f"{len(scanned)} 页经 OCR 识别，可能有错字 / {len(scanned)} pages OCR'd, may contain "
                             f"recognition errors")
     text, page_starts, fields = assemble_pages(pages)
+    if not text.strip():
+        if ocr_ran:
+            raise IngestError(path, f"扫描件 {len(scanned)} 页经 OCR 未识别出任何文字（空白图像？）/ OCR found no text "
+                                    f"on {len(scanned)} scanned pages: blank images?")
+        raise IngestError(path, "PDF 中只有页眉、页码等版面文字，没有正文 / PDF holds only running headers and page "
+                                "numbers, no body text")
     return RawText(text=text, format=fmt, page_starts=page_starts, warnings=tuple(warnings),
                    sha256=sha, fields=fields)
 
@@ -107,7 +115,7 @@ def assemble_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...], tuple
     for p, lines in enumerate(pages):
         m = noise.margins(lines, doc_margins)
         for ln in lines:
-            s = noise.clean_line(ln.text)
+            s = noise.clean_line(strip_controls(ln.text, " "))
             if s:
                 items.append((p, Line(s, ln.x0, ln.x1, ln.top, ln.bottom), m))
     flags = noise.block_drops([ln.text for _, ln, _ in items])

@@ -7,9 +7,26 @@ from typing import Callable
 
 from indexer import noise
 from indexer.errors import IngestError
-from indexer.readers.raw import CHUNK, RawText, ReadOptions, file_sha, finish, newlines
+from indexer.readers.charsets import (
+    CONTROL_BYTES,
+    TRADITIONAL,
+    bom,
+    garbled,
+    sniff_binary,
+    traditional,
+    utf16_without_bom,
+)
+from indexer.readers.raw import (
+    CHUNK,
+    RawText,
+    ReadOptions,
+    file_sha,
+    finish,
+    newlines,
+    strip_controls,
+)
 
-_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\f\x1a\x1b")
+_CONTROL_CHARS = tuple(map(chr, CONTROL_BYTES))
 
 
 def _blocks(path: Path):
@@ -29,40 +46,6 @@ def _blocks(path: Path):
             yield block[:cut]
     if rest:
         yield rest
-
-
-def sniff_binary(head: bytes) -> str | None:
-    """What a file that is not text looks like, or None when its first bytes could be text."""
-    magic = {b"%PDF": "PDF", b"PK\x03\x04": "ZIP/DOCX", b"\xd0\xcf\x11\xe0": "Word .doc/OLE",
-             b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"\x7fELF": "ELF"}
-    for sig, name in magic.items():
-        if head.startswith(sig):
-            return name
-    if b"\x00" in head:
-        return "binary"
-    sample = head[:65536]
-    if sample and sum(sample.count(bytes([c])) for c in _CONTROL) > len(sample) * 0.05:
-        return "binary"
-    return None
-
-
-def _bom(head: bytes) -> str | None:
-    for sig, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
-        if head.startswith(sig):
-            return enc
-    return None
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
-    # ASCII-heavy UTF-16 has a NUL in every other byte; Chinese UTF-16 is caught by charset-normalizer
-    even, odd = head[0::2], head[1::2]
-    if len(head) >= 8 and odd.count(0) > len(odd) * 0.3 and even.count(0) < len(even) * 0.05:
-        return "utf-16-le"
-    if len(head) >= 8 and even.count(0) > len(even) * 0.3 and odd.count(0) < len(odd) * 0.05:
-        return "utf-16-be"
-    return None
 
 
 Transform = Callable[[str], str]
@@ -93,24 +76,58 @@ def _guess_encoding(path: Path) -> str | None:
     return best.encoding if best else None
 
 
-def _decode_by_line(path: Path, guess: str | None, transform: Transform) -> tuple[str, int]:
-    """Each line in the first encoding that accepts it (mixed files); returns text and lines replaced."""
+def _decode_line(raw: bytes, encodings: list[str]) -> tuple[str, str]:
+    """One line in the first encoding that reads it as clean text: (text, encoding; "" when none could)."""
+    fallback = None
+    for enc in encodings:
+        try:
+            s = raw.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if enc != "gb18030" or not garbled(s, min_chars=2):
+            return s, enc
+        fallback = fallback or (s, enc)
+        try:  # GB18030 reads Big5 bytes too, as mojibake
+            big5 = traditional(raw)
+            if big5:
+                return raw.decode(big5), big5
+        except UnicodeDecodeError:
+            pass
+    if fallback:
+        return fallback[0], ""
+    return raw.decode("gb18030", errors="replace"), ""
+
+
+def _decode_by_line(path: Path, guess: str | None, transform: Transform) -> tuple[str, list[int], list[int]]:
+    """Each line in the first encoding that reads it (mixed files): the text, the numbers of the lines read
+    as Big5, and of those no encoding could read (replaced or left garbled)."""
     encodings = ["utf-8", "gb18030"] + ([guess] if guess and guess not in ("utf_8", "gb18030") else [])
-    parts, bad = [], 0
+    parts: list[str] = []
+    big5: list[int] = []
+    bad: list[int] = []
+    n = 0
     for block in _blocks(path):
         lines = []
         for raw in block.splitlines(keepends=True):
-            for enc in encodings:
-                try:
-                    lines.append(raw.decode(enc))
-                    break
-                except (UnicodeDecodeError, LookupError):
-                    continue
-            else:
-                lines.append(raw.decode("gb18030", errors="replace"))
-                bad += 1
+            n += 1
+            s, enc = _decode_line(raw, encodings)
+            lines.append(s)
+            if not enc:
+                bad.append(n)
+            elif enc in TRADITIONAL:
+                big5.append(n)
         parts.append(transform(newlines("".join(lines))))
-    return "".join(parts), bad
+    return "".join(parts), big5, bad
+
+
+def _line_list_en(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(k) for k in numbers[:limit])
+    return ("line " if len(numbers) == 1 else "lines ") + shown + (f" ({len(numbers)} in all)" if len(numbers) > limit else "")
+
+
+def _line_list(numbers: list[int], limit: int = 10) -> str:
+    shown = "、".join(str(k) for k in numbers[:limit])
+    return shown + (f" 等 {len(numbers)} 行" if len(numbers) > limit else " 行")
 
 
 def _utf8_lines_mixed(path: Path) -> bool:
@@ -132,19 +149,35 @@ def _utf8_lines_mixed(path: Path) -> bool:
     return False
 
 
+def _head(path: Path) -> tuple[bytes, bytes]:
+    """The first bytes (for a BOM) and 64 KB from the first byte that is not blank (a file may open with many
+    blank lines), cut at an even offset so that UTF-16 keeps its byte order; (b"", b"") for a blank file."""
+    with path.open("rb") as f:
+        first = f.read(4)
+        f.seek(0)
+        while True:
+            block = f.read(65536)
+            if not block:
+                return b"", b""
+            k = len(block) - len(block.lstrip())
+            if k < len(block):
+                k -= k % 2
+                return first, block[k:] + f.read(k)
+
+
 def decode_text_file(path: Path, transform: Transform = lambda s: s) -> tuple[str, str, list[str]]:
     """A text file's content with "\\n" line ends: (text, encoding, warnings).
 
-    Tries UTF-8 strictly, then GB18030 (a superset of GBK and GB2312), then charset-normalizer's guess;
-    a file mixing UTF-8 and GBK lines is decoded line by line, with a warning. The file is read in blocks
-    that end at line ends and `transform` is applied to each decoded block, so a large file is held in
-    memory about twice (decoded blocks, then the joined text), never as bytes and text at once.
+    Tries UTF-8 strictly, then GB18030 (a superset of GBK and GB2312) unless its reading looks like mojibake
+    and a Big5 encoding reads the file cleanly, then charset-normalizer's guess; a file mixing encodings is
+    decoded line by line, with a warning naming the lines that were read as Big5 or could not be read. The
+    file is read in blocks that end at line ends and `transform` is applied to each decoded block, so a large
+    file is held in memory about twice (decoded blocks, then the joined text), never as bytes and text at once.
     """
-    with path.open("rb") as f:
-        head = f.read(65536)
-    if not head.strip():
+    first, head = _head(path)
+    if not head:
         raise IngestError(path, "文件为空（只有空白）/ empty file (whitespace only)")
-    enc = _bom(head) or _utf16_without_bom(head)
+    enc = bom(first) or utf16_without_bom(head)
     if enc:
         text = _decode_strict(path, enc, transform)
         if text is None:
@@ -154,27 +187,52 @@ def decode_text_file(path: Path, transform: Transform = lambda s: s) -> tuple[st
     kind = sniff_binary(head)
     if kind:
         raise IngestError(path, f"二进制文件，不是文本（{kind}）/ binary file, not text")
-    for enc in ("utf-8", "gb18030"):
-        if enc == "gb18030" and _utf8_lines_mixed(path):
-            break
+    sample = _sample(path)
+    big5 = None if _valid(sample, "utf-8") else traditional(sample)
+    for enc in ("utf-8", big5, "gb18030"):
+        if enc is None or enc == "gb18030" and _utf8_lines_mixed(path):
+            continue
         text = _decode_strict(path, enc, transform)
         if text is not None:
+            if enc == big5:
+                return text, enc, [f"按繁体中文 {enc} 编码解码 / decoded as traditional Chinese ({enc})"]
+            if enc == "gb18030" and garbled(text[:1_000_000]):
+                return text, enc, ["按 GB18030 解码后疑似乱码，编码可能有误 / text looks garbled after decoding as "
+                                   "GB18030: wrong encoding?"]
             return text, enc, []
     guess = _guess_encoding(path)
     if guess and not _utf8_lines_mixed(path):
         text = _decode_strict(path, guess, transform)
         if text is not None:
             return text, guess, [f"编码按猜测 {guess} 解码 / encoding guessed as {guess}"]
-    text, bad = _decode_by_line(path, guess, transform)
+    text, big5_lines, bad = _decode_by_line(path, guess, transform)
     warn = "文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line"
+    if big5_lines:
+        warn += f"；第 {_line_list(big5_lines)}按繁体 Big5 解码 / {_line_list_en(big5_lines)} read as Big5"
     if bad:
-        warn += f"；{bad} 行含无法识别的字节 / {bad} lines had undecodable bytes"
+        warn += f"；第 {_line_list(bad)}无法识别，可能是乱码 / {_line_list_en(bad)} could not be decoded"
     return text, "mixed", [warn]
+
+
+def _sample(path: Path) -> bytes:
+    """The first MB, cut at a line end, for choosing an encoding."""
+    with path.open("rb") as f:
+        data = f.read(1024 * 1024)
+    cut = data.rfind(b"\n") + 1
+    return data[:cut] if cut and len(data) == 1024 * 1024 else data
+
+
+def _valid(data: bytes, enc: str) -> bool:
+    try:
+        data.decode(enc)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def check_text(path: Path, text: str) -> None:
     """Refuse decoded text that is binary after all (NULs, many control characters) or blank."""
-    if "\x00" in text or sum(text[:65536].count(c) for c in map(chr, _CONTROL)) > min(len(text), 65536) * 0.05:
+    if "\x00" in text or sum(text[:65536].count(c) for c in _CONTROL_CHARS) > min(len(text), 65536) * 0.05:
         raise IngestError(path, "二进制文件，不是文本 / binary file, not text")
     if not text.strip():
         raise IngestError(path, "文件为空（只有空白）/ empty file (whitespace only)")
@@ -183,13 +241,20 @@ def check_text(path: Path, text: str) -> None:
 def read_text(path: Path, options: ReadOptions | None = None, fmt: str = "txt") -> RawText:
     """A plain text file in any encoding users bring, cleaned of page noise."""
     fields: list[tuple[str, str]] = []
+    controls = 0
 
     def clean_block(block: str) -> str:
-        text, found = noise.clean_local(block)
+        nonlocal controls
+        if "\x00" in block:
+            raise IngestError(path, "二进制文件，不是文本 / binary file, not text")
+        controls += sum(block.count(c) for c in _CONTROL_CHARS)  # as binary sniffing counts them
+        text, found = noise.clean_local(strip_controls(block))
         fields.extend(found)
         return text
 
     text, _enc, warnings = decode_text_file(path, clean_block)
+    if controls > 0.05 * (len(text) + controls):
+        raise IngestError(path, "二进制文件，不是文本 / binary file, not text")
     check_text(path, text)
     raw = finish(text, fmt, file_sha(path), warnings)
     return RawText(**{**raw.__dict__, "fields": tuple(dict.fromkeys(raw.fields + tuple(fields)))})
