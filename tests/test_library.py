@@ -90,5 +90,5 @@ def test_metadata_lines_left_out_of_clauses_keep_their_offsets_in_the_index(fake
     assert any(d.skipped for d in seed_docs)
     for d in seed_docs:
         assert built[d.doc_id].skipped == d.skipped
-        for kind, start, end in d.skipped:
+        for _kind, start, end in d.skipped:
             assert d.text[start:end].strip() and not any(c.start < end and start < c.end for c in d.clauses)
