@@ -20,7 +20,6 @@ from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
 from indexer.store import (
     DEFAULT_BACKEND,
     FORMAT_VERSION,
-    MISSING,
     VectorCache,
     build_lock,
     open_store,
@@ -232,19 +231,16 @@ def _known_vectors(index_dir: Path, emb: Embedder,
     try:
         prev = open_store(index_dir, backend)
     except (PolicyError, OSError, ValueError, KeyError) as exc:
-        if str(exc) == MISSING:
-            return {}, [], ""
+        damage = getattr(exc, "detail", "")  # set only by the store's damage checks
+        if not damage or backend != DEFAULT_BACKEND:
+            return {}, [], damage  # none yet, or an older format: rebuild everything
         # damaged: rebuild from the documents, reusing only vectors that are provably sound
-        return salvage_vectors(index_dir, emb.dim), [], getattr(exc, "detail", "") or _one_line(exc)
+        return salvage_vectors(index_dir, emb.dim), [], damage
     pairs = prev.clause_keys()
     info = prev.manifest.get("embedder", {})
     if info.get("name") != emb.name or info.get("dim") != emb.dim or not len(prev):
         return {}, pairs, ""
     return prev.vectors_for_keys([k for _, k in pairs]), pairs, ""
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _refuse_emptying(index_dir: Path, backend: str) -> None:
