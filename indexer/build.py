@@ -1,6 +1,7 @@
 """Corpus → index: read documents, embed only clauses whose text is new (content hash), write a generation atomically."""
 from __future__ import annotations
 
+import errno
 import os
 import platform
 import time
@@ -12,7 +13,7 @@ import numpy as np
 
 from indexer import corpus, paths
 from indexer.embedders import Embedder, get_embedder
-from indexer.errors import IngestError, PolicyError
+from indexer.errors import DUPLICATE, IndexError_, IngestError, PolicyError
 from indexer.keywords import TokenizerConfig
 from indexer.models import Document, ProgressFn
 from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
@@ -25,6 +26,7 @@ from indexer.store import (
     remove_stale_temps,
     store_writer,
 )
+from indexer.store.damage import salvage_vectors
 
 __all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
            "vector_key"]
@@ -45,6 +47,8 @@ class BuildReport:
     added: int = 0
     errors: list[str] = field(default_factory=list)
     failed_paths: list[str] = field(default_factory=list)  # the file each error is about, in the same order
+    error_kinds: list[str] = field(default_factory=list)  # "error" or "duplicate" (a notice), in the same order
+    repaired: str = ""  # what was damaged in the previous index (rebuilt from the documents, not copied)
     seconds: float = 0.0
     embed_seconds: float = 0.0
     index_dir: str = ""
@@ -88,7 +92,8 @@ def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Pa
             doc = corpus.load_document(path, doc_id=doc_id, ocr=ocr)
             key = corpus.content_key(doc.text)
             if key in seen:
-                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}")
+                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
+                                  kind=DUPLICATE)
             seen[key] = doc.doc_id
             docs.append(doc)
         except IngestError as exc:
@@ -109,7 +114,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
                 embedder: Embedder | str | None = None, extra_files: Sequence[str | Path] = (),
                 progress: ProgressFn | None = None, *, context: str = DEFAULT_CONTEXT,
                 approximate: bool | None = None, wait: bool = False, ocr: bool = True,
-                documents: Sequence[Document] | None = None, backend: str | None = None) -> BuildReport:
+                documents: Sequence[Document] | None = None, backend: str | None = None,
+                allow_empty: bool = False) -> BuildReport:
     """Index the documents of `folders` (default: corpus/ and data/uploads/) plus `extra_files` into `index_dir`.
 
     Args:
@@ -120,6 +126,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         wait: wait for another running build instead of refusing.
         documents: index these documents instead of reading folders (benchmarks, tests).
         backend: the store backend to write ("folder" by default, or $POLICY_STORE).
+        allow_empty: publish even when no clause is left of a non-empty index (a mistyped folder would
+            otherwise remove every clause); a first build of an empty library needs no permission.
     """
     store = backend or os.environ.get("POLICY_STORE") or DEFAULT_BACKEND
     if context not in CONTEXTS:
@@ -134,14 +142,17 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress)
             report.errors = [str(e) for e in failed]
             report.failed_paths = [e.path for e in failed]
+            report.error_kinds = [e.kind for e in failed]
         else:
             docs = list(documents)
+        if not allow_empty and not any(d.clauses for d in docs):
+            _refuse_emptying(index_dir, store)
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         report.embedder = emb.name
 
         pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
         keys = [vector_key(emb.name, p) for _, p in pairs]
-        known, previous = _known_vectors(index_dir, emb, store)
+        known, previous, report.repaired = _known_vectors(index_dir, emb, store)
         cache = VectorCache(index_dir, emb.name)
         for k, v in cache.load(emb.dim).items():
             known.setdefault(k, v)
@@ -158,7 +169,10 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             pending_keys += chunk
             pending_vecs.append(vecs)
             if len(pending_keys) >= CACHE_EVERY:
-                cache.add(pending_keys, np.concatenate(pending_vecs))
+                try:
+                    cache.add(pending_keys, np.concatenate(pending_vecs))
+                except OSError as exc:  # the disk filled up while embedding: say so, not "internal error"
+                    raise _write_error(exc, index_dir) from exc
                 pending_keys, pending_vecs = [], []
             if progress:
                 progress("embed", min(i + EMBED_BATCH, len(todo)), len(todo))
@@ -191,11 +205,16 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             "sources": {"folders": [str(f) for f in (folders or [])], "extra_files": [str(f) for f in extra_files]},
             "errors": report.errors,
             "failed_paths": report.failed_paths,
+            "error_kinds": report.error_kinds,
             "versions": _versions(),
         }
         if hasattr(writer, "vector_info"):
             manifest["vector_index"] = writer.vector_info(emb.dim)
-        report.generation = writer.publish(manifest)
+        try:
+            report.generation = writer.publish(manifest)
+        except OSError as exc:
+            remove_stale_temps(index_dir)  # the half-written generation; the live one is untouched
+            raise _write_error(exc, index_dir) from exc
         report.vector_index = writer.info()
         cache.clear()  # every vector now lives in the published generation
         if progress:
@@ -204,14 +223,42 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
     return report
 
 
-def _known_vectors(index_dir: Path, emb: Embedder, backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
-    """Vectors of the live index by key (when built with the same embedder), and its (clause_id, key) pairs."""
+def _known_vectors(index_dir: Path, emb: Embedder,
+                   backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], str]:
+    """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
+    what is damaged in it ("" when it is sound or there is none)."""
     try:
         prev = open_store(index_dir, backend)
-    except (PolicyError, OSError, ValueError, KeyError):
-        return {}, []  # none yet, unreadable or damaged: rebuild everything, never copy damage forward
+    except (PolicyError, OSError, ValueError, KeyError) as exc:
+        damage = getattr(exc, "detail", "")  # set only by the store's damage checks
+        if not damage or backend != DEFAULT_BACKEND:
+            return {}, [], damage  # none yet, or an older format: rebuild everything
+        # damaged: rebuild from the documents, reusing only vectors that are provably sound
+        return salvage_vectors(index_dir, emb.dim), [], damage
     pairs = prev.clause_keys()
     info = prev.manifest.get("embedder", {})
     if info.get("name") != emb.name or info.get("dim") != emb.dim or not len(prev):
-        return {}, pairs
-    return prev.vectors_for_keys([k for _, k in pairs]), pairs
+        return {}, pairs, ""
+    return prev.vectors_for_keys([k for _, k in pairs]), pairs, ""
+
+
+def _refuse_emptying(index_dir: Path, backend: str) -> None:
+    """Refuse a build that found no clause at all when the live index has some (checked before any work)."""
+    try:
+        n = len(open_store(index_dir, backend))
+    except (PolicyError, OSError, ValueError, KeyError):
+        return  # no index yet (the app's first start) or a damaged one: nothing to protect
+    if n:
+        raise PolicyError(f"没有读到任何条款，本次构建将删除索引中全部 {n} 条款；请检查文件夹，确需清空请加 --allow-empty "
+                          f"/ no clauses found: this build would remove all {n} clauses of {index_dir}; "
+                          "check the folders, or pass --allow-empty")
+
+
+def _write_error(exc: OSError, index_dir: Path) -> IndexError_:
+    """One line naming where the index was being written and why it failed; the previous index still answers."""
+    where = exc.filename or index_dir
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return IndexError_(f"磁盘空间不足，索引未更新（原索引不变）/ no space left on device writing the index "
+                           f"{where}; the previous index is unchanged")
+    return IndexError_(f"写入索引失败，索引未更新（原索引不变）/ could not write the index {where}: "
+                       f"{exc.strerror or exc}; the previous index is unchanged")

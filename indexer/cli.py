@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:  # missing file, permission denied, disk full …
-        print(f"错误 / error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"错误 / error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 — one line for the user; POLICY_DEBUG=1 shows the traceback
         if os.environ.get("POLICY_DEBUG"):

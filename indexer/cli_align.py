@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from indexer.errors import PolicyError
+from indexer.limits import MAX_ITEMS, check_items
 
 
 def register(sub) -> None:
@@ -19,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--reference", required=True, metavar="DOC", help="document holding the reference list")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--target", metavar="DOC", help="document holding the target list")
-    g.add_argument("--items", metavar="NAMES", help="target names typed or pasted: 名称1,名称2,… (、；or new lines too)")
+    g.add_argument("--items", metavar="NAMES", help=f"target names typed or pasted: 名称1,名称2,… (、；or new lines too; at most {MAX_ITEMS})")
     p.add_argument("--reference-section", metavar="S", help="which list of the reference (section path or clause id)")
     p.add_argument("--target-section", metavar="S", help="which list of the target document")
     p.add_argument("--region", help="the target's region, e.g. 佛山市 (default: from the target document)")
@@ -62,10 +63,13 @@ def cmd_align(args) -> int:
 
     docs = _corpus()
     a, b = find(docs, args.doc_a), find(docs, args.doc_b)
+    if a.doc_id == b.doc_id:
+        raise PolicyError(f"两次指定了同一文件 {a.doc_id}，请给出两个不同的文件 / {args.doc_a} and {args.doc_b} "
+                          "are the same document: give two different ones")
     _note(f"比对 / aligning {a.doc_id} ↔ {b.doc_id} …")
     al = align_pair(docs, a.doc_id, b.doc_id, vectors=index_vectors())
     if args.export:
-        _export(al, args.export)
+        _export(al, args.export, docs)
     if args.json:
         _print_json(al.to_dict())
         return 0
@@ -89,11 +93,16 @@ def cmd_coverage(args) -> int:
     items = () if args.target else tuple(parse_names(args.items))
     if not args.target and not items:
         raise PolicyError("--items 为空 / no names given")
+    check_items(items)
     _note("计算向量 / embedding list items …")
-    cov = coverage_between(docs, args.reference, args.target, items, reference_section=args.reference_section,
-                           target_section=args.target_section, region=args.region).result
+    answer = coverage_between(docs, args.reference, args.target, items, reference_section=args.reference_section,
+                              target_section=args.target_section, region=args.region)
+    cov = answer.result
     if args.export:
-        _export(cov, args.export)
+        settings = [f"参照清单 / reference list: {answer.reference.section}",
+                    f"目标清单 / target list: {answer.target.section}" if answer.target is not None
+                    else f"粘贴条目 / pasted items: {len(items)}"]
+        _export(cov, args.export, docs, settings)
     if args.json:
         _print_json(cov.to_dict())
         return 0
@@ -123,6 +132,13 @@ def cmd_reuse(args) -> int:
         from indexer.corpus import find_document
 
         docs = [find_document(docs, w) for w in want]
+        ids = [d.doc_id for d in docs]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise PolicyError(f"--docs 重复列出同一文件 {', '.join(twice)}，文件不与自身比较 / the same document "
+                              "is listed twice: a document is not compared with itself")
+        if len(docs) < 2:
+            raise PolicyError("--docs 至少需要两个文件 / --docs needs at least two documents")
     min_chars = args.min_chars if args.min_chars is not None else DEFAULT_MIN_CHARS
     if min_chars < 1:
         raise PolicyError("--min-chars 须为正数 / must be positive")
@@ -137,8 +153,8 @@ def cmd_reuse(args) -> int:
     return 0
 
 
-def _export(result, path: str) -> None:
+def _export(result, path: str, docs=None, settings=()) -> None:
     from indexer.export import export
 
-    out = export(result, path)
+    out = export(result, path, documents=docs, settings=settings)
     _note(f"已导出 / exported: {out}")

@@ -1,11 +1,12 @@
 """CLI commands over single files and the corpus: outline, docs, lists."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from indexer import corpus, lists, paths
 from indexer.cli import print_json
-from indexer.errors import NotFoundError
+from indexer.errors import NotFoundError, notice_or_error
 from indexer.models import LEVEL_LABELS, STATUS_LABELS
 
 
@@ -56,7 +57,7 @@ def cmd_docs(args) -> int:
                   f"  日期: {m.date or '—'}\n  地区: {m.region or '—'}（{m.province or '—'}）  层级: {LEVEL_LABELS.get(m.level, m.level)}"
                   f"  状态: {STATUS_LABELS.get(m.status, m.status)}  条款数: {len(d.clauses)}")
     for e in errors:
-        print(f"错误 / error: {e}", file=__import__("sys").stderr)
+        print(f"{notice_or_error(e.kind)}: {e}", file=sys.stderr)
     return 0
 
 
@@ -66,6 +67,8 @@ def cmd_lists(args) -> int:
     if args.json:
         print_json([nl.to_dict() for nl in found])
         return 0
+    if not found:
+        print(f"{doc.doc_id} 中没有找到列举清单 / no named lists found in {doc.doc_id}")
     for nl in found:
         print(f"{nl.section}（{len(nl.items)} 项）")
         for i, it in enumerate(nl.items, 1):

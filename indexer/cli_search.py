@@ -7,7 +7,8 @@ from pathlib import Path
 
 from indexer import paths
 from indexer.cli import print_json
-from indexer.errors import PolicyError
+from indexer.errors import NotFoundError, PolicyError
+from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_query
 from indexer.models import LEVEL_LABELS
 
 LEVELS = "national, province, city, county, news, other"
@@ -42,13 +43,22 @@ def _progress_bar():
 
 def cmd_build(args) -> int:
     from indexer.build import build_index
+    from indexer.errors import DUPLICATE
+    if args.corpus:  # a folder named on purpose must exist: a typo would otherwise index nothing
+        missing = [f for f in args.corpus if not Path(f).is_dir()]
+        if missing:
+            raise NotFoundError(f"文件夹不存在 / no such folder: {', '.join(missing)}")
     folders = args.corpus or [str(p) for p in paths.corpus_dirs()]
     report = build_index(folders, args.index_dir, _embedder_name(args), extra_files=args.add,
                          progress=None if args.quiet else _progress_bar(), context=args.context,
                          approximate={"auto": None, "exact": False, "ann": True}[args.vector_index],
-                         wait=args.wait, ocr=not args.no_ocr)
-    for e in report.errors:
-        print(f"警告 / skipped: {e}", file=sys.stderr)
+                         wait=args.wait, ocr=not args.no_ocr, allow_empty=args.allow_empty)
+    if report.repaired:
+        print(f"提示 / note: 原索引已损坏，已从文件重建 / the previous index was damaged and has been rebuilt: "
+              f"{report.repaired}", file=sys.stderr)
+    kinds = report.error_kinds or ["error"] * len(report.errors)
+    for e, kind in zip(report.errors, kinds, strict=True):
+        print(f"{'提示 / note' if kind == DUPLICATE else '警告 / skipped'}: {e}", file=sys.stderr)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -56,11 +66,32 @@ def cmd_build(args) -> int:
     return 0
 
 
-def _filters(args):
+def _filters(args, engine=None):
+    """The filter options as SearchFilters; with an engine, values no indexed document has are refused."""
+    from indexer.filters import validate
     from indexer.search import SearchFilters
-    return SearchFilters(region=args.region or "", province=args.province or "", level=args.level or "",
-                         doc_ids=tuple(args.doc or ()), status=args.status or "", date_from=args.date_from or "",
-                         date_to=args.date_to or "", section=args.section or "")
+    f = SearchFilters(region=args.region or "", province=args.province or "", level=args.level or "",
+                      doc_ids=tuple(args.doc or ()), status=args.status or "", date_from=args.date_from or "",
+                      date_to=args.date_to or "", section=args.section or "")
+    problems = validate(f, engine.store.documents() if engine is not None else ())
+    if problems:
+        raise PolicyError("；".join(problems))
+    return f
+
+
+def _read_queries(path: str) -> list[str]:
+    """The lines of a queries file (UTF-8), each checked against the query length limit."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise PolicyError(f"{path}: 不是 UTF-8 编码的文本（第 {line} 行）/ not UTF-8 text (line {line}); "
+                          "请另存为 UTF-8 / save it as UTF-8") from None
+    lines = text.splitlines()
+    for n, q in enumerate(lines, 1):
+        check_query(q, f"{path}:{n}")
+    return lines
 
 
 def _print_hits(query: str, hits) -> None:
@@ -80,13 +111,16 @@ def cmd_search(args) -> int:
     from indexer.search import Engine
     if not args.query and not args.queries:
         raise PolicyError("请给出查询或 --queries 文件 / give a QUERY or --queries FILE")
+    check_k(args.k)
+    lines = _read_queries(args.queries) if args.queries else []
+    if args.query:
+        check_query(args.query)
     engine = Engine.open(args.index_dir, _embedder_name(args))
     if engine.parser_outdated():
         print("提示 / note: 索引由旧版解析程序生成，条款结构可能已变化，请重新运行 python -m indexer build "
               "/ the index was built by an older parser; run build again", file=sys.stderr)
-    kw = {"k": args.k, "mode": args.mode, "filters": _filters(args), "fuzzy": args.fuzzy}
+    kw = {"k": args.k, "mode": args.mode, "filters": _filters(args, engine), "fuzzy": args.fuzzy}
     if args.queries:
-        lines = Path(args.queries).read_text(encoding="utf-8").splitlines()
         for q in lines:  # one JSON list per input line, in order (empty line → empty list)
             hits = engine.search(q, **kw) if q.strip() else []
             sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False) + "\n")
@@ -101,8 +135,9 @@ def cmd_search(args) -> int:
 
 def cmd_similar(args) -> int:
     from indexer.search import Engine
+    check_k(args.k)
     engine = Engine.open(args.index_dir)
-    hits = engine.similar(args.clause_id, k=args.k, filters=_filters(args))
+    hits = engine.similar(args.clause_id, k=args.k, filters=_filters(args, engine))
     if args.json:
         print_json([h.to_dict() for h in hits])
     else:
@@ -162,13 +197,15 @@ def register(sub) -> None:
     p.add_argument("--wait", action="store_true", help="等待正在进行的构建 / wait for a running build")
     p.add_argument("--no-ocr", action="store_true", help="扫描件不做 OCR / skip OCR")
     p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="允许构建出空索引（删除全部条款）/ allow a build that removes every clause")
     _common(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("search", help="检索条款 / search clauses")
-    p.add_argument("query", nargs="?", help="查询 / query")
+    p.add_argument("query", nargs="?", help=f"查询 / query (at most {MAX_QUERY_CHARS} characters)")
     p.add_argument("--queries", metavar="FILE", help="每行一个查询，每行输出一个 JSON 列表 / one query per line")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=int, default=10, help=f"结果数 / hits, 1–{MAX_K}")
     p.add_argument("--mode", default="hybrid", choices=("hybrid", "semantic", "keyword", "phrase", "fuzzy"))
     p.add_argument("--fuzzy", action="store_true", help="混合检索也用模糊匹配 / add fuzzy matching to hybrid")
     _filter_options(p)
@@ -177,7 +214,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("similar", help="相似条款 / clauses similar to a clause")
     p.add_argument("clause_id")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=int, default=10, help=f"结果数 / hits, 1–{MAX_K}")
     _filter_options(p)
     _common(p, embedder=False)
     p.set_defaults(func=cmd_similar)

@@ -10,13 +10,31 @@ class PolicyError(Exception):
     """Base class: the message is shown to the user as is, without a traceback."""
 
 
-class IngestError(PolicyError):
-    """A file could not be read. The message names the file and the problem."""
+DUPLICATE = "duplicate"  # IngestError.kind of a file skipped because another file has the same content
 
-    def __init__(self, path: str, problem: str):
+
+class IngestError(PolicyError):
+    """A file could not be read, or was skipped. The message names the file and the problem.
+
+    `kind` is "error" for a file that could not be read and "duplicate" for one skipped because another file
+    holds the same text: that is a notice to the user, not a failure.
+    """
+
+    def __init__(self, path: str, problem: str, kind: str | None = None):
         self.path = str(path)
         self.problem = problem
+        # readers and corpus code that predate `kind` mark a duplicate only in its message
+        self.kind = kind or (DUPLICATE if "内容相同" in problem else "error")
         super().__init__(f"{_printable(self.path)}: {problem}")
+
+    @property
+    def is_notice(self) -> bool:
+        return self.kind == DUPLICATE
+
+
+def notice_or_error(kind: str) -> str:
+    """The label a line about a skipped file starts with: a duplicate is a notice, anything else an error."""
+    return "提示 / note" if kind == DUPLICATE else "错误 / error"
 
 
 class IndexError_(PolicyError):

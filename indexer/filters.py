@@ -1,6 +1,8 @@
 """What a search may be restricted to: a value passed to the store, which evaluates it where the data is."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 from indexer.models import DocMeta
@@ -100,3 +102,68 @@ def section_terms(section: str) -> tuple[str, ...]:
             if w in group:
                 out.extend(group)
     return tuple(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------- validation (pure: the CLI and the app share it)
+
+LEVELS = ("national", "province", "city", "county", "news", "other")
+STATUSES = ("current", "draft", "trial", "expired")
+STATUS_ALIASES = ("in_force", "现行")  # also accepted for "current"
+SHOWN = 12  # known values listed in a message before "…"
+
+
+def date_problem(value: str) -> str:
+    """Why a filter date is not a real YYYY, YYYY-MM or YYYY-MM-DD date ("" when it is)."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+    if not m:
+        return "格式应为 YYYY、YYYY-MM 或 YYYY-MM-DD / use YYYY, YYYY-MM or YYYY-MM-DD"
+    year, month, day = (int(g) if g else 1 for g in m.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return "不是有效日期 / no such date (YYYY-MM-DD)"
+    return ""
+
+
+def _listing(known) -> str:
+    known = sorted(set(known))
+    return "、".join(known[:SHOWN]) + ("…" if len(known) > SHOWN else "") if known else "无 / none"
+
+
+def validate(filters: SearchFilters, documents=()) -> list[str]:
+    """One line per invalid filter value, naming what is valid; [] when every value can match.
+
+    Args:
+        documents: the indexed documents (anything with `.meta` and `.doc_id`): regions, provinces and
+            doc_ids are checked against them. Empty: only the fixed vocabularies and dates are checked.
+    """
+    problems: list[str] = []
+    for label, value in (("起始日期 / from date", filters.date_from), ("截止日期 / to date", filters.date_to)):
+        why = date_problem(value) if value else ""
+        if why:
+            problems.append(f"{label} '{value}' 无效 / invalid: {why}")
+    if filters.date_from and filters.date_to and not problems and filters.date_from > date_upper(filters.date_to):
+        problems.append(f"起始日期晚于截止日期 / from date {filters.date_from} is after to date {filters.date_to}")
+    bad = [v for v in values(filters.level) if v not in LEVELS]
+    if bad:
+        problems.append(f"未知层级 / unknown level {', '.join(bad)}: 可选 / one of {', '.join(LEVELS)}")
+    bad = [v for v in values(filters.status) if v not in STATUSES + STATUS_ALIASES]
+    if bad:
+        problems.append(f"未知状态 / unknown status {', '.join(bad)}: 可选 / one of {', '.join(STATUSES)}")
+    docs = list(documents)
+    if docs:
+        regions = {d.meta.region for d in docs if d.meta.region} | {d.meta.province for d in docs if d.meta.province}
+        bad = [v for v in values(filters.region) if not any(v in r for r in regions)]
+        if bad:
+            problems.append(f"没有该地区的文件 / no document of region {', '.join(bad)}: "
+                            f"已收录 / indexed: {_listing(regions)}")
+        provinces = {d.meta.province for d in docs if d.meta.province}
+        bad = [v for v in values(filters.province) if not any(v in p for p in provinces)]
+        if bad:
+            problems.append(f"没有该省份的文件 / no document of province {', '.join(bad)}: "
+                            f"已收录 / indexed: {_listing(provinces)}")
+        ids = {d.doc_id for d in docs}
+        bad = [v for v in filters.doc_ids if v not in ids]
+        if bad:
+            problems.append(f"找不到文件 / no document {', '.join(bad)}: 已收录 / indexed: {_listing(ids)}")
+    return problems

@@ -14,10 +14,12 @@ from indexer.filters import SearchFilters
 from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer, normalise
 from indexer.models import Clause, DocMeta, Document, IndexedDocument
 from indexer.store.base import ClauseStore, Ranked, StoreWriter
+from indexer.store.damage import broken, read_texts
 from indexer.store.generations import (
     current_generation,
     fsync_tree,
     new_generation_dir,
+    pointer_problem,
     publish,
 )
 from indexer.store.vectors import FaissStore, VectorStore
@@ -111,12 +113,7 @@ class FolderStore(ClauseStore):
 
     def _doc_texts(self) -> dict[str, str]:
         if self._texts is None:
-            try:
-                with open(self.folder / "texts.jsonl", encoding="utf-8") as f:
-                    self._texts = {d["doc_id"]: d["text"] for d in map(json.loads, f)}
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {self.folder}: "
-                                  f"texts.jsonl: {type(exc).__name__}: {exc}") from exc
+            self._texts = read_texts(self.folder, [d.doc_id for d in self._docs])
         return self._texts
 
     def document_text(self, doc_id: str) -> str:
@@ -285,17 +282,15 @@ class FolderStore(ClauseStore):
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise IndexError_(f"索引损坏 / broken index at {folder}: {exc}") from exc
+            raise broken(folder, f"manifest.json: {type(exc).__name__}: {exc}") from exc
         if not isinstance(manifest, dict):
-            raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {folder}: "
-                              f"manifest.json holds {type(manifest).__name__}, not an object")
+            raise broken(folder, f"manifest.json holds {type(manifest).__name__}, not an object")
         if manifest.get("format_version") != FORMAT_VERSION:
             raise IndexError_(f"索引格式版本不符，请重新运行 python -m indexer build / index format "
                               f"{manifest.get('format_version')} ≠ {FORMAT_VERSION}: run `python -m indexer build`")
         emb = manifest.get("embedder")
         if not isinstance(emb, dict) or "name" not in emb or "dim" not in emb:
-            raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {folder}: "
-                              "manifest.json names no embedder")
+            raise broken(folder, "manifest.json names no embedder")
         try:
             documents = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
             with open(folder / "clauses.jsonl", encoding="utf-8") as f:
@@ -306,13 +301,11 @@ class FolderStore(ClauseStore):
         except IndexError_:
             raise
         except Exception as exc:  # a file damaged or edited by hand: one clear line, and how to recover
-            raise IndexError_(f"索引损坏，请重新运行 python -m indexer build / broken index at {folder}: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise broken(folder, f"{type(exc).__name__}: {exc}") from exc
         if len(vectors) != len(records):
-            raise IndexError_(f"索引损坏 / broken index at {folder}: {len(vectors)} vectors, {len(records)} clauses")
+            raise broken(folder, f"{len(vectors)} vectors, {len(records)} clauses")
         if len(records) and vectors.dim != int(emb["dim"]):
-            raise IndexError_(f"索引损坏 / broken index at {folder}: vectors of dimension {vectors.dim}, "
-                              f"the embedder gives {emb['dim']}")
+            raise broken(folder, f"vectors of dimension {vectors.dim}, the embedder gives {emb['dim']}")
         return store
 
 
@@ -322,7 +315,8 @@ ClauseIndex = FolderStore  # the name this class had before the store became a p
 def open_folder(index_dir: Path) -> FolderStore:
     folder = current_generation(Path(index_dir))
     if folder is None:
-        raise IndexError_(MISSING)
+        problem = pointer_problem(Path(index_dir))  # CURRENT there but unusable: damaged, not missing
+        raise broken(Path(index_dir), problem) if problem else IndexError_(MISSING)
     return FolderStore.load(folder, Path(index_dir))
 
 

