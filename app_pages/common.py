@@ -154,13 +154,30 @@ def documents() -> list[Document]:
 
 
 def read_errors() -> list[str]:
-    """One line per file that could not be read: from the index's last build, else from reading the folders."""
+    """One line per file that could not be read (duplicates are notes, see read_notes): from the index's last
+    build, else from reading the folders."""
     eng = None
     with contextlib.suppress(PolicyError):
         eng = engine()
     if eng is not None:
+        if "problems" in eng.manifest:
+            return [p.message for p in _problems(eng) if not p.is_notice]
         return [one_line(e) for e in eng.manifest.get("errors", [])]
     return corpus()[1]
+
+
+def read_notes() -> list[str]:
+    """Files skipped because another file holds the same text (a notice, not an error)."""
+    eng = None
+    with contextlib.suppress(PolicyError):
+        eng = engine()
+    return [p.message for p in _problems(eng) if p.is_notice] if eng is not None else []
+
+
+def _problems(eng):
+    from indexer.library import build_problems
+
+    return build_problems(eng.manifest, eng.documents)
 
 
 def find_doc(docs: list[Document], doc_id: str) -> Document | None:
@@ -173,9 +190,13 @@ STAGES = STAGE_LABELS
 STAY = "正在更新索引，请留在本页直到完成（离开会中断）/ updating the index: stay on this page"
 
 
-def build_index(message: str = "正在更新索引 / updating the index"):
-    """Incremental index build (only new clause texts are embedded) with a progress bar."""
+def build_index(message: str = "正在更新索引 / updating the index", queue: bool = False):
+    """Incremental index build (only new clause texts are embedded) with a progress bar.
+
+    queue: when another build (e.g. a CLI build) holds the index, wait for it and build after it, saying so.
+    """
     from indexer.build import build_index as _build
+    from indexer.errors import IndexError_
 
     bar = st.progress(0.0, text=message)
     started = time.perf_counter()
@@ -188,8 +209,15 @@ def build_index(message: str = "正在更新索引 / updating the index"):
         bar.progress(frac, text=f"{message} · {STAGES.get(stage, stage)} {done}/{total}{left}")
 
     try:
-        report = _build(index_dir=paths.INDEX_DIR, progress=progress,
-                        embedder=os.environ.get("POLICY_EMBEDDER") or None)
+        try:
+            report = _build(index_dir=paths.INDEX_DIR, progress=progress,
+                            embedder=os.environ.get("POLICY_EMBEDDER") or None)
+        except IndexError_ as exc:
+            if not queue or "another build" not in str(exc):
+                raise
+            bar.progress(0.0, text="另一个构建正在进行，文件已排队，完成后自动编入索引 / queued behind a running build")
+            report = _build(index_dir=paths.INDEX_DIR, progress=progress, wait=True,
+                            embedder=os.environ.get("POLICY_EMBEDDER") or None)
     finally:
         bar.empty()
     _open_engine.clear()

@@ -1,8 +1,6 @@
 """文库 Library: every document with its metadata, its outline, uploads and removal."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +9,7 @@ from app_pages.render import STYLE, block, esc, highlight, md
 from indexer import paths
 from indexer.corpus import load_document
 from indexer.errors import IngestError
+from indexer.library import duplicate_of
 
 SCROLL_TO_FOCUS = """<script>
 (function () {
@@ -57,6 +56,8 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
                                      "doc_id": st.column_config.TextColumn(width="small")})
 for line in read_errors:
     st.warning(f"未能读取 / could not read: {md(line)}", icon=":material/warning:")
+for line in common.read_notes():
+    st.info(md(line), icon=":material/content_copy:")
 if waiting := common.waiting_files(docs):
     st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + md("、".join(p.name for p in waiting[:5])),
             icon=":material/sync:")
@@ -145,26 +146,33 @@ if submitted and files:
                 known.append(f"{f.name}：已在文库中（{path.name}），无需重复导入 / already in the library")
                 continue
             try:
-                load_document(path, progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
+                new = load_document(path, progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
             except IngestError as exc:
                 path.unlink(missing_ok=True)
                 failed.append(f"{f.name}：{exc.problem}")
+                continue
+            if (twin := duplicate_of(new, docs)) is not None:  # the same text in another file (PDF after DOCX)
+                path.unlink(missing_ok=True)
+                known.append(f"{f.name}：内容与《{twin.meta.title or twin.doc_id}》相同，未重复索引"
+                             " / same text as a document already in the library")
                 continue
             added.append(path.name)
         bar.progress(n / len(files), text=f"已读取 {n}/{len(files)} 个文件")
     bar.empty()
     if added:
         try:
-            report = common.build_index(message=common.STAY)
+            report = common.build_index(message=common.STAY, queue=True)
         except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
             failed.append(f"更新索引失败 / indexing failed: {common.one_line(exc)}")
         else:
-            for line, bad in zip(report.errors, report.failed_paths, strict=True):  # e.g. a duplicate's text
-                name = Path(bad).name
-                if name in added:
-                    added.remove(name)
-                    (paths.UPLOAD_DIR / name).unlink(missing_ok=True)
-                    failed.append(common.one_line(line))
+            from indexer.library import build_problems
+
+            mine = [p for p in report.problems if p["file"] in added]
+            for p in mine:  # e.g. the same text as a document already in the library: a note, and no copy kept
+                added.remove(p["file"])
+                (paths.UPLOAD_DIR / p["file"]).unlink(missing_ok=True)
+            for problem in build_problems({"problems": [{**p, "path": ""} for p in mine]}, docs):
+                (known if problem.is_notice else failed).append(problem.message)
     common.forget_corpus()
     messages = [("success", f"已导入 {len(added)} 个文件：{'、'.join(added)}")] if added else []
     st.session_state["library_messages"] = (messages + [("info", line) for line in known]

@@ -47,6 +47,7 @@ class BuildReport:
     added: int = 0
     errors: list[str] = field(default_factory=list)
     failed_paths: list[str] = field(default_factory=list)  # the file each error is about, in the same order
+    problems: list[dict] = field(default_factory=list)  # per failed file: file, path, kind, problem, same_as
     error_kinds: list[str] = field(default_factory=list)  # "error" or "duplicate" (a notice), in the same order
     repaired: str = ""  # what was damaged in the previous index (rebuilt from the documents, not copied)
     seconds: float = 0.0
@@ -93,7 +94,7 @@ def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Pa
             key = corpus.content_key(doc.text)
             if key in seen:
                 raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
-                                  kind=DUPLICATE)
+                                  kind=DUPLICATE, same_as=seen[key])
             seen[key] = doc.doc_id
             docs.append(doc)
         except IngestError as exc:
@@ -143,6 +144,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             report.errors = [str(e) for e in failed]
             report.failed_paths = [e.path for e in failed]
             report.error_kinds = [e.kind for e in failed]
+            report.problems = [{"file": Path(e.path).name, "path": e.path, "kind": e.kind, "problem": e.problem,
+                                "same_as": e.same_as} for e in failed]
         else:
             docs = list(documents)
         if not allow_empty and not any(d.clauses for d in docs):
@@ -206,6 +209,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             "errors": report.errors,
             "failed_paths": report.failed_paths,
             "error_kinds": report.error_kinds,
+            "problems": report.problems,
             "versions": _versions(),
         }
         if hasattr(writer, "vector_info"):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer import metadata, outline, paths
-from indexer.errors import IngestError, NotFoundError
+from indexer.errors import DUPLICATE, IngestError, NotFoundError
 from indexer.models import Document
 from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
 from indexer.versions import PARSER_VERSION  # noqa: E402,F401 — what a file becomes; bumped in versions.py
@@ -88,7 +88,8 @@ def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError
             doc = load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr)
             key = content_key(doc.text)
             if key in seen:
-                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}")
+                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
+                                  kind=DUPLICATE, same_as=seen[key])
             seen[key] = doc.doc_id
             docs.append(doc)
         except IngestError as exc:

@@ -20,9 +20,10 @@ class IngestError(PolicyError):
     holds the same text: that is a notice to the user, not a failure.
     """
 
-    def __init__(self, path: str, problem: str, kind: str | None = None):
+    def __init__(self, path: str, problem: str, kind: str | None = None, same_as: str = ""):
         self.path = str(path)
         self.problem = problem
+        self.same_as = same_as  # for a duplicate: the doc_id of the document that holds the same text
         # readers and corpus code that predate `kind` mark a duplicate only in its message
         self.kind = kind or (DUPLICATE if "内容相同" in problem else "error")
         super().__init__(f"{_printable(self.path)}: {problem}")

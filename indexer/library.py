@@ -89,6 +89,15 @@ def find(docs: Sequence[Document], key: str) -> Document:
 
 # ---------------------------------------------------------------- coverage and align
 
+def duplicate_of(doc: Document, docs: Sequence[Document]) -> Document | None:
+    """The library document holding the same text (whitespace aside) as `doc`, if any (not `doc` itself)."""
+    from indexer.corpus import content_key
+
+    key = content_key(doc.text)
+    return next((d for d in docs if d.doc_id != doc.doc_id and d.path != doc.path and content_key(d.text) == key),
+                None)
+
+
 def target_region(doc: Document) -> str:
     """A document's region: its metadata, else the first 省/市/区/县 name in its title or opening."""
     if doc.meta.region:
@@ -217,6 +226,35 @@ def unindexed_files(docs: Sequence[Document], folders: Sequence[Path] | None = N
                     out.append(p)
             except OSError:
                 continue
+    return out
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file the last build left out, said for people: its name only (no server path), and why."""
+
+    file: str
+    kind: str  # "error" or "duplicate" (a notice)
+    message: str
+
+    @property
+    def is_notice(self) -> bool:
+        return self.kind == "duplicate"
+
+
+def build_problems(manifest: dict, docs: Sequence[Document]) -> list[FileProblem]:
+    """The files the last build could not index, for files still on disk; a duplicate names its twin by title."""
+    titles = {d.doc_id: d.meta.title or d.doc_id for d in docs}
+    out = []
+    for p in manifest.get("problems") or []:
+        if p.get("path") and not Path(p["path"]).exists():
+            continue  # removed since: nothing left to say
+        name = p.get("file") or Path(p.get("path", "")).name
+        if p.get("kind") == "duplicate":
+            twin = titles.get(p.get("same_as", ""), p.get("same_as", ""))
+            out.append(FileProblem(name, "duplicate", f"{name}：内容与《{twin}》相同，未重复索引 / same text as {twin!r}"))
+        else:
+            out.append(FileProblem(name, "error", f"{name}：{p.get('problem', '')}"))
     return out
 
 

@@ -334,7 +334,8 @@ def test_upload_of_a_document_already_in_the_library(private_env):
     same = (paths.CORPUS_DIR / "dongguan-2021-strategic-clusters.txt").read_bytes()
     at = upload(open_page("library"), [("东莞副本.txt", same)])
     assert not at.exception
-    assert any("内容相同" in e for e in errors_of(at))
+    assert not errors_of(at)  # a notice, not "could not read"
+    assert any("东莞副本.txt：内容与《" in plain(i.value) and "相同，未重复索引" in plain(i.value) for i in at.info)
     assert not any(s for s in at.success)
     assert not list(paths.UPLOAD_DIR.iterdir())
 
@@ -623,3 +624,18 @@ def test_library_builds_tell_the_user_to_stay_on_the_page(private_env, monkeypat
     monkeypatch.setattr(common, "build_index", lambda message="": messages.append(message) or real(message=message))
     upload(open_page("library"), [("rule.txt", "一、总则\n本办法自发布之日起施行。\n".encode())])
     assert messages and all("请留在本页" in m for m in messages)
+
+
+def test_the_same_text_in_another_file_is_a_note_naming_the_document(private_env):
+    """Same text, other bytes (a converted copy): not "could not read" with a server path, but which document
+    already holds it; the copy is not kept."""
+    rule = "一、总则\n重复上传的规定全文，另存为另一个文件。\n二、附则\n自发布之日起施行。\n"
+    at = upload(open_page("library"), [("rule.txt", rule.encode())])
+    at = upload(at, [("rule-copy.txt", (rule + "\n\n").encode())])
+    assert not at.exception and not errors_of(at)
+    notes = [plain(i.value) for i in at.info]
+    assert any("rule-copy.txt：内容与《" in n and "相同，未重复索引" in n for n in notes), notes
+    assert not any(str(paths.UPLOAD_DIR) in n or "/" in n.split("：")[0] for n in notes)
+    assert sorted(p.name for p in paths.UPLOAD_DIR.iterdir()) == ["rule.txt"]
+    at = open_page("library")  # nothing left to say once the copy is gone
+    assert not any("rule-copy" in plain(i.value) for i in at.info)
