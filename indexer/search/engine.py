@@ -237,8 +237,14 @@ class Engine:
             return list(tokens)
         from indexer import thesaurus
 
-        extra = [t for term in thesaurus.load().expand(query) for t in self.tokenizer(term)]
-        return list(dict.fromkeys([*tokens, *(t for t in extra if t not in tokens)]))
+        extra = [t for term in thesaurus.load().expand(query) for t in self.tokenizer(term) if t not in tokens]
+        if not extra:
+            return list(tokens)
+        # only the informative words of a term: 工业机器人 brings 机器人-like evidence, not 工业 or 服务
+        df = self.store.document_frequency(extra)
+        n = max(1, len(self.store))
+        extra = [t for t in extra if 0 < df.get(t, 0) <= RARE_SHARE * n]
+        return list(dict.fromkeys([*tokens, *extra]))
 
     def marked_terms(self, tokens: Sequence[str]) -> list[str]:
         """The query words worth marking in a hit: the rare ones (a word in more than RARE_SHARE of all clauses,
