@@ -326,20 +326,23 @@ MIME = {".csv": "text/csv", ".md": "text/markdown",
 FORMAT_LABELS = {".xlsx": "Excel", ".docx": "Word", ".csv": "CSV", ".md": "Markdown"}
 
 
-def export_bytes(result, suffix: str) -> bytes:
-    """A coverage or alignment report in the format named by its suffix, as bytes."""
+def export_bytes(result, suffix: str, settings: tuple[str, ...] = ()) -> bytes:
+    """A coverage or alignment report in the format named by its suffix, as bytes: documents named by title and
+    文号 and the choices behind the result recorded, as the CLI's --export writes it."""
     from indexer.coverage import Coverage
     from indexer.export import alignment_report, coverage_report, report_bytes
 
-    rep = coverage_report(result) if isinstance(result, Coverage) else alignment_report(result)
+    docs = documents()
+    rep = (coverage_report(result, docs, settings) if isinstance(result, Coverage)
+           else alignment_report(result, docs, settings))
     return report_bytes(rep, suffix)
 
 
-def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str) -> None:
+def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str, settings: tuple[str, ...] = ()) -> None:
     """One download button per format; each report is generated only when its button is clicked."""
     row = st.container(horizontal=True)
     for suffix in suffixes:
-        row.download_button(f"导出 {FORMAT_LABELS[suffix]}", data=lambda s=suffix: export_bytes(result, s),
+        row.download_button(f"导出 {FORMAT_LABELS[suffix]}", data=lambda s=suffix: export_bytes(result, s, settings),
                             file_name=f"{stem}{suffix}", mime=MIME[suffix], key=f"{key}_{suffix}",
                             icon=":material/download:", on_click="ignore")
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.render import STYLE, block, esc, md
+from indexer.library import CoverageAnswer, coverage_settings
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("覆盖 Coverage")
@@ -161,4 +162,6 @@ if additions:
 
 # ------------------------------------------------------------------ export
 st.divider()
-common.export_buttons(result, f"覆盖_{result.target}", (".xlsx", ".docx", ".csv", ".md"), key="cov_export")
+settings = tuple(coverage_settings(CoverageAnswer(result, ref_nl, target_nl, result.region, pasted)))
+common.export_buttons(result, f"覆盖_{result.target}", (".xlsx", ".docx", ".csv", ".md"), key="cov_export",
+                      settings=settings)

@@ -99,10 +99,9 @@ def cmd_coverage(args) -> int:
                               target_section=args.target_section, region=args.region)
     cov = answer.result
     if args.export:
-        settings = [f"参照清单 / reference list: {answer.reference.section}",
-                    f"目标清单 / target list: {answer.target.section}" if answer.target is not None
-                    else f"粘贴条目 / pasted items: {len(items)}"]
-        _export(cov, args.export, docs, settings)
+        from indexer.library import coverage_settings
+
+        _export(cov, args.export, docs, coverage_settings(answer))
     if args.json:
         _print_json(cov.to_dict())
         return 0

@@ -169,6 +169,16 @@ def coverage_between(docs: Sequence[Document], reference: str, target: str | Non
     return CoverageAnswer(result, ref_list, tgt_list, region, tuple(items))
 
 
+def coverage_settings(answer: CoverageAnswer) -> list[str]:
+    """The choices behind a coverage answer, as the report records them (the same from the app and the CLI)."""
+    out = [f"参照清单 / reference list: {answer.reference.section}",
+           f"目标清单 / target list: {answer.target.section}" if answer.target is not None
+           else f"粘贴条目 / pasted items: {len(answer.items)}"]
+    if answer.region:
+        out.append(f"目标地区 / target region: {answer.region}")
+    return out
+
+
 def align_pair(docs: Sequence[Document], doc_a: str, doc_b: str, *, vectors=None, embedder=None):
     """Clause alignment of two documents of the library (vectors from the index when given)."""
     from indexer.align import align_documents

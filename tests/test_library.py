@@ -92,3 +92,20 @@ def test_metadata_lines_left_out_of_clauses_keep_their_offsets_in_the_index(fake
         assert built[d.doc_id].skipped == d.skipped
         for _kind, start, end in d.skipped:
             assert d.text[start:end].strip() and not any(c.start < end and start < c.end for c in d.clauses)
+
+
+def test_app_and_cli_exports_name_documents_and_record_the_settings(on_index, tmp_path, capsys):
+    """The same coverage report from the app's button and from --export: titles and 文号, lists and region."""
+    import openpyxl
+
+    from app_pages import common
+
+    out = tmp_path / "cli.xlsx"
+    assert main(["coverage", "--reference", PROVINCE, "--target", DONGGUAN, "--export", str(out)]) == 0
+    answer = library.coverage_between(library.documents(), PROVINCE, DONGGUAN)
+    app = tmp_path / "app.xlsx"
+    app.write_bytes(common.export_bytes(answer.result, ".xlsx", tuple(library.coverage_settings(answer))))
+    cli_sheet, app_sheet = (openpyxl.load_workbook(p)["摘要"] for p in (out, app))
+    cli_lines = [r[0] for r in cli_sheet.iter_rows(values_only=True)]
+    assert cli_lines == [r[0] for r in app_sheet.iter_rows(values_only=True)]
+    assert any("粤府函〔2020〕82号" in str(v) for v in cli_lines) and any("东莞市" in str(v) for v in cli_lines)
