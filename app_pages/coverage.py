@@ -88,25 +88,40 @@ if named_gaps:
 
 # ------------------------------------------------------------------ matrix
 st.subheader("匹配矩阵 Match matrix")
+view = st.radio("显示 View", ["matrix", "list"], horizontal=True, key="cov_view",
+                format_func={"matrix": "矩阵 Matrix", "list": "列表 List（窄屏适用 / for narrow screens）"}.get)
 st.caption("每格为目标条目实现参照条目的概率（0–1）；≥ 0.5 视为覆盖。/ P(target item implements reference item)")
-if matrix is not None and len(refs) and len(tgts):
+if matrix is not None and len(refs) and len(tgts) and view == "matrix":
     ref_names = [f"{j + 1}. {r.name}" for j, r in enumerate(refs)]
     tgt_names = [f"{i + 1}. {t.name}" for i, t in enumerate(tgts)]
     cells = pd.DataFrame([{"参照 reference": ref_names[j], "目标 target": tgt_names[i],
                            "概率 P": round(float(matrix[i][j]), 3)}
                           for i in range(len(tgts)) for j in range(len(refs))])
+    # the shorter list runs across, the longer one down: 9 city items fit a phone's width, 20 provincial ones
+    # did not (their numbers ran into each other as "0.0.00" at 390 px)
+    across, down = (("目标 target", tgt_names), ("参照 reference", ref_names)) if len(tgts) <= len(refs) else (
+        ("参照 reference", ref_names), ("目标 target", tgt_names))
     base = alt.Chart(cells).encode(
-        x=alt.X("参照 reference:N", sort=ref_names, axis=alt.Axis(labelAngle=-45, labelLimit=180, labelOverlap=False, title=None)),
-        y=alt.Y("目标 target:N", sort=tgt_names, axis=alt.Axis(labelLimit=260, labelOverlap=False, title=None)))
+        x=alt.X(f"{across[0]}:N", sort=across[1],
+                axis=alt.Axis(labelAngle=-45, labelLimit=140, labelOverlap=False, title=None, orient="top")),
+        y=alt.Y(f"{down[0]}:N", sort=down[1], axis=alt.Axis(labelLimit=160, labelOverlap=False, title=None)))
     heat = base.mark_rect(stroke="white").encode(
-        color=alt.Color("概率 P:Q", scale=alt.Scale(domain=[0, 1], scheme="orangered"), legend=alt.Legend(title="P")),
+        color=alt.Color("概率 P:Q", scale=alt.Scale(domain=[0, 1], scheme="orangered"), legend=None),
         tooltip=["目标 target", "参照 reference", "概率 P"])
     marks = base.mark_text(fontSize=10).encode(
-        text=alt.Text("概率 P:Q", format=".2f"),
+        text=alt.Text("概率 P:Q", format=".1f"),
         color=alt.condition("datum['概率 P'] >= 0.5", alt.value("white"), alt.value("#555")))
     chart = (heat + marks.transform_filter("datum['概率 P'] >= 0.05")).properties(
-        height=matrix_height(len(tgts), ref_names), padding={"left": 12, "top": 4, "right": 4, "bottom": 4})
+        height=matrix_height(len(down[1]), across[1]), padding={"left": 4, "top": 4, "right": 4, "bottom": 4})
     st.altair_chart(chart, width="stretch")
+elif matrix is not None and len(refs) and len(tgts):
+    rows_ = []
+    for j, r in enumerate(refs):
+        best = max(range(len(tgts)), key=lambda i, j=j: matrix[i][j])
+        rows_.append({"参照条目": f"{j + 1}. {r.name}", "最接近的目标条目": tgts[best].name,
+                      "概率": round(float(matrix[best][j]), 2), "状态": "已覆盖" if r.status == "covered" else "未覆盖"})
+    st.dataframe(pd.DataFrame(rows_), hide_index=True, width="stretch", key="cov_list_view",
+                 column_config={"概率": st.column_config.ProgressColumn(min_value=0, max_value=1, format="%.2f")})
 
 # ------------------------------------------------------------------ reference items
 st.subheader("参照条目 Reference items")
@@ -128,9 +143,16 @@ picked = st.dataframe(ref_table, hide_index=True, on_select="rerun", selection_m
 # Right under the reference table, so a click on a row shows its texts where the user is looking.
 st.subheader("条目原文对照 Both texts")
 rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
-if common.selection_changed("cov_ref_table", rows) and rows:  # a click on a row picks that item
+names = [r.name for r in refs]
+context = (ref_id, ref_section, target_id, target_section, pasted)
+if st.session_state.get("_cov_context") != context:  # another target or list: a stale row choice must not win
+    st.session_state["_cov_context"] = context
+    st.session_state.pop("_last_selection_cov_ref_table", None)
+    if st.session_state.get("cov_item") not in names:
+        st.session_state.pop("cov_item", None)
+if common.selection_changed("cov_ref_table", rows) and rows and rows[0] < len(refs):  # a click picks that item
     st.session_state["cov_item"] = refs[rows[0]].name
-item = st.selectbox("参照条目 Reference item（也可点击上表中的行）", [r.name for r in refs], key="cov_item")
+item = st.selectbox("参照条目 Reference item（也可点击上表中的行）", names, key="cov_item")
 ref_item = next(r for r in refs if r.name == item)
 ref_text = next((li.text for li in ref_nl.items if li.name == item), "")
 left, right = st.columns(2)

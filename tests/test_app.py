@@ -639,3 +639,21 @@ def test_the_same_text_in_another_file_is_a_note_naming_the_document(private_env
     assert sorted(p.name for p in paths.UPLOAD_DIR.iterdir()) == ["rule.txt"]
     at = open_page("library")  # nothing left to say once the copy is gone
     assert not any("rule-copy" in plain(i.value) for i in at.info)
+
+
+def test_coverage_item_text_follows_the_selection_across_a_target_switch(app_env):
+    at = open_page("coverage")
+    at.selectbox(key="cov_item").set_value("智能机器人").run()
+    at.selectbox(key="cov_target").set_value("chaozhou-strategic-clusters-draft").run()
+    assert not at.exception
+    shown = at.selectbox(key="cov_item").value
+    paths_ = [m.value for m in at.markdown if '<span class="card-path">参照 · ' in m.value]
+    assert len(paths_) == 1 and f"参照 · {shown}<" in paths_[0]
+
+
+def test_coverage_list_view_for_narrow_screens(app_env):
+    at = open_page("coverage")
+    at.radio(key="cov_view").set_value("list").run()
+    assert not at.exception and not at.get("vega_lite_chart")
+    table = at.dataframe[0].value
+    assert len(table) == 20 and set(table["状态"]) <= {"已覆盖", "未覆盖"}
