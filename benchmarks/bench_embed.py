@@ -89,9 +89,10 @@ def conversion_seconds(variant: str) -> float:
 
 def peak_memory_mb(variant: str, texts: list[str]) -> float:
     """Peak resident memory of a child process that loads one engine and embeds 64 clauses."""
-    code = ("import json,sys,resource; from indexer.embedders import get_embedder; "
+    code = ("import json,sys; from indexer.embedders import get_embedder; "
             f"e=get_embedder({engine_name(variant)!r}); e.embed_passages(json.loads(sys.stdin.read())); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
+            # VmHWM, not ru_maxrss: Linux carries the parent's ru_maxrss over fork + exec
+            "print([int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0]/1024)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, input=json.dumps(texts[:64]), text=True,
                          capture_output=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

