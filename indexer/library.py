@@ -189,14 +189,14 @@ def align_pair(docs: Sequence[Document], doc_a: str, doc_b: str, *, vectors=None
 
 def index_embedder(index_dir: str | Path | None = None):
     """The embedder the index was built with (so item vectors match it), else the default one."""
-    from indexer.embedders import get_embedder
+    from indexer.embedders import embedder_for_index, get_embedder
     from indexer.store import open_store
 
     try:
         name = open_store(index_dir or paths.INDEX_DIR).embedder_name
     except PolicyError:
-        name = os.environ.get("POLICY_EMBEDDER") or None
-    return get_embedder(name)
+        return get_embedder(os.environ.get("POLICY_EMBEDDER") or None)
+    return embedder_for_index(name)
 
 
 def index_vectors(index_dir: str | Path | None = None):

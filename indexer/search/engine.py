@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import paths
-from indexer.embedders import Embedder, get_embedder
+from indexer.embedders import Embedder, embedder_for_index, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.filters import SearchFilters
 from indexer.keywords import (
@@ -89,7 +89,7 @@ class Engine:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    self._embedder = get_embedder(self.store.embedder_name)
+                    self._embedder = embedder_for_index(self.store.embedder_name)
         return self._embedder
 
     @property
