@@ -1,6 +1,7 @@
 """Search over a published index through `ClauseStore`: semantic, keyword, phrase, fuzzy and their fusion."""
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -41,6 +42,9 @@ RARE_SHARE = 0.05  # a query word found in more than this share of clauses is to
 SURFACE_WEIGHT = 0.1
 # A thesaurus term counts this much of a word the user typed (it may be the wrong sense: 发钱 → 奖励 or 补贴).
 EXPANSION_WEIGHT = 0.5
+# Hybrid fusion: the semantic ranking counts this much, the keyword ranking as much as its best hits explain the
+# query (keyword_coverage). Measured on the library dev set's tuning half (benchmarks/eval_library.py).
+SEMANTIC_WEIGHT = 1.0
 QUERY_CACHE = 256
 WEAK_SHOWN = 3  # a result under the relevance floor shows only its best few, marked 相关度较低  # query vectors kept (the app re-runs a search on every widget change)
 
@@ -61,7 +65,10 @@ class Engine:
         self._numbers: list[tuple[str, int]] | None = None
         self._bare = store.bare_rows()
         self._floor: Floor | None = None
-        self.use_thesaurus = True  # benchmarks switch it off to measure what it adds
+        self.use_thesaurus = True  # benchmarks switch these off to measure what they add
+        self.use_places = True
+        self.adaptive = True
+        self._places: list[tuple[str, str]] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None,
@@ -198,10 +205,19 @@ class Engine:
             rankings["keyword"] = self.store.keyword_topk(expanded, depth, filters, weights)
         if mode == "phrase":
             rankings["phrase"] = self._phrase(query, tokens, depth, filters)
+        if mode == "hybrid" and self.use_places and not (filters and (filters.region or filters.doc_ids)):
+            place = self.places_named(query)
+            if place:  # the query names a place: that place's own answers are a signal of their own
+                local = SearchFilters(region=",".join(place), region_scope="self")
+                rankings["place"] = fuse({"semantic": self.store.dense_topk(self.embed_query(query), depth, local),
+                                          "keyword": self.store.keyword_topk(expanded, depth, local, weights)})
         if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
             rankings["fuzzy"] = self._fuzzy(query, tokens, depth, filters, rows)
         if mode != "phrase" and self._bare:  # a heading without a body answers nothing: give its place away
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
+        if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
+            fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
+                                     ("keyword", self.keyword_coverage(expanded, rankings["keyword"]))))
         fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
         if mode in ("hybrid", "keyword", "phrase"):
             owners = self._doc_number_owners(query, rows, exact=mode == "phrase")
@@ -230,6 +246,42 @@ class Engine:
         if support >= MIN_SUPPORT:
             return False
         return self.relevance_floor().weak(self.embed_query(query), semantic[0][1] if semantic else None, support)
+
+    def keyword_coverage(self, tokens: Sequence[str], ranked: Ranked, top: int = 3) -> float:
+        """How much of the query the best keyword hits explain: the largest IDF-weighted share of the query's
+        words that one of the top hits holds. An everyday query whose words the documents do not use (罚多少,
+        养狗要办证吗) gets weak keyword evidence, and fusion trusts it that much less."""
+        words = [t for t in dict.fromkeys(tokens) if t.strip()]
+        if not words or not ranked:
+            return 0.0
+        df = self.store.document_frequency(words)
+        n = max(1, len(self.store))
+        idf = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
+        total = sum(idf.values()) or 1.0
+        best = 0.0
+        for row, _ in ranked[:top]:
+            held = set(self.tokenizer(self.store.text(row)))
+            best = max(best, sum(w for t, w in idf.items() if t in held) / total)
+        return best
+
+    def places_named(self, query: str) -> list[str]:
+        """Regions of indexed documents that the query names (宁波 → 宁波市), most specific only."""
+        if self._places is None:
+            names: dict[str, str] = {}
+            for d in self.store.documents():
+                for full in (d.meta.region, d.meta.province):
+                    if len(full) >= 2:
+                        names[full] = full
+                        stem = full.rstrip("市省区县")
+                        if len(stem) >= 2:
+                            names.setdefault(stem, full)
+            self._places = sorted(names.items(), key=lambda x: -len(x[0]))
+        found, rest = [], query
+        for name, full in self._places:
+            if name in rest and full not in found:
+                found.append(full)
+                rest = rest.replace(name, " ")
+        return found
 
     def expand(self, query: str, tokens: Sequence[str]) -> list[str]:
         """The query's tokens plus those of the thesaurus terms it calls for (专精特新 → 专业化…, 发钱 → 补贴)."""
