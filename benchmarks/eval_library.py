@@ -149,14 +149,16 @@ def unit_vectors(units: Sequence[Unit], embedder: CachedEmbedder, label: str) ->
 
 def baseline_ranks(units: Sequence[Unit], vectors: np.ndarray, embedder: CachedEmbedder,
                    queries: Sequence[LibraryQuery]) -> dict[str, list]:
+    """Each baseline's first relevant rank (top 10) per query, by the needle rule on the unit's text."""
     texts = [u.text for u in units]
     bm25, dense = BM25(texts), Dense(vectors, embedder.embed_query)
     rankers = {"chars@sent": CharOverlap(texts), "bm25@sent": bm25, "e5@sent": dense,
                "rrf@sent": Fused(bm25, dense)}
-    out = {}
-    for name, ranker in rankers.items():
-        out[name] = [_first_rank([texts[i] for i, _ in ranker.rank(q.q, 10)], q.needles) for q in queries]
-    return out
+    return {name: _unit_ranks(ranker, texts, queries) for name, ranker in rankers.items()}
+
+
+def _unit_ranks(ranker, texts: Sequence[str], queries: Sequence[LibraryQuery]) -> list[int | None]:
+    return [_first_rank([texts[i] for i, _ in ranker.rank(q.q, 10)], q.needles) for q in queries]
 
 
 def _first_rank(texts: Sequence[str], needles: Sequence[str]) -> int | None:
@@ -208,6 +210,7 @@ def unreachable(docs: Sequence[Document], units: Sequence[Unit], queries: Sequen
 
 def evaluate_pool(label: str, docs: Sequence[Document], queries: Sequence[LibraryQuery], index_dir: Path,
                   embedder: CachedEmbedder, per_query: bool) -> dict:
+    """Product modes and baselines on one pool; tables are printed as soon as their inputs are embedded."""
     queries = answerable(queries, docs)
     units = [u for d in docs for u in sentence_units(d.doc_id, d.text)]
     print(f"\n== {label}: {len(docs)} documents, {len(units)} sentence units, {len(queries)} answerable queries",
@@ -215,9 +218,18 @@ def evaluate_pool(label: str, docs: Sequence[Document], queries: Sequence[Librar
     for line in unreachable(docs, units, queries):
         print(f"  warning: {line}")
     ranks, info = product_ranks(docs, index_dir, embedder, queries, label)
-    ranks.update(baseline_ranks(units, unit_vectors(units, embedder, label), embedder, queries))
-    print(f"\n{label}: {len(docs)} documents, {info['clauses']} clauses, {len(units)} sentence units")
-    print(format_table(ranks, queries))
+    embedder.flush()
+    texts = [u.text for u in units]
+    bm25 = BM25(texts)
+    ranks["chars@sent"] = _unit_ranks(CharOverlap(texts), texts, queries)
+    ranks["bm25@sent"] = _unit_ranks(bm25, texts, queries)
+    head = f"{label}: {len(docs)} documents, {info['clauses']} clauses, {len(units)} sentence units"
+    if embedder.missing(texts):  # the dense baselines may take long: show what is known already
+        print(f"\n{head} (before the dense baselines)\n{format_table(ranks, queries)}", flush=True)
+    dense = Dense(unit_vectors(units, embedder, label), embedder.embed_query)
+    ranks["e5@sent"] = _unit_ranks(dense, texts, queries)
+    ranks["rrf@sent"] = _unit_ranks(Fused(bm25, dense), texts, queries)
+    print(f"\n{head}\n{format_table(ranks, queries)}", flush=True)
     if per_query:
         print()
         print(format_per_query(ranks, queries))
