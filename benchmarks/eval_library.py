@@ -74,9 +74,11 @@ def nfkc(s: str) -> str:
     return unicodedata.normalize("NFKC", s)
 
 
-def holds_needle(doc: Document, queries: Sequence[LibraryQuery]) -> bool:
-    text = nfkc(doc.text)
-    return any(nfkc(n) in text for q in queries for n in q.needles)
+def needle_documents(docs: Sequence[Document], queries: Sequence[LibraryQuery]) -> set[str]:
+    """Ids of the documents whose text holds at least one needle of the queries."""
+    needles = {nfkc(n) for q in queries for n in q.needles}
+    texts = {d.doc_id: nfkc(d.text) for d in docs}
+    return {i for i, text in texts.items() if any(n in text for n in needles)}
 
 
 def answerable(queries: Sequence[LibraryQuery], docs: Sequence[Document]) -> list[LibraryQuery]:
@@ -93,9 +95,9 @@ def choose_documents(library: Sequence[Document], queries: Sequence[LibraryQuery
     """N library documents: every one holding a needle, then the rest in sha256(doc_id) order (None: all)."""
     if n is None or n >= len(library):
         return list(library)
-    needed = [d for d in library if holds_needle(d, queries)]
-    others = sorted((d for d in library if not holds_needle(d, queries)), key=_order_key)
-    chosen = {d.doc_id for d in needed + others[:max(0, n - len(needed))]}
+    needed = needle_documents(library, queries)
+    others = sorted((d for d in library if d.doc_id not in needed), key=_order_key)
+    chosen = needed | {d.doc_id for d in others[:max(0, n - len(needed))]}
     return [d for d in library if d.doc_id in chosen]  # reading order, so a rerun builds the same index
 
 

@@ -110,7 +110,7 @@ def test_answers_spread_over_seed_library_and_external(raw_queries, documents):
 def test_document_subset_keeps_every_needle_document_and_is_deterministic(raw_queries, documents):
     queries = eval_library.load_library_queries(QUERY_FILE)
     library = [d for d in documents if not d.path.startswith(str(ROOT / "corpus"))]
-    needed = {d.doc_id for d in library if eval_library.holds_needle(d, queries)}
+    needed = eval_library.needle_documents(library, queries)
     n = len(needed) + 7
     chosen = eval_library.choose_documents(library, queries, n)
     assert len(chosen) == n and needed <= {d.doc_id for d in chosen}
