@@ -111,7 +111,7 @@ def _versions() -> dict:
             "parser": corpus.PARSER_VERSION}
 
 
-def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Path = paths.INDEX_DIR,
+def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Path | None = None,
                 embedder: Embedder | str | None = None, extra_files: Sequence[str | Path] = (),
                 progress: ProgressFn | None = None, *, context: str = DEFAULT_CONTEXT,
                 approximate: bool | None = None, wait: bool = False, ocr: bool = True,
@@ -134,7 +134,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
     if context not in CONTEXTS:
         raise PolicyError(f"未知的上下文 / unknown context {context!r}: one of {', '.join(CONTEXTS)}")
     t0 = time.perf_counter()
-    index_dir = Path(index_dir)
+    index_dir = Path(index_dir or paths.INDEX_DIR)  # read now, not at import (tests and the app repoint it)
     report = BuildReport(index_dir=str(index_dir))
     with build_lock(index_dir, wait=wait):
         remove_stale_temps(index_dir)

@@ -31,10 +31,19 @@ register_embedder("fake-recording", lambda arg, **kw: RecordingEmbedder(dim=int(
 
 
 @pytest.fixture(autouse=True)
-def _fake_embedder_by_default(request, monkeypatch):
-    """Unit tests never load real weights: unless a test is marked slow, the default embedder is the fake."""
+def _fake_embedder_by_default(request, monkeypatch, tmp_path_factory):
+    """Unit tests never load real weights: unless a test is marked slow, the default embedder is the fake.
+
+    Nor do they touch the working tree's own index (embeddings/): a test that forgets to name an index folder
+    builds into a temporary one instead of replacing the user's index with a fake-embedder one.
+    """
     if "slow" not in request.keywords:
         monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+        from indexer import paths
+
+        default = tmp_path_factory.mktemp("default-index")
+        monkeypatch.setattr(paths, "INDEX_DIR", default)
+        monkeypatch.setenv("POLICY_INDEX", str(default))
 
 
 def copy_corpus(dest: Path, files: list[str] | None = None) -> Path:

@@ -71,10 +71,10 @@ class Engine:
         self._places: list[tuple[str, str]] | None = None
 
     @classmethod
-    def open(cls, index_dir: str | Path = paths.INDEX_DIR, embedder: Embedder | str | None = None,
+    def open(cls, index_dir: str | Path | None = None, embedder: Embedder | str | None = None,
              backend: str | None = None) -> Engine:
         """Open the live index of `index_dir`; an embedder other than the index's is refused."""
-        index_dir = Path(index_dir)
+        index_dir = Path(index_dir or paths.INDEX_DIR)
         store = open_store(index_dir, backend)
         built = store.manifest["embedder"]
         if isinstance(embedder, str):
@@ -427,9 +427,10 @@ _ENGINES: dict[str, Engine] = {}
 
 
 def search(query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
-           index_dir: str | Path = paths.INDEX_DIR, **kw) -> list[Hit]:
+           index_dir: str | Path | None = None, **kw) -> list[Hit]:
     """One-call search (the engine is opened once per index folder and reopened after a new build)."""
-    key = str(Path(index_dir).resolve())
+    index_dir = Path(index_dir or paths.INDEX_DIR)
+    key = str(index_dir.resolve())
     eng = _ENGINES.get(key)
     if eng is None or eng.is_stale():
         eng = _ENGINES[key] = Engine.open(index_dir)
