@@ -621,7 +621,8 @@ def test_search_says_when_files_are_not_indexed_yet(private_env):
 def test_library_builds_tell_the_user_to_stay_on_the_page(private_env, monkeypatch):
     messages = []
     real = common.build_index
-    monkeypatch.setattr(common, "build_index", lambda message="": messages.append(message) or real(message=message))
+    monkeypatch.setattr(common, "build_index",
+                        lambda message="", **kw: messages.append(message) or real(message=message, **kw))
     upload(open_page("library"), [("rule.txt", "一、总则\n本办法自发布之日起施行。\n".encode())])
     assert messages and all("请留在本页" in m for m in messages)
 

@@ -178,12 +178,17 @@ def test_filters_restrict_every_mode(fake_engine, filters, check, mode):
         return
     assert hits
     q = "产业集群 发展 加强组织领导 资金"
-    if mode == "hybrid":  # reference: reciprocal rank fusion (k=60) of the filtered single-signal rankings
+    if mode == "hybrid":  # reference: reciprocal rank fusion (k=60) of the filtered single-signal rankings, the
+        # keyword one weighted by how much of the query its best hits explain (Engine.keyword_coverage)
         fused: dict[str, float] = {}
+        keyword = [h for h in fake_engine.search(q, k=300, mode="keyword") if check(h)][:100]
+        tokens = fake_engine.expand(q, fake_engine.tokenizer(q))
+        weight = {"semantic": 1.0, "keyword": fake_engine.keyword_coverage(
+            tokens, [(fake_engine.store.row_of(h.clause_id), h.score) for h in keyword])}
         for m in ("semantic", "keyword"):
             ranked = [h.clause_id for h in fake_engine.search(q, k=300, mode=m) if check(h)][:100]
             for r, cid in enumerate(ranked, 1):
-                fused[cid] = fused.get(cid, 0) + 1 / (60 + r)
+                fused[cid] = fused.get(cid, 0) + weight[m] / (60 + r)
         expected = sorted(fused, key=lambda c: -fused[c])[:20]
         got = [h.clause_id for h in hits]
         # near-equal cosines may swap places between the filtered and unfiltered code paths
