@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import PolicyError
-from indexer.search import DEFAULT_FUSION, Engine, Fusion, Hit
+from indexer.search import Engine, Fusion, Hit
 
 DEFAULT_MODES = ("hybrid", "semantic", "keyword", "hybrid+fuzzy", "phrase", "fuzzy")
 
@@ -52,8 +52,11 @@ def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
             "MRR@10": sum(1 / r for r in ranks if r is not None and r <= 10) / n}
 
 
-def run_mode(engine: Engine, queries: Sequence[EvalQuery], mode: str, fusion: Fusion = DEFAULT_FUSION) -> dict:
-    """Metrics of one mode ("hybrid+fuzzy" fuses the fuzzy signal too), with each query's first relevant rank."""
+def run_mode(engine: Engine, queries: Sequence[EvalQuery], mode: str, fusion: Fusion | None = None) -> dict:
+    """Metrics of one mode ("hybrid+fuzzy" fuses the fuzzy signal too), with each query's first relevant rank.
+
+    fusion: None measures the engine's own default (its adaptive keyword weight); a Fusion forces that one.
+    """
     base, _, extra = mode.partition("+")
     ranks = [first_relevant_rank(engine.search(q.q, k=10, mode=base, fuzzy=extra == "fuzzy", fusion=fusion),
                                  q.needles) for q in queries]

@@ -222,3 +222,62 @@ def test_uploaded_markup_shows_as_text(tmp_path, browser):
         ctx.close()
     finally:
         stop_server(proc)
+
+
+def in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] < height and box["y"] + box["height"] > 0
+
+
+def test_similar_clauses_open_where_the_user_clicked(server, page):
+    """The panel opened ~4,000 px above the clicked card, so the click seemed to do nothing."""
+    page.goto(server)
+    page.get_by_label("查询 Query（中文或英文）").wait_for(state="visible")
+    search(page, "工业机器人集成应用", "工业机器人")
+    button = page.get_by_role("button", name="相似条款").nth(2)
+    button.scroll_into_view_if_needed()
+    button.click()
+    panel = page.get_by_text("相似条款 Similar clauses").first
+    panel.wait_for(state="visible")
+    settle(page)
+    assert in_viewport(page, panel) or in_viewport(page, page.get_by_text("与上面这条相似的条款").first)
+    page.screenshot(path=str(SHOTS / "search-similar.png"))
+
+
+def test_a_link_with_a_query_restores_the_search(server, page):
+    page.goto(f"{server}/?q=工业机器人集成应用&region=东莞市")
+    page.get_by_text("「工业机器人集成应用」找到").first.wait_for(state="visible")
+    cards = page.locator(".doc-text", has_text="东莞市")
+    cards.first.wait_for(state="visible")
+    assert "q=" in page.url  # the address bar keeps the search, so it can be sent on
+
+
+def test_coverage_item_text_agrees_with_its_selectbox_after_a_target_switch(server, page):
+    page.goto(f"{server}/coverage")
+    page.get_by_text("参照文件 Reference").first.wait_for(state="visible")
+    settle(page)
+    pick(page, "参照条目 Reference item", "智能机器人")
+    settle(page)
+    pick(page, "目标文件 Target document", "潮州市")
+    settle(page)
+    shown = page.locator('[data-testid="stSelectbox"]', has_text="参照条目 Reference item").first.inner_text()
+    label = page.locator(".card-path", has_text="参照 · ").first.inner_text()
+    item = label.split("参照 · ", 1)[1].strip()
+    assert item in shown, (item, shown)
+
+
+def test_coverage_page_is_readable_at_390_px(server, browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2)
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(f"{server}/coverage")
+    chart = pg.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(state="visible")
+    chart.scroll_into_view_if_needed()
+    settle(pg)
+    pg.wait_for_timeout(800)
+    box = chart.bounding_box()
+    assert box is not None and box["width"] <= 390
+    pg.screenshot(path=str(SHOTS / "coverage-390.png"), full_page=False)
+    ctx.close()
