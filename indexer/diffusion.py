@@ -18,8 +18,15 @@ from rapidfuzz import fuzz
 from indexer.align import normalize
 from indexer.coverage import COVERED, core_name
 from indexer.errors import NotFoundError
-from indexer.matrix import (UNIT_ARTICLE, UNIT_LIST, Matrix, RefItem, implementation_matrix, reference_items,
-                            reference_unit)
+from indexer.matrix import (
+    UNIT_ARTICLE,
+    UNIT_LIST,
+    Matrix,
+    RefItem,
+    implementation_matrix,
+    reference_items,
+    reference_unit,
+)
 from indexer.models import Document
 
 VERBATIM, PARTLY, REWRITTEN = "verbatim", "partly_reused", "rewritten"
