@@ -172,7 +172,7 @@ def agreement(examples: Sequence[tuple[str, Sequence[str]]], codebook: Codebook 
     pred = [set(tag_text(t, cb)) for t, _ in examples]
     gold = [set(g) for _, g in examples]
     return [Agreement(tag, sum(tag in g for g in gold), sum(tag in p for p in pred),
-                      sum(tag in p and tag in g for p, g in zip(pred, gold))) for tag in cb.tags]
+                      sum(tag in p and tag in g for p, g in zip(pred, gold, strict=True))) for tag in cb.tags]
 
 
 def macro_f1(rows: Sequence[Agreement]) -> float:
