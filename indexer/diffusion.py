@@ -70,6 +70,7 @@ class Carrier:
     reuse_share: float  # share of the provision's letters and digits repeated
     spans: tuple[Span, ...]
     first_date: str = ""  # a regulation's first adoption (通过), which its current date may postdate
+    lag_first_days: int | None = None  # days after the reference's first adoption (regulations), when known
 
     @property
     def undated(self) -> bool:
@@ -80,7 +81,8 @@ class Carrier:
                 "date": self.date, "undated": self.undated, "lag_days": self.lag_days, "matches": list(self.matches),
                 "clause_ids": list(self.clause_ids), "confidence": round(self.confidence, 4),
                 "wording": self.wording, "reuse_share": round(self.reuse_share, 4),
-                "spans": [s.to_dict() for s in self.spans], "first_date": self.first_date}
+                "spans": [s.to_dict() for s in self.spans], "first_date": self.first_date,
+                "lag_first_days": self.lag_first_days}
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,12 @@ class Timeline:
     item: RefItem
     carriers: tuple[Carrier, ...]  # dated by date, then undated
     silent: tuple[str, ...]  # answering documents that do not carry it
+    # A regulation's current text dates from its last amendment; cities often answered its first version.
+    first_date: str = ""
 
     def to_dict(self) -> dict:
-        return {"reference": self.reference, "title": self.title, "date": self.date, "unit": self.unit,
+        return {"reference": self.reference, "title": self.title, "date": self.date, "first_date": self.first_date,
+                "unit": self.unit,
                 "item": self.item.to_dict(), "carriers": [c.to_dict() for c in self.carriers],
                 "silent": list(self.silent),
                 "summary": {"carriers": len(self.carriers), "dated": sum(not c.undated for c in self.carriers),
@@ -177,6 +182,7 @@ def timeline_of(matrix: Matrix, j: int, docs: Sequence[Document]) -> Timeline:
 
     ref = find(docs, matrix.reference)
     it = matrix.items[j]
+    first = ref.meta.date_passed if matrix.unit == UNIT_ARTICLE and ref.meta.date_passed != matrix.date else ""
     carriers, silent = [], []
     for row in matrix.rows:
         doc = find(docs, row.doc_id)
@@ -191,9 +197,11 @@ def timeline_of(matrix: Matrix, j: int, docs: Sequence[Document]) -> Timeline:
             matches = cids
         carriers.append(Carrier(row.doc_id, row.title, row.region, row.level, row.date,
                                 lag_days(matrix.date, row.date), matches, cids, cell.confidence, wording(share),
-                                share, spans, doc.meta.date_passed if matrix.unit == UNIT_ARTICLE else ""))
+                                share, spans, doc.meta.date_passed if matrix.unit == UNIT_ARTICLE else "",
+                                lag_days(first, row.date) if first else None))
     carriers.sort(key=lambda c: (c.undated, c.date, c.doc_id))
-    return Timeline(matrix.reference, matrix.title, matrix.date, matrix.unit, it, tuple(carriers), tuple(silent))
+    return Timeline(matrix.reference, matrix.title, matrix.date, matrix.unit, it, tuple(carriers), tuple(silent),
+                    first)
 
 
 def _clauses_at(doc: Document, spans: Sequence[Span]):
