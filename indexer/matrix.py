@@ -193,7 +193,8 @@ def title_subject(doc: Document) -> str:
     t = re.sub(r"[（(][^）)]*[）)]", "", doc.meta.title or "")
     for place in sorted({doc.meta.region, doc.meta.province} - {""}, key=len, reverse=True):
         t = t.replace(place, "")
-    t = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:省|市|县|区)(?:人民政府)?", "", t)
+    if not (doc.meta.region or doc.meta.province):  # 住宅小区物业 must keep its 小区 when the place is known
+        t = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:省|市|县|区)(?:人民政府)?", "", t)
     t = t.replace("人民政府", "")
     for _ in range(2):
         t = _DOC_TYPES.sub("", t)
@@ -383,3 +384,18 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
             rows.append(_clause_row(docs, ref, items, d, why, vectors, memo))
     return Matrix(ref.doc_id, ref.meta.title or ref.doc_id, ref.meta.date, unit, named.section if named else "",
                   tuple(items), tuple(rows))
+
+
+def store_vectors(store):
+    """A clause → vector lookup from any ClauseStore (what `align_pair` takes), so article matrices reuse the
+    index's vectors whatever the backend."""
+    import numpy as np
+
+    def vectors(clauses: Sequence[Clause]) -> np.ndarray:
+        rows = [store.row_of(c.clause_id) for c in clauses]
+        missing = [c.clause_id for c, r in zip(clauses, rows, strict=True) if r is None]
+        if missing:
+            raise NotFoundError(f"索引中没有这些条款 / not in the index: {', '.join(missing[:3])}")
+        return store.vectors(rows)
+
+    return vectors
