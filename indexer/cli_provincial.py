@@ -130,6 +130,7 @@ def cmd_instruments(args) -> int:
         if args.json:
             _print_json(rows)
         else:
+            print(cb.note)
             for r in rows:
                 print(f"{r['tag']:6} [{cb.categories[r['category']]}] {r['definition']}  — {r['source']}")
         return 0

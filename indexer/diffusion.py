@@ -167,7 +167,7 @@ def locate(docs: Sequence[Document], clause_id: str | None = None, item: str | N
         items = reference_items(doc, unit, named)
         for j, it in enumerate(items):
             if (clause_id and clause_id in (it.clause_ids or (it.clause_id,))) or \
-                    (item and item.strip() in (it.name, core_name(it.name))):
+                    (item and {item.strip(), core_name(item.strip())} & {it.name, core_name(it.name)}):
                 return doc, unit, j, named.section if named else None
     what = clause_id or item
     raise NotFoundError(f"找不到参照条目 / no reference item {what!r}: give a list item's name or a clause id "

@@ -38,6 +38,7 @@ class Instrument:
 class Codebook:
     instruments: tuple[Instrument, ...]
     categories: dict
+    note: str = ""  # where the taxonomy comes from
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -64,7 +65,7 @@ def load_codebook(path: str | Path = CODEBOOK) -> Codebook:
         out.append(Instrument(t["tag"], t["english"], t["category"], t["source"], t["definition"],
                               tuple(re.compile(p) for p in t.get("include", ())),
                               tuple(re.compile(p) for p in t.get("exclude", ()))))
-    return Codebook(tuple(out), raw["categories"])
+    return Codebook(tuple(out), raw["categories"], raw.get("note", ""))
 
 
 @functools.lru_cache(maxsize=1)
