@@ -9,30 +9,36 @@ ties them to the reference (`answering_documents`); the user adds or drops any.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from indexer.answering import (  # noqa: F401 — part of this module's API
+    ADDED,
+    CITES,
+    LEVEL_RANK,
+    LOWER,
+    REASON_LABELS,
+    SHARES,
+    SUBJECT,
+    answer_reasons,
+    answering_documents,
+    same_subject,
+    title_subject,
+)
 from indexer.coverage import COVERED, MISSING, embedding_memo, region_mentions
 from indexer.errors import NotFoundError, PolicyError
 from indexer.models import Clause, Document, NamedList
 
 UNIT_LIST, UNIT_ARTICLE = "list", "article"
 UNIT_LABELS = {UNIT_LIST: "清单条目 list items", UNIT_ARTICLE: "条 articles"}
-# Why a document is taken to answer the reference (several may hold).
-CITES, SHARES, LOWER, SUBJECT, ADDED = "cites_number", "shares_items", "lower_level", "same_subject", "added"
-REASON_LABELS = {CITES: "引用其文号", SHARES: "沿用其清单条目", LOWER: "同省下级", SUBJECT: "同一主题",
-                 ADDED: "用户添加"}
-LEVEL_RANK = {"national": 0, "province": 1, "city": 2, "county": 3}
-# A document shares the reference's list when it names this many of its items word for word (a city picks a
-# few of the province's 20; an unrelated plan names one or two by chance).
-MIN_SHARED = 3
 MIN_ARTICLES = 5  # a reference with at least this many 第X条 is a regulation: its articles are the items
-SUBJECT_SHARE = 0.7  # share of the shorter subject's bigrams found in the other (物业管理 ⊂ 住宅小区物业管理)
-_DOC_TYPES = re.compile(r"(?:实施细则|实施办法|实施意见|实施方案|若干规定|若干措施|条例|规定|办法|意见|方案|通知|"
-                        r"决定|规划|计划|细则)$")
-# Words every regulation title carries; left out so that 物业管理条例 and 住宅物业管理条例 meet on 物业.
-_GENERIC_TITLE_WORDS = ("管理", "促进", "保护", "关于", "印发", "进一步", "加快", "推进")
+# A clause pair found by the alignment carries a reference article only when the two articles also share this
+# much wording (cosine of IDF-weighted character bigrams over both regulations' articles). Same-topic
+# regulations pair many clauses on related but different duties (utilities vs collecting their fees); on the
+# first 20-cell spot check of the Zhejiang matrices the wrong pairs had 0.06–0.10, the right ones 0.14–0.51 but
+# one (0.05). Set on that check; `benchmarks/bench_provincial.py zhejiang --spot` prints a fresh one.
+ARTICLE_CONFIRM = 0.1
+
 
 
 @dataclass(frozen=True)
@@ -186,83 +192,6 @@ def reference_items(doc: Document, unit: str, named: NamedList | None = None) ->
     return out
 
 
-# ---------------------------------------------------------------- which documents answer
-
-def title_subject(doc: Document) -> str:
-    """What a title is about, without its place, document type and generic words: 杭州市物业管理条例 → 物业."""
-    t = re.sub(r"[（(][^）)]*[）)]", "", doc.meta.title or "")
-    for place in sorted({doc.meta.region, doc.meta.province} - {""}, key=len, reverse=True):
-        t = t.replace(place, "")
-    if not (doc.meta.region or doc.meta.province):  # 住宅小区物业 must keep its 小区 when the place is known
-        t = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:省|市|县|区)(?:人民政府)?", "", t)
-    t = t.replace("人民政府", "")
-    for _ in range(2):
-        t = _DOC_TYPES.sub("", t)
-    for w in _GENERIC_TITLE_WORDS:
-        t = t.replace(w, "")
-    return t.strip("《》“”的 ")
-
-
-def _bigrams(s: str) -> set[str]:
-    return {s[k:k + 2] for k in range(len(s) - 1)} or ({s} if s else set())
-
-
-def same_subject(a: Document, b: Document) -> bool:
-    sa, sb = _bigrams(title_subject(a)), _bigrams(title_subject(b))
-    if not sa or not sb:
-        return False
-    small, big = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
-    return len(small & big) / len(small) >= SUBJECT_SHARE
-
-
-def _norm_number(s: str) -> str:
-    return re.sub(r"[〔〕\[\]（）()【】﹝﹞\s]", "", s)
-
-
-def shared_items(ref_items: Sequence[RefItem], doc: Document) -> int:
-    """How many reference list items the document names word for word."""
-    return sum(1 for it in ref_items if len(it.name) >= 2 and it.name in doc.text)
-
-
-def answer_reasons(ref: Document, doc: Document, items: Sequence[RefItem], unit: str) -> tuple[str, ...]:
-    """Why `doc` answers `ref` (empty when nothing ties them)."""
-    out = []
-    if ref.meta.doc_number and _norm_number(ref.meta.doc_number) in {_norm_number(n) for n in doc.meta.cited_numbers}:
-        out.append(CITES)
-    if unit == UNIT_LIST and shared_items(items, doc) >= min(MIN_SHARED, len(items)):
-        out.append(SHARES)
-    rank_r, rank_d = LEVEL_RANK.get(ref.meta.level), LEVEL_RANK.get(doc.meta.level)
-    province = ref.meta.province or ref.meta.region
-    lower = (rank_r is not None and rank_d is not None and rank_d > rank_r and bool(province)
-             and doc.meta.province == province)
-    subject = same_subject(ref, doc)
-    if lower and (out or subject):
-        out.append(LOWER)
-    if subject and (out or unit == UNIT_ARTICLE):
-        out.append(SUBJECT)
-    return tuple(out)
-
-
-def answering_documents(docs: Sequence[Document], ref: Document, unit: str | None = None,
-                        named: NamedList | None = None) -> list[tuple[Document, tuple[str, ...]]]:
-    """The documents that answer `ref`: they cite its 文号, name its list items, or are of a lower level in the
-    same province on the same subject. In library order."""
-    unit = unit or reference_unit(ref)
-    if unit == UNIT_LIST and named is None:
-        from indexer.library import pick_list
-
-        named = pick_list(ref)
-    items = reference_items(ref, unit, named)
-    out = []
-    for d in docs:
-        if d.doc_id == ref.doc_id:
-            continue
-        why = answer_reasons(ref, d, items, unit)
-        if why and (unit == UNIT_ARTICLE and (LOWER in why or CITES in why) or unit == UNIT_LIST):
-            out.append((d, why))
-    return out
-
-
 # ---------------------------------------------------------------- rows
 
 def _article_of(doc: Document) -> dict[str, Clause]:
@@ -301,18 +230,37 @@ def _row(tdoc: Document, reasons, source: str, cells, adds) -> Row:
                tuple(reasons), source, tuple(cells), tuple(adds))
 
 
-def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, reasons, vectors, embedder) -> Row:
-    """Cells from the clause alignment: an item is covered when one of its clauses is paired."""
+def _article_similarity(ref: Document, items: Sequence[RefItem], tdoc: Document) -> dict[tuple[int, str], float]:
+    """(item index, target article id) → cosine of their character-bigram TF-IDF, IDF over both documents'
+    articles (so 物业服务企业 or 应当, which every article of both says, weighs nothing)."""
+    from indexer.align import bigram_tfidf, normalize
+
+    tarts = articles(tdoc)
+    texts = [normalize(it.text) for it in items] + [normalize(_subtree_text(tdoc, descendants(tdoc, a.clause_id)))
+                                                   for a in tarts]
+    v = bigram_tfidf(texts)
+    sims = v[: len(items)] @ v[len(items):].T
+    return {(j, a.clause_id): float(sims[j, k]) for j in range(len(items)) for k, a in enumerate(tarts)}
+
+
+def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, reasons, vectors, embedder,
+                unit: str = UNIT_ARTICLE) -> Row:
+    """Cells from the clause alignment: an item is covered when one of its clauses is paired (for articles: with
+    a clause of a target article that shares enough of the article's wording, see ARTICLE_CONFIRM)."""
     from indexer.library import align_pair, target_region
 
     al = align_pair(docs, ref.doc_id, tdoc.doc_id, vectors=vectors, embedder=embedder)
     art = _article_of(tdoc)
+    sim = _article_similarity(ref, items, tdoc) if unit == UNIT_ARTICLE and articles(tdoc) else None
     region = target_region(tdoc)
     cells = []
-    paired_b: set[str] = set()
-    for it in items:
+    paired_b: set[str] = set()  # target articles (or clauses outside articles) that carry a reference item
+    for j, it in enumerate(items):
         ids = set(it.clause_ids or ((it.clause_id,) if it.clause_id else ()))
         pairs = sorted((p for p in al.pairs if p.a.clause_id in ids), key=lambda p: -p.score)
+        if sim is not None:
+            pairs = [p for p in pairs if p.b.clause_id in art
+                     and sim.get((j, art[p.b.clause_id].clause_id), 0.0) >= ARTICLE_CONFIRM]
         marks, cids = [], []
         for p in pairs:
             a = art.get(p.b.clause_id)
@@ -324,16 +272,8 @@ def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, r
         named = bool(region_mentions(it.text, region)) if region else False
         cells.append(Cell(COVERED if pairs else MISSING, pairs[0].score if pairs else 0.0, tuple(marks),
                           tuple(cids), named))
-    by_art: dict[str, list[str]] = {}
-    for cid, a in art.items():
-        by_art.setdefault(a.clause_id, []).append(cid)
-    paired = {p.b.clause_id for p in al.pairs}
-    adds = []
-    for a in articles(tdoc):
-        if a.clause_id in paired_b or paired & set(by_art.get(a.clause_id, ())):
-            continue
-        text = _subtree_text(tdoc, descendants(tdoc, a.clause_id))
-        adds.append(Addition(a.marker, a.clause_id, text))
+    adds = [Addition(a.marker, a.clause_id, _subtree_text(tdoc, descendants(tdoc, a.clause_id)))
+            for a in articles(tdoc) if a.clause_id not in paired_b]
     source = "articles" if articles(tdoc) else "clauses"
     return _row(tdoc, reasons, source, cells, adds)
 
@@ -377,7 +317,7 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
             try:
                 pick_list(d)
             except NotFoundError:
-                rows.append(_clause_row(docs, ref, items, d, why, vectors, memo))
+                rows.append(_clause_row(docs, ref, items, d, why, vectors, memo, UNIT_LIST))
                 continue
             rows.append(_list_row(docs, ref, named, d, why, memo))
         else:
