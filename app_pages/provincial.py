@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.render import STYLE, esc, md
 from indexer.errors import PolicyError
+from indexer.models import LEVEL_LABELS
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("省级视图 Provincial view")
@@ -83,8 +84,12 @@ with tab_matrix:
     unit = "清单条目" if m.unit == "list" else "条（省级条例的每一条）"
     st.caption(f"参照条目为{unit}。格中颜色为状态，深浅为置信度。/ Colour: status; opacity: confidence.")
 
+    short: dict[str, str] = {}  # column labels a phone can hold: 东莞市 2021, 新闻报道 2021
+    for r in m.rows:
+        name = f"{r.region or LEVEL_LABELS.get(r.level, '')} {r.date[:4] or '未注明日期'}".strip()
+        short[r.doc_id] = name if name not in short.values() else f"{name} ({len(short) + 1})"
     cells = pd.DataFrame([{
-        "条目 item": f"{j + 1}. {it.name}", "文件 document": label[r.doc_id][:18],
+        "条目 item": f"{j + 1}. {it.name}", "文件 document": short[r.doc_id], "标题 title": label[r.doc_id],
         "状态 status": STATUS_LABEL["named_gap" if cell.named_gap else cell.status],
         "置信度 confidence": round(cell.confidence, 2), "对应 matches": "、".join(cell.matches)}
         for r in m.rows for j, (it, cell) in enumerate(zip(m.items, r.cells, strict=True))])
@@ -92,22 +97,25 @@ with tab_matrix:
         item_order = [f"{j + 1}. {it.name}" for j, it in enumerate(m.items)]
         # items down, documents across: a list has many items and few answering documents, so the chart stays
         # narrow enough for a phone; 60 articles get 16 px each
-        row_px = 22 if len(m.items) <= 30 else 14
+        row_px = 24 if len(m.items) <= 30 else 16
         chart = alt.Chart(cells).mark_rect(stroke="white").encode(
-            x=alt.X("文件 document:N", axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=120, title=None)),
-            y=alt.Y("条目 item:N", sort=item_order, axis=alt.Axis(labelLimit=150, title=None)),
+            x=alt.X("文件 document:N", sort=[short[r.doc_id] for r in m.rows],
+                    axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=110, labelOverlap=False, title=None)),
+            y=alt.Y("条目 item:N", sort=item_order,
+                    axis=alt.Axis(labelLimit=130, labelOverlap=False, labelFontSize=11, title=None)),
             color=alt.Color("状态 status:N", scale=alt.Scale(domain=list(STATUS_LABEL.values()),
                                                            range=list(STATUS_COLOUR.values())),
-                            legend=alt.Legend(orient="bottom", title=None)),
+                            legend=alt.Legend(orient="bottom", direction="vertical", title=None)),
             opacity=alt.Opacity("置信度 confidence:Q", scale=alt.Scale(domain=[0, 1], range=[0.45, 1]), legend=None),
-            tooltip=["条目 item", "文件 document", "状态 status", "置信度 confidence", "对应 matches"],
-        ).properties(height=row_px * len(m.items) + 90)
+            tooltip=["条目 item", "标题 title", "状态 status", "置信度 confidence", "对应 matches"],
+        ).properties(height=row_px * len(m.items) + 110)
         st.altair_chart(chart, width="stretch")
 
     st.subheader("各条目采纳情况 Per item")
-    counts = pd.DataFrame([{"条目 item": it.name, "所属 group": it.group, "采纳 taken up": f"{m.taken_up(j)} / {n}",
-                            "采纳文件 documents": "、".join(label[r.doc_id][:12] for r in m.rows
-                                                          if r.cells[j].status == "covered")}
+    counts = pd.DataFrame([{"条目 item": it.name, "采纳 taken up": f"{m.taken_up(j)} / {n}",
+                            "采纳文件 documents": "、".join(short[r.doc_id] for r in m.rows
+                                                          if r.cells[j].status == "covered"),
+                            "所属 group": it.group}
                            for j, it in enumerate(m.items)])
     st.dataframe(counts, hide_index=True, width="stretch", key="prov_counts",
                  height=min(35 * (len(m.items) + 1) + 3, 720))
@@ -144,7 +152,7 @@ with tab_time:
     t = timeline_of(m, pick, docs)
     st.caption(md(f"参照日期 {t.date or '未注明'}" + (f"（首次通过 {t.first_date}）" if t.first_date else "")
                   + f"；{len(t.carriers)} 份文件采纳，{len(t.silent)} 份未采纳。"))
-    dated = pd.DataFrame([{"日期 date": c.date, "文件 document": label[c.doc_id][:18],
+    dated = pd.DataFrame([{"日期 date": c.date, "文件 document": short.get(c.doc_id, label[c.doc_id][:18]),
                            "措辞 wording": WORDING_LABELS[c.wording], "滞后天数 lag": c.lag_days,
                            "复用比例 reused": round(c.reuse_share, 2)} for c in t.carriers if not c.undated])
     if len(dated):
