@@ -119,6 +119,9 @@ with tab_matrix:
                            for j, it in enumerate(m.items)])
     st.dataframe(counts, hide_index=True, width="stretch", key="prov_counts",
                  height=min(35 * (len(m.items) + 1) + 3, 720))
+    if m.unanswered:
+        st.info(md("文库中有本省下级文件、但尚无答复的地区 / places with no answer：" + "、".join(m.unanswered)),
+                icon=":material/location_off:")
     if m.untouched():
         st.warning(md("无一文件采纳 / taken up by none：" + "、".join(m.untouched()[:40])), icon=":material/info:")
 

@@ -97,3 +97,15 @@ def answering_documents(docs: Sequence[Document], ref: Document, unit: str | Non
         if why and (unit == UNIT_ARTICLE and (LOWER in why or CITES in why) or unit == UNIT_LIST):
             out.append((d, why))
     return out
+
+
+def unanswered_regions(docs: Sequence[Document], ref: Document, answered: Sequence[str]) -> list[str]:
+    """Places of a lower level in the reference's province that the library knows (some document of theirs is in
+    it) but among whose documents none answers the reference: the cities that have not answered at all."""
+    province = ref.meta.province or ref.meta.region
+    rank = LEVEL_RANK.get(ref.meta.level)
+    if not province or rank is None:
+        return []
+    known = {d.meta.region for d in docs if d.meta.province == province and d.meta.region
+             and LEVEL_RANK.get(d.meta.level, -1) > rank}
+    return sorted(known - set(answered))

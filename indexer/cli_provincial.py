@@ -92,6 +92,8 @@ def cmd_matrix(args) -> int:
                         for r in m.rows)
         print(f"  {it.name:14} {marks}  {m.count_label(j)}")
     print(f"无一文件采纳 / taken up by none: {'、'.join(m.untouched()) or '无'}")
+    if m.unanswered:
+        print(f"文库中有文件、但无答复的地区 / places with no answer: {'、'.join(m.unanswered)}")
     return 0
 
 

@@ -54,7 +54,8 @@ def matrix_report(m: Matrix, documents=None, settings: Sequence[str] = ()) -> Re
                f"参照条目 / items: {len(m.items)} {UNIT_LABELS[m.unit]}" + (f"（{m.section}）" if m.section else ""),
                *((f"条件 / settings: {'；'.join(settings)}",) if settings else ()),
                f"答复文件 / answering documents: {n}",
-               f"无一文件采纳 / taken up by none: {'、'.join(untouched) or '无'}")
+               f"无一文件采纳 / taken up by none: {'、'.join(untouched) or '无'}",
+               f"有文件但无答复的地区 / places with no answer: {'、'.join(m.unanswered) or '无'}")
     return Report(f"实施矩阵：{doc_label(m.reference, documents)}", summary,
                   (grid, conf, counts, docs, detail, adds))
 

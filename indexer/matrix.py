@@ -4,8 +4,9 @@ A provincial list (the 20 clusters) is compared item by item with each city's li
 model the 覆盖 page uses (`library.coverage_between`), so a row of the matrix is exactly that page's answer. A
 provincial regulation has no named list: its reference items are its articles (第X条, each with its paragraphs
 and enumerations), grouped by chapter, and a city's regulation covers an article when the clause alignment
-(`library.align_pair`) pairs one of the article's clauses with one of the city's. Documents are found by what
-ties them to the reference (`answering_documents`); the user adds or drops any.
+(`library.align_pair`) pairs one of the article's clauses with one of the city's and the two articles share
+wording (`ARTICLE_CONFIRM`). Documents are found by what ties them to the reference (`answering_documents`); the
+user adds or drops any; places of the province with documents in the library but no answer are listed.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from indexer.answering import (  # noqa: F401 — part of this module's API
     answering_documents,
     same_subject,
     title_subject,
+    unanswered_regions,
 )
 from indexer.coverage import COVERED, MISSING, embedding_memo, region_mentions
 from indexer.errors import NotFoundError, PolicyError
@@ -120,6 +122,8 @@ class Matrix:
     section: str  # the reference list's section ("" for articles)
     items: tuple[RefItem, ...]
     rows: tuple[Row, ...]
+    # places below the reference in its province with documents in the library, none of which answers it
+    unanswered: tuple[str, ...] = ()
 
     def taken_up(self, j: int) -> int:
         """How many rows cover reference item j."""
@@ -138,7 +142,7 @@ class Matrix:
                 "rows": [r.to_dict() for r in self.rows],
                 "counts": [{"name": it.name, "taken_up": self.taken_up(j), "of": len(self.rows)}
                            for j, it in enumerate(self.items)],
-                "untouched": self.untouched()}
+                "untouched": self.untouched(), "unanswered_regions": list(self.unanswered)}
 
 
 # ---------------------------------------------------------------- reference items
@@ -322,8 +326,9 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
             rows.append(_list_row(docs, ref, named, d, why, memo))
         else:
             rows.append(_clause_row(docs, ref, items, d, why, vectors, memo))
+    silent = unanswered_regions(docs, ref, [r.region for r in rows])
     return Matrix(ref.doc_id, ref.meta.title or ref.doc_id, ref.meta.date, unit, named.section if named else "",
-                  tuple(items), tuple(rows))
+                  tuple(items), tuple(rows), tuple(silent))
 
 
 def store_vectors(store):

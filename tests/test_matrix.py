@@ -61,6 +61,8 @@ def test_user_adds_and_drops_documents(seed_docs, memo):
     m = implementation_matrix(seed_docs, PROVINCE, add=[ANHUI], drop=[NEWS], embedder=memo)
     assert [r.doc_id for r in m.rows] == [DONGGUAN, CHAOZHOU, ANHUI]
     assert m.rows[-1].reasons == (ADDED,)
+    assert m.unanswered == ()  # both Guangdong cities of the library answered
+    assert implementation_matrix(seed_docs, PROVINCE, drop=[CHAOZHOU], embedder=memo).unanswered == ("潮州市",)
     only = implementation_matrix(seed_docs, PROVINCE, [CHAOZHOU], embedder=memo)
     assert [r.doc_id for r in only.rows] == [CHAOZHOU]
 
