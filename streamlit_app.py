@@ -1,4 +1,4 @@
-"""Streamlit entry point: wires the four pages together (search, compare, coverage, library)."""
+"""Streamlit entry point: wires the pages together (search, compare, coverage, library, provincial)."""
 import streamlit as st
 
 st.set_page_config(page_title="政策文件检索与比对", page_icon="📑", layout="wide")
@@ -8,5 +8,6 @@ pages = [
     st.Page("app_pages/compare.py", title="对照 Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/coverage.py", title="覆盖 Coverage", icon=":material/grid_on:", url_path="coverage"),
     st.Page("app_pages/library.py", title="文库 Library", icon=":material/library_books:", url_path="library"),
+    st.Page("app_pages/provincial.py", title="省级视图 Provincial", icon=":material/account_tree:", url_path="provincial"),
 ]
 st.navigation(pages, position="top").run()

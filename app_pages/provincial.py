@@ -1,0 +1,212 @@
+"""省级视图 Provincial view: the implementation matrix, the diffusion timeline and the policy-instrument facets."""
+from __future__ import annotations
+
+import contextlib
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from app_pages.render import STYLE, esc, md
+from indexer.errors import PolicyError
+from indexer.models import LEVEL_LABELS
+
+st.markdown(STYLE, unsafe_allow_html=True)
+st.title("省级视图 Provincial view")
+st.caption("一份参照文件（如省里的 20 个产业集群、一部省级条例）在全库的落实情况：哪些文件采纳了哪些条目、何时采纳、"
+           "照搬还是改写，以及各文件使用的政策工具。/ Which documents take up which reference items, when, and how.")
+
+STATUS_LABEL = {"covered": "已覆盖 covered", "missing": "未覆盖 missing", "named_gap": "点名未覆盖 named gap"}
+STATUS_COLOUR = {"covered": "#1a7f37", "missing": "#d0d7de", "named_gap": "#cf222e"}
+WORDING_COLOUR = {"verbatim": "#cf222e", "partly_reused": "#bf8700", "rewritten": "#0969da"}
+
+
+def _index_parts():
+    """The engine's embedder and clause vectors (so results match the other pages), or (None, None)."""
+    with contextlib.suppress(PolicyError):
+        eng = common.engine()
+        if eng is not None:
+            return getattr(eng, "embedder", None), eng.clause_vectors
+    return None, None
+
+
+@st.cache_data(show_spinner="正在比对各文件… / comparing the answering documents", max_entries=16)
+def matrix_of(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
+    from indexer.matrix import implementation_matrix
+
+    embedder, vectors = _index_parts()
+    return implementation_matrix(common.documents(), reference, list(targets) if targets is not None else None,
+                                 embedder=embedder if embedder is not None else common.embedder(), vectors=vectors)
+
+
+@st.cache_data(show_spinner="正在统计政策工具… / tagging instruments", max_entries=8)
+def facets_of(by: str, stamp: tuple) -> pd.DataFrame:
+    from indexer.instruments import default_codebook, facet_counts
+
+    cb = default_codebook()
+    counts = facet_counts(common.documents(), by)
+    return pd.DataFrame([{"分组 group": k, "工具 tag": t, "类型 category": cb.categories[cb.category(t)],
+                          "条款数 clauses": n} for k, c in counts.items() for t in cb.tags if (n := c[t])])
+
+
+docs = common.documents()
+if not docs:
+    st.info("文库为空 / the library is empty")
+    st.stop()
+label = {d.doc_id: common.doc_label(d) for d in docs}
+ids = [d.doc_id for d in docs]
+stamp = common.state_stamp()
+
+tab_matrix, tab_time, tab_tools = st.tabs(["实施矩阵 Matrix", "扩散时间线 Diffusion", "政策工具 Instruments"])
+
+# ------------------------------------------------------------------ reference and documents
+with tab_matrix:
+    ref_id = st.selectbox("参照文件 Reference", ids, key="prov_ref", format_func=label.get,
+                          index=common.default_doc(docs, level="province"))
+    m = None
+    with common.guard("实施矩阵"):
+        found = matrix_of(ref_id, None, stamp)
+        chosen = st.multiselect("答复文件 Answering documents（自动找到，可增删 / found automatically; add or drop）",
+                                [i for i in ids if i != ref_id], default=[r.doc_id for r in found.rows],
+                                key=f"prov_docs_{ref_id}", format_func=label.get)
+        m = found if chosen == [r.doc_id for r in found.rows] else matrix_of(ref_id, tuple(chosen), stamp)
+    if m is None:
+        st.stop()
+    if not m.rows:
+        st.info("没有答复文件；请在上面添加 / no answering document: add some above")
+    n = len(m.rows)
+    c = st.columns(4)
+    c[0].metric("参照条目 Items", len(m.items))
+    c[1].metric("答复文件 Documents", n)
+    c[2].metric("无人采纳 Taken up by none", len(m.untouched()))
+    c[3].metric("点名未覆盖 Named gaps", sum(cell.named_gap for r in m.rows for cell in r.cells))
+    unit = "清单条目" if m.unit == "list" else "条（省级条例的每一条）"
+    st.caption(f"参照条目为{unit}。格中颜色为状态，深浅为置信度。/ Colour: status; opacity: confidence.")
+
+    short: dict[str, str] = {}  # column labels a phone can hold: 东莞市 2021, 新闻报道 2021
+    for r in m.rows:
+        name = f"{r.region or LEVEL_LABELS.get(r.level, '')} {r.date[:4] or '未注明日期'}".strip()
+        short[r.doc_id] = name if name not in short.values() else f"{name} ({len(short) + 1})"
+    cells = pd.DataFrame([{
+        "条目 item": f"{j + 1}. {it.name}", "文件 document": short[r.doc_id], "标题 title": label[r.doc_id],
+        "状态 status": STATUS_LABEL["named_gap" if cell.named_gap else cell.status],
+        "置信度 confidence": round(cell.confidence, 2), "对应 matches": "、".join(cell.matches)}
+        for r in m.rows for j, (it, cell) in enumerate(zip(m.items, r.cells, strict=True))])
+    if len(cells):
+        item_order = [f"{j + 1}. {it.name}" for j, it in enumerate(m.items)]
+        # items down, documents across: a list has many items and few answering documents, so the chart stays
+        # narrow enough for a phone; 60 articles get 16 px each
+        row_px = 24 if len(m.items) <= 30 else 16
+        chart = alt.Chart(cells).mark_rect(stroke="white").encode(
+            x=alt.X("文件 document:N", sort=[short[r.doc_id] for r in m.rows],
+                    axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=110, labelOverlap=False, title=None)),
+            y=alt.Y("条目 item:N", sort=item_order,
+                    axis=alt.Axis(labelLimit=130, labelOverlap=False, labelFontSize=11, title=None)),
+            color=alt.Color("状态 status:N", scale=alt.Scale(domain=list(STATUS_LABEL.values()),
+                                                           range=list(STATUS_COLOUR.values())),
+                            legend=alt.Legend(orient="bottom", direction="vertical", title=None)),
+            opacity=alt.Opacity("置信度 confidence:Q", scale=alt.Scale(domain=[0, 1], range=[0.45, 1]), legend=None),
+            tooltip=["条目 item", "标题 title", "状态 status", "置信度 confidence", "对应 matches"],
+        ).properties(height=row_px * len(m.items) + 110)
+        st.altair_chart(chart, width="stretch")
+
+    st.subheader("各条目采纳情况 Per item")
+    counts = pd.DataFrame([{"条目 item": it.name, "采纳 taken up": f"{m.taken_up(j)} / {n}",
+                            "采纳文件 documents": "、".join(short[r.doc_id] for r in m.rows
+                                                          if r.cells[j].status == "covered"),
+                            "所属 group": it.group}
+                           for j, it in enumerate(m.items)])
+    st.dataframe(counts, hide_index=True, width="stretch", key="prov_counts",
+                 height=min(35 * (len(m.items) + 1) + 3, 720))
+    if m.unanswered:
+        st.info(md("文库中有本省下级文件、但尚无答复的地区 / places with no answer：" + "、".join(m.unanswered)),
+                icon=":material/location_off:")
+    if m.untouched():
+        st.warning(md("无一文件采纳 / taken up by none：" + "、".join(m.untouched()[:40])), icon=":material/info:")
+
+    st.subheader("本地新增 Local additions")
+    for r in m.rows:
+        if r.additions:
+            st.markdown(f"**{esc(label[r.doc_id])}**：" + esc("、".join(a.name for a in r.additions)),
+                        unsafe_allow_html=True)
+    from indexer.diffusion import spread_additions
+
+    spread = spread_additions(m)
+    if spread:
+        st.markdown("**多地共有的新增 Spread across documents：** " + esc("；".join(
+            f"{s.name}（{'→'.join(label[d][:8] for d, _, _ in s.documents)}）" for s in spread[:10])),
+            unsafe_allow_html=True)
+
+    from indexer.export_matrix import matrix_bytes
+
+    e1, e2 = st.columns(2)
+    for col, suffix, mime in ((e1, ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                              (e2, ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")):
+        col.download_button(f"导出 {suffix}", matrix_bytes(m, suffix, docs), file_name=f"实施矩阵_{m.reference}{suffix}",
+                            mime=mime, key=f"prov_export_{suffix}")
+
+# ------------------------------------------------------------------ diffusion
+with tab_time:
+    from indexer.diffusion import WORDING_LABELS, timeline_of
+
+    names = [f"{j + 1}. {it.name}" for j, it in enumerate(m.items)]
+    pick = st.selectbox("参照条目 Reference item", range(len(names)), format_func=names.__getitem__, key="prov_item")
+    t = timeline_of(m, pick, docs)
+    st.caption(md(f"参照日期 {t.date or '未注明'}" + (f"（首次通过 {t.first_date}）" if t.first_date else "")
+                  + f"；{len(t.carriers)} 份文件采纳，{len(t.silent)} 份未采纳。"))
+    dated = pd.DataFrame([{"日期 date": c.date, "文件 document": short.get(c.doc_id, label[c.doc_id][:18]),
+                           "措辞 wording": WORDING_LABELS[c.wording], "滞后天数 lag": c.lag_days,
+                           "复用比例 reused": round(c.reuse_share, 2)} for c in t.carriers if not c.undated])
+    if len(dated):
+        points = alt.Chart(dated).mark_circle(size=140).encode(
+            x=alt.X("日期 date:T", title=None),
+            y=alt.Y("文件 document:N", sort=list(dated["文件 document"]), title=None, axis=alt.Axis(labelLimit=130)),
+            color=alt.Color("措辞 wording:N", scale=alt.Scale(domain=[WORDING_LABELS[k] for k in WORDING_COLOUR],
+                                                            range=list(WORDING_COLOUR.values())),
+                            legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=["文件 document", "日期 date", "滞后天数 lag", "措辞 wording", "复用比例 reused"])
+        rule = alt.Chart(pd.DataFrame([{"日期 date": t.date}])).mark_rule(strokeDash=[4, 3]).encode(x="日期 date:T")
+        st.altair_chart((rule + points) if t.date else points, width="stretch")
+    table = pd.DataFrame([{"日期 date": c.date or "未注明日期 undated", "滞后天数 lag": c.lag_days,
+                           "文件 document": label[c.doc_id], "措辞 wording": WORDING_LABELS[c.wording],
+                           "复用比例 reused": round(c.reuse_share, 2), "对应 matches": "、".join(c.matches)}
+                          for c in t.carriers])
+    st.dataframe(table, hide_index=True, width="stretch", key="prov_timeline")
+    undated = [c for c in t.carriers if c.undated]
+    if undated:
+        st.caption(md("未注明日期的文件列在最后 / undated: " + "、".join(label[c.doc_id] for c in undated)))
+
+# ------------------------------------------------------------------ instruments
+with tab_tools:
+    from indexer.instruments import default_codebook
+
+    cb = default_codebook()
+    st.caption("按供给型、需求型、环境型政策工具（Rothwell & Zegveld 1981；赵筱媛、苏竣 2007）给每条条款打标签。"
+               "按需求此图应放在文库页；文库页由他人维护，故放在本页。/ Instrument facets (shown here, not on the "
+               "library page, which belongs to another page).")
+    by = st.radio("分组 Facet", ["document", "region", "year", "level"], horizontal=True, key="prov_facet",
+                  format_func={"document": "文件", "region": "地区", "year": "年份", "level": "层级"}.get)
+    df = facets_of(by, stamp)
+    if len(df):
+        bars = alt.Chart(df).mark_bar().encode(
+            y=alt.Y("分组 group:N", title=None, axis=alt.Axis(labelLimit=140)),
+            x=alt.X("条款数 clauses:Q", stack=True, title=None),
+            color=alt.Color("工具 tag:N", legend=alt.Legend(orient="bottom", columns=4, title=None)),
+            tooltip=["分组 group", "工具 tag", "类型 category", "条款数 clauses"])
+        st.altair_chart(bars.properties(height=24 * df["分组 group"].nunique() + 80), width="stretch")
+    tags = st.multiselect("筛选条款 Clauses with", list(cb.tags), key="prov_tags")
+    if tags:
+        from indexer.instruments import clauses_with
+
+        found_clauses = clauses_with(docs, tags)
+        st.caption(f"{len(found_clauses)} 条款 / clauses")
+        by_id = {c.clause_id: c for d in docs for c in d.clauses}
+        st.dataframe(pd.DataFrame([{"文件 document": label[d], "条款 clause": by_id[c].section_str,
+                                    "工具 tags": "、".join(tg), "原文 text": " ".join(by_id[c].text.split())[:80]}
+                                   for d, c, tg in found_clauses[:500]]),
+                     hide_index=True, width="stretch", key="prov_tag_table")
+    with st.expander("编码表 Codebook"):
+        st.dataframe(pd.DataFrame([{"工具 tag": i.tag, "类型": cb.categories[i.category], "定义": i.definition,
+                                    "来源 source": i.source} for i in cb.instruments]), hide_index=True,
+                     width="stretch", key="prov_codebook")

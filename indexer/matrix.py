@@ -1,0 +1,346 @@
+"""Implementation matrix: every library document that answers a reference document × the reference's items.
+
+A provincial list (the 20 clusters) is compared item by item with each city's list through the same coverage
+model the 覆盖 page uses (`library.coverage_between`), so a row of the matrix is exactly that page's answer. A
+provincial regulation has no named list: its reference items are its articles (第X条, each with its paragraphs
+and enumerations), grouped by chapter, and a city's regulation covers an article when the clause alignment
+(`library.align_pair`) pairs one of the article's clauses with one of the city's and the two articles share
+wording (`ARTICLE_CONFIRM`). Documents are found by what ties them to the reference (`answering_documents`); the
+user adds or drops any; places of the province with documents in the library but no answer are listed.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indexer.answering import (  # noqa: F401 — part of this module's API
+    ADDED,
+    CITES,
+    LEVEL_RANK,
+    LOWER,
+    REASON_LABELS,
+    SHARES,
+    SUBJECT,
+    answer_reasons,
+    answering_documents,
+    same_subject,
+    title_subject,
+    unanswered_regions,
+)
+from indexer.coverage import COVERED, MISSING, embedding_memo, region_mentions
+from indexer.errors import NotFoundError, PolicyError
+from indexer.models import Clause, Document, NamedList
+
+UNIT_LIST, UNIT_ARTICLE = "list", "article"
+UNIT_LABELS = {UNIT_LIST: "清单条目 list items", UNIT_ARTICLE: "条 articles"}
+MIN_ARTICLES = 5  # a reference with at least this many 第X条 is a regulation: its articles are the items
+# A clause pair found by the alignment carries a reference article only when the two articles also share this
+# much wording (cosine of IDF-weighted character bigrams over both regulations' articles). Same-topic
+# regulations pair many clauses on related but different duties (utilities vs collecting their fees); on the
+# first 20-cell spot check of the Zhejiang matrices the wrong pairs had 0.06–0.10, the right ones 0.14–0.51 but
+# one (0.05). Set on that check; `benchmarks/bench_provincial.py zhejiang --spot` prints a fresh one.
+ARTICLE_CONFIRM = 0.1
+
+
+
+@dataclass(frozen=True)
+class RefItem:
+    """One column of the matrix: a list item, or an article with the clauses under it."""
+
+    name: str  # 新一代电子信息, or 第五条
+    clause_id: str | None
+    group: str  # the sub-list or chapter it sits in ("" when none)
+    text: str
+    clause_ids: tuple[str, ...] = ()  # its clause and every clause below it
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "clause_id": self.clause_id, "group": self.group, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Cell:
+    status: str  # covered | missing
+    confidence: float  # 0–1: the best pair's P(match) (list) or alignment score (articles)
+    matches: tuple[str, ...]  # the target's items (names) or articles (markers) carrying it
+    clause_ids: tuple[str, ...]  # the target clauses carrying it
+    names_region: bool = False  # the reference item's text names the target's region
+
+    @property
+    def named_gap(self) -> bool:
+        return self.names_region and self.status == MISSING
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "confidence": round(self.confidence, 4), "matches": list(self.matches),
+                "clause_ids": list(self.clause_ids), "names_region": self.names_region,
+                "named_gap": self.named_gap}
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A target item (or article) that takes up no reference item: a local addition."""
+
+    name: str
+    clause_id: str | None
+    text: str
+    nearest: str = ""  # the closest reference item, when the model names one
+    score: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "clause_id": self.clause_id, "text": self.text, "nearest": self.nearest,
+                "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Row:
+    doc_id: str
+    title: str
+    region: str
+    level: str
+    date: str
+    reasons: tuple[str, ...]
+    source: str  # the target list's section, or "articles"/"clauses"
+    cells: tuple[Cell, ...]
+    additions: tuple[Addition, ...]
+
+    @property
+    def covered(self) -> int:
+        return sum(c.status == COVERED for c in self.cells)
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "region": self.region, "level": self.level,
+                "date": self.date, "reasons": list(self.reasons), "source": self.source,
+                "cells": [c.to_dict() for c in self.cells], "additions": [a.to_dict() for a in self.additions],
+                "covered": self.covered, "named_gaps": [self.cells.index(c) for c in self.cells if c.named_gap]}
+
+
+@dataclass(frozen=True)
+class Matrix:
+    reference: str
+    title: str
+    date: str
+    unit: str  # list | article
+    section: str  # the reference list's section ("" for articles)
+    items: tuple[RefItem, ...]
+    rows: tuple[Row, ...]
+    # places below the reference in its province with documents in the library, none of which answers it
+    unanswered: tuple[str, ...] = ()
+
+    def taken_up(self, j: int) -> int:
+        """How many rows cover reference item j."""
+        return sum(r.cells[j].status == COVERED for r in self.rows)
+
+    def untouched(self) -> list[str]:
+        """Reference items no row takes up."""
+        return [it.name for j, it in enumerate(self.items) if self.rows and not self.taken_up(j)]
+
+    def count_label(self, j: int) -> str:
+        return f"{self.taken_up(j)} / {len(self.rows)}"
+
+    def to_dict(self) -> dict:
+        return {"reference": self.reference, "title": self.title, "date": self.date, "unit": self.unit,
+                "section": self.section, "items": [it.to_dict() for it in self.items],
+                "rows": [r.to_dict() for r in self.rows],
+                "counts": [{"name": it.name, "taken_up": self.taken_up(j), "of": len(self.rows)}
+                           for j, it in enumerate(self.items)],
+                "untouched": self.untouched(), "unanswered_regions": list(self.unanswered)}
+
+
+# ---------------------------------------------------------------- reference items
+
+def descendants(doc: Document, clause_id: str) -> tuple[str, ...]:
+    """The clause and every clause below it, in outline order."""
+    kids: dict[str, list[str]] = {}
+    for c in doc.clauses:
+        if c.parent_id:
+            kids.setdefault(c.parent_id, []).append(c.clause_id)
+    out, todo = [], [clause_id]
+    while todo:
+        cid = todo.pop()
+        out.append(cid)
+        todo.extend(reversed(kids.get(cid, [])))
+    order = {c.clause_id: k for k, c in enumerate(doc.clauses)}
+    return tuple(sorted(out, key=lambda x: order.get(x, -1)))
+
+
+def articles(doc: Document) -> list[Clause]:
+    return [c for c in doc.clauses if c.kind == "article"]
+
+
+def reference_unit(doc: Document) -> str:
+    """Articles for a regulation (≥ MIN_ARTICLES 第X条), else the named list."""
+    return UNIT_ARTICLE if len(articles(doc)) >= MIN_ARTICLES else UNIT_LIST
+
+
+def _subtree_text(doc: Document, ids: Sequence[str]) -> str:
+    want = set(ids)
+    return "\n".join(c.text for c in doc.clauses if c.clause_id in want)
+
+
+def reference_items(doc: Document, unit: str, named: NamedList | None = None) -> list[RefItem]:
+    if unit == UNIT_LIST:
+        if named is None:
+            raise PolicyError("清单模式需要参照清单 / a list reference needs its list")
+        parts = [p for p in named.parts] or [named.section]
+        out = []
+        for li in named.items:
+            ids = descendants(doc, li.clause_id) if li.clause_id else ()
+            sec = doc.clause(li.clause_id).section_str if li.clause_id else ""
+            group = next((p for p in parts if sec.startswith(p) and p != named.section), "")
+            out.append(RefItem(li.name, li.clause_id, group.split(" › ")[-1], li.text or li.heading, ids))
+        return out
+    out = []
+    for c in articles(doc):
+        ids = descendants(doc, c.clause_id)
+        chapter = next((s for s in c.section[:-1] if s.startswith("第") and "章" in s[:6]), "")
+        out.append(RefItem(c.marker, c.clause_id, chapter, _subtree_text(doc, ids), ids))
+    return out
+
+
+# ---------------------------------------------------------------- rows
+
+def _article_of(doc: Document) -> dict[str, Clause]:
+    """clause id → the article it sits in (itself for an article; absent outside articles)."""
+    by_id = {c.clause_id: c for c in doc.clauses}
+    out = {}
+    for c in doc.clauses:
+        x: Clause | None = c
+        while x is not None and x.kind != "article":
+            x = by_id.get(x.parent_id) if x.parent_id else None
+        if x is not None:
+            out[c.clause_id] = x
+    return out
+
+
+def _list_row(docs, ref: Document, named: NamedList, tdoc: Document, reasons, embedder) -> Row:
+    from indexer.library import coverage_between
+
+    answer = coverage_between(docs, ref.doc_id, tdoc.doc_id, reference_section=named.section, embedder=embedder)
+    cov = answer.result
+    cells = []
+    for j, r in enumerate(cov.reference_items):
+        best = float(cov.matrix[:, j].max()) if cov.matrix is not None and cov.matrix.size else 0.0
+        cells.append(Cell(r.status, best, tuple(m.name for m in r.matches),
+                          tuple(m.clause_id for m in r.matches if m.clause_id), r.names_target_region))
+    text_of = {li.name: li.text for li in answer.target.items} if answer.target else {}
+    adds = tuple(Addition(t.name, t.clause_id, text_of.get(t.name, ""), t.nearest, t.score)
+                 for t in cov.target_items if t.best is None)
+    return _row(tdoc, reasons, answer.target.section if answer.target else "", cells, adds)
+
+
+def _row(tdoc: Document, reasons, source: str, cells, adds) -> Row:
+    from indexer.library import target_region
+
+    return Row(tdoc.doc_id, tdoc.meta.title or tdoc.doc_id, target_region(tdoc), tdoc.meta.level, tdoc.meta.date,
+               tuple(reasons), source, tuple(cells), tuple(adds))
+
+
+def _article_similarity(ref: Document, items: Sequence[RefItem], tdoc: Document) -> dict[tuple[int, str], float]:
+    """(item index, target article id) → cosine of their character-bigram TF-IDF, IDF over both documents'
+    articles (so 物业服务企业 or 应当, which every article of both says, weighs nothing)."""
+    from indexer.align import bigram_tfidf, normalize
+
+    tarts = articles(tdoc)
+    texts = [normalize(it.text) for it in items] + [normalize(_subtree_text(tdoc, descendants(tdoc, a.clause_id)))
+                                                   for a in tarts]
+    v = bigram_tfidf(texts)
+    sims = v[: len(items)] @ v[len(items):].T
+    return {(j, a.clause_id): float(sims[j, k]) for j in range(len(items)) for k, a in enumerate(tarts)}
+
+
+def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, reasons, vectors, embedder,
+                unit: str = UNIT_ARTICLE) -> Row:
+    """Cells from the clause alignment: an item is covered when one of its clauses is paired (for articles: with
+    a clause of a target article that shares enough of the article's wording, see ARTICLE_CONFIRM)."""
+    from indexer.library import align_pair, target_region
+
+    al = align_pair(docs, ref.doc_id, tdoc.doc_id, vectors=vectors, embedder=embedder)
+    art = _article_of(tdoc)
+    sim = _article_similarity(ref, items, tdoc) if unit == UNIT_ARTICLE and articles(tdoc) else None
+    region = target_region(tdoc)
+    cells = []
+    paired_b: set[str] = set()  # target articles (or clauses outside articles) that carry a reference item
+    for j, it in enumerate(items):
+        ids = set(it.clause_ids or ((it.clause_id,) if it.clause_id else ()))
+        pairs = sorted((p for p in al.pairs if p.a.clause_id in ids), key=lambda p: -p.score)
+        if sim is not None:
+            pairs = [p for p in pairs if p.b.clause_id in art
+                     and sim.get((j, art[p.b.clause_id].clause_id), 0.0) >= ARTICLE_CONFIRM]
+        marks, cids = [], []
+        for p in pairs:
+            a = art.get(p.b.clause_id)
+            mark = a.marker if a is not None else p.b.clause_id.split(":", 1)[-1]
+            if mark not in marks:
+                marks.append(mark)
+            cids.append(p.b.clause_id)
+            paired_b.add(a.clause_id if a is not None else p.b.clause_id)
+        named = bool(region_mentions(it.text, region)) if region else False
+        cells.append(Cell(COVERED if pairs else MISSING, pairs[0].score if pairs else 0.0, tuple(marks),
+                          tuple(cids), named))
+    adds = [Addition(a.marker, a.clause_id, _subtree_text(tdoc, descendants(tdoc, a.clause_id)))
+            for a in articles(tdoc) if a.clause_id not in paired_b]
+    source = "articles" if articles(tdoc) else "clauses"
+    return _row(tdoc, reasons, source, cells, adds)
+
+
+def implementation_matrix(docs: Sequence[Document], reference: str, targets: Sequence[str] | None = None, *,
+                          add: Sequence[str] = (), drop: Sequence[str] = (), reference_section: str | None = None,
+                          unit: str | None = None, embedder=None, vectors=None) -> Matrix:
+    """The matrix of the documents answering `reference` × its items.
+
+    Args:
+        targets: exactly these documents (doc_id, path or file name); None finds them (`answering_documents`).
+        add / drop: documents added to or dropped from those found.
+        unit: "list" or "article"; default by the reference (`reference_unit`).
+        embedder: the index's embedder (item vectors match the index); vectors: the index's clause vectors.
+    """
+    from indexer.library import find, index_embedder, pick_list
+
+    ref = find(docs, reference)
+    unit = unit or (UNIT_LIST if reference_section else reference_unit(ref))
+    named = pick_list(ref, reference_section) if unit == UNIT_LIST else None
+    items = reference_items(ref, unit, named)
+    if targets is not None:
+        chosen = []
+        for key in targets:
+            d = find(docs, key)
+            chosen.append((d, answer_reasons(ref, d, items, unit) or (ADDED,)))
+    else:
+        chosen = answering_documents(docs, ref, unit, named)
+    have = {d.doc_id for d, _ in chosen}
+    for key in add:
+        d = find(docs, key)
+        if d.doc_id not in have:
+            chosen.append((d, answer_reasons(ref, d, items, unit) + (ADDED,)))
+            have.add(d.doc_id)
+    gone = {find(docs, key).doc_id for key in drop}
+    chosen = [(d, why) for d, why in chosen if d.doc_id not in gone and d.doc_id != ref.doc_id]
+    memo = embedding_memo(embedder if embedder is not None else index_embedder())
+    rows = []
+    for d, why in chosen:
+        if unit == UNIT_LIST:
+            try:
+                pick_list(d)
+            except NotFoundError:
+                rows.append(_clause_row(docs, ref, items, d, why, vectors, memo, UNIT_LIST))
+                continue
+            rows.append(_list_row(docs, ref, named, d, why, memo))
+        else:
+            rows.append(_clause_row(docs, ref, items, d, why, vectors, memo))
+    silent = unanswered_regions(docs, ref, [r.region for r in rows])
+    return Matrix(ref.doc_id, ref.meta.title or ref.doc_id, ref.meta.date, unit, named.section if named else "",
+                  tuple(items), tuple(rows), tuple(silent))
+
+
+def store_vectors(store):
+    """A clause → vector lookup from any ClauseStore (what `align_pair` takes), so article matrices reuse the
+    index's vectors whatever the backend."""
+    import numpy as np
+
+    def vectors(clauses: Sequence[Clause]) -> np.ndarray:
+        rows = [store.row_of(c.clause_id) for c in clauses]
+        missing = [c.clause_id for c, r in zip(clauses, rows, strict=True) if r is None]
+        if missing:
+            raise NotFoundError(f"索引中没有这些条款 / not in the index: {', '.join(missing[:3])}")
+        return store.vectors(rows)
+
+    return vectors

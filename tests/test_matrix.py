@@ -1,0 +1,208 @@
+"""Implementation matrix: which documents answer a reference, and their cells, on the seeds and a regulation pair."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from indexer import library
+from indexer.coverage import embedding_memo
+from indexer.embedders import FakeEmbedder
+from indexer.matrix import (
+    ADDED,
+    CITES,
+    LOWER,
+    SHARES,
+    SUBJECT,
+    UNIT_ARTICLE,
+    UNIT_LIST,
+    implementation_matrix,
+    reference_unit,
+    same_subject,
+    store_vectors,
+    title_subject,
+)
+from indexer.models import DocMeta, Document
+
+PROVINCE, DONGGUAN, CHAOZHOU = ("guangdong-2020-strategic-clusters", "dongguan-2021-strategic-clusters",
+                                "chaozhou-strategic-clusters-draft")
+NEWS, ANHUI = "guangdong-2021-chain-leader-news", "anhui-2024-county-industry-clusters"
+DATA = Path(__file__).parent / "data" / "provincial"
+
+
+@pytest.fixture(scope="module")
+def memo():
+    return embedding_memo(FakeEmbedder())
+
+
+@pytest.fixture(scope="module")
+def regulations():
+    from indexer.corpus import load_document
+
+    return [load_document(DATA / "zhejiang-parking-province.md"), load_document(DATA / "hangzhou-parking-city.md")]
+
+
+# ---------------------------------------------------------------- which documents answer
+
+def test_seed_documents_found_with_their_reasons(seed_docs, memo):
+    m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
+    reasons = {r.doc_id: set(r.reasons) for r in m.rows}
+    assert set(reasons) == {DONGGUAN, CHAOZHOU, NEWS}  # Anhui: another province, another list
+    assert {CITES, SHARES, LOWER} <= reasons[DONGGUAN]  # cites 粤府函〔2020〕82号
+    assert CITES not in reasons[CHAOZHOU] and {SHARES, LOWER} <= reasons[CHAOZHOU]
+    assert reasons[NEWS] == {SHARES}  # a reprint of the 20 items, no level or province of its own
+    assert m.unit == UNIT_LIST and len(m.items) == 20 and m.section == "四、发展重点"
+
+
+def test_user_adds_and_drops_documents(seed_docs, memo):
+    m = implementation_matrix(seed_docs, PROVINCE, add=[ANHUI], drop=[NEWS], embedder=memo)
+    assert [r.doc_id for r in m.rows] == [DONGGUAN, CHAOZHOU, ANHUI]
+    assert m.rows[-1].reasons == (ADDED,)
+    assert m.unanswered == ()  # both Guangdong cities of the library answered
+    assert implementation_matrix(seed_docs, PROVINCE, drop=[CHAOZHOU], embedder=memo).unanswered == ("潮州市",)
+    only = implementation_matrix(seed_docs, PROVINCE, [CHAOZHOU], embedder=memo)
+    assert [r.doc_id for r in only.rows] == [CHAOZHOU]
+
+
+@pytest.mark.parametrize("title, subject", [
+    ("杭州市物业管理条例", "物业"),
+    ("宁波市住宅小区物业管理条例", "住宅小区物业"),
+    ("浙江省城市市容和环境卫生管理条例", "城市市容和环境卫生"),
+    ("宁波市科技创新促进条例", "科技创新"),
+    ("潮州市关于培育发展战略性产业集群的实施意见（征求意见稿）", "培育发展战略性产业集群"),
+])
+def test_title_subject(title, subject):
+    region = title[:3]
+    doc = Document("x", "x.txt", "", DocMeta(title=title, region=region, province="浙江省"), ())
+    assert title_subject(doc) == subject
+
+
+def _titled(title: str) -> Document:
+    return Document(title, f"{title}.txt", "", DocMeta(title=title), ())
+
+
+@given(st.text(alphabet="物业管理市容环境卫生科技创新条例规定杭州市", min_size=2, max_size=14),
+       st.text(alphabet="物业管理市容环境卫生科技创新条例规定宁波市", min_size=2, max_size=14))
+def test_same_subject_is_symmetric(a, b):
+    assert same_subject(_titled(a), _titled(b)) == same_subject(_titled(b), _titled(a))
+
+
+# ---------------------------------------------------------------- list cells are today's coverage
+
+def test_matrix_cells_are_the_coverage_results(seed_docs, memo):
+    m = implementation_matrix(seed_docs, PROVINCE, [DONGGUAN, CHAOZHOU], embedder=memo)
+    for row in m.rows:
+        cov = library.coverage_between(seed_docs, PROVINCE, row.doc_id, embedder=memo).result
+        assert [c.status for c in row.cells] == [r.status for r in cov.reference_items]
+        assert [c.matches for c in row.cells] == [tuple(x.name for x in r.matches) for r in cov.reference_items]
+        assert [c.named_gap for c in row.cells] == [r.named_gap for r in cov.reference_items]
+        assert [a.name for a in row.additions] == [t.name for t in cov.target_items if t.best is None]
+        assert [c.confidence for c in row.cells] == pytest.approx(list(cov.matrix.max(axis=0)))
+    for j in range(len(m.items)):
+        assert m.taken_up(j) == sum(r.cells[j].status == "covered" for r in m.rows)
+        assert m.count_label(j) == f"{m.taken_up(j)} / 2"
+    assert m.untouched() == [it.name for j, it in enumerate(m.items) if m.taken_up(j) == 0]
+
+
+# ---------------------------------------------------------------- regulations: articles are the items
+
+def test_regulation_articles_covered_missing_and_added(regulations, memo):
+    prov, city = regulations
+    assert reference_unit(prov) == UNIT_ARTICLE
+    m = implementation_matrix(regulations, prov.doc_id, embedder=memo)
+    assert [r.doc_id for r in m.rows] == [city.doc_id] and set(m.rows[0].reasons) == {LOWER, SUBJECT}
+    cells = dict(zip((it.name for it in m.items), m.rows[0].cells, strict=True))
+    assert [it.group for it in m.items][:3] == ["第一章总则"] * 3
+    # copied word for word (renumbered): covered, pointing at the city's article
+    assert cells["第四条"].status == "covered" and cells["第四条"].matches == ("第三条",)
+    assert cells["第五条"].matches == ("第四条",)
+    # the province's land clause, open-parking encouragement and penalty have no counterpart in the city's
+    assert {n for n, c in cells.items() if c.status == "missing"} >= {"第六条", "第七条"}
+    adds = [a.name for a in m.rows[0].additions]
+    assert "第五条" in adds and "第三条" not in adds  # the city's parking-information platform is its own
+
+
+def test_matrix_on_every_store_backend(tmp_path, regulations, seed_docs):
+    """The same matrix from documents and vectors read back through the folder and the memory backend."""
+    from indexer.build import build_index
+    from indexer.store import open_store
+
+    out = {}
+    for backend in ("folder", "memory"):
+        build_index(index_dir=tmp_path / backend, embedder=FakeEmbedder(), documents=[*regulations, *seed_docs],
+                    backend=backend)
+        store = open_store(tmp_path / backend, backend)
+        docs = store.load_documents()
+        memo = embedding_memo(FakeEmbedder())
+        out[backend] = (implementation_matrix(docs, "zhejiang-parking-province", vectors=store_vectors(store),
+                                              embedder=memo).to_dict(),
+                        implementation_matrix(docs, PROVINCE, embedder=memo).to_dict())
+    assert out["folder"] == out["memory"]
+    assert out["folder"][0]["rows"][0]["covered"] >= 3
+
+
+# ---------------------------------------------------------------- exports and the CLI
+
+def test_xlsx_and_docx_hold_the_matrix_numbers(tmp_path, seed_docs, memo):
+    import docx
+    import openpyxl
+
+    from indexer.export_matrix import export_matrix
+
+    m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
+    wb = openpyxl.load_workbook(export_matrix(m, tmp_path / "m.xlsx", seed_docs))
+    counts = list(wb["条目统计"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[2]) for r in counts] == [(it.name, m.taken_up(j), 3) for j, it in enumerate(m.items)]
+    conf = list(wb["置信度"].iter_rows(min_row=2, values_only=True))
+    assert conf[0][1:] == tuple(round(r.cells[0].confidence, 3) for r in m.rows)
+    grid = list(wb["实施矩阵"].iter_rows(min_row=2, values_only=True))
+    assert [g[-1] for g in grid] == [f"{m.taken_up(j)}/3" for j in range(20)]
+    d = docx.Document(str(export_matrix(m, tmp_path / "m.docx", seed_docs)))
+    table = d.tables[0]
+    assert len(table.rows) == 21 and table.rows[1].cells[-1].text == f"{m.taken_up(0)}/3"
+    assert table.rows[0].cells[0].text == "参照条目"
+
+
+def test_cli_matrix_json_is_the_api_answer(capsys, seed_docs, monkeypatch, tmp_path):
+    from indexer import paths
+    from indexer.cli import main
+
+    monkeypatch.setattr(paths, "INDEX_DIR", tmp_path / "no-index")  # the CLI reads the corpus from disk
+    assert main(["matrix", "--reference", PROVINCE, "--docs", f"{DONGGUAN},{CHAOZHOU}", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    want = implementation_matrix(seed_docs, PROVINCE, [DONGGUAN, CHAOZHOU], embedder=library.index_embedder())
+    assert got == json.loads(json.dumps(want.to_dict(), ensure_ascii=False))
+    assert [c["taken_up"] for c in got["counts"]] == [want.taken_up(j) for j in range(20)]
+
+
+def test_cli_matrix_unknown_reference_is_one_line(capsys):
+    from indexer.cli import main
+
+    assert main(["matrix", "--reference", "no-such-doc"]) == 2
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("错误")]
+    assert len(errors) == 1 and "no-such-doc" in errors[0]
+
+
+@pytest.mark.slow
+def test_real_model_matrix_is_todays_coverage_and_news_is_verbatim(seed_docs):
+    """With the default model: the provincial 20 × Dongguan and Chaozhou cell for cell as coverage gives them,
+    and the news reprint a verbatim carrier of every item."""
+    from indexer.diffusion import VERBATIM, timeline_of
+    from indexer.embedders import get_embedder
+
+    memo = embedding_memo(get_embedder())
+    m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
+    assert [r.doc_id for r in m.rows] == [DONGGUAN, CHAOZHOU, NEWS]
+    for row in m.rows[:2]:
+        cov = library.coverage_between(seed_docs, PROVINCE, row.doc_id, embedder=memo).result
+        assert [(c.status, c.matches, c.named_gap) for c in row.cells] == \
+            [(r.status, tuple(x.name for x in r.matches), r.named_gap) for r in cov.reference_items]
+    dongguan = m.rows[0]
+    assert {m.items[j].name for j, c in enumerate(dongguan.cells) if c.named_gap} >= {"区块链与量子信息", "数字创意"}
+    assert [a.name for a in m.rows[1].additions] == ["绿色低碳", "智能卫浴", "现代物流"]
+    for j in range(20):
+        news = next(c for c in timeline_of(m, j, seed_docs).carriers if c.doc_id == NEWS)
+        assert news.wording == VERBATIM and news.lag_days == 301

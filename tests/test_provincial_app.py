@@ -1,0 +1,75 @@
+"""The 省级视图 page with AppTest: matrix, per-item counts, timeline and instrument facets on the seed corpus."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from indexer import paths
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+PAGE = "app_pages/provincial.py"
+NEWS = "guangdong-2021-chain-leader-news"
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, fake_index):
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    monkeypatch.setattr(paths, "INDEX_DIR", fake_index)
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
+    return tmp_path
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _frame(at: AppTest, column: str):
+    """The first table on the page with that column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_matrix_of_the_provincial_list(app_env, fake_index):
+    from indexer.library import documents, index_embedder
+    from indexer.matrix import implementation_matrix
+
+    at = open_page()
+    assert at.selectbox(key="prov_ref").value == "guangdong-2020-strategic-clusters"
+    want = implementation_matrix(documents(fake_index), "guangdong-2020-strategic-clusters",
+                                 embedder=index_embedder(fake_index))
+    assert at.multiselect(key=f"prov_docs_{want.reference}").value == [r.doc_id for r in want.rows]
+    assert [m.value for m in at.metric][:2] == ["20", str(len(want.rows))]
+    counts = _frame(at, "条目 item")
+    assert list(counts["采纳 taken up"]) == [f"{want.taken_up(j)} / {len(want.rows)}" for j in range(20)]
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the heatmap is drawn
+
+
+def test_dropping_a_document_recounts(app_env):
+    at = open_page()
+    key = "prov_docs_guangdong-2020-strategic-clusters"
+    kept = [d for d in at.multiselect(key=key).value if d != NEWS]
+    at.multiselect(key=key).set_value(kept).run()
+    assert not at.exception, at.exception
+    assert at.metric[1].value == str(len(kept))
+    counts = _frame(at, "条目 item")
+    assert all(x.endswith(f"/ {len(kept)}") for x in counts["采纳 taken up"])
+
+
+def test_timeline_and_instrument_tabs(app_env):
+    at = open_page()
+    at.selectbox(key="prov_item").set_value(15).run()  # 新能源
+    assert not at.exception, at.exception
+    timeline = next(d.value for d in at.dataframe if "措辞 wording" in d.value.columns)
+    news = timeline[timeline["文件 document"].str.contains("链长制")]
+    assert list(news["措辞 wording"]) == ["照搬原文"] and list(news["滞后天数 lag"]) == [301]
+    assert list(timeline["日期 date"])[-1] == "未注明日期 undated"  # Chaozhou's draft, last
+    at.radio(key="prov_facet").set_value("level").run()
+    at.multiselect(key="prov_tags").set_value(["土地"]).run()
+    assert not at.exception, at.exception
+    tagged = next(d.value for d in at.dataframe if "工具 tags" in d.value.columns)
+    assert len(tagged) and all("土地" in t for t in tagged["工具 tags"])
