@@ -125,17 +125,23 @@ if docs:
 st.divider()
 st.subheader("上传文件 Upload")
 limit = common.max_upload_mb()
-st.caption(f"支持 txt、pdf（含扫描件 OCR）、docx、doc、html，可一次选择多个文件；每个文件不超过 {limit} MB。"
+st.caption(f"支持 txt、md、pdf（含扫描件 OCR）、docx、doc、html，可一次选择多个文件；每个文件不超过 {limit} MB。"
            f" / Several files at once; at most {limit} MB each.")
 with st.form("upload_form", clear_on_submit=True):
-    files = st.file_uploader("选择文件 Choose files", type=common.UPLOAD_TYPES, accept_multiple_files=True,
-                             key="uploads")
+    # no `type=` filter: the browser would refuse other files with an English tooltip and 导入 would do nothing;
+    # each refused file gets a Chinese line naming the accepted types instead
+    files = st.file_uploader("选择文件 Choose files", accept_multiple_files=True, key="uploads")
     submitted = st.form_submit_button("导入并更新索引 Import and index", type="primary")
 
 if submitted and files:
     added, failed, known = [], [], []
     bar = st.progress(0.0, text="正在读取文件… / reading files")
     for n, f in enumerate(files, 1):
+        suffix = f.name.rsplit(".", 1)[-1].lower() if "." in f.name else ""
+        if suffix not in common.UPLOAD_TYPES:
+            failed.append(f"{f.name}：不支持的文件类型{('.' + suffix) if suffix else '（无扩展名）'}，"
+                          f"支持 {'、'.join(common.UPLOAD_TYPES)} / unsupported file type")
+            continue
         size_mb = f.size / 2**20
         if f.size > limit * 2**20:
             failed.append(f"{f.name}：文件 {size_mb:.1f} MB，超过上限 {limit} MB / file too large")

@@ -658,3 +658,11 @@ def test_coverage_list_view_for_narrow_screens(app_env):
     assert not at.exception and not at.get("vega_lite_chart")
     table = at.dataframe[0].value
     assert len(table) == 20 and set(table["状态"]) <= {"已覆盖", "未覆盖"}
+
+
+def test_a_refused_file_type_is_named_in_chinese_with_the_accepted_ones(private_env):
+    at = upload(open_page("library"), [("setup.exe", b"MZ\x90\x00" + b"\x00" * 200)])
+    assert not at.exception
+    lines = [plain(e.value) for e in at.error]
+    assert any("setup.exe：不支持的文件类型.exe" in x and "docx" in x for x in lines), lines
+    assert not (paths.UPLOAD_DIR.exists() and list(paths.UPLOAD_DIR.iterdir()))

@@ -281,3 +281,9 @@ def test_coverage_page_is_readable_at_390_px(server, browser):
     assert box is not None and box["width"] <= 390
     pg.screenshot(path=str(SHOTS / "coverage-390.png"), full_page=False)
     ctx.close()
+
+
+def test_the_search_path_lands_on_the_search_page(server, page):
+    page.goto(f"{server}/search?q=工业机器人集成应用")
+    page.get_by_text("「工业机器人集成应用」找到").first.wait_for(state="visible")
+    assert not page.get_by_text("Page not found").count()
