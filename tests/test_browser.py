@@ -287,3 +287,23 @@ def test_the_search_path_lands_on_the_search_page(server, page):
     page.goto(f"{server}/search?q=工业机器人集成应用")
     page.get_by_text("「工业机器人集成应用」找到").first.wait_for(state="visible")
     assert not page.get_by_text("Page not found").count()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_provincial_matrix_and_timeline_are_drawn(server, browser, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.set_default_timeout(90_000)
+    pg.goto(f"{server}/provincial")
+    chart = pg.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(state="visible")
+    chart.locator("canvas, svg").first.wait_for(state="visible")
+    settle(pg)
+    pg.wait_for_timeout(800)
+    pg.screenshot(path=str(SHOTS / f"provincial-{width}.png"))
+    pg.get_by_role("tab", name="扩散时间线 Diffusion").click()
+    settle(pg)
+    pg.locator('[data-testid="stVegaLiteChart"]').last.wait_for(state="visible")
+    pg.wait_for_timeout(800)
+    pg.screenshot(path=str(SHOTS / f"provincial-timeline-{width}.png"))
+    ctx.close()
