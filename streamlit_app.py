@@ -3,20 +3,11 @@ import streamlit as st
 
 st.set_page_config(page_title="政策文件检索与比对", page_icon="📑", layout="wide")
 
-search = st.Page("app_pages/search.py", title="检索 Search", icon=":material/search:", default=True)
-
-
-def _search_by_name() -> None:
-    """/search (a link people type or bookmark) lands on the search page, keeping ?q=… and the filters."""
-    st.switch_page(search, query_params=st.query_params.to_dict())
-
-
 pages = [
-    search,
+    st.Page("app_pages/search.py", title="检索 Search", icon=":material/search:", url_path="search", default=True),
     st.Page("app_pages/compare.py", title="对照 Compare", icon=":material/compare:", url_path="compare"),
     st.Page("app_pages/coverage.py", title="覆盖 Coverage", icon=":material/grid_on:", url_path="coverage"),
     st.Page("app_pages/library.py", title="文库 Library", icon=":material/library_books:", url_path="library"),
     st.Page("app_pages/provincial.py", title="省级视图 Provincial", icon=":material/account_tree:", url_path="provincial"),
 ]
-hidden = [st.Page(_search_by_name, title="检索 Search", url_path="search", visibility="hidden")]
-st.navigation(pages + hidden, position="top").run()
+st.navigation(pages, position="top").run()

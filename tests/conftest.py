@@ -107,3 +107,14 @@ def dev_queries():
     if not DEV_QUERIES.exists():
         pytest.skip(f"dev query set not found at {DEV_QUERIES}")
     return load_queries(DEV_QUERIES)
+
+
+@pytest.fixture
+def app_env(monkeypatch, tmp_path, fake_index):
+    """For app pages: the seed corpus's fake-embedder index (shared, read only) and an empty upload folder."""
+    from indexer import paths
+
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    monkeypatch.setattr(paths, "INDEX_DIR", fake_index)
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
+    return tmp_path

@@ -26,15 +26,6 @@ PAGES = {"search": "app_pages/search.py", "compare": "app_pages/compare.py",
 
 
 @pytest.fixture
-def app_env(monkeypatch, tmp_path, fake_index):
-    """The seed corpus's fake-embedder index (shared, read only) and an empty upload folder."""
-    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
-    monkeypatch.setattr(paths, "INDEX_DIR", fake_index)
-    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
-    return tmp_path
-
-
-@pytest.fixture
 def private_env(monkeypatch, tmp_path, fake_index):
     """Own copy of the index and an own upload folder, for tests that add or remove documents."""
     monkeypatch.setenv("POLICY_EMBEDDER", "fake")

@@ -283,12 +283,6 @@ def test_coverage_page_is_readable_at_390_px(server, browser):
     ctx.close()
 
 
-def test_the_search_path_lands_on_the_search_page(server, page):
-    page.goto(f"{server}/search?q=工业机器人集成应用")
-    page.get_by_text("「工业机器人集成应用」找到").first.wait_for(state="visible")
-    assert not page.get_by_text("Page not found").count()
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_provincial_matrix_and_timeline_are_drawn(server, browser, width):
     ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")

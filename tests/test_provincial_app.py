@@ -3,22 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
-
-from indexer import paths
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGE = "app_pages/provincial.py"
 NEWS = "guangdong-2021-chain-leader-news"
-
-
-@pytest.fixture
-def app_env(monkeypatch, tmp_path, fake_index):
-    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
-    monkeypatch.setattr(paths, "INDEX_DIR", fake_index)
-    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
-    return tmp_path
 
 
 def open_page() -> AppTest:
