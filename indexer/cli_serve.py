@@ -5,9 +5,9 @@ import sys
 
 from indexer import paths
 
-# Host headers accepted on a loopback address: a web page that rebinds its own domain name to 127.0.0.1 sends
-# its domain as Host and is refused (Starlette compares the name without the port; IPv6 literals are left out).
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+# Host names accepted on a loopback address: a web page that rebinds its own domain name to 127.0.0.1 sends
+# its domain as Host and is refused.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def register(sub) -> None:
@@ -37,7 +37,7 @@ def cmd_serve(args) -> int:
 
     from indexer.api.app import create_app
 
-    hosts = LOOPBACK_HOSTS if is_loopback(args.host) and ":" not in args.host else None
+    hosts = (*LOOPBACK_HOSTS, args.host) if is_loopback(args.host) else None
     app = create_app(args.index_dir, args.uploads, token=token, cors_origins=args.cors_origin, allowed_hosts=hosts)
     where = f"http://{args.host}:{args.port}"
     print(f"HTTP 接口 / API: {where}/v1/  文档 / docs: {where}/docs"

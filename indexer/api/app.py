@@ -36,15 +36,12 @@ def create_app(index_dir: str | Path | None = None, upload_dir: str | Path | Non
     for module in (routes_read, routes_compare, routes_write):
         app.include_router(module.router, tags=["v1"])
     token = token if token is not None else token_from_env()
-    # outermost last: hosts, then CORS (so its preflight answers), then the token/origin/size guard
-    app.add_middleware(Guard, token=token, origins=tuple(cors_origins), upload_mb=upload_limit_mb())
+    # CORS, added last, is outermost: it answers a preflight before the guard and adds its headers to the guard's errors
+    app.add_middleware(Guard, token=token, origins=tuple(cors_origins), upload_mb=upload_limit_mb(),
+                       hosts=tuple(allowed_hosts) if allowed_hosts else None)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
-    if allowed_hosts:
-        from starlette.middleware.trustedhost import TrustedHostMiddleware
-
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     return app

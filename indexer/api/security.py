@@ -51,6 +51,14 @@ def token_ok(header: str | None, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
+def _host_name(host: str) -> str:
+    """The name of a Host header without its port: 127.0.0.1:8600 → 127.0.0.1, [::1]:8600 → ::1."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
 async def _send_error(send, status: int, code: str, message: str, headers: tuple = ()) -> None:
     body = json.dumps({"error": code, "message": message}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
@@ -73,10 +81,14 @@ class Guard:
         token: required as a bearer token on every /v1/ request when set.
         origins: web origins allowed to change things (those CORS is opened to); others get 403.
         upload_mb: the per-file upload limit; an upload request may carry MAX_UPLOAD_FILES such files.
+        hosts: Host header names accepted (None: any). On loopback, a web page that points its own domain name
+            at 127.0.0.1 (DNS rebinding) sends that name and is refused.
     """
 
-    def __init__(self, app, token: str | None, origins: tuple[str, ...], upload_mb: int):
+    def __init__(self, app, token: str | None, origins: tuple[str, ...], upload_mb: int,
+                 hosts: tuple[str, ...] | None = None):
         self.app, self.token, self.origins = app, token, set(origins)
+        self.hosts = {h.lower() for h in hosts} if hosts else None
         self.upload_bytes = MAX_UPLOAD_FILES * upload_mb * 2**20 + 2**20  # + multipart headers
         self.upload_mb = upload_mb
 
@@ -85,6 +97,9 @@ class Guard:
             return await self.app(scope, receive, send)
         path, method = scope.get("path", ""), scope.get("method", "GET")
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        if self.hosts is not None and _host_name(headers.get("host", "")) not in self.hosts:
+            return await _send_error(send, 400, "bad_host", "不接受的 Host 请求头 / Host header not accepted: call "
+                                     "http://127.0.0.1:PORT/ directly")
         if self.token and path.startswith("/v1/") and method != "OPTIONS" \
                 and not token_ok(headers.get("authorization"), self.token):
             return await _send_error(send, 401, "unauthorized", "缺少或错误的访问令牌 / missing or wrong token: send "
