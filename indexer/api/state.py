@@ -60,19 +60,20 @@ class ApiState:
         """What a build reads: the shipped corpus and this API's upload folder."""
         return [paths.CORPUS_DIR, self.upload_dir]
 
-    def embedder_name(self) -> str | None:
-        """$POLICY_EMBEDDER, else the index's own model (a rebuild never changes models by accident)."""
+    def build_embedder(self):
+        """$POLICY_EMBEDDER, else the index's own model (a rebuild never changes models by accident), run the
+        fastest way that gives its vectors (embedders.embedder_for_index); None: the default model."""
         if os.environ.get("POLICY_EMBEDDER"):
             return os.environ["POLICY_EMBEDDER"]
         try:
-            return self.engine().store.embedder_name
+            return self.engine().embedder
         except PolicyError:
             return None
 
     def _build(self, progress):
         from indexer.build import build_index
 
-        report = build_index(self.folders(), self.index_dir, self.embedder_name(), progress=progress, wait=True)
+        report = build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=True)
         with contextlib.suppress(PolicyError):  # open and warm the new generation before searches reach it
             self.engine().search("产业集群", k=1)
         return report
