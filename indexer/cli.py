@@ -9,7 +9,7 @@ import sys
 
 from indexer.errors import PolicyError
 
-COMMAND_MODULES = ("indexer.cli_ingest", "indexer.cli_search", "indexer.cli_align", "indexer.cli_provincial")
+COMMAND_MODULES = ("indexer.cli_ingest", "indexer.cli_search", "indexer.cli_align", "indexer.cli_provincial", "indexer.cli_serve")
 
 
 def print_json(data) -> None:

@@ -274,3 +274,78 @@ def waiting_files(docs: Sequence[Document], failed: Sequence[str] = (),
     those the last build could not read (`failed`: their paths, as the build recorded them)."""
     bad = {Path(f).name for f in failed}
     return [p for p in unindexed_files(docs, folders) if p.name not in bad]
+
+
+# ---------------------------------------------------------------- importing uploads (app and API)
+
+def upload_limit_mb() -> int:
+    """Per-file upload limit in MB: the app's `server.maxUploadSize` in .streamlit/config.toml, else 50."""
+    import tomllib
+
+    try:
+        with open(paths.ROOT / ".streamlit" / "config.toml", "rb") as f:
+            return int(tomllib.load(f)["server"]["maxUploadSize"])
+    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError):
+        return 50
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What became of one uploaded file: added (saved, waiting for a build), already (the same bytes are in the
+    upload folder), duplicate (the same text as a library document: nothing kept) or failed (unreadable)."""
+
+    file: str  # the name it was sent under
+    status: str  # added | already | duplicate | failed
+    message: str
+    saved_as: str = ""  # the file name in the upload folder ("" when nothing was kept)
+    title: str = ""
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "status": self.status, "message": self.message, "saved_as": self.saved_as,
+                "title": self.title}
+
+
+def import_upload(name: str, data: bytes, docs: Sequence[Document], folder: Path | None = None,
+                  progress=None) -> UploadOutcome:
+    """Save an uploaded file and read it as the library page does: an unreadable file or one holding the text
+    of a library document is not kept. The size limit (upload_limit_mb) is the caller's to check first."""
+    from indexer.corpus import load_document
+    from indexer.errors import IngestError
+
+    path, existed = save_upload(name, data, folder)
+    if existed:
+        return UploadOutcome(name, "already", f"{name}：已在文库中（{path.name}），无需重复导入 / already in the "
+                                              "library", path.name)
+    try:
+        new = load_document(path, progress=progress)
+    except IngestError as exc:
+        path.unlink(missing_ok=True)
+        return UploadOutcome(name, "failed", f"{name}：{exc.problem}")
+    if (twin := duplicate_of(new, docs)) is not None:  # the same text in another file (PDF after DOCX)
+        path.unlink(missing_ok=True)
+        return UploadOutcome(name, "duplicate", f"{name}：内容与《{twin.meta.title or twin.doc_id}》相同，未重复"
+                                                "索引 / same text as a document already in the library",
+                             title=twin.meta.title)
+    return UploadOutcome(name, "added", f"{name}：已导入，等待编入索引 / saved, waiting for the index build",
+                         path.name, new.meta.title)
+
+
+def reuse_pairs(docs: Sequence[Document], keys: Sequence[str] = (), min_chars: int | None = None):
+    """Reused passages among the library (or the documents named by `keys`), with the CLI's checks.
+
+    Returns (min_chars, pairs)."""
+    from indexer.reuse import DEFAULT_MIN_CHARS, find_reuse
+
+    if keys:
+        docs = [find(docs, k) for k in keys]
+        ids = [d.doc_id for d in docs]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise PolicyError(f"重复列出同一文件 {', '.join(twice)}，文件不与自身比较 / the same document is listed "
+                              "twice: a document is not compared with itself")
+        if len(docs) < 2:
+            raise PolicyError("至少需要两个文件 / at least two documents are needed")
+    min_chars = DEFAULT_MIN_CHARS if min_chars is None else min_chars
+    if min_chars < 1:
+        raise PolicyError("min_chars 须为正数 / min_chars must be positive")
+    return min_chars, find_reuse(docs, min_chars=min_chars)

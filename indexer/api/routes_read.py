@@ -1,0 +1,197 @@
+"""Read-only endpoints: health, index status, search, similar clauses, documents with their outline and lists."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from indexer.api import schemas
+from indexer.api.errors import ApiError
+from indexer.api.state import ApiState
+from indexer.errors import PolicyError
+from indexer.filters import SearchFilters, validate
+from indexer.limits import MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, check_k, check_query
+from indexer.versions import PARSER_VERSION
+
+API_VERSION = "1"
+router = APIRouter(prefix="/v1")
+
+
+def get_state(request: Request) -> ApiState:
+    return request.app.state.api
+
+
+State = Annotated[ApiState, Depends(get_state)]
+NotFound = {404: {"model": schemas.Error, "description": "unknown document or clause"}}
+Invalid = {422: {"model": schemas.Error, "description": "bad input: wrong type, too long, unknown filter value"}}
+
+
+def checked(fn, *args, code: str):
+    """Run one of indexer.limits' checks, its refusal answered 422 with the check's own message."""
+    try:
+        return fn(*args)
+    except PolicyError as exc:
+        raise ApiError(422, code, str(exc)) from None
+
+
+def checked_filters(f: SearchFilters, engine) -> SearchFilters | None:
+    problems = validate(f, engine.store.documents())
+    if problems:
+        raise ApiError(422, "invalid_filter", "；".join(problems))
+    return None if f.is_empty() else f
+
+
+def generation(engine, response: Response) -> None:
+    """Name the generation that answered (a client can tell answers before and after a build apart)."""
+    folder = getattr(engine.store, "folder", None)
+    if folder is not None:
+        response.headers["X-Index-Generation"] = Path(folder).name
+
+
+def public_summary(summary: dict) -> dict:
+    return {**summary, "path": Path(summary.get("path") or "").name}
+
+
+# ---------------------------------------------------------------- health and status
+
+@router.get("/health", response_model=schemas.Health, summary="存活检查 / liveness and whether an index exists")
+def health(state: State):
+    return {"status": "ok", "index": state.has_index(), "api_version": API_VERSION}
+
+
+@router.get("/index", response_model=schemas.IndexStatus,
+            summary="索引状态 / index status: counts, parser and embedder versions, problems, running build")
+def index_status(state: State):
+    from indexer.library import build_problems, waiting_files
+
+    job = state.jobs.current()
+    base = {"parser_version": PARSER_VERSION, "build": job.to_dict() if job else None}
+    try:
+        engine = state.engine()
+    except PolicyError:
+        return {"ready": False, "backend": "", "documents": 0, "clauses": 0, "generation": "", "created": "",
+                "embedder": {}, "versions": {}, "vector_index": {}, "parser_outdated": False, "problems": [],
+                "waiting_files": [p.name for p in waiting_files([], folders=state.folders())], **base}
+    info, manifest = engine.store.info(), engine.manifest
+    docs = engine.store.documents()
+    problems = build_problems(manifest, docs)
+    waiting = waiting_files(docs, manifest.get("failed_paths") or [], folders=state.folders())
+    return {"ready": True, "backend": info["backend"], "documents": info["documents"], "clauses": info["clauses"],
+            "generation": Path(getattr(engine.store, "folder", "") or "").name,
+            "created": manifest.get("created", ""), "embedder": info["embedder"], "versions": info["versions"],
+            "vector_index": info["vector_index"], "parser_outdated": engine.parser_outdated(),
+            "problems": [{"file": p.file, "kind": p.kind, "message": p.message} for p in problems],
+            "waiting_files": [p.name for p in waiting], **base}
+
+
+# ---------------------------------------------------------------- search
+
+def _filters(region: Annotated[str, Query(description="地区 / region (substring; comma = any of)",
+                                             examples=["东莞"])] = "",
+             province: str = "",
+             level: Annotated[str, Query(description="national, province, city, county, news, other")] = "",
+             doc: Annotated[list[str], Query(description="只搜某文件 / only this doc_id (repeatable)")] = (),
+             status: Annotated[str, Query(description="current, draft, trial, expired")] = "",
+             date_from: Annotated[str, Query(alias="from", description="YYYY[-MM[-DD]]")] = "",
+             date_to: Annotated[str, Query(alias="to", description="inclusive")] = "",
+             section: Annotated[str, Query(examples=["保障措施"])] = "",
+             region_scope: Annotated[str, Query(pattern="^(self)?$", description='"self": 仅本级 (own documents only)')] = "",
+             include_undated: bool = False) -> SearchFilters:
+    return SearchFilters(region=region, province=province, level=level, doc_ids=tuple(doc), status=status,
+                         date_from=date_from, date_to=date_to, section=section, region_scope=region_scope,
+                         include_undated=include_undated)
+
+
+Filters = Annotated[SearchFilters, Depends(_filters)]
+K = Annotated[int, Query(description=f"结果数 / hits, 1–{MAX_K}")]
+
+
+def _search(state: ApiState, response: Response, queries: list[str], k: int, mode: str, fuzzy: bool,
+            filters: SearchFilters) -> list[list[dict]]:
+    checked(check_k, k, "k", code="k_out_of_range")
+    for n, q in enumerate(queries):
+        checked(check_query, q, f"queries[{n}]" if len(queries) > 1 else "", code="query_too_long")
+    engine = state.engine()
+    f = checked_filters(filters, engine)
+    generation(engine, response)
+    return [[h.to_dict() for h in engine.search(q, k=k, mode=mode, filters=f, fuzzy=fuzzy)] if q.strip() else []
+            for q in queries]
+
+
+@router.get("/search", response_model=list[schemas.Hit], responses={**Invalid},
+            summary="检索条款 / search clauses (the CLI's search --json)")
+def search_get(state: State, response: Response, filters: Filters,
+               q: Annotated[str, Query(description=f"查询 / query, at most {MAX_QUERY_CHARS} characters",
+                                       examples=["人才个税优惠"])],
+               k: K = 10, mode: schemas.Mode = "hybrid", fuzzy: bool = False):
+    return _search(state, response, [q], k, mode, fuzzy, filters)[0]
+
+
+@router.post("/search", response_model=list[schemas.Hit], responses={**Invalid},
+             summary="检索条款（JSON 请求体）/ search clauses, the request as a JSON body")
+def search_post(state: State, response: Response, body: schemas.SearchRequest):
+    return _search(state, response, [body.query], body.k, body.mode, body.fuzzy, body.to_filters())[0]
+
+
+@router.post("/search/batch", response_model=list[list[schemas.Hit]], responses={**Invalid},
+             summary="批量检索 / several queries, one result list each (the CLI's search --queries)")
+def search_batch(state: State, response: Response, body: schemas.BatchSearchRequest):
+    if len(body.queries) > MAX_ITEMS:
+        raise ApiError(422, "too_many_queries", f"查询过多 {len(body.queries)} 条（上限 {MAX_ITEMS} 条）/ too many "
+                                                f"queries: {len(body.queries)}, at most {MAX_ITEMS}")
+    return _search(state, response, body.queries, body.k, body.mode, body.fuzzy, body.to_filters())
+
+
+@router.get("/clauses/{clause_id}", response_model=schemas.Clause, responses={**NotFound},
+            summary="一个条款 / one clause")
+def clause(state: State, clause_id: str):
+    return state.engine().clause(clause_id).to_dict()
+
+
+@router.get("/clauses/{clause_id}/similar", response_model=list[schemas.Hit], responses={**NotFound, **Invalid},
+            summary="相似条款 / clauses similar to a clause (the CLI's similar --json)")
+def similar(state: State, response: Response, clause_id: str, filters: Filters, k: K = 10):
+    checked(check_k, k, "k", code="k_out_of_range")
+    engine = state.engine()
+    f = checked_filters(filters, engine)
+    generation(engine, response)
+    return [h.to_dict() for h in engine.similar(clause_id, k=k, filters=f)]
+
+
+# ---------------------------------------------------------------- documents
+
+@router.get("/documents", response_model=list[schemas.DocumentSummary],
+            summary="文库中的文件 / documents of the library with their metadata (the CLI's docs --json)")
+def documents(state: State):
+    try:
+        docs = state.engine().store.documents()
+    except PolicyError:
+        docs = state.documents()
+    return [public_summary(d.summary()) for d in docs]
+
+
+def _document(state: ApiState, key: str):
+    from indexer.library import find
+
+    return find(state.documents(), key)
+
+
+@router.get("/documents/{doc_id}", response_model=schemas.DocumentSummary, responses={**NotFound},
+            summary="一个文件的元数据 / one document's metadata (doc_id or file name)")
+def document(state: State, doc_id: str):
+    return public_summary(_document(state, doc_id).summary())
+
+
+@router.get("/documents/{doc_id}/outline", response_model=list[schemas.Clause], responses={**NotFound},
+            summary="条款树 / the document's clauses in order (the CLI's outline --json)")
+def outline(state: State, doc_id: str):
+    return [c.to_dict() for c in _document(state, doc_id).clauses]
+
+
+@router.get("/documents/{doc_id}/lists", response_model=list[schemas.NamedList], responses={**NotFound},
+            summary="列举清单 / the document's named lists (the CLI's lists --json)")
+def lists(state: State, doc_id: str):
+    from indexer.lists import find_lists
+
+    return [nl.to_dict() for nl in find_lists(_document(state, doc_id))]

@@ -1,0 +1,78 @@
+"""Endpoints that change the library: uploads and removals (as the app's library page) and index builds as jobs."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+
+from indexer.api import schemas
+from indexer.api.errors import ApiError
+from indexer.api.routes_read import NotFound, State
+from indexer.api.security import MAX_UPLOAD_FILES
+
+router = APIRouter(prefix="/v1")
+Busy = {409: {"model": schemas.Error, "description": "a build is already running"}}
+
+
+@router.post("/documents", response_model=schemas.UploadAnswer, status_code=201,
+             responses={200: {"model": schemas.UploadAnswer, "description": "nothing new was added"},
+                        413: {"model": schemas.Error, "description": "a file above the upload limit"},
+                        415: {"model": schemas.Error, "description": "a file type no reader handles"}},
+             summary="上传文件 / upload documents (multipart; the app's readers, size limit and duplicate checks)")
+def upload(state: State, response: Response,
+           files: Annotated[list[UploadFile], File(description="txt, md, pdf, docx, doc, html (one or more)")],
+           build: Annotated[bool, Form(description="start (or join) a build that indexes the added files")] = True):
+    from indexer.library import import_upload, safe_filename, upload_limit_mb
+    from indexer.readers import SUPPORTED_SUFFIXES
+
+    limit = upload_limit_mb()
+    if len(files) > MAX_UPLOAD_FILES:
+        raise ApiError(413, "too_many_files", f"一次最多上传 {MAX_UPLOAD_FILES} 个文件 / at most {MAX_UPLOAD_FILES} "
+                                              f"files per request (got {len(files)})")
+    for f in files:  # everything is checked before anything is kept
+        name = f.filename or "upload"
+        if Path(safe_filename(name)).suffix.lower() not in SUPPORTED_SUFFIXES:
+            kinds = "、".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+            raise ApiError(415, "unsupported_type", f"{name}：不支持的文件类型，支持 {kinds} / unsupported file type")
+        if (f.size or 0) > limit * 2**20:
+            raise ApiError(413, "too_large", f"{name}：文件 {f.size / 2**20:.1f} MB，超过上限 {limit} MB / file too "
+                                             f"large: at most {limit} MB")
+    docs = state.documents()
+    outcomes = [import_upload(f.filename or "upload", f.file.read(), docs, state.upload_dir) for f in files]
+    added = any(o.status == "added" for o in outcomes)
+    job = state.jobs.start("upload", queue=True) if added and build else None
+    response.status_code = 201 if added else 200
+    return {"files": [o.to_dict() for o in outcomes], "job": job.to_dict() if job else None}
+
+
+@router.delete("/documents/{doc_id}", response_model=schemas.Removed, status_code=202,
+               responses={**NotFound, 403: {"model": schemas.Error, "description": "a shipped document"}},
+               summary="删除上传的文件 / remove an uploaded document (its file, then the index by a build job)")
+def remove(state: State, doc_id: str):
+    from indexer.library import find, is_upload, remove_upload
+
+    doc = find(state.documents(), doc_id)
+    if not is_upload(doc, state.upload_dir):
+        raise ApiError(403, "shipped_document", "只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be "
+                                                "removed")
+    remove_upload(doc, state.upload_dir)
+    job = state.jobs.start("remove", queue=True)
+    return {"doc_id": doc.doc_id, "removed": True, "job": job.to_dict()}
+
+
+@router.post("/index/build", response_model=schemas.Job, status_code=202, responses={**Busy},
+             summary="更新索引 / start an incremental index build; poll GET /v1/jobs/{job_id}")
+def start_build(state: State):
+    return state.jobs.start("build").to_dict()
+
+
+@router.get("/jobs", response_model=list[schemas.Job], summary="构建任务 / build jobs, newest first")
+def jobs(state: State):
+    return [j.to_dict() for j in state.jobs.jobs()]
+
+
+@router.get("/jobs/{job_id}", response_model=schemas.Job, responses={**NotFound},
+            summary="任务进度 / a build job's state and progress (stage, done/total, report once done)")
+def job(state: State, job_id: str):
+    return state.jobs.get(job_id).to_dict()

@@ -1,0 +1,345 @@
+"""The API's JSON shapes as pydantic models: exactly what the CLI's --json prints (the to_dict() of indexer's types).
+
+Every model forbids fields it does not declare, and tests/test_api_schemas.py validates real to_dict() output
+through each one, so a key added to a to_dict() without its model here fails a test rather than drifting.
+Document metadata fields are generated from `indexer.models.DocMeta` itself.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from indexer.filters import SearchFilters
+from indexer.limits import MAX_ITEMS, MAX_K, MAX_QUERY_CHARS
+from indexer.models import DocMeta
+
+Mode = Literal["hybrid", "semantic", "keyword", "phrase", "fuzzy"]
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- errors
+
+class Error(Shape):
+    """Every error: a stable code and one line in Chinese and English."""
+
+    error: str = Field(examples=["not_found"])
+    message: str = Field(examples=["找不到文件 / no document 'x'"])
+
+
+# ---------------------------------------------------------------- hits and clauses (Hit.to_dict, Clause.to_dict)
+
+class Signal(Shape):
+    rank: int
+    score: float
+
+
+class Hit(Shape):
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    region: str
+    province: str
+    level: str
+    date: str
+    status: str
+    clause_id: str
+    section: str
+    section_path: list[str]
+    text: str
+    marked: str = Field(description="text with matched terms in 【】")
+    highlights: list[list[int]] = Field(description="[start, end) of matched terms inside text")
+    start: int
+    end: int
+    page: int | None
+    signals: dict[str, Signal]
+    doc_number: str
+    low_relevance: bool = Field(description="under the relevance floor (相关度较低)")
+
+
+class Clause(Shape):
+    clause_id: str
+    doc_id: str
+    level: int
+    kind: str
+    marker: str
+    heading: str
+    section: str
+    section_path: list[str]
+    text: str
+    start: int
+    end: int
+    page: int | None
+    parent_id: str | None
+
+
+# ---------------------------------------------------------------- documents (Document.summary, NamedList.to_dict)
+
+def _meta_fields() -> dict:
+    """DocMeta's fields as pydantic fields (tuples become lists, as to_dict writes them)."""
+    hints = typing.get_type_hints(DocMeta)
+    out = {}
+    for f in dataclasses.fields(DocMeta):
+        kind = hints[f.name]
+        out[f.name] = (list[str] if typing.get_origin(kind) is tuple else kind, ...)
+    return out
+
+
+DocumentSummary = create_model(
+    "DocumentSummary", __base__=Shape, doc_id=(str, ...), **_meta_fields(), n_clauses=(int, ...),
+    path=(str, Field(description="the file name (the server's folders are not disclosed)")), format=(str, ...))
+
+
+class ListItem(Shape):
+    name: str
+    heading: str
+    clause_id: str
+    text: str
+
+
+class NamedList(Shape):
+    doc_id: str
+    section: str
+    clause_id: str | None
+    parts: list[str]
+    items: list[ListItem]
+
+
+# ---------------------------------------------------------------- coverage, align, reuse
+
+class Match(Shape):
+    name: str
+    score: float
+    clause_id: str | None
+
+
+class ReferenceItem(Shape):
+    name: str
+    clause_id: str | None
+    matches: list[Match]
+    status: Literal["covered", "missing"]
+    names_target_region: bool
+    region_mentions: list[str]
+    named_gap: bool
+
+
+class TargetItem(Shape):
+    name: str
+    clause_id: str | None
+    best: str | None
+    score: float
+    status: Literal["aligned", "local_addition"]
+    nearest: str
+    also: list[Match]
+
+
+class CoverageSummary(Shape):
+    reference_items: int
+    covered: int
+    missing: int
+    named_gaps: list[str]
+    target_items: int
+    aligned: int
+    local_additions: list[str]
+
+
+class Coverage(Shape):
+    reference: str
+    target: str
+    region: str
+    reference_items: list[ReferenceItem]
+    target_items: list[TargetItem]
+    summary: CoverageSummary
+
+
+class ClauseRef(Shape):
+    doc_id: str
+    clause_id: str
+    section: str
+    text: str
+
+
+class ClausePair(Shape):
+    a: ClauseRef
+    b: ClauseRef
+    score: float
+    relation: str
+    evidence: float
+    surface: float
+
+
+class Alignment(Shape):
+    doc_a: str
+    doc_b: str
+    pairs: list[ClausePair]
+    only_a: list[ClauseRef]
+    only_b: list[ClauseRef]
+    counts: dict[str, int] = Field(description="pairs, only_a, only_b and one count per relation")
+
+
+class ReuseSide(Shape):
+    doc_id: str
+    clause_id: str | None
+    start: int
+    end: int
+    text: str
+
+
+class ReusePair(Shape):
+    a: ReuseSide
+    b: ReuseSide
+    similarity: float
+    chars: int
+
+
+class Reuse(Shape):
+    min_chars: int
+    pairs: list[ReusePair]
+
+
+# ---------------------------------------------------------------- requests
+
+class Filters(Shape):
+    """indexer.filters.SearchFilters; several values of a text field are separated by commas (any matches)."""
+
+    region: str = Field("", examples=["东莞"])
+    province: str = ""
+    level: str = Field("", description="national, province, city, county, news, other")
+    doc_ids: list[str] = []
+    status: str = Field("", description="current, draft, trial, expired")
+    date_from: str = Field("", examples=["2020-01-01"])
+    date_to: str = ""
+    section: str = Field("", examples=["保障措施"])
+    region_scope: Literal["", "self"] = Field("", description='"self": the region\'s own documents only (仅本级)')
+    include_undated: bool = False
+
+    def to_filters(self) -> SearchFilters:
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(SearchFilters)}
+        return SearchFilters(**{**values, "doc_ids": tuple(self.doc_ids)})
+
+
+class SearchRequest(Filters):
+    query: str = Field(description=f"at most {MAX_QUERY_CHARS} characters", examples=["人才个税优惠"])
+    k: int = Field(10, ge=1, le=MAX_K)
+    mode: Mode = "hybrid"
+    fuzzy: bool = Field(False, description="hybrid mode also fuses near-verbatim matching")
+
+
+class BatchSearchRequest(Filters):
+    queries: list[str] = Field(description=f"one result list per query, in order (at most {MAX_ITEMS} queries of "
+                               f"{MAX_QUERY_CHARS} characters)")
+    k: int = Field(10, ge=1, le=MAX_K)
+    mode: Mode = "hybrid"
+    fuzzy: bool = False
+
+
+class CoverageRequest(Shape):
+    reference: str = Field(examples=["guangdong-2020-strategic-clusters"])
+    target: str | None = Field(None, examples=["dongguan-2021-strategic-clusters"])
+    items: list[str] | str | None = Field(None, description="pasted names instead of a target: a list, or one "
+                                          "string separated by , 、 ; or new lines", examples=[["装备制造", "现代物流"]])
+    reference_section: str | None = None
+    target_section: str | None = None
+    region: str | None = Field(None, description="the target's region (default: from the target document)")
+
+
+class AlignRequest(Shape):
+    doc_a: str
+    doc_b: str
+
+
+class ReuseRequest(Shape):
+    min_chars: int | None = Field(None, ge=1, description="shortest passage (default 20)")
+    docs: list[str] = Field([], description="only these documents (at least two)")
+
+
+# ---------------------------------------------------------------- jobs, uploads, status
+
+class BuildReport(Shape):
+    documents: int
+    clauses: int
+    embedded: int
+    reused: int
+    removed: int
+    added: int
+    errors: list[str]
+    failed_paths: list[str]
+    problems: list[dict]
+    error_kinds: list[str]
+    repaired: str
+    seconds: float
+    embed_seconds: float
+    index_dir: str
+    generation: str
+    embedder: str
+    vector_index: dict
+
+
+class Job(Shape):
+    job_id: str
+    reason: str
+    state: Literal["queued", "running", "done", "failed"]
+    stage: str
+    stage_label: str
+    done: int
+    total: int
+    progress: float = Field(description="0–1")
+    created: str | None
+    started: str | None
+    finished: str | None
+    report: BuildReport | None
+    error: str
+
+
+class UploadOutcome(Shape):
+    file: str
+    status: Literal["added", "already", "duplicate", "failed"]
+    message: str
+    saved_as: str
+    title: str
+
+
+class UploadAnswer(Shape):
+    files: list[UploadOutcome]
+    job: Job | None = Field(description="the build that indexes the added files (None when nothing was added)")
+
+
+class Removed(Shape):
+    doc_id: str
+    removed: bool
+    job: Job
+
+
+class Problem(Shape):
+    file: str
+    kind: str
+    message: str
+
+
+class IndexStatus(Shape):
+    ready: bool
+    backend: str
+    documents: int
+    clauses: int
+    generation: str
+    created: str
+    embedder: dict
+    versions: dict
+    vector_index: dict
+    parser_version: int = Field(description="the parser of this program")
+    parser_outdated: bool = Field(description="the index was built by an older parser: build again")
+    problems: list[Problem]
+    waiting_files: list[str] = Field(description="files on disk the index does not hold yet")
+    build: Job | None = Field(description="the running or waiting build")
+
+
+class Health(Shape):
+    status: Literal["ok"]
+    index: bool
+    api_version: str
