@@ -313,6 +313,7 @@ def test_scanned_pdf_is_read_by_ocr():
     if not ocr.available():
         pytest.skip("rapidocr-onnxruntime not installed")
     seen = []
+    ocr._CACHE.clear()  # another test may have recognised this file already in this process
     raw = read_path(SCANNED, progress=lambda stage, done, total: seen.append(stage))
     assert raw.format == "pdf-ocr" and len(raw.page_starts) == 8
     assert "扫描全能王" not in raw.text
