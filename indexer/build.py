@@ -127,13 +127,14 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         approximate: force (True) or forbid (False) an approximate vector index; None decides by size.
         wait: wait for another running build instead of refusing.
         documents: index these documents instead of reading folders (benchmarks, tests).
-        backend: the store backend to write ("folder" by default, or $POLICY_STORE).
+        backend: the store backend to write (default $POLICY_STORE, else the live index's, else "folder").
         allow_empty: publish even when no clause is left of a non-empty index (a mistyped folder would
             otherwise remove every clause); a first build of an empty library needs no permission.
         ray: embed new clauses on the Ray cluster at this address ("auto": a local one) instead of here.
         ray_workers: Ray actors to start (default: the cluster's CPUs).
     """
-    store = backend or os.environ.get("POLICY_STORE") or DEFAULT_BACKEND
+    # an index keeps its backend (the app's upload rebuilds included) unless one is named
+    store = backend or os.environ.get("POLICY_STORE") or backend_of(Path(index_dir))
     if context not in CONTEXTS:
         raise PolicyError(f"未知的上下文 / unknown context {context!r}: one of {', '.join(CONTEXTS)}")
     t0 = time.perf_counter()
