@@ -238,7 +238,7 @@ class MilvusStore(ClauseStore):
 
     def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None,
                      weights: dict[str, float] | None = None, expr: str = "") -> Ranked:
-        text, scale = query_terms(tokens, weights)
+        text, scale = query_terms(tokens, weights, "" if self.analyzer == "jieba" else " ")
         if not text:
             return []
         ranked = self._search(text, "sparse", k, and_(filter_expr(filters), expr), {"metric_type": "BM25"})

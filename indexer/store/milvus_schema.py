@@ -149,9 +149,12 @@ def record_clause(r: dict) -> Clause:
                   page=None if int(r["page"]) < 0 else int(r["page"]), parent_id=r["parent_id"] or None)
 
 
-def query_terms(tokens, weights: dict[str, float] | None) -> tuple[str, int]:
+def query_terms(tokens, weights: dict[str, float] | None, sep: str = " ") -> tuple[str, int]:
     """The BM25 query text and its scale: Milvus counts a repeated query term that many times, so a weight
     w is a term repeated round(w·m) times in a query whose typed terms are repeated m times (÷ m after).
+
+    sep: " " for the whitespace analyzer; "" for jieba, which would count a space as a term (and rank
+        the clauses holding many spaces first).
 
     Returns ("", 1) when no term is left.
     """
@@ -165,7 +168,7 @@ def query_terms(tokens, weights: dict[str, float] | None) -> tuple[str, int]:
         if all(abs(w.get(t, 1.0) * m - round(w.get(t, 1.0) * m)) < 1e-9 for t in terms):
             break
     words = [t for t in terms for _ in range(max(0, round(w.get(t, 1.0) * scale)))]
-    return " ".join(words), scale
+    return sep.join(words), scale
 
 
 def bare_token(token: str) -> str:
