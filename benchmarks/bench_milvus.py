@@ -48,14 +48,17 @@ def library(n: int):
                 break
             region, province, level = REGIONS[(len(out) + copy) % len(REGIONS)]
             doc_id = d.doc_id if copy == 0 else f"{d.doc_id}~{copy}"
-            rename = (lambda s, d=d, doc_id=doc_id: s and doc_id + s[len(d.doc_id):])
-            clauses = tuple(replace(c, clause_id=rename(c.clause_id), doc_id=doc_id, parent_id=rename(c.parent_id))
-                            for c in d.clauses)
+            clauses = tuple(replace(c, clause_id=_renamed(c.clause_id, d.doc_id, doc_id), doc_id=doc_id,
+                                    parent_id=_renamed(c.parent_id, d.doc_id, doc_id)) for c in d.clauses)
             out.append(replace(d, doc_id=doc_id, clauses=clauses,
                                meta=replace(d.meta, region=region, province=province, level=level)))
             total += len(clauses)
         copy += 1
     return out
+
+
+def _renamed(clause_id: str | None, old: str, new: str) -> str | None:
+    return clause_id and new + clause_id[len(old):]
 
 
 def write(backend: str, index_dir: Path, docs, vectors: np.ndarray) -> float:

@@ -29,7 +29,7 @@ from tests.test_store_contract import random_corpus
 seed, kill = int(sys.argv[2]), sys.argv[3] == "kill"
 if kill:
     import pymilvus
-    import indexer.store.milvus as backend
+    import indexer.store.milvus_writer as backend
     backend.INSERT_BATCH = 7  # many small inserts, so the kill lands in the middle of the collection
     insert, calls = pymilvus.MilvusClient.insert, []
     def insert_then_die(self, *a, **kw):

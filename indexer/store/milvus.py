@@ -11,8 +11,7 @@ import bisect
 import importlib.util
 import json
 import threading
-import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,35 +19,26 @@ import numpy as np
 
 from indexer.errors import IndexError_
 from indexer.filters import SearchFilters
-from indexer.keywords import TokenizerConfig, get_tokenizer, normalise
+from indexer.keywords import normalise
 from indexer.models import Document, IndexedDocument
-from indexer.store.base import ClauseStore, Ranked, StoreWriter
+from indexer.store.base import ClauseStore, Ranked
 from indexer.store.damage import broken, read_texts
-from indexer.store.folder import MISSING, document_record, indexed_document, is_bare_heading
-from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
-from indexer.store.milvus_expr import and_, filter_expr, like_contains, rows_expr
+from indexer.store.folder import MISSING, indexed_document
+from indexer.store.generations import current_generation
+from indexer.store.milvus_expr import and_, filter_expr, in_list, like_contains, literal, rows_expr
 from indexer.store.milvus_schema import (
-    ANALYZER_ENV,
-    ANALYZERS,
     CLAUSE_OUT,
     DEFAULT_ANALYZER,
-    clause_row,
-    collection_prefix,
     connect,
-    create_collection,
-    is_server,
-    public_uri,
     query_terms,
     record_clause,
     resolve_uri,
 )
-from indexer.store.vectors import ANN_THRESHOLD
+from indexer.store.milvus_writer import MilvusWriter
 
 if importlib.util.find_spec("pymilvus") is None:  # say what to install when the backend is chosen
     raise ImportError("pymilvus is not installed", name="pymilvus")
 
-FORMAT = 1
-INSERT_BATCH = 1000  # entities per insert call: Milvus inserts are slow one by one, fast in batches
 FETCH_BATCH = 1000  # pks per query when reading records or vectors
 MAX_LIMIT = 16384  # Milvus's largest limit for one search
 RECORD_CACHE = 8192  # clause records kept after a search returned them (hits are read right after)
@@ -70,6 +60,7 @@ class MilvusStore(ClauseStore):
         self._search_params = {"metric_type": "IP", "params": dict(info.get("search_params") or {})}
         self._doc_records = doc_records
         self._docs = [indexed_document(d) for d in doc_records]
+        self._known = {"region": {d.meta.region for d in self._docs}, "province": {d.meta.province for d in self._docs}}
         self._starts = np.cumsum([0] + [d.n_clauses for d in self._docs]).tolist()
         self._n = int(self._starts[-1])
         self._lock = threading.Lock()
@@ -85,7 +76,9 @@ class MilvusStore(ClauseStore):
             raise broken(folder, f"Milvus collection {self.collection}: {getattr(exc, 'message', exc)}") from exc
         if stored != self._n:
             raise broken(folder, f"Milvus collection {self.collection} holds {stored} clauses, expected {self._n}")
-        self._doc_texts()  # read now: a later build may delete this sidecar generation
+        texts = folder / "texts.jsonl"
+        if texts.exists() and texts.stat().st_size < 64 * 2**20:
+            self._doc_texts()  # read now while small: a later build may delete this sidecar generation
 
     # ---- Milvus calls
 
@@ -155,7 +148,6 @@ class MilvusStore(ClauseStore):
 
     def row_of(self, clause_id: str) -> int | None:
         if clause_id not in self._by_id:
-            from indexer.store.milvus_expr import literal
             hit = self.client.query(self.collection, filter=f"clause_id == {literal(clause_id)}",
                                     output_fields=["pk"], limit=1)
             if not hit:
@@ -180,7 +172,6 @@ class MilvusStore(ClauseStore):
         return [(r["clause_id"], r["key"]) for r in recs]
 
     def vectors_for_keys(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        from indexer.store.milvus_expr import in_list
         keys = list(dict.fromkeys(keys))
         out: dict[str, np.ndarray] = {}
         for i in range(0, len(keys), FETCH_BATCH):
@@ -209,13 +200,16 @@ class MilvusStore(ClauseStore):
 
     # ---- queries: every filter is an expression evaluated by Milvus
 
+    def _expr(self, filters: SearchFilters | None) -> str:
+        return filter_expr(filters, self._known)
+
     def select(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
             return None
         with self._lock:
             rows = self._rows.get(filters)
         if rows is None:
-            rows = np.array(sorted(int(r["pk"]) for r in self._scan(filter_expr(filters), ["pk"])), dtype=np.int64)
+            rows = np.array(sorted(int(r["pk"]) for r in self._scan(self._expr(filters), ["pk"])), dtype=np.int64)
             with self._lock:
                 self._rows[filters] = rows
                 while len(self._rows) > 32:
@@ -234,14 +228,14 @@ class MilvusStore(ClauseStore):
 
     def dense_topk(self, query: np.ndarray, k: int, filters: SearchFilters | None = None) -> Ranked:
         q = np.asarray(query, dtype=np.float32).reshape(-1).tolist()
-        return self._search(q, "vector", k, filter_expr(filters), self._search_params)
+        return self._search(q, "vector", k, self._expr(filters), self._search_params)
 
     def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None,
                      weights: dict[str, float] | None = None, expr: str = "") -> Ranked:
         text, scale = query_terms(tokens, weights, "" if self.analyzer == "jieba" else " ")
         if not text:
             return []
-        ranked = self._search(text, "sparse", k, and_(filter_expr(filters), expr), {"metric_type": "BM25"})
+        ranked = self._search(text, "sparse", k, and_(self._expr(filters), expr), {"metric_type": "BM25"})
         return [(r, s / (scale * BM25_SCALE)) for r, s in ranked if s > 0]
 
     def keyword_scores(self, tokens: Sequence[str], rows: Sequence[int]) -> np.ndarray:
@@ -266,7 +260,7 @@ class MilvusStore(ClauseStore):
         if not needle or "\x00" in needle:
             return {}
         out: dict[int, int] = {}
-        for r in self._scan(and_(like_contains("norm", needle), filter_expr(filters)), ["pk", "norm"]):
+        for r in self._scan(and_(like_contains("norm", needle), self._expr(filters)), ["pk", "norm"]):
             text, n, pos = r["norm"], 0, 0
             while (pos := text.find(needle, pos)) >= 0:  # overlapping occurrences, as the folder backend counts
                 n, pos = n + 1, pos + 1
@@ -289,138 +283,6 @@ def open_milvus(index_dir: Path) -> MilvusStore:
         raise IndexError_(f"该索引不是 Milvus 索引 / the index at {index_dir} was not built by the milvus backend "
                           f"({manifest.get('backend') if isinstance(manifest, dict) else '?'})")
     return MilvusStore(folder, manifest, docs, index_dir)
-
-
-class MilvusWriter(StoreWriter):
-    """Collects the library, writes it into a new collection, then publishes the sidecar that names it."""
-
-    def __init__(self, index_dir: Path, approximate: bool | None = None, tokenizer: TokenizerConfig | None = None,
-                 analyzer: str | None = None):
-        import os
-        self.index_dir = Path(index_dir)
-        self.approximate = approximate
-        self.tokenizer = tokenizer or TokenizerConfig()
-        self.analyzer = analyzer or os.environ.get(ANALYZER_ENV) or DEFAULT_ANALYZER
-        if self.analyzer not in ANALYZERS:
-            raise IndexError_(f"未知的 Milvus 分词器 / unknown {ANALYZER_ENV} {self.analyzer!r}: "
-                              f"one of {', '.join(ANALYZERS)}")
-        self._docs: list[Document] = []
-        self._clauses: list = []
-        self._vectors: list[np.ndarray] = []
-        self._info: dict = {}
-        self.stats: dict = {}
-
-    def add(self, documents, clauses, vectors) -> None:
-        self._docs.extend(documents)
-        self._clauses.extend(clauses)
-        self._vectors.extend(np.asarray(vectors, dtype=np.float32))
-
-    def remove(self, doc_ids) -> None:
-        gone = set(doc_ids)
-        keep = [i for i, (c, _) in enumerate(self._clauses) if c.doc_id not in gone]
-        self._docs = [d for d in self._docs if d.doc_id not in gone]
-        self._clauses = [self._clauses[i] for i in keep]
-        self._vectors = [self._vectors[i] for i in keep]
-
-    def vector_info(self, dim: int) -> dict:
-        n = len(self._clauses)
-        ann = self.approximate if self.approximate is not None else n > ANN_THRESHOLD
-        if ann:
-            nlist = int(min(65536, max(16, 4 * np.sqrt(n))))
-            self._info = {"kind": "ivf", "engine": "milvus", "index_type": "IVF_FLAT", "metric": "IP",
-                          "nlist": nlist, "nprobe": max(8, nlist // 16)}
-        else:
-            self._info = {"kind": "flat", "engine": "milvus", "index_type": "FLAT", "metric": "IP"}
-        return dict(self._info)
-
-    def publish(self, manifest: dict) -> str:
-        dim = int(manifest["embedder"]["dim"])
-        if not self._info:
-            self.vector_info(dim)
-        uri = resolve_uri(self.index_dir)
-        client = connect(uri)
-        prefix = collection_prefix(self.index_dir)
-        name = f"{prefix}_g{time.time_ns()}"
-        t0 = time.perf_counter()
-        create_collection(client, name, dim, self.analyzer, self._info)
-        df = self._insert(client, name, dim)
-        client.flush(name)
-        client.load_collection(name)
-        seconds = time.perf_counter() - t0
-        self.stats = {"rows": len(self._clauses), "seconds": round(seconds, 3),
-                      "rows_per_second": round(len(self._clauses) / seconds, 1) if seconds else 0.0}
-        previous = current_generation(self.index_dir)
-        milvus = {"uri": public_uri(uri), "collection": name, "alias": prefix if is_server(uri) else "",
-                  "analyzer": self.analyzer, "analyzer_params": ANALYZERS[self.analyzer],
-                  "search_params": {"nprobe": self._info["nprobe"]} if "nprobe" in self._info else {},
-                  "format": FORMAT, "write": self.stats}
-        manifest = {**manifest, "backend": MilvusStore.backend, "vector_index": self._info,
-                    "tokenizer": self.tokenizer.to_dict(), "milvus": milvus,
-                    "bm25": {"k1": 1.5, "b": 0.75, "implementation": f"milvus ({self.analyzer} analyzer)"}}
-        tmp = new_generation_dir(self.index_dir)
-        tmp.mkdir(parents=True)
-        with open(tmp / "texts.jsonl", "w", encoding="utf-8") as f:
-            for d in self._docs:
-                f.write(json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n")
-        (tmp / "documents.json").write_text(json.dumps([document_record(d) for d in self._docs],
-                                                       ensure_ascii=False, indent=1), encoding="utf-8")
-        (tmp / "df.json").write_text(json.dumps(df, ensure_ascii=False), encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        fsync_tree(tmp)
-        final = publish(self.index_dir, tmp)  # the switch: readers opening now get the new collection
-        if is_server(uri):
-            _switch_alias(client, prefix, name)
-        _drop_unnamed(client, prefix, {name, _collection_of(previous)})
-        return final.name
-
-    def _insert(self, client, name: str, dim: int) -> dict[str, int]:
-        """Insert every clause in batches; returns the document frequency of each token."""
-        tokenize = get_tokenizer(self.tokenizer)
-        doc_of = {d.doc_id: d for d in self._docs}
-        parents = {c.parent_id for c, _ in self._clauses if c.parent_id}
-        df: Counter[str] = Counter()
-        batch: list[dict] = []
-        order = {d.doc_id: j for j, d in enumerate(self._docs)}
-        rows = sorted(range(len(self._clauses)), key=lambda i: order[self._clauses[i][0].doc_id])
-        for row, i in enumerate(rows):  # rows in document order, whatever order add() was called in
-            c, key = self._clauses[i]
-            tokens = [t for t in ("".join(t.split()) for t in tokenize(c.text)) if t]
-            df.update(set(tokens))
-            bare = c.clause_id in parents and is_bare_heading({"kind": c.kind, "text": c.text, "marker": c.marker,
-                                                                "heading": c.heading})
-            batch.append(clause_row(row, c, key, doc_of[c.doc_id], tokens, bare, self._vectors[i].tolist()))
-            if len(batch) >= INSERT_BATCH:
-                client.insert(name, batch)
-                batch = []
-        if batch:
-            client.insert(name, batch)
-        return dict(df)
-
-    def info(self) -> dict:
-        return dict(self._info)
-
-
-def _collection_of(folder: Path | None) -> str:
-    if folder is None:
-        return ""
-    try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("milvus", {}).get("collection", "")
-    except (OSError, ValueError, AttributeError):
-        return ""
-
-
-def _switch_alias(client, alias: str, name: str) -> None:
-    try:
-        client.alter_alias(name, alias)
-    except Exception:  # noqa: BLE001 - no such alias yet
-        client.create_alias(name, alias)
-
-
-def _drop_unnamed(client, prefix: str, keep: set[str]) -> None:
-    """Collections of this index no live or previous generation names (older builds, killed builds)."""
-    for name in client.list_collections():
-        if name.startswith(prefix + "_g") and name not in keep:
-            client.drop_collection(name)
 
 
 BACKEND = (open_milvus, MilvusWriter)

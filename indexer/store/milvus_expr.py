@@ -8,6 +8,7 @@ from indexer.filters import SearchFilters, date_upper, section_terms, values
 # Document metadata copied onto every clause row (Milvus filters rows, not joins): the scalar fields an
 # expression may name. `section_path` is the clause's section labels joined as Clause.section_str does.
 FILTER_FIELDS = ("doc_id", "region", "province", "doc_level", "status", "date", "section_path")
+NOTHING = "pk < 0"  # rows are 0 … n-1; Milvus refuses a bare `false` as a filter
 CURRENT_STATUS = ("current", "in_force", "现行")  # what SearchFilters reads as "no draft/trial/expired mark"
 
 
@@ -25,7 +26,7 @@ def like_contains(field: str, needle: str) -> str:
 def any_of(parts: Sequence[str]) -> str:
     parts = [p for p in parts if p]
     if not parts:
-        return "false"
+        return NOTHING
     return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
 
 
@@ -33,9 +34,23 @@ def in_list(field: str, items: Sequence[str]) -> str:
     return f"{field} in [{', '.join(literal(v) for v in items)}]"
 
 
-def filter_expr(filters: SearchFilters | None) -> str:
+def contains(field: str, needle: str, known: dict[str, set[str]] | None) -> str:
+    """`field` contains `needle`: an exact list of the field's known values that do (a fast scalar test in
+    Milvus), or a LIKE scan when the values are not known."""
+    if known is None or field not in known:
+        return like_contains(field, needle)
+    hits = sorted(v for v in known[field] if needle in v)
+    return in_list(field, hits) if hits else NOTHING
+
+
+def filter_expr(filters: SearchFilters | None, known: dict[str, set[str]] | None = None) -> str:
     """The expression admitting exactly the rows `filters.accepts_document` and `accepts_section` admit
-    ("" for no filter). Each clause of SearchFilters' docstring maps to one conjunct."""
+    ("" for no filter). Each clause of SearchFilters' docstring maps to one conjunct.
+
+    Args:
+        known: every value the index holds of some fields (region, province: a few hundred at most), so a
+            substring filter on them becomes an exact `in [...]` test instead of a LIKE over every row.
+    """
     if filters is None or filters.is_empty():
         return ""
     parts: list[str] = []
@@ -43,11 +58,11 @@ def filter_expr(filters: SearchFilters | None) -> str:
         parts.append(in_list("doc_id", filters.doc_ids))
     if filters.region:
         own = filters.region_scope == "self"
-        parts.append(any_of([like_contains("region", v) if own else
-                             f"({like_contains('region', v)} or {like_contains('province', v)})"
+        parts.append(any_of([contains("region", v, known) if own else
+                             f"({contains('region', v, known)} or {contains('province', v, known)})"
                              for v in values(filters.region)]))
     if filters.province:
-        parts.append(any_of([like_contains("province", v) for v in values(filters.province)]))
+        parts.append(any_of([contains("province", v, known) for v in values(filters.province)]))
     if filters.level:
         parts.append(in_list("doc_level", values(filters.level)))
     if filters.status:
