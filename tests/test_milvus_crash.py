@@ -48,7 +48,10 @@ def run_build(index_dir, seed: int, kill: bool, env: dict) -> subprocess.Complet
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
 
 
-def test_a_killed_build_leaves_the_previous_collection_serving(tmp_path, monkeypatch):
+@pytest.mark.parametrize("analyzer", ["tokens", "jieba"])
+def test_a_killed_build_leaves_the_previous_collection_serving(tmp_path, monkeypatch, analyzer):
+    """tokens: the killed build wrote into the live collection (rows of a build nobody published);
+    jieba: another analyzer, so it was filling a new collection nobody names."""
     from indexer.store.milvus_schema import collection_prefix, connect
 
     env = {**os.environ, "POLICY_MILVUS_URI": str(tmp_path / "crash.db"), "POLICY_EMBEDDER": "fake"}
@@ -56,7 +59,7 @@ def test_a_killed_build_leaves_the_previous_collection_serving(tmp_path, monkeyp
     index = tmp_path / "index"
     done = run_build(index, seed=1, kill=False, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
-    killed = run_build(index, seed=2, kill=True, env=env)
+    killed = run_build(index, seed=2, kill=True, env={**env, "POLICY_MILVUS_ANALYZER": analyzer})
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
 
     time.sleep(0.5)  # the Lite server dies with its parent; let it release the file
@@ -68,10 +71,17 @@ def test_a_killed_build_leaves_the_previous_collection_serving(tmp_path, monkeyp
     assert hits and all(h.doc_id.startswith("doc-1-") for h in hits)
     prefix = collection_prefix(index)
     names = [c for c in connect(store.uri).list_collections() if c.startswith(prefix)]
-    assert len(names) == 2 and store.collection in names  # the live one and the killed build's orphan
+    if analyzer == "jieba":
+        assert len(names) == 2 and store.collection in names  # the live one and the killed build's orphan
+    else:
+        assert names == [store.collection] and entities(store) == len(store) + 14  # 2 batches of 7 unseen
 
     build_index(index_dir=index, embedder=FakeEmbedder(32), documents=random_corpus(3, n_docs=8), backend="milvus")
     fresh = open_store(index)
     names = [c for c in connect(store.uri).list_collections() if c.startswith(prefix)]
     assert sorted(names) == sorted({fresh.collection, store.collection})  # the orphan is gone
-    assert fresh.documents()[0].doc_id == "doc-3-0"
+    assert fresh.documents()[0].doc_id == "doc-3-0" and entities(fresh) == len(fresh)
+
+
+def entities(store) -> int:
+    return store.client.query(store.collection, filter="", output_fields=["count(*)"])[0]["count(*)"]

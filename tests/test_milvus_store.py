@@ -133,22 +133,53 @@ def test_milvus_filters_admit_what_the_reference_admits(pair, f):
 
 # ---------------------------------------------------------------- builds
 
-def test_a_second_build_embeds_nothing_and_replaces_the_collection(tmp_path):
-    from indexer.store.milvus_schema import collection_prefix, connect
+def entities(store) -> int:
+    """Every entity in the store's collection, visible to this build or not."""
+    return store.client.query(store.collection, filter="", output_fields=["count(*)"])[0]["count(*)"]
 
+
+def test_a_second_build_writes_only_what_changed(tmp_path):
     docs = random_corpus(5)
     first = build_index(index_dir=tmp_path, embedder=FakeEmbedder(32), documents=docs, backend="milvus")
     assert first.embedded > 0  # each distinct passage once (headings repeat across documents)
     old = open_store(tmp_path)
-    again = build_index(index_dir=tmp_path, embedder=FakeEmbedder(32), documents=docs[1:], backend="milvus")
-    assert again.embedded == 0 and again.reused == again.clauses and again.removed == len(docs[0].clauses)
+    extra = random_corpus(9, n_docs=1)
+    library = docs[1:] + extra
+    again = build_index(index_dir=tmp_path, embedder=FakeEmbedder(32), documents=library, backend="milvus")
+    assert again.removed == len(docs[0].clauses)
     new = open_store(tmp_path)
-    assert new.collection != old.collection and old.is_stale() and not new.is_stale()
-    assert [d.doc_id for d in new.documents()] == [d.doc_id for d in docs[1:]]
+    write = new.manifest["milvus"]["write"]
+    assert write["inserted"] == len(extra[0].clauses) and write["deleted"] == len(docs[0].clauses)
+    assert new.collection == old.collection and new.manifest["milvus"]["generation"] == 2
+    assert old.is_stale() and not new.is_stale() and entities(new) == len(new)
+    # the incrementally written index answers as a reference built from scratch
+    build_index(index_dir=tmp_path / "ref", embedder=FakeEmbedder(32), documents=library, backend="memory")
+    ref = open_store(tmp_path / "ref", "memory")
+    assert new.documents() == ref.documents() and new.clause_keys() == ref.clause_keys()
+    assert new.bare_rows() == ref.bare_rows()
+    q = FakeEmbedder(32).embed_query("人才税收优惠")
+    for f in (None, SearchFilters(level="city"), SearchFilters(doc_ids=(docs[0].doc_id,))):
+        a, b = new.select(f), ref.select(f)
+        assert (a is None and b is None) or a.tolist() == b.tolist()
+        assert [r for r, _ in new.dense_topk(q, 10, f)] == [r for r, _ in ref.dense_topk(q, 10, f)]
+        np.testing.assert_allclose([s for _, s in new.keyword_topk(["人才", "税收"], 10, f)],
+                                   [s for _, s in ref.keyword_topk(["人才", "税收"], 10, f)], rtol=1e-4)
     assert new.phrase("产业", SearchFilters(doc_ids=(docs[0].doc_id,))) == {}
+
+
+def test_another_analyzer_builds_a_new_collection_and_drops_the_old(tmp_path, monkeypatch):
+    from indexer.store.milvus_schema import collection_prefix, connect
+
+    docs = random_corpus(4)
     build_index(index_dir=tmp_path, embedder=FakeEmbedder(32), documents=docs, backend="milvus")
+    old = open_store(tmp_path)
+    monkeypatch.setenv("POLICY_MILVUS_ANALYZER", "jieba")
+    report = build_index(index_dir=tmp_path, embedder=FakeEmbedder(32), documents=docs, backend="milvus")
+    new = open_store(tmp_path)
+    assert report.embedded == 0 and new.collection != old.collection and new.manifest["milvus"]["generation"] == 1
+    build_index(index_dir=tmp_path, embedder=FakeEmbedder(32), documents=docs[1:], backend="milvus")
     live = [c for c in connect(new.uri).list_collections() if c.startswith(collection_prefix(tmp_path))]
-    assert old.collection not in live and len(live) == 2  # the live one and the previous (readers still on it)
+    assert live == [new.collection]  # incremental into the jieba one; the first is no generation's any more
 
 
 def test_switching_from_folder_to_milvus_reuses_every_vector(tmp_path):

@@ -25,7 +25,7 @@ from indexer.store.base import ClauseStore, Ranked
 from indexer.store.damage import broken, read_texts
 from indexer.store.folder import MISSING, indexed_document
 from indexer.store.generations import current_generation
-from indexer.store.milvus_expr import and_, filter_expr, in_list, like_contains, literal, rows_expr
+from indexer.store.milvus_expr import and_, filter_expr, in_list, like_contains, literal, pks_expr
 from indexer.store.milvus_schema import (
     CLAUSE_OUT,
     DEFAULT_ANALYZER,
@@ -63,6 +63,15 @@ class MilvusStore(ClauseStore):
         self._known = {"region": {d.meta.region for d in self._docs}, "province": {d.meta.province for d in self._docs}}
         self._starts = np.cumsum([0] + [d.n_clauses for d in self._docs]).tolist()
         self._n = int(self._starts[-1])
+        try:  # row → pk (rows are positions in document order; pks are stable across builds)
+            self._pks = np.load(folder / "pks.npy", allow_pickle=False).astype(np.int64)
+        except (OSError, ValueError) as exc:
+            raise broken(folder, f"pks.npy: {exc}") from exc
+        if len(self._pks) != self._n:
+            raise broken(folder, f"pks.npy holds {len(self._pks)} rows, documents.json {self._n}")
+        self._row = np.full(int(info.get("next_pk", 0)) or (int(self._pks.max()) + 1 if self._n else 0), -1, np.int64)
+        self._row[self._pks] = np.arange(self._n)
+        self._visible = f"born <= {int(info.get('generation', 1))}"  # rows of later (or killed) builds stay unseen
         self._lock = threading.Lock()
         self._records: OrderedDict[int, dict] = OrderedDict()
         self._by_id: dict[str, int] = {}
@@ -70,11 +79,11 @@ class MilvusStore(ClauseStore):
         self._texts: dict[str, str] | None = None
         self._df: dict[str, int] | None = None
         try:
-            stored = self.client.query(self.collection, filter="", output_fields=["count(*)"])[0]["count(*)"]
-            self._bare = frozenset(int(r["pk"]) for r in self._scan("bare == true", ["pk"]))
+            stored = self.client.query(self.collection, filter=self._visible, output_fields=["count(*)"])[0]["count(*)"]
+            self._bare = frozenset(self._rows_of(self._scan("bare == true", ["pk"])).tolist())
         except Exception as exc:  # noqa: BLE001 - the collection was dropped or the server is unreachable
             raise broken(folder, f"Milvus collection {self.collection}: {getattr(exc, 'message', exc)}") from exc
-        if stored != self._n:
+        if stored < self._n:  # more for a moment: the clauses a newer build replaced, deleted right after
             raise broken(folder, f"Milvus collection {self.collection} holds {stored} clauses, expected {self._n}")
         texts = folder / "texts.jsonl"
         if texts.exists() and texts.stat().st_size < 64 * 2**20:
@@ -82,31 +91,45 @@ class MilvusStore(ClauseStore):
 
     # ---- Milvus calls
 
+    def _rows_of(self, records) -> np.ndarray:
+        """The rows of entities (by their "pk", or "id" for search hits); -1 for one this build does not hold."""
+        pks = np.fromiter((int(r.get("pk", r.get("id"))) for r in records), dtype=np.int64)
+        inside = (pks >= 0) & (pks < len(self._row))
+        out = np.full(len(pks), -1, np.int64)
+        out[inside] = self._row[pks[inside]]
+        return out
+
     def _scan(self, expr: str, fields: list[str]) -> list[dict]:
-        """Every entity matching expr (iterated: a query alone returns at most 16384)."""
-        it = self.client.query_iterator(self.collection, batch_size=4096, filter=expr, output_fields=fields)
+        """Every entity of this build matching expr, each with its "row" (iterated: a query alone returns
+        at most 16384)."""
+        it = self.client.query_iterator(self.collection, batch_size=4096, filter=and_(self._visible, expr),
+                                        output_fields=list(dict.fromkeys(["pk", *fields])))
         out: list[dict] = []
         try:
             while batch := it.next():
                 out.extend(batch)
         finally:
             it.close()
-        return out
+        for r, row in zip(out, self._rows_of(out).tolist(), strict=True):
+            r["row"] = row
+        return [r for r in out if r["row"] >= 0]
 
     def _fetch(self, rows: Sequence[int], fields: list[str]) -> dict[int, dict]:
+        """Entities by row."""
         out: dict[int, dict] = {}
         rows = list(dict.fromkeys(int(r) for r in rows))
         for i in range(0, len(rows), FETCH_BATCH):
-            chunk = rows[i:i + FETCH_BATCH]
-            for r in self.client.query(self.collection, filter=rows_expr(chunk), output_fields=fields):
-                out[int(r["pk"])] = r
+            chunk = self._pks[rows[i:i + FETCH_BATCH]].tolist()
+            got = self.client.query(self.collection, filter=pks_expr(chunk), output_fields=fields)
+            for r, row in zip(got, self._rows_of(got).tolist(), strict=True):
+                out[row] = r
         return out
 
-    def _remember(self, records: list[dict]) -> None:
+    def _remember(self, records: dict[int, dict]) -> None:
         with self._lock:
-            for r in records:
-                self._records[int(r["pk"])] = r
-                self._records.move_to_end(int(r["pk"]))
+            for row, r in records.items():
+                self._records[row] = r
+                self._records.move_to_end(row)
             while len(self._records) > RECORD_CACHE:
                 self._records.popitem(last=False)
 
@@ -118,7 +141,7 @@ class MilvusStore(ClauseStore):
             rec = self._records.get(row)
         if rec is None:
             rec = self._fetch([row], CLAUSE_OUT)[row]
-            self._remember([rec])
+            self._remember({row: rec})
         return rec
 
     # ---- what is stored
@@ -148,11 +171,10 @@ class MilvusStore(ClauseStore):
 
     def row_of(self, clause_id: str) -> int | None:
         if clause_id not in self._by_id:
-            hit = self.client.query(self.collection, filter=f"clause_id == {literal(clause_id)}",
-                                    output_fields=["pk"], limit=1)
+            hit = self._scan(f"clause_id == {literal(clause_id)}", ["pk"])
             if not hit:
                 return None
-            self._by_id[clause_id] = int(hit[0]["pk"])
+            self._by_id[clause_id] = int(hit[0]["row"])
         return self._by_id[clause_id]
 
     def rows_of_document(self, doc_id: str) -> np.ndarray:
@@ -168,7 +190,7 @@ class MilvusStore(ClauseStore):
         return np.asarray([got[r]["vector"] for r in rows], dtype=np.float32)
 
     def clause_keys(self) -> list[tuple[str, str]]:
-        recs = sorted(self._scan("", ["pk", "clause_id", "key"]), key=lambda r: int(r["pk"]))
+        recs = sorted(self._scan("", ["clause_id", "key"]), key=lambda r: r["row"])
         return [(r["clause_id"], r["key"]) for r in recs]
 
     def vectors_for_keys(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
@@ -184,7 +206,7 @@ class MilvusStore(ClauseStore):
         return self._bare
 
     def load_documents(self) -> list[Document]:
-        recs = sorted(self._scan("", CLAUSE_OUT), key=lambda r: int(r["pk"]))
+        recs = sorted(self._scan("", CLAUSE_OUT), key=lambda r: r["row"])
         texts = self._doc_texts()
         out = []
         for j, d in enumerate(self._docs):
@@ -209,7 +231,7 @@ class MilvusStore(ClauseStore):
         with self._lock:
             rows = self._rows.get(filters)
         if rows is None:
-            rows = np.array(sorted(int(r["pk"]) for r in self._scan(self._expr(filters), ["pk"])), dtype=np.int64)
+            rows = np.array(sorted(r["row"] for r in self._scan(self._expr(filters), ["pk"])), dtype=np.int64)
             with self._lock:
                 self._rows[filters] = rows
                 while len(self._rows) > 32:
@@ -220,9 +242,10 @@ class MilvusStore(ClauseStore):
         if k <= 0 or not self._n:
             return []
         hits = self.client.search(self.collection, data=[data], anns_field=field, limit=min(k, MAX_LIMIT),
-                                  filter=expr, search_params=params, output_fields=CLAUSE_OUT)[0]
-        self._remember([{**h["entity"], "pk": int(h["id"])} for h in hits])
-        ranked = [(int(h["id"]), float(h["distance"])) for h in hits]
+                                  filter=and_(self._visible, expr), search_params=params, output_fields=CLAUSE_OUT)[0]
+        rows = self._rows_of(hits).tolist()
+        self._remember({row: {**h["entity"], "pk": int(h["id"])} for row, h in zip(rows, hits, strict=True) if row >= 0})
+        ranked = [(row, float(h["distance"])) for row, h in zip(rows, hits, strict=True) if row >= 0]
         ranked.sort(key=lambda x: (-x[1], x[0]))
         return ranked
 
@@ -243,7 +266,7 @@ class MilvusStore(ClauseStore):
         got: dict[int, float] = {}
         for i in range(0, len(rows), MAX_LIMIT):
             chunk = rows[i:i + MAX_LIMIT]
-            got.update(self.keyword_topk(tokens, len(chunk), expr=rows_expr(chunk)))
+            got.update(self.keyword_topk(tokens, len(chunk), expr=pks_expr(self._pks[chunk].tolist())))
         return np.array([got.get(r, 0.0) for r in rows], dtype=np.float32)
 
     def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
@@ -260,12 +283,12 @@ class MilvusStore(ClauseStore):
         if not needle or "\x00" in needle:
             return {}
         out: dict[int, int] = {}
-        for r in self._scan(and_(like_contains("norm", needle), self._expr(filters)), ["pk", "norm"]):
+        for r in self._scan(and_(like_contains("norm", needle), self._expr(filters)), ["norm"]):
             text, n, pos = r["norm"], 0, 0
             while (pos := text.find(needle, pos)) >= 0:  # overlapping occurrences, as the folder backend counts
                 n, pos = n + 1, pos + 1
             if n:
-                out[int(r["pk"])] = n
+                out[r["row"]] = n
         return out
 
 

@@ -87,5 +87,5 @@ def and_(*exprs: str) -> str:
     return " and ".join(f"({e})" for e in kept) if len(kept) > 1 else (kept[0] if kept else "")
 
 
-def rows_expr(rows: Sequence[int]) -> str:
-    return f"pk in [{', '.join(str(int(r)) for r in rows)}]"
+def pks_expr(pks: Sequence[int]) -> str:
+    return f"pk in [{', '.join(str(int(p)) for p in pks)}]"

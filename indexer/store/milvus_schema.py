@@ -97,7 +97,8 @@ def create_collection(client, name: str, dim: int, analyzer: str, vector_index: 
     from pymilvus import DataType, Function, FunctionType, MilvusClient
 
     s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-    s.add_field("pk", DataType.INT64, is_primary=True)  # the store's row: position in document order
+    s.add_field("pk", DataType.INT64, is_primary=True)  # stable across builds; the sidecar maps rows to pks
+    s.add_field("born", DataType.INT64)  # the build that wrote it: readers of build G see born <= G only
     for field, length in (("clause_id", 1024), ("doc_id", 512), ("kind", 32), ("marker", 128), ("heading", 2048),
                           ("section", 8192), ("parent_id", 1024), ("key", 128), ("region", 256),
                           ("province", 256), ("doc_level", 32), ("status", 32), ("date", 32),
@@ -125,21 +126,29 @@ def create_collection(client, name: str, dim: int, analyzer: str, vector_index: 
     client.create_collection(name, schema=s, index_params=ip, consistency_level="Strong")
 
 
-def clause_row(row: int, c: Clause, key: str, doc: Document, tokens: list[str], bare: bool, vector) -> dict:
-    """One entity: the clause, its document's filter fields, its tokens (space-joined, padded) and vector."""
+def clause_row(c: Clause, key: str, doc: Document, tokens: list[str], bare: bool) -> dict:
+    """One entity without pk, born and vector: the clause, its document's filter fields, its tokens
+    (space-joined, padded)."""
     m = doc.meta
-    rec = {"pk": row, "clause_id": c.clause_id, "doc_id": c.doc_id, "level": c.level, "kind": c.kind,
+    rec = {"clause_id": c.clause_id, "doc_id": c.doc_id, "level": c.level, "kind": c.kind,
            "marker": c.marker, "number": c.number, "heading": c.heading, "text": c.text,
            "section": json.dumps(list(c.section), ensure_ascii=False), "start": c.start, "end": c.end,
            "page": -1 if c.page is None else c.page, "parent_id": c.parent_id or "", "key": key,
            "region": m.region, "province": m.province, "doc_level": m.level, "status": m.status, "date": m.date,
            "section_path": c.section_str, "norm": normalise(c.text), "bare": bare,
-           "tokens": " " + " ".join(tokens) + " ", "vector": vector}
+           "tokens": " " + " ".join(tokens) + " "}
     for field in ("text", "norm", "tokens"):
         if len(rec[field].encode("utf-8")) > MAX_VARCHAR:
             raise IndexError_(f"条款过长，Milvus 单个字段最多 {MAX_VARCHAR} 字节 / clause {c.clause_id} is longer "
                               f"than Milvus's {MAX_VARCHAR}-byte field limit")
     return rec
+
+
+def row_digest(rec: dict) -> int:
+    """A signed 64-bit hash of everything an entity holds but its vector (the key names the vector): two
+    builds that give a clause the same digest can share its entity."""
+    blob = json.dumps(rec, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "little", signed=True)
 
 
 def record_clause(r: dict) -> Clause:

@@ -26,16 +26,24 @@ from indexer.store.milvus_schema import (
     is_server,
     public_uri,
     resolve_uri,
+    row_digest,
 )
 from indexer.store.vectors import ANN_THRESHOLD
 
 BACKEND_NAME = "milvus"
-FORMAT = 1
+FORMAT = 2  # 2: stable pks, born, the sidecar's pks.npy
 INSERT_BATCH = 1000  # entities per insert call: Milvus inserts are slow one by one, fast in batches
 
 
 class MilvusWriter(StoreWriter):
-    """Collects the library, writes it into a new collection, then publishes the sidecar that names it."""
+    """Collects the library; writes the entities that changed, then publishes the sidecar that names them.
+
+    A first build (or one with another embedder, analyzer or index type) fills a new collection. Later builds
+    write into the live one: an entity whose every field is unchanged (digest) keeps its pk; new or changed
+    ones are inserted with born = the new build's number, invisible to readers of the live build (they
+    filter born <= theirs); entities of removed or changed clauses are deleted once the new sidecar is live.
+    A build killed before its switch leaves only invisible rows, deleted by the next build.
+    """
 
     def __init__(self, index_dir: Path, approximate: bool | None = None, tokenizer: TokenizerConfig | None = None,
                  analyzer: str | None = None):
@@ -82,18 +90,36 @@ class MilvusWriter(StoreWriter):
         uri = resolve_uri(self.index_dir)
         client = connect(uri)
         prefix = collection_prefix(self.index_dir)
-        name = f"{prefix}_g{time.time_ns()}"
         t0 = time.perf_counter()
-        create_collection(client, name, dim, self.analyzer, self._info)
-        df = self._insert(client, name, dim)
+        entities, df = self._entities()
+        previous = current_generation(self.index_dir)
+        prev = _reusable(client, previous, manifest, self.analyzer, self._info)
+        if prev is None:  # first build, or another embedder / analyzer / index type: a new collection
+            name, generation, next_pk, old = f"{prefix}_g{time.time_ns()}", 1, 0, {}
+            create_collection(client, name, dim, self.analyzer, self._info)
+        else:  # the same collection: insert what changed, delete what went, after the switch
+            name, generation = prev["collection"], int(prev["generation"]) + 1
+            client.delete(name, filter=f"born >= {generation}")  # rows of builds killed before their switch
+            pks, digests = _rows_of(previous)
+            old = dict(zip(digests.tolist(), pks.tolist(), strict=True))
+            next_pk = int(prev["next_pk"])
+        row_pks, fresh = [], []
+        for i, (rec, digest) in enumerate(entities):
+            pk = old.pop(digest, None)
+            if pk is None:
+                pk, next_pk = next_pk, next_pk + 1
+                fresh.append((pk, i, rec))
+            row_pks.append(pk)
+        self._insert(client, name, generation, fresh)
         client.flush(name)
         client.load_collection(name)
         seconds = time.perf_counter() - t0
-        self.stats = {"rows": len(self._clauses), "seconds": round(seconds, 3),
-                      "rows_per_second": round(len(self._clauses) / seconds, 1) if seconds else 0.0}
-        previous = current_generation(self.index_dir)
+        self.stats = {"rows": len(entities), "inserted": len(fresh), "deleted": len(old),
+                      "seconds": round(seconds, 3),
+                      "rows_per_second": round(len(fresh) / seconds, 1) if seconds else 0.0}
         milvus = {"uri": public_uri(uri), "collection": name, "alias": prefix if is_server(uri) else "",
-                  "analyzer": self.analyzer, "analyzer_params": ANALYZERS[self.analyzer],
+                  "generation": generation, "next_pk": next_pk, "analyzer": self.analyzer,
+                  "analyzer_params": ANALYZERS[self.analyzer],
                   "search_params": {"nprobe": self._info["nprobe"]} if "nprobe" in self._info else {},
                   "format": FORMAT, "write": self.stats}
         manifest = {**manifest, "backend": BACKEND_NAME, "vector_index": self._info,
@@ -107,39 +133,70 @@ class MilvusWriter(StoreWriter):
         (tmp / "documents.json").write_text(json.dumps([document_record(d) for d in self._docs],
                                                        ensure_ascii=False, indent=1), encoding="utf-8")
         (tmp / "df.json").write_text(json.dumps(df, ensure_ascii=False), encoding="utf-8")
+        np.save(tmp / "pks.npy", np.asarray(row_pks, dtype=np.int64), allow_pickle=False)
+        np.save(tmp / "digests.npy", np.asarray([d for _, d in entities], dtype=np.int64), allow_pickle=False)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         fsync_tree(tmp)
-        final = publish(self.index_dir, tmp)  # the switch: readers opening now get the new collection
+        final = publish(self.index_dir, tmp)  # the switch: readers opening now see build `generation`
+        if old:  # clauses the new build no longer holds (readers of the previous build are stale now)
+            gone = sorted(old.values())
+            for i in range(0, len(gone), INSERT_BATCH):
+                client.delete(name, filter=f"pk in {gone[i:i + INSERT_BATCH]}")
         if is_server(uri):
             _switch_alias(client, prefix, name)
         _drop_unnamed(client, prefix, {name, _collection_of(previous)})
         return final.name
 
-    def _insert(self, client, name: str, dim: int) -> dict[str, int]:
-        """Insert every clause in batches; returns the document frequency of each token."""
+    def _entities(self) -> tuple[list[tuple[dict, int]], dict[str, int]]:
+        """(entity without pk/born/vector, its digest) per row in document order, and token document counts."""
         tokenize = get_tokenizer(self.tokenizer)
         doc_of = {d.doc_id: d for d in self._docs}
         parents = {c.parent_id for c, _ in self._clauses if c.parent_id}
-        df: Counter[str] = Counter()
-        batch: list[dict] = []
         order = {d.doc_id: j for j, d in enumerate(self._docs)}
-        rows = sorted(range(len(self._clauses)), key=lambda i: order[self._clauses[i][0].doc_id])
-        for row, i in enumerate(rows):  # rows in document order, whatever order add() was called in
+        self._order = sorted(range(len(self._clauses)), key=lambda i: order[self._clauses[i][0].doc_id])
+        df: Counter[str] = Counter()
+        out = []
+        for i in self._order:  # rows in document order, whatever order add() was called in
             c, key = self._clauses[i]
             tokens = [t for t in ("".join(t.split()) for t in tokenize(c.text)) if t]
             df.update(set(tokens))
             bare = c.clause_id in parents and is_bare_heading({"kind": c.kind, "text": c.text, "marker": c.marker,
                                                                 "heading": c.heading})
-            batch.append(clause_row(row, c, key, doc_of[c.doc_id], tokens, bare, self._vectors[i].tolist()))
-            if len(batch) >= INSERT_BATCH:
-                client.insert(name, batch)
-                batch = []
-        if batch:
-            client.insert(name, batch)
-        return dict(df)
+            rec = clause_row(c, key, doc_of[c.doc_id], tokens, bare)
+            out.append((rec, row_digest(rec)))
+        return out, dict(df)
+
+    def _insert(self, client, name: str, generation: int, fresh: list[tuple[int, int, dict]]) -> None:
+        """Insert the new entities in batches (Milvus inserts are slow one by one, fast in batches)."""
+        for start in range(0, len(fresh), INSERT_BATCH):
+            client.insert(name, [{**rec, "pk": pk, "born": generation,
+                                  "vector": self._vectors[self._order[i]].tolist()}
+                                 for pk, i, rec in fresh[start:start + INSERT_BATCH]])
 
     def info(self) -> dict:
         return dict(self._info)
+
+
+def _reusable(client, previous: Path | None, manifest: dict, analyzer: str, vector_index: dict) -> dict | None:
+    """The live build's milvus section when this build can write into its collection, else None."""
+    if previous is None:
+        return None
+    try:
+        live = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+        info = live["milvus"]
+        same = (live.get("backend") == BACKEND_NAME and info.get("format") == FORMAT
+                and live["embedder"]["name"] == manifest["embedder"]["name"]
+                and int(live["embedder"]["dim"]) == int(manifest["embedder"]["dim"])
+                and info.get("analyzer") == analyzer
+                and live.get("vector_index", {}).get("index_type") == vector_index["index_type"]
+                and (previous / "pks.npy").exists() and client.has_collection(info["collection"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info if same else None
+
+
+def _rows_of(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    return (np.load(folder / "pks.npy", allow_pickle=False), np.load(folder / "digests.npy", allow_pickle=False))
 
 
 def _collection_of(folder: Path | None) -> str:
