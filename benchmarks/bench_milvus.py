@@ -63,7 +63,7 @@ def _renamed(clause_id: str | None, old: str, new: str) -> str | None:
 
 def write(backend: str, index_dir: Path, docs, vectors: np.ndarray) -> float:
     """Seconds to write and publish the whole library through the backend's writer (no embedding)."""
-    pairs = [(c, f"bench-{i}") for i, c in enumerate(c for d in docs for c in d.clauses)]
+    pairs = [(c, f"bench-{c.clause_id}") for d in docs for c in d.clauses]  # a key follows its clause
     manifest = {"embedder": {"name": "bench", "dim": DIM}, "passage_context": "section", "counts": {},
                 "versions": {}}
     t = time.perf_counter()

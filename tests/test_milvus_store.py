@@ -165,6 +165,8 @@ def test_a_second_build_writes_only_what_changed(tmp_path):
         np.testing.assert_allclose([s for _, s in new.keyword_topk(["人才", "税收"], 10, f)],
                                    [s for _, s in ref.keyword_topk(["人才", "税收"], 10, f)], rtol=1e-4)
     assert new.phrase("产业", SearchFilters(doc_ids=(docs[0].doc_id,))) == {}
+    words = ["产业", "集群", "人才", "税收", "芯片", "没有的词"]
+    assert new.document_frequency(words) == ref.document_frequency(words)  # counts moved with the rows
 
 
 def test_another_analyzer_builds_a_new_collection_and_drops_the_old(tmp_path, monkeypatch):

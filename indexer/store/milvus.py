@@ -69,7 +69,8 @@ class MilvusStore(ClauseStore):
             raise broken(folder, f"pks.npy: {exc}") from exc
         if len(self._pks) != self._n:
             raise broken(folder, f"pks.npy holds {len(self._pks)} rows, documents.json {self._n}")
-        self._row = np.full(int(info.get("next_pk", 0)) or (int(self._pks.max()) + 1 if self._n else 0), -1, np.int64)
+        size = int(info.get("next_pk", 0)) or (int(self._pks.max()) + 1 if self._n else 0)
+        self._row = np.full(size, -1, np.int32)  # pk → row: 4 bytes per pk ever assigned
         self._row[self._pks] = np.arange(self._n)
         self._visible = f"born <= {int(info.get('generation', 1))}"  # rows of later (or killed) builds stay unseen
         self._lock = threading.Lock()

@@ -126,28 +126,36 @@ def create_collection(client, name: str, dim: int, analyzer: str, vector_index: 
     client.create_collection(name, schema=s, index_params=ip, consistency_level="Strong")
 
 
-def clause_row(c: Clause, key: str, doc: Document, tokens: list[str], bare: bool) -> dict:
-    """One entity without pk, born and vector: the clause, its document's filter fields, its tokens
-    (space-joined, padded)."""
+def clause_row(c: Clause, key: str, doc: Document, bare: bool) -> dict:
+    """One entity without pk, born, tokens and vector: the clause and its document's filter fields."""
     m = doc.meta
     rec = {"clause_id": c.clause_id, "doc_id": c.doc_id, "level": c.level, "kind": c.kind,
            "marker": c.marker, "number": c.number, "heading": c.heading, "text": c.text,
            "section": json.dumps(list(c.section), ensure_ascii=False), "start": c.start, "end": c.end,
            "page": -1 if c.page is None else c.page, "parent_id": c.parent_id or "", "key": key,
            "region": m.region, "province": m.province, "doc_level": m.level, "status": m.status, "date": m.date,
-           "section_path": c.section_str, "norm": normalise(c.text), "bare": bare,
-           "tokens": " " + " ".join(tokens) + " "}
-    for field in ("text", "norm", "tokens"):
+           "section_path": c.section_str, "norm": normalise(c.text), "bare": bare}
+    for field in ("text", "norm"):
         if len(rec[field].encode("utf-8")) > MAX_VARCHAR:
             raise IndexError_(f"条款过长，Milvus 单个字段最多 {MAX_VARCHAR} 字节 / clause {c.clause_id} is longer "
                               f"than Milvus's {MAX_VARCHAR}-byte field limit")
     return rec
 
 
-def row_digest(rec: dict) -> int:
-    """A signed 64-bit hash of everything an entity holds but its vector (the key names the vector): two
-    builds that give a clause the same digest can share its entity."""
-    blob = json.dumps(rec, ensure_ascii=False, sort_keys=True).encode("utf-8")
+def tokens_field(tokens: list[str], clause_id: str) -> str:
+    """The project's tokens as the whitespace analyzer reads them: space-joined, padded."""
+    value = " " + " ".join(tokens) + " "
+    if len(value.encode("utf-8")) > MAX_VARCHAR:
+        raise IndexError_(f"条款过长，Milvus 单个字段最多 {MAX_VARCHAR} 字节 / clause {clause_id} is longer "
+                          f"than Milvus's {MAX_VARCHAR}-byte field limit")
+    return value
+
+
+def row_digest(rec: dict, tokenizer: str) -> int:
+    """A signed 64-bit hash of everything an entity holds but its vector (the key names the vector) and its
+    tokens (the text and `tokenizer`, the tokenizer's settings, determine them): two builds that give a
+    clause the same digest can share its entity."""
+    blob = json.dumps([rec, tokenizer], ensure_ascii=False, sort_keys=True).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "little", signed=True)
 
 

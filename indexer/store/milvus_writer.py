@@ -27,6 +27,7 @@ from indexer.store.milvus_schema import (
     public_uri,
     resolve_uri,
     row_digest,
+    tokens_field,
 )
 from indexer.store.vectors import ANN_THRESHOLD
 
@@ -91,18 +92,20 @@ class MilvusWriter(StoreWriter):
         client = connect(uri)
         prefix = collection_prefix(self.index_dir)
         t0 = time.perf_counter()
-        entities, df = self._entities()
+        entities = self._entities()
         previous = current_generation(self.index_dir)
         prev = _reusable(client, previous, manifest, self.analyzer, self._info)
         if prev is None:  # first build, or another embedder / analyzer / index type: a new collection
             name, generation, next_pk, old = f"{prefix}_g{time.time_ns()}", 1, 0, {}
             create_collection(client, name, dim, self.analyzer, self._info)
+            df: Counter[str] = Counter()
         else:  # the same collection: insert what changed, delete what went, after the switch
             name, generation = prev["collection"], int(prev["generation"]) + 1
             client.delete(name, filter=f"born >= {generation}")  # rows of builds killed before their switch
             pks, digests = _rows_of(previous)
             old = dict(zip(digests.tolist(), pks.tolist(), strict=True))
             next_pk = int(prev["next_pk"])
+            df = Counter(json.loads((previous / "df.json").read_text(encoding="utf-8")))
         row_pks, fresh = [], []
         for i, (rec, digest) in enumerate(entities):
             pk = old.pop(digest, None)
@@ -110,7 +113,11 @@ class MilvusWriter(StoreWriter):
                 pk, next_pk = next_pk, next_pk + 1
                 fresh.append((pk, i, rec))
             row_pks.append(pk)
-        self._insert(client, name, generation, fresh)
+        if old:  # the tokens of what goes leave the document counts (read back: only those rows)
+            for r in _fetch_tokens(client, name, sorted(old.values())):
+                df.subtract(set(r.split()))
+        self._insert(client, name, generation, fresh, df)
+        df = {t: n for t, n in df.items() if n > 0}
         client.flush(name)
         client.load_collection(name)
         seconds = time.perf_counter() - t0
@@ -147,31 +154,35 @@ class MilvusWriter(StoreWriter):
         _drop_unnamed(client, prefix, {name, _collection_of(previous)})
         return final.name
 
-    def _entities(self) -> tuple[list[tuple[dict, int]], dict[str, int]]:
-        """(entity without pk/born/vector, its digest) per row in document order, and token document counts."""
-        tokenize = get_tokenizer(self.tokenizer)
+    def _entities(self) -> list[tuple[dict, int]]:
+        """(entity without pk/born/tokens/vector, its digest) per row in document order."""
+        settings = json.dumps(self.tokenizer.to_dict(), sort_keys=True)
         doc_of = {d.doc_id: d for d in self._docs}
         parents = {c.parent_id for c, _ in self._clauses if c.parent_id}
         order = {d.doc_id: j for j, d in enumerate(self._docs)}
         self._order = sorted(range(len(self._clauses)), key=lambda i: order[self._clauses[i][0].doc_id])
-        df: Counter[str] = Counter()
         out = []
         for i in self._order:  # rows in document order, whatever order add() was called in
             c, key = self._clauses[i]
-            tokens = [t for t in ("".join(t.split()) for t in tokenize(c.text)) if t]
-            df.update(set(tokens))
             bare = c.clause_id in parents and is_bare_heading({"kind": c.kind, "text": c.text, "marker": c.marker,
                                                                 "heading": c.heading})
-            rec = clause_row(c, key, doc_of[c.doc_id], tokens, bare)
-            out.append((rec, row_digest(rec)))
-        return out, dict(df)
+            rec = clause_row(c, key, doc_of[c.doc_id], bare)
+            out.append((rec, row_digest(rec, settings)))
+        return out
 
-    def _insert(self, client, name: str, generation: int, fresh: list[tuple[int, int, dict]]) -> None:
-        """Insert the new entities in batches (Milvus inserts are slow one by one, fast in batches)."""
+    def _insert(self, client, name: str, generation: int, fresh: list[tuple[int, int, dict]],
+                df: Counter[str]) -> None:
+        """Tokenise and insert the new entities in batches (Milvus inserts are slow one by one, fast in
+        batches); their tokens join the document counts."""
+        tokenize = get_tokenizer(self.tokenizer)
         for start in range(0, len(fresh), INSERT_BATCH):
-            client.insert(name, [{**rec, "pk": pk, "born": generation,
-                                  "vector": self._vectors[self._order[i]].tolist()}
-                                 for pk, i, rec in fresh[start:start + INSERT_BATCH]])
+            batch = []
+            for pk, row, rec in fresh[start:start + INSERT_BATCH]:
+                tokens = [t for t in ("".join(t.split()) for t in tokenize(rec["text"])) if t]
+                df.update(set(tokens))
+                batch.append({**rec, "pk": pk, "born": generation, "tokens": tokens_field(tokens, rec["clause_id"]),
+                              "vector": self._vectors[self._order[row]].tolist()})
+            client.insert(name, batch)
 
     def info(self) -> dict:
         return dict(self._info)
@@ -193,6 +204,14 @@ def _reusable(client, previous: Path | None, manifest: dict, analyzer: str, vect
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return info if same else None
+
+
+def _fetch_tokens(client, name: str, pks: list[int]) -> list[str]:
+    out = []
+    for i in range(0, len(pks), INSERT_BATCH):
+        out += [r["tokens"] for r in client.query(name, filter=f"pk in {pks[i:i + INSERT_BATCH]}",
+                                                  output_fields=["tokens"])]
+    return out
 
 
 def _rows_of(folder: Path) -> tuple[np.ndarray, np.ndarray]:
