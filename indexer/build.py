@@ -21,6 +21,7 @@ from indexer.store import (
     DEFAULT_BACKEND,
     FORMAT_VERSION,
     VectorCache,
+    backend_of,
     build_lock,
     open_store,
     remove_stale_temps,
@@ -116,7 +117,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
                 progress: ProgressFn | None = None, *, context: str = DEFAULT_CONTEXT,
                 approximate: bool | None = None, wait: bool = False, ocr: bool = True,
                 documents: Sequence[Document] | None = None, backend: str | None = None,
-                allow_empty: bool = False) -> BuildReport:
+                allow_empty: bool = False, ray: str | None = None, ray_workers: int | None = None) -> BuildReport:
     """Index the documents of `folders` (default: corpus/ and data/uploads/) plus `extra_files` into `index_dir`.
 
     Args:
@@ -126,11 +127,14 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         approximate: force (True) or forbid (False) an approximate vector index; None decides by size.
         wait: wait for another running build instead of refusing.
         documents: index these documents instead of reading folders (benchmarks, tests).
-        backend: the store backend to write ("folder" by default, or $POLICY_STORE).
+        backend: the store backend to write (default $POLICY_STORE, else the live index's, else "folder").
         allow_empty: publish even when no clause is left of a non-empty index (a mistyped folder would
             otherwise remove every clause); a first build of an empty library needs no permission.
+        ray: embed new clauses on the Ray cluster at this address ("auto": a local one) instead of here.
+        ray_workers: Ray actors to start (default: the cluster's CPUs).
     """
-    store = backend or os.environ.get("POLICY_STORE") or DEFAULT_BACKEND
+    # an index keeps its backend (the app's upload rebuilds included) unless one is named
+    store = backend or os.environ.get("POLICY_STORE") or backend_of(Path(index_dir))
     if context not in CONTEXTS:
         raise PolicyError(f"未知的上下文 / unknown context {context!r}: one of {', '.join(CONTEXTS)}")
     t0 = time.perf_counter()
@@ -163,22 +167,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         passage_of = {k: p for k, (_, p) in zip(keys, pairs, strict=True)}
 
         t_embed = time.perf_counter()
-        pending_keys: list[str] = []
-        pending_vecs: list[np.ndarray] = []
-        for i in range(0, len(todo), EMBED_BATCH):
-            chunk = todo[i:i + EMBED_BATCH]
-            vecs = emb.embed_passages([passage_of[k] for k in chunk])
-            known.update(zip(chunk, vecs, strict=True))
-            pending_keys += chunk
-            pending_vecs.append(vecs)
-            if len(pending_keys) >= CACHE_EVERY:
-                try:
-                    cache.add(pending_keys, np.concatenate(pending_vecs))
-                except OSError as exc:  # the disk filled up while embedding: say so, not "internal error"
-                    raise _write_error(exc, index_dir) from exc
-                pending_keys, pending_vecs = [], []
-            if progress:
-                progress("embed", min(i + EMBED_BATCH, len(todo)), len(todo))
+        _embed(emb, todo, passage_of, known, cache, index_dir, progress, ray, ray_workers)
         report.embed_seconds = time.perf_counter() - t_embed
         report.embedded = len(todo)
         todo_set = set(todo)
@@ -227,15 +216,47 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
     return report
 
 
+def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: dict[str, np.ndarray],
+           cache: VectorCache, index_dir: Path, progress: ProgressFn | None, ray: str | None,
+           ray_workers: int | None) -> None:
+    """Embed the passages of `todo` into `known`, saving cache chunks as they come (locally or on Ray)."""
+    if ray:
+        from indexer.ray_embed import embed_on_ray
+        batches = ((todo[s:s + len(v)], v) for s, v in
+                   embed_on_ray(emb, [passage_of[k] for k in todo], ray, ray_workers))
+    else:
+        batches = ((todo[i:i + EMBED_BATCH], emb.embed_passages([passage_of[k] for k in todo[i:i + EMBED_BATCH]]))
+                   for i in range(0, len(todo), EMBED_BATCH))
+    pending_keys: list[str] = []
+    pending_vecs: list[np.ndarray] = []
+    done = 0
+    for chunk, vecs in batches:
+        known.update(zip(chunk, vecs, strict=True))
+        pending_keys += chunk
+        pending_vecs.append(vecs)
+        if len(pending_keys) >= CACHE_EVERY:
+            try:
+                cache.add(pending_keys, np.concatenate(pending_vecs))
+            except OSError as exc:  # the disk filled up while embedding: say so, not "internal error"
+                raise _write_error(exc, index_dir) from exc
+            pending_keys, pending_vecs = [], []
+        done += len(chunk)
+        if progress:
+            progress("embed", done, len(todo))
+
+
 def _known_vectors(index_dir: Path, emb: Embedder,
                    backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], str]:
     """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
     what is damaged in it ("" when it is sound or there is none)."""
+    # folder and milvus indexes share the generation pointer: reuse the vectors of whichever built the live
+    # one, so switching POLICY_STORE embeds nothing again (other backends keep their own state)
+    live = backend_of(index_dir) if backend in (DEFAULT_BACKEND, "milvus") else backend
     try:
-        prev = open_store(index_dir, backend)
+        prev = open_store(index_dir, live)
     except (PolicyError, OSError, ValueError, KeyError) as exc:
         damage = getattr(exc, "detail", "")  # set only by the store's damage checks
-        if not damage or backend != DEFAULT_BACKEND:
+        if not damage or live != DEFAULT_BACKEND:
             return {}, [], damage  # none yet, or an older format: rebuild everything
         # damaged: rebuild from the documents, reusing only vectors that are provably sound
         return salvage_vectors(index_dir, emb.dim), [], damage

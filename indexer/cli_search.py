@@ -52,7 +52,8 @@ def cmd_build(args) -> int:
     report = build_index(folders, args.index_dir, _embedder_name(args), extra_files=args.add,
                          progress=None if args.quiet else _progress_bar(), context=args.context,
                          approximate={"auto": None, "exact": False, "ann": True}[args.vector_index],
-                         wait=args.wait, ocr=not args.no_ocr, allow_empty=args.allow_empty)
+                         wait=args.wait, ocr=not args.no_ocr, allow_empty=args.allow_empty, backend=args.store,
+                         ray=args.ray, ray_workers=args.ray_workers)
     if report.repaired:
         print(f"提示 / note: 原索引已损坏，已从文件重建 / the previous index was damaged and has been rebuilt: "
               f"{report.repaired}", file=sys.stderr)
@@ -199,6 +200,12 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar")
     p.add_argument("--allow-empty", action="store_true",
                    help="允许构建出空索引（删除全部条款）/ allow a build that removes every clause")
+    p.add_argument("--store", choices=("folder", "milvus"), default=None,
+                   help="索引后端 / store backend (default $POLICY_STORE or folder; milvus: $POLICY_MILVUS_URI)")
+    p.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="在 Ray 集群上嵌入 / embed on the Ray cluster at ADDRESS, or auto for a local one")
+    p.add_argument("--ray-workers", type=int, default=None, metavar="N",
+                   help="Ray 嵌入进程数 / embedding actors (default: the cluster's CPUs)")
     _common(p)
     p.set_defaults(func=cmd_build)
 

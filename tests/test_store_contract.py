@@ -1,7 +1,10 @@
 """The ClauseStore contract: every backend passes the same tests, and the folder backend (FAISS + BM25 files)
-answers exactly as the slow, obviously correct in-memory reference on random corpora."""
+and the milvus backend (a Milvus Lite file here; a server is the same code with another URI) answer exactly as
+the slow, obviously correct in-memory reference on random corpora."""
 from __future__ import annotations
 
+import importlib.util
+import os
 import subprocess
 import sys
 
@@ -16,7 +19,10 @@ from indexer.search import Engine
 from indexer.store import ClauseStore, open_store
 from tests.conftest import ROOT
 
-BACKENDS = ["folder", "memory"]
+HAS_MILVUS = importlib.util.find_spec("pymilvus") is not None and importlib.util.find_spec("milvus_lite") is not None
+MILVUS = pytest.param("milvus", marks=pytest.mark.skipif(not HAS_MILVUS, reason="pymilvus/milvus-lite not installed "
+                                                                               "(requirements-scale.txt)"))
+BACKENDS = ["folder", "memory", MILVUS]
 WORDS = ["产业", "集群", "人才", "税收", "优惠", "新能源", "汽车", "机器人", "数字", "经济", "财政", "资金", "土地",
          "支持", "企业", "保障", "物业", "管理", "业主", "停车", "芯片", "补贴", "金融", "科技"]
 PLACES = [("东莞市", "广东省", "city"), ("广东省", "广东省", "province"), ("潮州市", "广东省", "city"),
@@ -58,6 +64,18 @@ def built(backend: str, tmp_path, seed: int) -> ClauseStore:
     build_index(index_dir=tmp_path / backend, embedder=FakeEmbedder(64), documents=random_corpus(seed),
                 backend=backend)
     return open_store(tmp_path / backend, backend)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_milvus_lite_file(tmp_path_factory):
+    """All milvus indexes of this module in one Milvus Lite file (one server process; a collection per index)."""
+    old = os.environ.get("POLICY_MILVUS_URI")
+    os.environ["POLICY_MILVUS_URI"] = str(tmp_path_factory.mktemp("milvus") / "contract.db")
+    yield
+    if old is None:
+        os.environ.pop("POLICY_MILVUS_URI", None)
+    else:
+        os.environ["POLICY_MILVUS_URI"] = old
 
 
 @pytest.fixture(params=BACKENDS)
@@ -132,32 +150,35 @@ def test_engine_searches_any_backend(store):
     assert eng.search("测府〔2019〕2号", k=3)[0].doc_number == "测府〔2019〕2号"
 
 
-# ---------------------------------------------------------------- the folder backend equals the reference
+# ---------------------------------------------------------------- the folder and milvus backends equal the reference
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_folder_backend_equals_the_reference(tmp_path, seed):
-    folder, ref = built("folder", tmp_path, seed), built("memory", tmp_path, seed)
-    assert folder.documents() == ref.documents() and folder.clause_keys() == ref.clause_keys()
-    assert folder.bare_rows() == ref.bare_rows()
+@pytest.mark.parametrize("backend", ["folder", MILVUS])
+def test_backend_equals_the_reference(tmp_path, seed, backend):
+    # milvus: BM25 runs in Milvus over the project's own tokens (analyzer "tokens"), so even keyword scores
+    # equal bm25s' (after Milvus's (k1 + 1) factor); its jieba analyzer is compared by overlap in test_milvus_store
+    got, ref = built(backend, tmp_path, seed), built("memory", tmp_path, seed)
+    assert got.documents() == ref.documents() and got.clause_keys() == ref.clause_keys()
+    assert got.bare_rows() == ref.bare_rows()
     emb = FakeEmbedder(64)
     for f in [None, *FILTERS]:
-        a, b = folder.select(f), ref.select(f)
+        a, b = got.select(f), ref.select(f)
         assert (a is None and b is None) or a.tolist() == b.tolist()
         for query in ("人才税收优惠", "新能源汽车", "物业管理业主"):
             q = emb.embed_query(query)
-            fa, rb = folder.dense_topk(q, 8, f), ref.dense_topk(q, 8, f)
+            fa, rb = got.dense_topk(q, 8, f), ref.dense_topk(q, 8, f)
             # exact search: the same scores, and the same rows above the k-th score (ties may go either way)
             np.testing.assert_allclose([s for _, s in fa], [s for _, s in rb], rtol=1e-5, atol=1e-6)
             assert _above_last(fa) == _above_last(rb)
-            tokens = Engine(folder, emb).tokenizer(query)
-            ka, kb = folder.keyword_topk(tokens, 8, f), ref.keyword_topk(tokens, 8, f)
+            tokens = Engine(got, emb).tokenizer(query)
+            ka, kb = got.keyword_topk(tokens, 8, f), ref.keyword_topk(tokens, 8, f)
             np.testing.assert_allclose([s for _, s in ka], [s for _, s in kb], rtol=1e-4, atol=1e-6)
             assert _above_last(ka) == _above_last(kb)
-            assert folder.phrase(query[:2], f) == ref.phrase(query[:2], f)
+            assert got.phrase(query[:2], f) == ref.phrase(query[:2], f)
             w = {tokens[-1]: 0.5}
-            np.testing.assert_allclose([s for _, s in folder.keyword_topk(tokens, 8, f, w)],
+            np.testing.assert_allclose([s for _, s in got.keyword_topk(tokens, 8, f, w)],
                                        [s for _, s in ref.keyword_topk(tokens, 8, f, w)], rtol=1e-4, atol=1e-6)
-            assert folder.document_frequency(tokens + ["没有的词"]) == ref.document_frequency(tokens + ["没有的词"])
+            assert got.document_frequency(tokens + ["没有的词"]) == ref.document_frequency(tokens + ["没有的词"])
 
 
 def _above_last(ranked, tol=1e-4) -> set[int]:

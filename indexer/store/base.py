@@ -163,6 +163,7 @@ _BACKENDS: dict[str, str | Backend] = {
     # name → (opener, writer factory), or "module:attribute" of a backend imported only when chosen
     "folder": "indexer.store.folder:BACKEND",
     "memory": "indexer.store.memory:BACKEND",
+    "milvus": "indexer.store.milvus:BACKEND",  # pymilvus (+ milvus-lite): requirements-scale.txt
 }
 _INSTALL = {"milvus": "pip install -r requirements-scale.txt"}
 DEFAULT_BACKEND = "folder"

@@ -1,0 +1,193 @@
+"""The Milvus side of the milvus backend: where the engine is (URI, token), one collection's schema, row records."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from indexer.errors import IndexError_
+from indexer.keywords import normalise
+from indexer.models import Clause, Document
+
+URI_ENV, TOKEN_ENV, COLLECTION_ENV, ANALYZER_ENV = ("POLICY_MILVUS_URI", "POLICY_MILVUS_TOKEN",
+                                                    "POLICY_MILVUS_COLLECTION", "POLICY_MILVUS_ANALYZER")
+LITE_FILE = "milvus.db"  # the Milvus Lite file inside the index folder when no URI is set
+SERVER_SCHEMES = ("http", "https", "tcp", "grpc", "unix")
+# "tokens": BM25 over the project's own tokens (jieba + policy-term dictionary + 文号 kept whole), handed to
+# Milvus space-separated and split by its whitespace analyzer: the same terms bm25s sees.
+# "jieba": Milvus's own jieba analyzer over the raw clause text; it takes no user dictionary in Milvus 2.5
+# ("tokenizer name should be string param"), so policy terms and 文号 fall apart as in plain jieba.
+ANALYZERS = {"tokens": {"tokenizer": "whitespace"}, "jieba": {"tokenizer": "jieba"}}
+DEFAULT_ANALYZER = "tokens"
+MAX_VARCHAR = 65535  # bytes, Milvus's limit for one VARCHAR value
+CLAUSE_OUT = ["pk", "clause_id", "doc_id", "level", "kind", "marker", "number", "heading", "text", "section",
+              "start", "end", "page", "parent_id", "key"]
+
+_CLIENTS: dict[tuple[str, str], object] = {}
+_LOCK = threading.Lock()
+
+
+def resolve_uri(index_dir: Path, recorded: str = "") -> str:
+    """$POLICY_MILVUS_URI, else the URI the index was built with, else a Milvus Lite file in the index folder."""
+    uri = os.environ.get(URI_ENV, "").strip() or recorded
+    if not uri:
+        return str((Path(index_dir) / LITE_FILE).resolve())
+    return uri if is_server(uri) else str(Path(uri).expanduser().resolve())
+
+
+def is_server(uri: str) -> bool:
+    return urlsplit(uri).scheme in SERVER_SCHEMES
+
+
+def public_uri(uri: str) -> str:
+    """The URI without user:password, for the manifest (credentials come from the environment, never files)."""
+    if not is_server(uri):
+        return uri
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def collection_prefix(index_dir: Path) -> str:
+    """$POLICY_MILVUS_COLLECTION, else one name per index folder, so several indexes share a cluster."""
+    name = os.environ.get(COLLECTION_ENV, "").strip()
+    if name:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", name):
+            raise IndexError_(f"Milvus 集合名只能含字母、数字和下划线 / {COLLECTION_ENV}={name!r}: letters, digits, "
+                              "underscores only")
+        return name
+    return "policy_" + hashlib.sha1(str(Path(index_dir).resolve()).encode()).hexdigest()[:12]
+
+
+def connect(uri: str):
+    """One client per URI and process (Milvus Lite allows a single process per file: share it)."""
+    token = os.environ.get(TOKEN_ENV, "") if is_server(uri) else ""
+    key = (uri, hashlib.sha256(token.encode()).hexdigest())
+    with _LOCK:
+        client = _CLIENTS.get(key)
+        if client is not None:
+            return client
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # milvus-lite imports pkg_resources
+            from pymilvus import MilvusClient
+        logging.getLogger("pymilvus").setLevel(logging.ERROR)  # iterators warn on every Lite query
+        if not is_server(uri):
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+            os.environ.setdefault("RUST_LOG", "warn")  # the Lite server logs every tantivy commit otherwise
+        try:
+            client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        except Exception as exc:  # noqa: BLE001 - pymilvus raises its own exception types
+            lite = "" if is_server(uri) else ("（Milvus Lite 文件同一时间只能由一个进程打开）/ a Milvus Lite file "
+                                              "can be open in one process at a time; use a Milvus server for that")
+            raise IndexError_(f"无法连接 Milvus / cannot open Milvus at {public_uri(uri)}: "
+                              f"{getattr(exc, 'message', exc)} {lite}".strip()) from exc
+        _CLIENTS[key] = client
+        return client
+
+
+def create_collection(client, name: str, dim: int, analyzer: str, vector_index: dict) -> None:
+    """A collection holding clause fields, document metadata for filters, a dense vector and a BM25 field."""
+    from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+    s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("pk", DataType.INT64, is_primary=True)  # stable across builds; the sidecar maps rows to pks
+    s.add_field("born", DataType.INT64)  # the build that wrote it: readers of build G see born <= G only
+    for field, length in (("clause_id", 1024), ("doc_id", 512), ("kind", 32), ("marker", 128), ("heading", 2048),
+                          ("section", 8192), ("parent_id", 1024), ("key", 128), ("region", 256),
+                          ("province", 256), ("doc_level", 32), ("status", 32), ("date", 32),
+                          ("section_path", 8192), ("norm", MAX_VARCHAR)):
+        s.add_field(field, DataType.VARCHAR, max_length=length)
+    for field in ("level", "number", "start", "end", "page"):
+        s.add_field(field, DataType.INT64)
+    s.add_field("bare", DataType.BOOL)
+    bm25_source = "text" if analyzer == "jieba" else "tokens"
+    for field in ("text", "tokens"):
+        if field == bm25_source:
+            s.add_field(field, DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True,
+                        analyzer_params=ANALYZERS[analyzer])
+        else:
+            s.add_field(field, DataType.VARCHAR, max_length=MAX_VARCHAR)
+    s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    s.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=[bm25_source],
+                            output_field_names=["sparse"]))
+    ip = client.prepare_index_params()
+    params = {"nlist": vector_index["nlist"]} if vector_index["index_type"] == "IVF_FLAT" else {}
+    ip.add_index("vector", index_type=vector_index["index_type"], metric_type="IP", params=params)
+    ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                 params={"bm25_k1": 1.5, "bm25_b": 0.75})  # the folder backend's parameters
+    client.create_collection(name, schema=s, index_params=ip, consistency_level="Strong")
+
+
+def clause_row(c: Clause, key: str, doc: Document, bare: bool) -> dict:
+    """One entity without pk, born, tokens and vector: the clause and its document's filter fields."""
+    m = doc.meta
+    rec = {"clause_id": c.clause_id, "doc_id": c.doc_id, "level": c.level, "kind": c.kind,
+           "marker": c.marker, "number": c.number, "heading": c.heading, "text": c.text,
+           "section": json.dumps(list(c.section), ensure_ascii=False), "start": c.start, "end": c.end,
+           "page": -1 if c.page is None else c.page, "parent_id": c.parent_id or "", "key": key,
+           "region": m.region, "province": m.province, "doc_level": m.level, "status": m.status, "date": m.date,
+           "section_path": c.section_str, "norm": normalise(c.text), "bare": bare}
+    for field in ("text", "norm"):
+        if len(rec[field].encode("utf-8")) > MAX_VARCHAR:
+            raise IndexError_(f"条款过长，Milvus 单个字段最多 {MAX_VARCHAR} 字节 / clause {c.clause_id} is longer "
+                              f"than Milvus's {MAX_VARCHAR}-byte field limit")
+    return rec
+
+
+def tokens_field(tokens: list[str], clause_id: str) -> str:
+    """The project's tokens as the whitespace analyzer reads them: space-joined, padded."""
+    value = " " + " ".join(tokens) + " "
+    if len(value.encode("utf-8")) > MAX_VARCHAR:
+        raise IndexError_(f"条款过长，Milvus 单个字段最多 {MAX_VARCHAR} 字节 / clause {clause_id} is longer "
+                          f"than Milvus's {MAX_VARCHAR}-byte field limit")
+    return value
+
+
+def row_digest(rec: dict, tokenizer: str) -> int:
+    """A signed 64-bit hash of everything an entity holds but its vector (the key names the vector) and its
+    tokens (the text and `tokenizer`, the tokenizer's settings, determine them): two builds that give a
+    clause the same digest can share its entity."""
+    blob = json.dumps([rec, tokenizer], ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(blob, digest_size=8).digest(), "little", signed=True)
+
+
+def record_clause(r: dict) -> Clause:
+    return Clause(clause_id=r["clause_id"], doc_id=r["doc_id"], level=int(r["level"]), kind=r["kind"],
+                  marker=r["marker"], number=int(r["number"]), heading=r["heading"], text=r["text"],
+                  section=tuple(json.loads(r["section"])), start=int(r["start"]), end=int(r["end"]),
+                  page=None if int(r["page"]) < 0 else int(r["page"]), parent_id=r["parent_id"] or None)
+
+
+def query_terms(tokens, weights: dict[str, float] | None, sep: str = " ") -> tuple[str, int]:
+    """The BM25 query text and its scale: Milvus counts a repeated query term that many times, so a weight
+    w is a term repeated round(w·m) times in a query whose typed terms are repeated m times (÷ m after).
+
+    sep: " " for the whitespace analyzer; "" for jieba, which would count a space as a term (and rank
+        the clauses holding many spaces first).
+
+    Returns ("", 1) when no term is left.
+    """
+    terms = [t for t in dict.fromkeys(bare_token(t) for t in tokens) if t]
+    if not terms:
+        return "", 1
+    w = {bare_token(t): v for t, v in (weights or {}).items()}
+    scale = 1
+    for m in (1, 2, 4, 10):  # the smallest repetition that expresses every weight exactly
+        scale = m
+        if all(abs(w.get(t, 1.0) * m - round(w.get(t, 1.0) * m)) < 1e-9 for t in terms):
+            break
+    words = [t for t in terms for _ in range(max(0, round(w.get(t, 1.0) * scale)))]
+    return sep.join(words), scale
+
+
+def bare_token(token: str) -> str:
+    """A token as the whitespace analyzer keeps it (a token never holds a space; jieba's rarely do)."""
+    return "".join(token.split())

@@ -1,0 +1,243 @@
+"""Writing a milvus index: every clause into a new collection, then the sidecar generation that names it."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from indexer.errors import IndexError_
+from indexer.keywords import TokenizerConfig, get_tokenizer
+from indexer.models import Document
+from indexer.store.base import StoreWriter
+from indexer.store.folder import document_record, is_bare_heading
+from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
+from indexer.store.milvus_schema import (
+    ANALYZER_ENV,
+    ANALYZERS,
+    DEFAULT_ANALYZER,
+    clause_row,
+    collection_prefix,
+    connect,
+    create_collection,
+    is_server,
+    public_uri,
+    resolve_uri,
+    row_digest,
+    tokens_field,
+)
+from indexer.store.vectors import ANN_THRESHOLD
+
+BACKEND_NAME = "milvus"
+FORMAT = 2  # 2: stable pks, born, the sidecar's pks.npy
+INSERT_BATCH = 1000  # entities per insert call: Milvus inserts are slow one by one, fast in batches
+
+
+class MilvusWriter(StoreWriter):
+    """Collects the library; writes the entities that changed, then publishes the sidecar that names them.
+
+    A first build (or one with another embedder, analyzer or index type) fills a new collection. Later builds
+    write into the live one: an entity whose every field is unchanged (digest) keeps its pk; new or changed
+    ones are inserted with born = the new build's number, invisible to readers of the live build (they
+    filter born <= theirs); entities of removed or changed clauses are deleted once the new sidecar is live.
+    A build killed before its switch leaves only invisible rows, deleted by the next build.
+    """
+
+    def __init__(self, index_dir: Path, approximate: bool | None = None, tokenizer: TokenizerConfig | None = None,
+                 analyzer: str | None = None):
+        self.index_dir = Path(index_dir)
+        self.approximate = approximate
+        self.tokenizer = tokenizer or TokenizerConfig()
+        self.analyzer = analyzer or os.environ.get(ANALYZER_ENV) or DEFAULT_ANALYZER
+        if self.analyzer not in ANALYZERS:
+            raise IndexError_(f"未知的 Milvus 分词器 / unknown {ANALYZER_ENV} {self.analyzer!r}: "
+                              f"one of {', '.join(ANALYZERS)}")
+        self._docs: list[Document] = []
+        self._clauses: list = []
+        self._vectors: list[np.ndarray] = []
+        self._info: dict = {}
+        self.stats: dict = {}
+
+    def add(self, documents, clauses, vectors) -> None:
+        self._docs.extend(documents)
+        self._clauses.extend(clauses)
+        self._vectors.extend(np.asarray(vectors, dtype=np.float32))
+
+    def remove(self, doc_ids) -> None:
+        gone = set(doc_ids)
+        keep = [i for i, (c, _) in enumerate(self._clauses) if c.doc_id not in gone]
+        self._docs = [d for d in self._docs if d.doc_id not in gone]
+        self._clauses = [self._clauses[i] for i in keep]
+        self._vectors = [self._vectors[i] for i in keep]
+
+    def vector_info(self, dim: int) -> dict:
+        n = len(self._clauses)
+        ann = self.approximate if self.approximate is not None else n > ANN_THRESHOLD
+        if ann:
+            nlist = int(min(65536, max(16, 4 * np.sqrt(n))))
+            self._info = {"kind": "ivf", "engine": "milvus", "index_type": "IVF_FLAT", "metric": "IP",
+                          "nlist": nlist, "nprobe": max(8, nlist // 16)}
+        else:
+            self._info = {"kind": "flat", "engine": "milvus", "index_type": "FLAT", "metric": "IP"}
+        return dict(self._info)
+
+    def publish(self, manifest: dict) -> str:
+        dim = int(manifest["embedder"]["dim"])
+        if not self._info:
+            self.vector_info(dim)
+        uri = resolve_uri(self.index_dir)
+        client = connect(uri)
+        prefix = collection_prefix(self.index_dir)
+        t0 = time.perf_counter()
+        entities = self._entities()
+        previous = current_generation(self.index_dir)
+        prev = _reusable(client, previous, manifest, self.analyzer, self._info)
+        if prev is None:  # first build, or another embedder / analyzer / index type: a new collection
+            name, generation, next_pk, old = f"{prefix}_g{time.time_ns()}", 1, 0, {}
+            create_collection(client, name, dim, self.analyzer, self._info)
+            df: Counter[str] = Counter()
+        else:  # the same collection: insert what changed, delete what went, after the switch
+            name, generation = prev["collection"], int(prev["generation"]) + 1
+            client.delete(name, filter=f"born >= {generation}")  # rows of builds killed before their switch
+            pks, digests = _rows_of(previous)
+            old = dict(zip(digests.tolist(), pks.tolist(), strict=True))
+            next_pk = int(prev["next_pk"])
+            df = Counter(json.loads((previous / "df.json").read_text(encoding="utf-8")))
+        row_pks, fresh = [], []
+        for i, (rec, digest) in enumerate(entities):
+            pk = old.pop(digest, None)
+            if pk is None:
+                pk, next_pk = next_pk, next_pk + 1
+                fresh.append((pk, i, rec))
+            row_pks.append(pk)
+        if old:  # the tokens of what goes leave the document counts (read back: only those rows)
+            for r in _fetch_tokens(client, name, sorted(old.values())):
+                df.subtract(set(r.split()))
+        self._insert(client, name, generation, fresh, df)
+        df = {t: n for t, n in df.items() if n > 0}
+        client.flush(name)
+        client.load_collection(name)
+        seconds = time.perf_counter() - t0
+        self.stats = {"rows": len(entities), "inserted": len(fresh), "deleted": len(old),
+                      "seconds": round(seconds, 3),
+                      "rows_per_second": round(len(fresh) / seconds, 1) if seconds else 0.0}
+        milvus = {"uri": public_uri(uri), "collection": name, "alias": prefix if is_server(uri) else "",
+                  "generation": generation, "next_pk": next_pk, "analyzer": self.analyzer,
+                  "analyzer_params": ANALYZERS[self.analyzer],
+                  "search_params": {"nprobe": self._info["nprobe"]} if "nprobe" in self._info else {},
+                  "format": FORMAT, "write": self.stats}
+        manifest = {**manifest, "backend": BACKEND_NAME, "vector_index": self._info,
+                    "tokenizer": self.tokenizer.to_dict(), "milvus": milvus,
+                    "bm25": {"k1": 1.5, "b": 0.75, "implementation": f"milvus ({self.analyzer} analyzer)"}}
+        tmp = new_generation_dir(self.index_dir)
+        tmp.mkdir(parents=True)
+        with open(tmp / "texts.jsonl", "w", encoding="utf-8") as f:
+            for d in self._docs:
+                f.write(json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n")
+        (tmp / "documents.json").write_text(json.dumps([document_record(d) for d in self._docs],
+                                                       ensure_ascii=False, indent=1), encoding="utf-8")
+        (tmp / "df.json").write_text(json.dumps(df, ensure_ascii=False), encoding="utf-8")
+        np.save(tmp / "pks.npy", np.asarray(row_pks, dtype=np.int64), allow_pickle=False)
+        np.save(tmp / "digests.npy", np.asarray([d for _, d in entities], dtype=np.int64), allow_pickle=False)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        fsync_tree(tmp)
+        final = publish(self.index_dir, tmp)  # the switch: readers opening now see build `generation`
+        if old:  # clauses the new build no longer holds (readers of the previous build are stale now)
+            gone = sorted(old.values())
+            for i in range(0, len(gone), INSERT_BATCH):
+                client.delete(name, filter=f"pk in {gone[i:i + INSERT_BATCH]}")
+        if is_server(uri):
+            _switch_alias(client, prefix, name)
+        _drop_unnamed(client, prefix, {name, _collection_of(previous)})
+        return final.name
+
+    def _entities(self) -> list[tuple[dict, int]]:
+        """(entity without pk/born/tokens/vector, its digest) per row in document order."""
+        settings = json.dumps(self.tokenizer.to_dict(), sort_keys=True)
+        doc_of = {d.doc_id: d for d in self._docs}
+        parents = {c.parent_id for c, _ in self._clauses if c.parent_id}
+        order = {d.doc_id: j for j, d in enumerate(self._docs)}
+        self._order = sorted(range(len(self._clauses)), key=lambda i: order[self._clauses[i][0].doc_id])
+        out = []
+        for i in self._order:  # rows in document order, whatever order add() was called in
+            c, key = self._clauses[i]
+            bare = c.clause_id in parents and is_bare_heading({"kind": c.kind, "text": c.text, "marker": c.marker,
+                                                                "heading": c.heading})
+            rec = clause_row(c, key, doc_of[c.doc_id], bare)
+            out.append((rec, row_digest(rec, settings)))
+        return out
+
+    def _insert(self, client, name: str, generation: int, fresh: list[tuple[int, int, dict]],
+                df: Counter[str]) -> None:
+        """Tokenise and insert the new entities in batches (Milvus inserts are slow one by one, fast in
+        batches); their tokens join the document counts."""
+        tokenize = get_tokenizer(self.tokenizer)
+        for start in range(0, len(fresh), INSERT_BATCH):
+            batch = []
+            for pk, row, rec in fresh[start:start + INSERT_BATCH]:
+                tokens = [t for t in ("".join(t.split()) for t in tokenize(rec["text"])) if t]
+                df.update(set(tokens))
+                batch.append({**rec, "pk": pk, "born": generation, "tokens": tokens_field(tokens, rec["clause_id"]),
+                              "vector": self._vectors[self._order[row]].tolist()})
+            client.insert(name, batch)
+
+    def info(self) -> dict:
+        return dict(self._info)
+
+
+def _reusable(client, previous: Path | None, manifest: dict, analyzer: str, vector_index: dict) -> dict | None:
+    """The live build's milvus section when this build can write into its collection, else None."""
+    if previous is None:
+        return None
+    try:
+        live = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+        info = live["milvus"]
+        same = (live.get("backend") == BACKEND_NAME and info.get("format") == FORMAT
+                and live["embedder"]["name"] == manifest["embedder"]["name"]
+                and int(live["embedder"]["dim"]) == int(manifest["embedder"]["dim"])
+                and info.get("analyzer") == analyzer
+                and live.get("vector_index", {}).get("index_type") == vector_index["index_type"]
+                and (previous / "pks.npy").exists() and client.has_collection(info["collection"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info if same else None
+
+
+def _fetch_tokens(client, name: str, pks: list[int]) -> list[str]:
+    out = []
+    for i in range(0, len(pks), INSERT_BATCH):
+        out += [r["tokens"] for r in client.query(name, filter=f"pk in {pks[i:i + INSERT_BATCH]}",
+                                                  output_fields=["tokens"])]
+    return out
+
+
+def _rows_of(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    return (np.load(folder / "pks.npy", allow_pickle=False), np.load(folder / "digests.npy", allow_pickle=False))
+
+
+def _collection_of(folder: Path | None) -> str:
+    if folder is None:
+        return ""
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("milvus", {}).get("collection", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _switch_alias(client, alias: str, name: str) -> None:
+    try:
+        client.alter_alias(name, alias)
+    except Exception:  # noqa: BLE001 - no such alias yet
+        client.create_alias(name, alias)
+
+
+def _drop_unnamed(client, prefix: str, keep: set[str]) -> None:
+    """Collections of this index no live or previous generation names (older builds, killed builds)."""
+    for name in client.list_collections():
+        if name.startswith(prefix + "_g") and name not in keep:
+            client.drop_collection(name)
+
+
