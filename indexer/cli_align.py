@@ -123,25 +123,13 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_reuse(args) -> int:
-    from indexer.reuse import DEFAULT_MIN_CHARS, find_reuse
+    from indexer.library import reuse_pairs
 
-    docs = _corpus()
-    if args.docs:
-        want = [x.strip() for x in args.docs.split(",") if x.strip()]
-        from indexer.corpus import find_document
-
-        docs = [find_document(docs, w) for w in want]
-        ids = [d.doc_id for d in docs]
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        if twice:
-            raise PolicyError(f"--docs 重复列出同一文件 {', '.join(twice)}，文件不与自身比较 / the same document "
-                              "is listed twice: a document is not compared with itself")
-        if len(docs) < 2:
-            raise PolicyError("--docs 至少需要两个文件 / --docs needs at least two documents")
-    min_chars = args.min_chars if args.min_chars is not None else DEFAULT_MIN_CHARS
-    if min_chars < 1:
-        raise PolicyError("--min-chars 须为正数 / must be positive")
-    pairs = find_reuse(docs, min_chars=min_chars)
+    want = [x.strip() for x in (args.docs or "").split(",") if x.strip()]
+    try:
+        min_chars, pairs = reuse_pairs(_corpus(), want, args.min_chars)
+    except PolicyError as exc:  # the same checks as the API's, said with the CLI's option names
+        raise PolicyError(f"--docs / --min-chars: {exc}") from exc
     if args.json:
         _print_json({"min_chars": min_chars, "pairs": [p.to_dict() for p in pairs]})
         return 0

@@ -156,6 +156,30 @@ class StoreWriter(ABC):
         return {}
 
 
+class CollectingWriter(StoreWriter):
+    """A writer that collects the whole library in memory before `publish` (every backend here does)."""
+
+    def __init__(self) -> None:
+        self._docs: list[Document] = []
+        self._clauses: list[tuple[Clause, str]] = []
+        self._vectors: list[np.ndarray] = []  # one unit vector per clause, row-aligned with _clauses
+
+    def add(self, documents, clauses, vectors) -> None:
+        self._docs.extend(documents)
+        self._clauses.extend(clauses)
+        self._vectors.extend(np.asarray(vectors, dtype=np.float32))
+
+    def remove(self, doc_ids) -> None:
+        gone = set(doc_ids)
+        keep = [i for i, (c, _) in enumerate(self._clauses) if c.doc_id not in gone]
+        self._docs = [d for d in self._docs if d.doc_id not in gone]
+        self._clauses = [self._clauses[i] for i in keep]
+        self._vectors = [self._vectors[i] for i in keep]
+
+    def stacked_vectors(self, dim: int) -> np.ndarray:
+        return np.stack(self._vectors) if self._vectors else np.zeros((0, dim), np.float32)
+
+
 # ---------------------------------------------------------------- registry
 
 Backend = tuple[Callable[[Path], ClauseStore], Callable[..., StoreWriter]]

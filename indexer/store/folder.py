@@ -13,7 +13,7 @@ from indexer.errors import IndexError_
 from indexer.filters import SearchFilters
 from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer, normalise
 from indexer.models import Clause, DocMeta, Document, IndexedDocument
-from indexer.store.base import ClauseStore, Ranked, StoreWriter
+from indexer.store.base import ClauseStore, CollectingWriter, Ranked
 from indexer.store.damage import broken, read_texts
 from indexer.store.generations import (
     current_generation,
@@ -322,7 +322,7 @@ def open_folder(index_dir: Path) -> FolderStore:
 
 # ---------------------------------------------------------------- writing the next generation
 
-class FolderWriter(StoreWriter):
+class FolderWriter(CollectingWriter):
     """Collects a whole library, then writes it as a new generation and switches CURRENT to it.
 
     A folder index is rewritten whole on every build (vectors come from the content-hash cache, so only new
@@ -331,35 +331,15 @@ class FolderWriter(StoreWriter):
 
     def __init__(self, index_dir: Path, approximate: bool | None = None,
                  tokenizer: TokenizerConfig | None = None):
+        super().__init__()
         self.index_dir = Path(index_dir)
         self.approximate = approximate
         self.tokenizer = tokenizer or TokenizerConfig()
-        self._docs: list[Document] = []
-        self._clauses: list[tuple[Clause, str]] = []
-        self._vectors: list[np.ndarray] = []
         self._info: dict = {}
-
-    def add(self, documents, clauses, vectors) -> None:
-        self._docs.extend(documents)
-        self._clauses.extend(clauses)
-        self._vectors.append(np.asarray(vectors, dtype=np.float32))
-
-    def remove(self, doc_ids) -> None:
-        gone = set(doc_ids)
-        keep = [i for i, (c, _) in enumerate(self._clauses) if c.doc_id not in gone]
-        vecs = self._all_vectors()
-        self._docs = [d for d in self._docs if d.doc_id not in gone]
-        self._clauses = [self._clauses[i] for i in keep]
-        self._vectors = [vecs[keep]] if len(vecs) else []
-
-    def _all_vectors(self) -> np.ndarray:
-        parts = [v for v in self._vectors if len(v)]
-        return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
 
     def vector_info(self, dim: int) -> dict:
         """Build the vector index now (its kind and parameters go into the manifest written by publish)."""
-        vecs = self._all_vectors()
-        vecs = vecs if len(vecs) else np.zeros((0, dim), np.float32)
+        vecs = self.stacked_vectors(dim)
         self._store = FaissStore.build(vecs, approximate=self.approximate)
         self._info = self._store.info()
         return dict(self._info)

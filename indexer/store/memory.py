@@ -13,7 +13,7 @@ from indexer.errors import IndexError_
 from indexer.filters import SearchFilters
 from indexer.keywords import TokenizerConfig, get_tokenizer, normalise
 from indexer.models import Clause, Document, IndexedDocument
-from indexer.store.base import ClauseStore, Ranked, StoreWriter
+from indexer.store.base import ClauseStore, CollectingWriter, Ranked
 
 _PUBLISHED: dict[str, MemoryStore] = {}  # index name → live store, for the process
 _LOCK = threading.Lock()
@@ -151,29 +151,14 @@ class MemoryStore(ClauseStore):
         return out
 
 
-class MemoryWriter(StoreWriter):
+class MemoryWriter(CollectingWriter):
     def __init__(self, index_dir: Path, **options):
+        super().__init__()
         self.name = str(Path(index_dir).resolve())
         self.options = options
-        self._docs: list[Document] = []
-        self._clauses: list[tuple[Clause, str]] = []
-        self._vectors: list[np.ndarray] = []
-
-    def add(self, documents, clauses, vectors) -> None:
-        self._docs.extend(documents)
-        self._clauses.extend(clauses)
-        self._vectors.extend(np.asarray(vectors, dtype=np.float32))
-
-    def remove(self, doc_ids) -> None:
-        gone = set(doc_ids)
-        keep = [i for i, (c, _) in enumerate(self._clauses) if c.doc_id not in gone]
-        self._docs = [d for d in self._docs if d.doc_id not in gone]
-        self._clauses = [self._clauses[i] for i in keep]
-        self._vectors = [self._vectors[i] for i in keep]
 
     def publish(self, manifest: dict) -> str:
-        dim = int(manifest["embedder"]["dim"])
-        vecs = np.stack(self._vectors) if self._vectors else np.zeros((0, dim), np.float32)
+        vecs = self.stacked_vectors(int(manifest["embedder"]["dim"]))
         store = MemoryStore(self._docs, self._clauses, vecs, {**manifest, "backend": MemoryStore.backend})
         with _LOCK:
             _PUBLISHED[self.name] = store

@@ -11,8 +11,7 @@ import numpy as np
 
 from indexer.errors import IndexError_
 from indexer.keywords import TokenizerConfig, get_tokenizer
-from indexer.models import Document
-from indexer.store.base import StoreWriter
+from indexer.store.base import CollectingWriter
 from indexer.store.folder import document_record, is_bare_heading
 from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
 from indexer.store.milvus_schema import (
@@ -36,7 +35,7 @@ FORMAT = 2  # 2: stable pks, born, the sidecar's pks.npy
 INSERT_BATCH = 1000  # entities per insert call: Milvus inserts are slow one by one, fast in batches
 
 
-class MilvusWriter(StoreWriter):
+class MilvusWriter(CollectingWriter):
     """Collects the library; writes the entities that changed, then publishes the sidecar that names them.
 
     A first build (or one with another embedder, analyzer or index type) fills a new collection. Later builds
@@ -55,23 +54,9 @@ class MilvusWriter(StoreWriter):
         if self.analyzer not in ANALYZERS:
             raise IndexError_(f"未知的 Milvus 分词器 / unknown {ANALYZER_ENV} {self.analyzer!r}: "
                               f"one of {', '.join(ANALYZERS)}")
-        self._docs: list[Document] = []
-        self._clauses: list = []
-        self._vectors: list[np.ndarray] = []
+        super().__init__()
         self._info: dict = {}
         self.stats: dict = {}
-
-    def add(self, documents, clauses, vectors) -> None:
-        self._docs.extend(documents)
-        self._clauses.extend(clauses)
-        self._vectors.extend(np.asarray(vectors, dtype=np.float32))
-
-    def remove(self, doc_ids) -> None:
-        gone = set(doc_ids)
-        keep = [i for i, (c, _) in enumerate(self._clauses) if c.doc_id not in gone]
-        self._docs = [d for d in self._docs if d.doc_id not in gone]
-        self._clauses = [self._clauses[i] for i in keep]
-        self._vectors = [self._vectors[i] for i in keep]
 
     def vector_info(self, dim: int) -> dict:
         n = len(self._clauses)
