@@ -41,23 +41,68 @@ def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dic
                     warnings=raw.warnings, skipped=parsed.skipped)
 
 
-def manifest_entries(folder: Path) -> list[dict]:
+def manifest_entries(folder: Path, problems: list[IngestError] | None = None) -> list[dict]:
+    """The manifest's well-formed entries; a damaged manifest or entry is reported in `problems` and skipped."""
     mf = folder / MANIFEST
     if not mf.exists():
         return []
-    return json.loads(mf.read_text(encoding="utf-8")).get("documents", [])
+    try:
+        data = json.loads(mf.read_text(encoding="utf-8"))
+        entries = data.get("documents", []) if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise ValueError("no list of documents")
+    except (OSError, ValueError) as exc:
+        _problem(problems, IngestError(mf, f"清单无法读取，已忽略 / manifest unreadable, ignored: {exc}"))
+        return []
+    good = []
+    for i, entry in enumerate(entries, 1):
+        file = entry.get("file") if isinstance(entry, dict) else None
+        if not isinstance(file, str) or not file.strip():
+            _problem(problems, IngestError(mf, f"清单第 {i} 项缺少 file，已跳过 / entry {i} names no file, skipped"))
+        elif not _inside(folder / file, folder):
+            _problem(problems, IngestError(mf, f"清单第 {i} 项 {file!r} 指向文件夹之外，已跳过 / entry {i} points "
+                                               "outside the corpus folder, skipped"))
+        elif entry.get("overrides") is not None and not isinstance(entry["overrides"], dict):
+            _problem(problems, IngestError(mf, f"清单第 {i} 项的 overrides 不是对象，已跳过 / entry {i}: overrides "
+                                               "is not an object, skipped"))
+        else:
+            good.append(entry)
+    return good
 
 
-def corpus_files(folder: str | Path = DEFAULT_CORPUS) -> list[tuple[Path, str, dict]]:
-    """(path, doc_id, overrides) for every supported file in the folder, manifest entries first."""
+def _problem(problems: list[IngestError] | None, exc: IngestError) -> None:
+    if problems is None:
+        raise exc
+    problems.append(exc)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether a path (after following links) stays inside the folder: ../../secret.txt and links out do not."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def corpus_files(folder: str | Path = DEFAULT_CORPUS,
+                 problems: list[IngestError] | None = None) -> list[tuple[Path, str, dict]]:
+    """(path, doc_id, overrides) for every supported file in the folder, manifest entries first.
+
+    Files (or links) that lead outside the folder are never indexed; with `problems` given, damaged manifest
+    entries are reported there and skipped instead of stopping the build.
+    """
     folder = Path(folder)
     out, seen = [], set()
-    for entry in manifest_entries(folder):
+    problems = [] if problems is None else problems
+    for entry in manifest_entries(folder, problems):
         p = folder / entry["file"]
         out.append((p, entry.get("doc_id") or slug(p.name), entry.get("overrides") or {}))
         seen.add(p.name)
     for p in sorted(folder.iterdir()) if folder.is_dir() else []:
         if p.is_file() and p.name not in seen and p.suffix.lower() in SUPPORTED_SUFFIXES:
+            if not _inside(p, folder):
+                problems.append(IngestError(p, "链接指向文件夹之外，未收录 / a link out of the corpus folder, skipped"))
+                continue
             out.append((p, slug(p.name), {}))
     ids = [d for _, d, _ in out]
     dup = {d for d in ids if ids.count(d) > 1}
@@ -80,7 +125,13 @@ def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError
     """
     docs = []
     seen = {} if seen is None else seen
-    for path, doc_id, overrides in corpus_files(folder):
+    problems: list[IngestError] = []
+    listed = corpus_files(folder, problems)
+    if problems and errors is None:
+        raise problems[0]
+    if errors is not None:
+        errors.extend(problems)
+    for path, doc_id, overrides in listed:
         base, k = doc_id, 2
         while doc_id in seen.values():  # same file name in another folder
             doc_id, k = f"{base}-{k}", k + 1
