@@ -188,8 +188,49 @@ if submitted and files:
 for kind, line in st.session_state.pop("library_messages", []):
     {"success": st.success, "info": st.info}.get(kind, st.error)(md(line))
 
-# ------------------------------------------------------------------ removal
+# ------------------------------------------------------------------ metadata corrections
 uploaded = [d for d in docs if common.is_upload(d)]
+if uploaded:
+    st.subheader("更正元数据 Correct metadata")
+    st.caption("识别有误时可在此更正上传文件的标题、发文机关、文号、日期、地区、层级、状态；更正保存在上传文件夹的"
+               " manifest.json，重建索引后仍然有效。留空则恢复自动识别。/ Corrections persist across rebuilds.")
+    fix_id = st.selectbox("要更正的文件 Document", [d.doc_id for d in uploaded], key="fix_doc",
+                          format_func=lambda i: common.doc_label(common.find_doc(docs, i)))
+    fix = common.find_doc(docs, fix_id)
+    with st.form("fix_form"):
+        c1, c2 = st.columns(2)
+        values = {
+            "title": c1.text_input("标题 Title", fix.meta.title, key=f"fix_title_{fix_id}"),
+            "issuer": c2.text_input("发文机关 Issuer", fix.meta.issuer, key=f"fix_issuer_{fix_id}"),
+            "doc_number": c1.text_input("文号 No.", fix.meta.doc_number, key=f"fix_number_{fix_id}"),
+            "date": c2.text_input("日期 Date（YYYY-MM-DD）", fix.meta.date, key=f"fix_date_{fix_id}"),
+            "region": c1.text_input("地区 Region", fix.meta.region, key=f"fix_region_{fix_id}"),
+            "province": c2.text_input("省份 Province", fix.meta.province, key=f"fix_province_{fix_id}"),
+        }
+        levels = list(common.LEVELS)
+        values["level"] = c1.selectbox("层级 Level", levels, index=levels.index(fix.meta.level)
+                                       if fix.meta.level in levels else levels.index(""),
+                                       format_func=common.LEVELS.get, key=f"fix_level_{fix_id}")
+        statuses = list(common.STATUSES)
+        values["status"] = c2.selectbox("状态 Status", statuses, index=statuses.index(fix.meta.status)
+                                        if fix.meta.status in statuses else 0,
+                                        format_func=common.STATUSES.get, key=f"fix_status_{fix_id}")
+        save = st.form_submit_button("保存更正并更新索引 Save and re-index")
+    if save:
+        with common.guard("更正元数据"):
+            from indexer.library import correct_metadata
+
+            changed = {k: v for k, v in values.items() if (v or "") != (getattr(fix.meta, k) or "")}
+            if changed:
+                correct_metadata(fix, changed)
+                common.build_index(message=common.STAY, queue=True)
+                common.forget_corpus()
+                st.session_state["library_messages"] = [("success", f"已更正 {fix_id}：{'、'.join(changed)}")]
+            else:
+                st.session_state["library_messages"] = [("info", "没有改动 / nothing changed")]
+            st.rerun()
+
+# ------------------------------------------------------------------ removal
 st.subheader("删除文件 Remove")
 if not uploaded:
     st.caption("还没有上传的文件。内置文库文件不可删除。/ No uploaded documents yet; shipped ones stay.")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from indexer import metadata, outline, paths
 from indexer.errors import DUPLICATE, IngestError, NotFoundError
-from indexer.models import Document
+from indexer.models import DocMeta, Document
 from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
 from indexer.versions import PARSER_VERSION  # noqa: E402,F401 — what a file becomes; bumped in versions.py
 
@@ -33,7 +33,8 @@ def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dic
     parsed = outline.parse(raw.text, doc_id, page_starts=raw.page_starts)
     meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
     if overrides:
-        fields = {k: (tuple(v) if k == "cited_numbers" else v) for k, v in overrides.items()}
+        known = DocMeta.__dataclass_fields__  # an unknown key in a hand-edited manifest is ignored, not fatal
+        fields = {k: (tuple(v) if k == "cited_numbers" else v) for k, v in overrides.items() if k in known}
         meta = replace(meta, **fields)
         meta = metadata.complete(meta)
     return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=parsed.clauses,

@@ -66,6 +66,50 @@ def remove_upload(doc: Document, folder: Path | None = None) -> None:
     Path(doc.path).unlink(missing_ok=True)
 
 
+CORRECTABLE = ("title", "issuer", "doc_number", "date", "region", "province", "level", "status")
+
+
+def correct_metadata(doc: Document, fields: dict[str, str], folder: Path | None = None) -> dict:
+    """Record corrections of an uploaded document's metadata in its folder's manifest.json (the same curated
+    mechanism as corpus/manifest.json), so they hold across rebuilds. Returns the entry's overrides.
+
+    An empty value removes that correction (the text's own reading comes back).
+    """
+    import json
+
+    folder = Path(folder or paths.UPLOAD_DIR)
+    if not is_upload(doc, folder):
+        raise PolicyError("只能更正上传文件的元数据；内置文件请编辑 corpus/manifest.json / only uploads can be "
+                          "corrected here; edit corpus/manifest.json for shipped documents")
+    unknown = sorted(set(fields) - set(CORRECTABLE))
+    if unknown:
+        raise PolicyError(f"不能更正的字段 / not correctable: {', '.join(unknown)}")
+    mf = folder / "manifest.json"
+    try:
+        data = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
+    except (OSError, ValueError):
+        data = {}  # a damaged uploads manifest is rewritten (corpus.manifest_entries reported it)
+    entries = [e for e in (data.get("documents") or []) if isinstance(e, dict)] if isinstance(data, dict) else []
+    name = Path(doc.path).name
+    entry = next((e for e in entries if e.get("file") == name), None)
+    if entry is None:
+        entry = {"file": name, "doc_id": doc.doc_id}
+        entries.append(entry)
+    overrides = dict(entry.get("overrides") or {})
+    for k, v in fields.items():
+        v = (v or "").strip()
+        if v:
+            overrides[k] = v
+        else:
+            overrides.pop(k, None)
+    entry["overrides"] = overrides
+    tmp = mf.with_name(".manifest.json.part")
+    tmp.write_text(json.dumps({**(data if isinstance(data, dict) else {}), "documents": entries},
+                              ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, mf)
+    return overrides
+
+
 # ---------------------------------------------------------------- which documents
 
 def documents(index_dir: str | Path | None = None) -> list[Document]:

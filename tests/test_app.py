@@ -657,3 +657,23 @@ def test_a_refused_file_type_is_named_in_chinese_with_the_accepted_ones(private_
     lines = [plain(e.value) for e in at.error]
     assert any("setup.exe：不支持的文件类型.exe" in x and "docx" in x for x in lines), lines
     assert not (paths.UPLOAD_DIR.exists() and list(paths.UPLOAD_DIR.iterdir()))
+
+
+def test_metadata_corrections_of_an_upload_persist_across_rebuilds(private_env):
+    from indexer.build import build_index
+    from indexer.library import documents
+
+    rule = "关于停车管理的若干规定\n一、总则\n为规范停车管理，制定本规定。\n二、附则\n自发布之日起施行。\n"
+    at = upload(open_page("library"), [("rule.txt", rule.encode())])
+    at.selectbox(key="fix_doc").set_value("rule")
+    at.text_input(key="fix_title_rule").set_value("某市停车管理规定")
+    at.text_input(key="fix_region_rule").set_value("宁波市")
+    button(at, "保存更正").click()
+    at.run()
+    assert not at.exception and not errors_of(at)
+    assert any("已更正 rule" in plain(s.value) for s in at.success)
+    meta = next(d for d in documents(paths.INDEX_DIR) if d.doc_id == "rule").meta
+    assert (meta.title, meta.region) == ("某市停车管理规定", "宁波市")
+    build_index(index_dir=paths.INDEX_DIR, embedder="fake")  # a later rebuild keeps the correction
+    meta = next(d for d in documents(paths.INDEX_DIR) if d.doc_id == "rule").meta
+    assert (meta.title, meta.region) == ("某市停车管理规定", "宁波市")
