@@ -40,13 +40,21 @@ def connect(address: str, workers: int | None = None):
     if ray.is_initialized():
         return ray
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    # a loaded 2-core machine can take longer than Ray's default 10 s to start a local raylet
+    os.environ.setdefault("RAY_raylet_start_wait_time_s", "60")
     # the workers import this package: ship it (a remote cluster has the embedder's own packages installed)
     runtime_env = {"py_modules": [str(PACKAGE)], "excludes": ["__pycache__"],
                    "env_vars": {"OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}}
     try:
         if address == "auto":
-            ray.init(num_cpus=workers or os.cpu_count() or 2, include_dashboard=False, _node_ip_address="127.0.0.1",
-                     runtime_env=runtime_env, logging_level="ERROR", log_to_driver=False)
+            local = dict(num_cpus=workers or os.cpu_count() or 2, include_dashboard=False,
+                         _node_ip_address="127.0.0.1", runtime_env=runtime_env, logging_level="ERROR",
+                         log_to_driver=False)
+            try:
+                ray.init(**local)
+            except Exception:  # noqa: BLE001 - a start that timed out once under load: clean up, try again
+                ray.shutdown()
+                ray.init(**local)
         else:
             ray.init(address=address, runtime_env=runtime_env, logging_level="ERROR", log_to_driver=False)
     except Exception as exc:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError, ValueError …
