@@ -255,12 +255,20 @@ def index_vectors(index_dir: str | Path | None = None):
 
 # ---------------------------------------------------------------- freshness
 
+_SHAS: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) → sha256: pages ask on every rerun
+
+
 def file_sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """The readers' content hash of a file, computed once per version of the file."""
+    from indexer.readers.raw import file_sha as read_sha
+
+    st = Path(path).stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHAS:
+        if len(_SHAS) > 10_000:
+            _SHAS.clear()
+        _SHAS[key] = read_sha(Path(path))
+    return _SHAS[key]
 
 
 def unindexed_files(docs: Sequence[Document], folders: Sequence[Path] | None = None) -> list[Path]:
