@@ -7,9 +7,7 @@ import streamlit as st
 from app_pages import common
 from app_pages.render import STYLE, block, esc, highlight, md
 from indexer import paths
-from indexer.corpus import load_document
-from indexer.errors import IngestError
-from indexer.library import duplicate_of
+from indexer.library import import_upload
 
 SCROLL_TO_FOCUS = """<script>
 (function () {
@@ -146,23 +144,13 @@ if submitted and files:
         if f.size > limit * 2**20:
             failed.append(f"{f.name}：文件 {size_mb:.1f} MB，超过上限 {limit} MB / file too large")
             continue
-        with common.guard(f"读取 {f.name}"):
-            path, existed = common.save_upload(f.name, f.getvalue())
-            if existed:
-                known.append(f"{f.name}：已在文库中（{path.name}），无需重复导入 / already in the library")
-                continue
-            try:
-                new = load_document(path, progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
-            except IngestError as exc:
-                path.unlink(missing_ok=True)
-                failed.append(f"{f.name}：{exc.problem}")
-                continue
-            if (twin := duplicate_of(new, docs)) is not None:  # the same text in another file (PDF after DOCX)
-                path.unlink(missing_ok=True)
-                known.append(f"{f.name}：内容与《{twin.meta.title or twin.doc_id}》相同，未重复索引"
-                             " / same text as a document already in the library")
-                continue
-            added.append(path.name)
+        with common.guard(f"读取 {f.name}"):  # the same service the HTTP API's uploads use
+            outcome = import_upload(f.name, f.getvalue(), docs,
+                                    progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
+            if outcome.status == "added":
+                added.append(outcome.saved_as)
+            else:
+                (failed if outcome.status == "failed" else known).append(outcome.message)
         bar.progress(n / len(files), text=f"已读取 {n}/{len(files)} 个文件")
     bar.empty()
     if added:
