@@ -179,11 +179,11 @@ def test_filters_restrict_every_mode(fake_engine, filters, check, mode):
     assert hits
     q = "产业集群 发展 加强组织领导 资金"
     if mode == "hybrid":  # reference: reciprocal rank fusion (k=60) of the filtered single-signal rankings, the
-        # keyword one weighted by how much of the query its best hits explain (Engine.keyword_coverage)
+        # keyword one weighted by how much of the query its best hits explain (QueryReader.keyword_coverage)
         fused: dict[str, float] = {}
         keyword = [h for h in fake_engine.search(q, k=300, mode="keyword") if check(h)][:100]
-        tokens = fake_engine.expand(q, fake_engine.tokenizer(q))
-        weight = {"semantic": 1.0, "keyword": fake_engine.keyword_coverage(
+        tokens = fake_engine.query.expand(q, fake_engine.tokenizer(q))
+        weight = {"semantic": 1.0, "keyword": fake_engine.query.keyword_coverage(
             tokens, [(fake_engine.store.row_of(h.clause_id), h.score) for h in keyword])}
         for m in ("semantic", "keyword"):
             ranked = [h.clause_id for h in fake_engine.search(q, k=300, mode=m) if check(h)][:100]

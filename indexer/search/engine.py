@@ -1,7 +1,6 @@
 """Search over a published index through `ClauseStore`: semantic, keyword, phrase, fuzzy and their fusion."""
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -15,17 +14,16 @@ from indexer.embedders import Embedder, embedder_for_index, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.filters import SearchFilters
 from indexer.keywords import (
-    DOC_NUMBER_RE,
     TokenizerConfig,
     get_tokenizer,
     highlight_spans,
     normalise,
-    normalise_doc_number,
 )
 from indexer.models import Clause, Document, Hit, IndexedDocument
 from indexer.passages import passage_text, vector_key
 from indexer.search.floor import MIN_SUPPORT, Floor, calibrate, keyword_support
 from indexer.search.fusion import Fusion, fuse
+from indexer.search.query import QueryReader
 from indexer.search.spans import fuzzy_span
 from indexer.store.base import ClauseStore, Ranked, open_store
 from indexer.versions import PARSER_VERSION
@@ -35,7 +33,6 @@ DEPTH = 100  # candidates each signal contributes to fusion
 FUZZY_CUTOFF = 60.0  # rapidfuzz partial_ratio (0-100) below which a clause is not a near-verbatim match
 FUZZY_FULL_SCAN = 3_000  # up to this many rows fuzzy matching scans everything (~17 µs a clause)
 FUZZY_CANDIDATES = 1_000  # above that, it rescores the best keyword matches
-RARE_SHARE = 0.05  # a query word found in more than this share of clauses is too common to mark
 # Similar clauses: shared wording (rapidfuzz ratio of the normalised texts, 0-1) adds this much to the cosine. The
 # top cosines of one clause sit within ~0.01 of each other, so a 10-point lead in wording (a reused sentence or
 # two) outweighs them: Chaozhou's 5.2 finds its provincial source 5.3 (ratio .45 against ≤ .24) first, not 4th.
@@ -62,13 +59,12 @@ class Engine:
         self._documents: list[Document] | None = None
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._numbers: list[tuple[str, int]] | None = None
         self._bare = store.bare_rows()
+        self.query = QueryReader(store, self.tokenizer, self._bare)
         self._floor: Floor | None = None
         self.use_thesaurus = True  # benchmarks switch these off to measure what they add
         self.use_places = True
         self.adaptive = True
-        self._places: list[tuple[str, str]] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, embedder: Embedder | str | None = None,
@@ -196,7 +192,8 @@ class Engine:
             return []
         depth = max(DEPTH, 3 * k)
         tokens = self.tokenizer(query)
-        expanded = self.expand(query, tokens) if mode in ("hybrid", "keyword") else list(tokens)
+        expanded = (self.query.expand(query, tokens) if mode in ("hybrid", "keyword") and self.use_thesaurus
+                    else list(tokens))
         weights = {t: EXPANSION_WEIGHT for t in expanded[len(tokens):] if t not in tokens}
         rankings: dict[str, Ranked] = {}
         if mode in ("hybrid", "semantic"):
@@ -206,7 +203,7 @@ class Engine:
         if mode == "phrase":
             rankings["phrase"] = self._phrase(query, tokens, depth, filters)
         if mode == "hybrid" and self.use_places and not (filters and (filters.region or filters.doc_ids)):
-            place = self.places_named(query)
+            place = self.query.places_named(query)
             if place:  # the query names a place: that place's own answers are a signal of their own
                 local = SearchFilters(region=",".join(place), region_scope="self")
                 rankings["place"] = fuse({"semantic": self.store.dense_topk(self.embed_query(query), depth, local),
@@ -217,17 +214,17 @@ class Engine:
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
         if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
             fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
-                                     ("keyword", self.keyword_coverage(expanded, rankings["keyword"]))))
+                                     ("keyword", self.query.keyword_coverage(expanded, rankings["keyword"]))))
         fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
         if mode in ("hybrid", "keyword", "phrase"):
-            owners = self._doc_number_owners(query, rows, exact=mode == "phrase")
+            owners = self.query.doc_number_owners(query, rows, exact=mode == "phrase")
             if owners:  # a 文号 in the query: the document that carries it comes before those citing it
                 rankings["doc_number"] = owners
                 top = fused[0][1] if fused else 1.0
                 pinned = {row for row, _ in owners}
                 fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
         phrase = normalise(query) if mode == "phrase" else None
-        terms = self.marked_terms(expanded)
+        terms = self.query.marked_terms(expanded)
         low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
                and self.is_weak(query, rankings.get("semantic", []), tokens))
         hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
@@ -246,68 +243,6 @@ class Engine:
         if support >= MIN_SUPPORT:
             return False
         return self.relevance_floor().weak(self.embed_query(query), semantic[0][1] if semantic else None, support)
-
-    def keyword_coverage(self, tokens: Sequence[str], ranked: Ranked, top: int = 3) -> float:
-        """How much of the query the best keyword hits explain: the largest IDF-weighted share of the query's
-        words that one of the top hits holds. An everyday query whose words the documents do not use (罚多少,
-        养狗要办证吗) gets weak keyword evidence, and fusion trusts it that much less."""
-        words = [t for t in dict.fromkeys(tokens) if t.strip()]
-        if not words or not ranked:
-            return 0.0
-        df = self.store.document_frequency(words)
-        n = max(1, len(self.store))
-        idf = {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
-        total = sum(idf.values()) or 1.0
-        best = 0.0
-        for row, _ in ranked[:top]:
-            held = set(self.tokenizer(self.store.text(row)))
-            best = max(best, sum(w for t, w in idf.items() if t in held) / total)
-        return best
-
-    def places_named(self, query: str) -> list[str]:
-        """Regions of indexed documents that the query names (宁波 → 宁波市), most specific only."""
-        if self._places is None:
-            names: dict[str, str] = {}
-            for d in self.store.documents():
-                for full in (d.meta.region, d.meta.province):
-                    if len(full) >= 2:
-                        names[full] = full
-                        stem = full.rstrip("市省区县")
-                        if len(stem) >= 2:
-                            names.setdefault(stem, full)
-            self._places = sorted(names.items(), key=lambda x: -len(x[0]))
-        found, rest = [], query
-        for name, full in self._places:
-            if name in rest and full not in found:
-                found.append(full)
-                rest = rest.replace(name, " ")
-        return found
-
-    def expand(self, query: str, tokens: Sequence[str]) -> list[str]:
-        """The query's tokens plus those of the thesaurus terms it calls for (专精特新 → 专业化…, 发钱 → 补贴)."""
-        if not self.use_thesaurus:
-            return list(tokens)
-        from indexer import thesaurus
-
-        extra = [t for term in thesaurus.load().expand(query) for t in self.tokenizer(term) if t not in tokens]
-        if not extra:
-            return list(tokens)
-        # only the informative words of a term: 工业机器人 brings 机器人-like evidence, not 工业 or 服务
-        df = self.store.document_frequency(extra)
-        n = max(1, len(self.store))
-        extra = [t for t in extra if 0 < df.get(t, 0) <= RARE_SHARE * n]
-        return list(dict.fromkeys([*tokens, *extra]))
-
-    def marked_terms(self, tokens: Sequence[str]) -> list[str]:
-        """The query words worth marking in a hit: the rare ones (a word in more than RARE_SHARE of all clauses,
-        such as 企业 or 支持, carries no match); when every word is common, the rarest one; 文号 always."""
-        df = self.store.document_frequency(tokens)
-        n = max(1, len(self.store))
-        known = {t: f for t, f in df.items() if f > 0}
-        rare = [t for t, f in known.items() if f / n <= RARE_SHARE or DOC_NUMBER_RE.fullmatch(t)]
-        if not rare and known:
-            rare = [min(known, key=lambda t: (known[t], -len(t)))]
-        return rare
 
     def similar(self, clause_id: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         """Clauses closest to an indexed clause (itself excluded): meaning first, and shared wording on top of it,
@@ -331,33 +266,6 @@ class Engine:
                 for i, (r, s) in enumerate(ranked[:k])]
 
     # ---- signals computed here from the store's answers
-
-    def _doc_number_owners(self, query: str, rows: np.ndarray | None, exact: bool = False) -> Ranked:
-        """The first clause of each document whose own 文号 appears in the query (within the filter).
-
-        exact: the query must be the 文号 itself (phrase mode promises the wording, not the metadata).
-        """
-        if not any(ch.isdigit() for ch in query):
-            return []
-        q = normalise_doc_number(query)
-        owners = [first for number, first in self._numbered_documents() if (q == number if exact else number in q)]
-        if owners and rows is not None:
-            allowed = set(rows.tolist())
-            owners = [r for r in owners if r in allowed]
-        return [(r, 1.0) for r in owners]
-
-    def _numbered_documents(self) -> list[tuple[str, int]]:
-        """(normalised 文号, first answerable row) of every document that has a number of its own."""
-        if self._numbers is None:
-            out = []
-            for d in self.store.documents():
-                if not d.meta.doc_number:
-                    continue
-                rows = [int(r) for r in self.store.rows_of_document(d.doc_id) if int(r) not in self._bare]
-                if rows:
-                    out.append((normalise_doc_number(d.meta.doc_number), rows[0]))
-            self._numbers = out
-        return self._numbers
 
     def _phrase(self, query: str, tokens: Sequence[str], depth: int, filters: SearchFilters | None) -> Ranked:
         counts = self.store.phrase(query, filters)
