@@ -1,6 +1,8 @@
 """Streamlit entry point: wires the pages together (search, compare, coverage, library, provincial)."""
 import streamlit as st
 
+from app_pages.routing import land_unknown_paths
+
 st.set_page_config(page_title="政策文件检索与比对", page_icon="📑", layout="wide")
 
 pages = [
@@ -10,4 +12,5 @@ pages = [
     st.Page("app_pages/library.py", title="文库 Library", icon=":material/library_books:", url_path="library"),
     st.Page("app_pages/provincial.py", title="省级视图 Provincial", icon=":material/account_tree:", url_path="provincial"),
 ]
+land_unknown_paths(pages)  # /search and mistyped addresses open the search page, without "Page not found"
 st.navigation(pages, position="top").run()

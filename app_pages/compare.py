@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import backend, common, exports, results
 from app_pages.render import STYLE, block, esc, redline_html
 
 st.markdown(STYLE, unsafe_allow_html=True)
@@ -11,7 +11,7 @@ st.title("对照 Compare")
 st.caption("选择两份文件，逐条找出对应条款：相同、基本相同、改写、部分对应，以及各自独有的条款。"
            " / Aligned clauses with their relation and a character-level redline.")
 
-docs = common.documents()
+docs = backend.documents()
 if len(docs) < 2:
     st.info("文库中至少需要两份文件 / the library needs at least two documents")
     st.stop()
@@ -29,7 +29,7 @@ if doc_a == doc_b:
 
 result = None
 with common.guard("对照"):
-    result = common.align(doc_a, doc_b, common.state_stamp())
+    result = results.align(doc_a, doc_b, backend.state_stamp())
 if result is None:
     st.stop()
 
@@ -47,7 +47,7 @@ shown = st.multiselect("显示 Show", options, default=options, format_func=name
                        placeholder="选择要显示的对应类型 / choose what to show")
 
 # ------------------------------------------------------------------ export
-common.export_buttons(result, f"对照_{doc_a}_{doc_b}", (".docx", ".xlsx", ".md"), key="compare_export")
+exports.export_buttons(result, f"对照_{doc_a}_{doc_b}", (".docx", ".xlsx", ".md"), key="compare_export")
 
 # ------------------------------------------------------------------ aligned pairs
 pairs = [p for p in result.pairs if p.relation in shown]

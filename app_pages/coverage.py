@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import backend, common, exports, results
 from app_pages.render import STYLE, block, esc, md
 from indexer.library import CoverageAnswer, coverage_settings
 
@@ -14,7 +14,7 @@ st.title("覆盖 Coverage")
 st.caption("以参照文件的清单（默认：广东省 20 个战略性产业集群）为基准，看目标文件或粘贴的清单覆盖了哪些条目、"
            "遗漏了哪些、又新增了哪些。/ Reference items covered, missing, and the target's local additions.")
 
-docs = [d for d in common.documents() if common.lists_of(d)]
+docs = [d for d in backend.documents() if common.lists_of(d)]
 if not docs:
     st.info("文库中没有包含清单的文件 / no document in the library has a named list")
     st.stop()
@@ -65,8 +65,8 @@ else:
 
 result = None
 with common.guard("覆盖分析"):
-    result, matrix, ref_nl, target_nl = common.coverage(ref_id, ref_section, target_id, target_section,
-                                                         pasted, region, common.state_stamp())
+    result, matrix, ref_nl, target_nl = results.coverage(ref_id, ref_section, target_id, target_section,
+                                                         pasted, region, backend.state_stamp())
 if result is None:
     st.stop()
 
@@ -185,5 +185,5 @@ if additions:
 # ------------------------------------------------------------------ export
 st.divider()
 settings = tuple(coverage_settings(CoverageAnswer(result, ref_nl, target_nl, result.region, pasted)))
-common.export_buttons(result, f"覆盖_{result.target}", (".xlsx", ".docx", ".csv", ".md"), key="cov_export",
+exports.export_buttons(result, f"覆盖_{result.target}", (".xlsx", ".docx", ".csv", ".md"), key="cov_export",
                       settings=settings)

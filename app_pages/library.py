@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import backend, common
 from app_pages.render import STYLE, block, esc, highlight, md
 from indexer import paths
 from indexer.library import import_upload
@@ -23,8 +23,8 @@ SCROLL_TO_FOCUS = """<script>
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("文库 Library")
 
-docs = common.documents()
-read_errors = common.read_errors()
+docs = backend.documents()
+read_errors = backend.read_errors()
 
 # ------------------------------------------------------------------ table of documents
 rows = [{
@@ -54,14 +54,14 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
                                      "doc_id": st.column_config.TextColumn(width="small")})
 for line in read_errors:
     st.warning(f"未能读取 / could not read: {md(line)}", icon=":material/warning:")
-for line in common.read_notes():
+for line in backend.read_notes():
     st.info(md(line), icon=":material/content_copy:")
-if waiting := common.waiting_files(docs):
+if waiting := backend.waiting_files(docs):
     st.info(f"有 {len(waiting)} 个文件尚未编入索引 / not indexed yet: " + md("、".join(p.name for p in waiting[:5])),
             icon=":material/sync:")
     if st.button("更新索引 Update the index", key="reindex"):
         with common.guard("更新索引"):
-            common.build_index(message=common.STAY)
+            backend.build_index(message=backend.STAY)
             st.rerun()
 
 # ------------------------------------------------------------------ one document as an outline
@@ -155,7 +155,7 @@ if submitted and files:
     bar.empty()
     if added:
         try:
-            report = common.build_index(message=common.STAY, queue=True)
+            report = backend.build_index(message=backend.STAY, queue=True)
         except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
             failed.append(f"更新索引失败 / indexing failed: {common.one_line(exc)}")
         else:
@@ -167,7 +167,7 @@ if submitted and files:
                 (paths.UPLOAD_DIR / p["file"]).unlink(missing_ok=True)
             for problem in build_problems({"problems": [{**p, "path": ""} for p in mine]}, docs):
                 (known if problem.is_notice else failed).append(problem.message)
-    common.forget_corpus()
+    backend.forget_corpus()
     messages = [("success", f"已导入 {len(added)} 个文件：{'、'.join(added)}")] if added else []
     st.session_state["library_messages"] = (messages + [("info", line) for line in known]
                                             + [("error", line) for line in failed])
@@ -211,8 +211,8 @@ if uploaded:
             changed = {k: v for k, v in values.items() if (v or "") != (getattr(fix.meta, k) or "")}
             if changed:
                 correct_metadata(fix, changed)
-                common.build_index(message=common.STAY, queue=True)
-                common.forget_corpus()
+                backend.build_index(message=backend.STAY, queue=True)
+                backend.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已更正 {fix_id}：{'、'.join(changed)}")]
             else:
                 st.session_state["library_messages"] = [("info", "没有改动 / nothing changed")]
@@ -235,8 +235,8 @@ else:
             with common.guard("删除文件"):
                 doc = common.find_doc(docs, gone)
                 common.remove_upload(doc)
-                common.build_index(message=common.STAY)
-                common.forget_corpus()
+                backend.build_index(message=backend.STAY)
+                backend.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]
                 st.session_state.pop("library_doc", None)
                 st.rerun()

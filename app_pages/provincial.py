@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import backend, common
 from app_pages.render import STYLE, esc, md
 from indexer.errors import PolicyError
 from indexer.models import LEVEL_LABELS
@@ -25,7 +25,7 @@ WORDING_COLOUR = {"verbatim": "#cf222e", "partly_reused": "#bf8700", "rewritten"
 def _index_parts():
     """The engine's embedder and clause vectors (so results match the other pages), or (None, None)."""
     with contextlib.suppress(PolicyError):
-        eng = common.engine()
+        eng = backend.engine()
         if eng is not None:
             return getattr(eng, "embedder", None), eng.clause_vectors
     return None, None
@@ -36,8 +36,8 @@ def matrix_of(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
     from indexer.matrix import implementation_matrix
 
     embedder, vectors = _index_parts()
-    return implementation_matrix(common.documents(), reference, list(targets) if targets is not None else None,
-                                 embedder=embedder if embedder is not None else common.embedder(), vectors=vectors)
+    return implementation_matrix(backend.documents(), reference, list(targets) if targets is not None else None,
+                                 embedder=embedder if embedder is not None else backend.embedder(), vectors=vectors)
 
 
 @st.cache_data(show_spinner="正在统计政策工具… / tagging instruments", max_entries=8)
@@ -45,18 +45,18 @@ def facets_of(by: str, stamp: tuple) -> pd.DataFrame:
     from indexer.instruments import default_codebook, facet_counts
 
     cb = default_codebook()
-    counts = facet_counts(common.documents(), by)
+    counts = facet_counts(backend.documents(), by)
     return pd.DataFrame([{"分组 group": k, "工具 tag": t, "类型 category": cb.categories[cb.category(t)],
                           "条款数 clauses": n} for k, c in counts.items() for t in cb.tags if (n := c[t])])
 
 
-docs = common.documents()
+docs = backend.documents()
 if not docs:
     st.info("文库为空 / the library is empty")
     st.stop()
 label = {d.doc_id: common.doc_label(d) for d in docs}
 ids = [d.doc_id for d in docs]
-stamp = common.state_stamp()
+stamp = backend.state_stamp()
 
 tab_matrix, tab_time, tab_tools = st.tabs(["实施矩阵 Matrix", "扩散时间线 Diffusion", "政策工具 Instruments"])
 

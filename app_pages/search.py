@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app_pages import common
+from app_pages import backend, common, exports, results
 from app_pages.render import STYLE, block, esc, highlight, md
 
 st.markdown(STYLE, unsafe_allow_html=True)
@@ -43,11 +43,11 @@ mode = st.radio("模式 Mode", list(common.MODES), format_func=common.MODES.get,
 
 eng = None
 with common.guard("打开索引"):
-    eng = common.engine()
+    eng = backend.engine()
 if eng is None:
     st.stop()
 docs = list(eng.documents)
-if waiting := common.waiting_files(docs):  # e.g. an import the user left before it finished
+if waiting := backend.waiting_files(docs):  # e.g. an import the user left before it finished
     st.info(f"有 {len(waiting)} 个文件尚未编入索引，检索不到其中内容：" + md("、".join(p.name for p in waiting[:3]))
             + "。请到「文库」页点击「更新索引」。/ Some files are not indexed yet.", icon=":material/sync:")
     st.page_link("app_pages/library.py", label="去文库更新索引", icon=":material/library_books:")
@@ -85,7 +85,7 @@ common.remember_widgets(KEPT)
 date_from = date_to = ""
 if f_dates and len(f_dates) == 2:
     date_from, date_to = f_dates[0].isoformat(), f_dates[1].isoformat()
-filters = common.filter_key(regions=f_regions, levels=f_levels, doc_ids=f_docs, statuses=f_status,
+filters = results.filter_key(regions=f_regions, levels=f_levels, doc_ids=f_docs, statuses=f_status,
                             date_from=date_from, date_to=date_to, section=f_section.strip(),
                             region_scope=f_scope if f_regions else "", include_undated=bool(f_undated))
 # The address bar holds the search, so it can be bookmarked or sent (?q=…&mode=…&region=…).
@@ -143,7 +143,7 @@ def similar_panel(clause_id: str) -> None:
             st.rerun()
         with common.guard("查找相似条款"):
             st.caption(md(f"与上面这条相似的条款（意思相近，用词相同者优先）/ clauses similar to the one above: {clause_id}"))
-            show_hits(common.similar(clause_id, k, common.state_stamp()), "similar")
+            show_hits(results.similar(clause_id, k, backend.state_stamp()), "similar")
 
 
 # ------------------------------------------------------------------ results
@@ -154,7 +154,7 @@ if not query.strip():
 
 hits = None
 with common.guard("检索"):
-    hits = common.search(query.strip(), mode, k, filters, common.state_stamp())
+    hits = results.search(query.strip(), mode, k, filters, backend.state_stamp())
 if hits is None:
     st.stop()
 
@@ -168,7 +168,7 @@ if not hits:
                + (", or loosen the filters." if active else "."))
     st.stop()
 
-if left_out := common.undated_left_out(filters, docs):
+if left_out := results.undated_left_out(filters, docs):
     st.caption(f"日期筛选未计入 {left_out} 份未注明日期的文件；可在左侧勾选「包含未注明日期的文件」。"
                f" / {left_out} undated documents are left out by the date range.")
 if f_regions and not f_scope:
@@ -181,13 +181,13 @@ else:
     top.markdown(f"<b>「{esc(query.strip())}」找到 {len(hits)} 条结果</b>"
                  f'<span class="card-meta">（{esc(common.MODES[mode])}，按相关度排序）</span>',
                  unsafe_allow_html=True)
-table = common.hits_table(hits)
+table = exports.hits_table(hits)
 exp1.download_button("导出 CSV", table.to_csv(index=False).encode("utf-8-sig"), file_name="检索结果.csv",
                      mime="text/csv", key="export_csv")
 filters_text = "；".join(f"{name}={value}" for name, value in (
     ("地区", "、".join(f_regions)), ("层级", "、".join(f_levels)), ("文件", "、".join(f_docs)),
     ("状态", "、".join(f_status))) if value)
-exp2.download_button("导出 Excel", common.hits_xlsx(hits, query.strip(), filters_text), file_name="检索结果.xlsx",
+exp2.download_button("导出 Excel", exports.hits_xlsx(hits, query.strip(), filters_text), file_name="检索结果.xlsx",
                      key="export_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 show_hits(hits, "hit", query.strip())

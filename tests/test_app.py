@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import common
+from app_pages import backend, common, exports
 from app_pages.render import esc, highlight, md
 from indexer import paths
 
@@ -126,7 +126,7 @@ def test_first_start_builds_the_missing_index(monkeypatch, tmp_path):
     monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
     at = open_page("search")
     assert not errors_of(at)
-    assert common.index_ready()
+    assert backend.index_ready()
     ask(at, "工业机器人")
     assert "工业机器人" in html_of(at)
 
@@ -381,9 +381,9 @@ def test_export_bytes_are_real_files(seed_docs):
     al = align_documents(gd, dg, embedder=FakeEmbedder())
     cov = coverage(primary_list(gd), primary_list(dg), region="东莞市", embedder=FakeEmbedder())
     for result in (al, cov):
-        assert common.export_bytes(result, ".docx")[:2] == b"PK"
-        assert common.export_bytes(result, ".xlsx")[:2] == b"PK"
-    assert "新一代电子信息" in common.export_bytes(cov, ".csv").decode("utf-8-sig")
+        assert exports.export_bytes(result, ".docx")[:2] == b"PK"
+        assert exports.export_bytes(result, ".xlsx")[:2] == b"PK"
+    assert "新一代电子信息" in exports.export_bytes(cov, ".csv").decode("utf-8-sig")
 
 
 def test_escaping_neutralises_html_and_markdown():
@@ -547,7 +547,7 @@ def test_search_excel_export_is_readable_as_opened(fake_engine):
     import openpyxl
 
     hits = fake_engine.search("工业机器人", k=3)
-    wb = openpyxl.load_workbook(io.BytesIO(common.hits_xlsx(hits, "工业机器人", "地区=东莞")))
+    wb = openpyxl.load_workbook(io.BytesIO(exports.hits_xlsx(hits, "工业机器人", "地区=东莞")))
     assert "工业机器人" in wb["摘要"]["A2"].value and "东莞" in wb["摘要"]["A3"].value
     ws = wb["检索结果"]
     header = [c.value for c in ws[1]]
@@ -611,8 +611,8 @@ def test_search_says_when_files_are_not_indexed_yet(private_env):
 
 def test_library_builds_tell_the_user_to_stay_on_the_page(private_env, monkeypatch):
     messages = []
-    real = common.build_index
-    monkeypatch.setattr(common, "build_index",
+    real = backend.build_index
+    monkeypatch.setattr(backend, "build_index",
                         lambda message="", **kw: messages.append(message) or real(message=message, **kw))
     upload(open_page("library"), [("rule.txt", "一、总则\n本办法自发布之日起施行。\n".encode())])
     assert messages and all("请留在本页" in m for m in messages)

@@ -311,3 +311,47 @@ def test_provincial_matrix_and_timeline_are_drawn(server, browser, width):
     pg.wait_for_timeout(800)
     pg.screenshot(path=str(SHOTS / f"provincial-timeline-{width}.png"))
     ctx.close()
+
+
+# ---------------------------------------------------------------- addresses no page answers
+
+@pytest.fixture(scope="module")
+def quick_server(tmp_path_factory):
+    """The app on the shipped corpus with the fake embedder: these tests are about routing, keep them quick."""
+    work = tmp_path_factory.mktemp("routing")
+    env = {**app_env(work / "index", work / "uploads"), "POLICY_EMBEDDER": "fake"}
+    subprocess.run([sys.executable, "-m", "indexer", "build"], cwd=ROOT, env=env, check=True, capture_output=True,
+                   timeout=300)
+    port = free_port()
+    proc = start_server(env, port, work / "server.log")
+    try:
+        wait_healthy(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
+
+
+def no_page_not_found(page) -> bool:
+    settle(page)
+    page.wait_for_timeout(500)  # the dialog, when sent, comes with the run's first messages
+    return "Page not found" not in page.inner_text("body") and not page.get_by_role("dialog").count()
+
+
+def test_search_address_restores_the_search(quick_server, page):
+    page.goto(f"{quick_server}/search?q=机器人&mode=keyword&region=东莞市")
+    page.get_by_text("「机器人」找到").first.wait_for(state="visible")
+    assert page.get_by_label("查询 Query（中文或英文）").input_value() == "机器人"
+    page.locator(".doc-text", has_text="东莞市").first.wait_for(state="visible")
+    assert no_page_not_found(page)
+    assert "q=" in page.url and "mode=keyword" in page.url  # the address still carries the search
+    page.screenshot(path=str(SHOTS / "address-search.png"))
+
+
+@pytest.mark.parametrize(("path", "heading"), [("/nonsense", "检索 Search"), ("/Library", "文库 Library")])
+def test_unknown_address_opens_a_page_without_page_not_found(quick_server, page, path, heading):
+    page.goto(f"{quick_server}{path}")
+    page.get_by_role("heading", name=heading).first.wait_for(state="visible")
+    assert no_page_not_found(page)
+    page.get_by_role("link", name="对照 Compare").first.click()  # the navigation works as usual from there
+    page.get_by_role("heading", name="对照 Compare").first.wait_for(state="visible")
+    assert no_page_not_found(page)

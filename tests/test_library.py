@@ -29,29 +29,29 @@ def _cli_json(capsys, argv) -> dict:
 
 
 def test_coverage_is_the_same_from_cli_service_and_app(on_index, capsys):
-    from app_pages import common
+    from app_pages import results
 
     cli = _cli_json(capsys, ["coverage", "--reference", PROVINCE, "--target", DONGGUAN, "--json"])
     service = library.coverage_between(library.documents(), PROVINCE, DONGGUAN).result.to_dict()
-    app = common.coverage(PROVINCE, "", DONGGUAN, None, (), "", ("test",))[0].to_dict()
+    app = results.coverage(PROVINCE, "", DONGGUAN, None, (), "", ("test",))[0].to_dict()
     assert cli == service == app
     assert cli["region"] == "东莞市" and cli["summary"]["covered"] > 0
 
 
 def test_pasted_items_coverage_is_the_same_from_cli_and_app(on_index, capsys):
-    from app_pages import common
+    from app_pages import results
 
     cli = _cli_json(capsys, ["coverage", "--reference", PROVINCE, "--items", "新能源,现代物流", "--json"])
-    app = common.coverage(PROVINCE, "", None, None, ("新能源", "现代物流"), "", ("test",))[0].to_dict()
+    app = results.coverage(PROVINCE, "", None, None, ("新能源", "现代物流"), "", ("test",))[0].to_dict()
     assert cli == app
 
 
 def test_align_is_the_same_from_cli_service_and_app(on_index, capsys):
-    from app_pages import common
+    from app_pages import results
 
     cli = _cli_json(capsys, ["align", DONGGUAN, PROVINCE, "--json"])
     service = library.align_pair(library.documents(), DONGGUAN, PROVINCE, vectors=library.index_vectors()).to_dict()
-    app = common.align(DONGGUAN, PROVINCE, ("test",)).to_dict()
+    app = results.align(DONGGUAN, PROVINCE, ("test",)).to_dict()
     assert cli == service == app and cli["counts"]["pairs"] > 0
 
 
@@ -98,13 +98,13 @@ def test_app_and_cli_exports_name_documents_and_record_the_settings(on_index, tm
     """The same coverage report from the app's button and from --export: titles and 文号, lists and region."""
     import openpyxl
 
-    from app_pages import common
+    from app_pages import exports
 
     out = tmp_path / "cli.xlsx"
     assert main(["coverage", "--reference", PROVINCE, "--target", DONGGUAN, "--export", str(out)]) == 0
     answer = library.coverage_between(library.documents(), PROVINCE, DONGGUAN)
     app = tmp_path / "app.xlsx"
-    app.write_bytes(common.export_bytes(answer.result, ".xlsx", tuple(library.coverage_settings(answer))))
+    app.write_bytes(exports.export_bytes(answer.result, ".xlsx", tuple(library.coverage_settings(answer))))
     cli_sheet, app_sheet = (openpyxl.load_workbook(p)["摘要"] for p in (out, app))
     cli_lines = [r[0] for r in cli_sheet.iter_rows(values_only=True)]
     assert cli_lines == [r[0] for r in app_sheet.iter_rows(values_only=True)]

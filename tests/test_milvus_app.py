@@ -63,6 +63,6 @@ def private_env(monkeypatch, tmp_path, milvus_index):
 def test_the_app_really_searched_milvus(app_env):
     """The pages above ran on the milvus backend (not a folder index left behind)."""
     from indexer.search import Engine
-    store = Engine.open(paths.INDEX_DIR).store  # how app_pages/common.py opens it
+    store = Engine.open(paths.INDEX_DIR).store  # how app_pages/backend.py opens it
     assert store.backend == "milvus" and len(store) > 100
     assert store.keyword_topk(["机器人"], 3)
