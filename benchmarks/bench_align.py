@@ -37,6 +37,10 @@ NO_COUNTERPART_FIT = ["文化旅游", "现代金融", "跨境电商", "港口航
 # 低空经济 (reported at P=0.81 for 新能源) and names like it are held out from every fit decision
 NO_COUNTERPART_HELD_OUT = ["现代物流", "商贸会展", "总部经济", "建筑业", "现代服务业", "会计服务", "餐饮住宿",
                            "低空经济", "首店经济", "冰雪经济", "托育服务", "乡村旅游", "平台经济", "养老产业"]
+# more of the same kind, written down before any figure was taken with them (issue 13), reported apart so the
+# x/14 above stays comparable with earlier sessions
+NO_COUNTERPART_HELD_OUT_MORE = ["楼宇经济", "枢纽经济", "赛事经济", "宠物经济", "物业服务", "法律服务",
+                                "人力资源服务", "研学旅游", "健身休闲", "快递物流"]
 
 
 def dev_lists(docs):
@@ -114,7 +118,14 @@ def evaluate(coef, x, y, items, gold, refs):
     return {"items": len(items), "best_correct": best_ok, "with_counterpart": n_pos,
             "local_addition_correct": la_ok, "without_counterpart": n_neg,
             "pair_precision": round(tp / max(1, tp + fp), 3), "pair_recall": round(tp / max(1, tp + fn), 3),
-            "errors": wrong}
+            "errors": wrong, "counts": (tp, fp, fn)}
+
+
+def pooled(results) -> str:
+    """Pair precision, recall and F1 pooled over lists (each list scored by a fit that never saw it)."""
+    tp, fp, fn = (sum(r["counts"][k] for r in results) for k in range(3))
+    p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    return f"P={p:.3f} R={r:.3f} F1={2 * p * r / max(1e-9, p + r):.3f} (tp={tp} fp={fp} fn={fn})"
 
 
 def main(argv=None):
@@ -134,19 +145,26 @@ def main(argv=None):
         cov.COEF = coef = fit([v[0] for v in data.values()], [v[1] for v in data.values()])
         print("fitted on all dev lists:", {k: round(v, 3) for k, v in coef.items()})
         print("leave-one-list-out:")
+        loo = []
         for held in data:
             c = fit([v[0] for k, v in data.items() if k != held], [v[1] for k, v in data.items() if k != held])
             x, y, items, gold = data[held]
-            print(f"  {held}: {evaluate(c, x, y, items, gold, refs)}")
+            loo.append(evaluate(c, x, y, items, gold, refs))
+            print(f"  {held}: {loo[-1]}")
+        print("leave-one-list-out pooled:", pooled(loo))
     print("with coefficients", {k: round(v, 3) for k, v in coef.items()})
+    fitted = []
     for name, (x, y, items, gold) in data.items():
-        print(f"  {name}: {evaluate(coef, x, y, items, gold, refs)}")
-    neg = cov.coverage(province, NO_COUNTERPART_HELD_OUT, embedder=cache, background=background)
-    print("held-out names without a counterpart →", {t.name: (t.status, t.nearest, round(t.score, 2))
-                                                    for t in neg.target_items})
-    wrongly = [t.name for t in neg.target_items if t.status != "local_addition"]
-    print(f"false-positive rate on held-out names without a counterpart: {len(wrongly)}/{len(neg.target_items)}"
-          f" = {len(wrongly) / max(1, len(neg.target_items)):.2f} {wrongly}")
+        fitted.append(evaluate(coef, x, y, items, gold, refs))
+        print(f"  {name}: {fitted[-1]}")
+    print("pooled over the dev lists (in-sample):", pooled(fitted))
+    for label, names in (("", NO_COUNTERPART_HELD_OUT), (" (more)", NO_COUNTERPART_HELD_OUT_MORE)):
+        neg = cov.coverage(province, names, embedder=cache, background=background)
+        print(f"held-out names without a counterpart{label} →",
+              {t.name: (t.status, t.nearest, round(t.score, 2)) for t in neg.target_items})
+        wrongly = [t.name for t in neg.target_items if t.status != "local_addition"]
+        print(f"false-positive rate on held-out names without a counterpart{label}: "
+              f"{len(wrongly)}/{len(neg.target_items)} = {len(wrongly) / max(1, len(neg.target_items)):.2f} {wrongly}")
 
 
 if __name__ == "__main__":

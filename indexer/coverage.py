@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.align import EmbeddingMemo, embedding_memo, row_z
+from indexer.background_names import head_explained, industry_names, vocabulary_z
 from indexer.embedders import Embedder
 from indexer.lists import GENERIC_SUFFIXES
 from indexer.models import ListItem, NamedList
@@ -22,7 +23,7 @@ BODY_CHARS = 400
 _CONNECTIVES = re.compile(r"[及与和、/·，,；;\s]+")
 _REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "区", "县", "州", "盟", "旗")
 
-# Logistic model of P(target item implements reference item) from eight pair features:
+# Logistic model of P(target item implements reference item) from ten pair features:
 #   zsem  mean row z-score of the e5 cosines (name↔name, query/passage and passage/passage; name↔reference
 #         body; body↔body when the target has a body) against all reference items;
 #   zref  column view: cos(target, reference) as a z-score against that reference's cosines to its
@@ -33,15 +34,21 @@ _REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "�
 #   verb  share of the target name's parts (split at 及/与) that the reference names word for word;
 #   mod   1 when the two names share only a leading modifier (现代物流 / 现代农业与食品), see `_modifier_only`;
 #   excl  1 when the whole name stands word for word in this reference item only (智能终端 in 新一代电子信息's
-#         text: provincial items enumerate the sub-industries a city may name).
+#         text: provincial items enumerate the sub-industries a city may name);
+#   vz    the name cosine as a z-score against the target's cosines to ninety standard industry names
+#         (GB/T 4754, `background_names`): the row z-scores above crown the least distant reference item
+#         even for a name that belongs to none (低空经济 → 新能源 at P=0.81 before this feature); 0 where
+#         `mod` is 1 (mod's small weight is then on top of the vz it takes away);
+#   ghead the part of the name z-score that the name's generic head word earns alone (经济 alone is nearest
+#         新能源, 服务 nearest 软件与信息服务), see `background_names.head_explained`; it weighs negative.
 # Fitted by `benchmarks/bench_align.py --fit` on the dev gold (Dongguan's list with bodies and as typed
-# names, the 佛山 and 珠海 pasted lists, the unambiguous Chaozhou items both ways, and five typed service-
+# names, the 佛山 and 珠海 pasted lists, the unambiguous Chaozhou items both ways, and ten typed service-
 # sector names with no counterpart, and two developer-labelled lists in benchmarks/extra_lists.json: 深圳 and
 # 广州), L2-regularised; per-list and leave-one-list-out figures are in its
 # output. Every feature is relative (z-scores, shares), so the model does not depend on where e5 cosines
 # bunch. IDF comes from `background` texts (the corpus's clauses in the CLI).
-COEF = {"zsem": 1.614, "zref": 0.331, "gap": 0.703, "lexn": 1.059, "lexb": 1.978, "verb": 0.47, "mod": -2.021,
-        "excl": 1.414, "bias": -4.24}
+COEF = {"zsem": 0.742, "zref": 0.159, "gap": 0.96, "lexn": 0.597, "lexb": 1.765, "verb": 0.524, "mod": -0.271,
+        "excl": 1.49, "vz": 0.802, "ghead": -1.001, "bias": -4.334}
 ACCEPT = 0.5  # P at which a pair counts as a match
 
 
@@ -213,11 +220,12 @@ def _share(grams: set[str], text: str, idf) -> float:
 
 
 def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: EmbeddingMemo,
-                  background: Sequence[str] = ()) -> dict[str, np.ndarray]:
+                  background: Sequence[str] = (), vocabulary: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """The feature matrices (targets × references) of the coverage model.
 
     `background`: texts (e.g. every clause of the corpus) from which bigram IDF is taken, so that words
     common in policy language (服务, 现代, 发展) weigh little; default the reference items themselves.
+    `vocabulary`: industry names outside the reference list for `vz`; default GB/T 4754 (`industry_names`).
     """
     tn = [core_name(t.name) for t in targets]
     rn = [core_name(r.name) for r in refs]
@@ -255,11 +263,21 @@ def pair_features(targets: Sequence[Item], refs: Sequence[Item], cache: Embeddin
     rtext = [r.name + (r.text or "") for r in refs]
     verb = np.array([[_verbatim(t, r) for r in rtext] for t in tn], dtype=np.float32)
     mod = np.array([[_modifier_only(t, r) for r in rn] for t in tn], dtype=np.float32)
+    p_v = cache.passages(list(industry_names() if vocabulary is None else vocabulary))
+    vz = vocabulary_z((q_t @ p_rn.T + p_t @ p_rn.T) / 2, (q_t @ p_v.T + p_t @ p_v.T) / 2)
+    # Names sharing only a leading modifier (智能卫浴 / 智能家电) owe their cosine to it, and the standard
+    # industry names carry no such modifiers, so that cosine would stand out against them for nothing.
+    vz = np.where(mod > 0, 0.0, vz)
+
+    def head_z(head: str) -> np.ndarray:
+        return ((row_z(cache.queries([head]) @ p_rn.T) + row_z(cache.passages([head]) @ p_rn.T)) / 2)[0]
+
+    ghead = head_explained(tn, zname, head_z)
     # the whole name, word for word, in exactly one reference item (高端医疗器械 in 生物医药与健康's text)
     whole = verb >= 1.0
     excl = (whole & (whole.sum(axis=1, keepdims=True) == 1)).astype(np.float32)
     return {"zsem": sem, "zref": zref, "zname": zname, "zbody": zbody, "gap": gap, "lexn": lexn, "lexb": lexb,
-            "verb": verb, "mod": mod, "excl": excl}
+            "verb": verb, "mod": mod, "excl": excl, "vz": vz, "ghead": ghead}
 
 
 def _modifier_only(a: str, b: str) -> float:

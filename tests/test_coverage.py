@@ -171,3 +171,19 @@ def test_cli_coverage_items_json(capsys):
     assert {t["name"] for t in d["target_items"]} == {"新能源", "现代物流"}
     assert next(t for t in d["target_items"] if t["name"] == "新能源")["best"] == "新能源"
     assert len(d["reference_items"]) == 20 and all("names_target_region" in r for r in d["reference_items"])
+
+
+@pytest.mark.slow
+def test_unrelated_pasted_items_get_no_confident_match_through_the_service_layer(e5):
+    # issue 13: 低空经济 was reported as covering 新能源 at P=0.81 (0.80 on the seed corpus before the
+    # `vz` and `ghead` features); the true matches pasted beside it must stay
+    from indexer.library import coverage_between
+
+    names = ["低空经济", "首店经济", "冰雪经济", "新能源", "清洁能源", "集成电路"]
+    ans = coverage_between(corpus(), PROVINCE, items=names, embedder=e5)
+    by = {t.name: t for t in ans.result.target_items}
+    for n in ("低空经济", "首店经济", "冰雪经济"):
+        assert by[n].status == "local_addition" and by[n].score < cov.ACCEPT, (n, by[n].nearest, by[n].score)
+    new_energy = next(r for r in ans.result.reference_items if r.name == "新能源")
+    assert {m.name for m in new_energy.matches} == {"新能源", "清洁能源"}
+    assert by["集成电路"].best == "半导体与集成电路"

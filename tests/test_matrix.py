@@ -202,7 +202,9 @@ def test_real_model_matrix_is_todays_coverage_and_news_is_verbatim(seed_docs):
             [(r.status, tuple(x.name for x in r.matches), r.named_gap) for r in cov.reference_items]
     dongguan = m.rows[0]
     assert {m.items[j].name for j, c in enumerate(dongguan.cells) if c.named_gap} >= {"区块链与量子信息", "数字创意"}
-    assert [a.name for a in m.rows[1].additions] == ["绿色低碳", "智能卫浴", "现代物流"]
+    # 绿色低碳 (Chaozhou's text: 光伏发电, 零碳 projects) goes to 新能源 since the background-name features of
+    # issue 13; it has no agreed answer in the dev gold, 现代物流 is a labelled local addition
+    assert [a.name for a in m.rows[1].additions] == ["智能卫浴", "现代物流"]
     for j in range(20):
         news = next(c for c in timeline_of(m, j, seed_docs).carriers if c.doc_id == NEWS)
         assert news.wording == VERBATIM and news.lag_days == 301
