@@ -54,6 +54,7 @@ OLD_PROBES = (
     "best pizza toppings ever", "what time is sunset today", "funny dog videos",
 )
 OLD_MARGIN = 0.045
+MARGINS = (0.0, 0.01, 0.02, 0.025, 0.03)  # what --sweep tries
 
 
 class ReadOnlyCache(CachedEmbedder):
@@ -130,19 +131,19 @@ def share(flags: list[bool]) -> str:
 
 def report(name: str, rows: list[Row]) -> None:
     print(f"\n== {name}")
-    print(f"{'set':<34}{'before':>14}{'after':>14}")
-    for group in ("dev", "library"):
-        for split in ("calibrate", "heldout", None):
+    print(f"{'set':<40}{'before':>14}{'after':>14}")
+    for group, splits in (("dev", (None,)), ("library", ("calibrate", "heldout", None))):
+        for split in splits:
             sel = [r for r in rows if r.case.group == group and r.rank == 1 and split in (None, r.case.split)]
             if sel:
                 label = f"{group} {split or 'all'}: relevant first hit flagged"
-                print(f"{label:<34}{share([r.before for r in sel]):>14}{share([r.after for r in sel]):>14}")
+                print(f"{label:<40}{share([r.before for r in sel]):>14}{share([r.after for r in sel]):>14}")
         sel = [r for r in rows if r.case.group == group and r.rank is not None]
-        print(f"{group + ': relevant top-10 hit cut off':<34}{'':>14}{share([r.hidden for r in sel]):>14}")
+        print(f"{group + ': relevant top-10 hit cut off':<40}{'':>14}{share([r.hidden for r in sel]):>14}")
     for split in ("calibrate", "heldout"):
         sel = [r for r in rows if r.case.group == "nonsense" and r.case.split == split]
         label = f"nonsense {split}: flagged"
-        print(f"{label:<34}{share([r.before for r in sel]):>14}{share([r.after for r in sel]):>14}")
+        print(f"{label:<40}{share([r.before for r in sel]):>14}{share([r.after for r in sel]):>14}")
     missed = [r.case.q for r in rows if r.case.group == "nonsense" and r.case.split == "heldout" and not r.after]
     print("held-out nonsense not flagged:", ", ".join(missed) or "none")
     wrong = [r.case.q for r in rows if r.rank == 1 and r.after]
@@ -152,8 +153,8 @@ def report(name: str, rows: list[Row]) -> None:
 def sweep(measured: dict[str, tuple[Engine, list[Row]]]) -> None:
     """Calibration half only: for each NEAREST, the lift of the closest relevant query and nonsense flagged."""
     print("\n== calibration (nonsense `calibrate`, dev, library `tune`; keyword support < MIN_SUPPORT only)")
-    print("nearest  closest relevant lift   nonsense flagged at MARGIN = " + "  ".join(
-        f"{m:.3f}" for m in (0.0, 0.01, 0.02, 0.03)))
+    print("nearest  lowest relevant lift  nonsense flagged at MARGIN " + " ".join(
+        f"{m:>5.3f}" for m in MARGINS))
     for k in (1, 3, 5, 8):
         real, noise = [], []
         for engine, rows in measured.values():
@@ -168,8 +169,8 @@ def sweep(measured: dict[str, tuple[Engine, list[Row]]]) -> None:
                 elif r.rank == 1:
                     real.append(lift)
         low = min(real) if real else float("nan")
-        cells = "  ".join(f"{sum(x < m for x in noise):>5}" for m in (0.0, 0.01, 0.02, 0.03))
-        print(f"{k:>7}  {low:>22.3f}   {'':>28}{cells}  (of {len(noise)} with weak words)")
+        cells = " ".join(f"{sum(x < m for x in noise):>5}" for m in MARGINS)
+        print(f"{k:>7}  {low:>20.3f}  {'':>26} {cells}   of {len(noise)} with weak words")
 
 
 def shipped_index(embedder: CachedEmbedder, folder: Path) -> Path:
