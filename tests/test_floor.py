@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from indexer.build import build_index
+from indexer.embedders import FakeEmbedder
 from indexer.evaluate import first_relevant_rank
-from indexer.search.floor import MIN_SUPPORT, Floor, keyword_support
+from indexer.search import Engine
+from indexer.search.floor import MARGIN, MIN_SUPPORT, PROBES, Floor, calibrate, keyword_support
+from tests.conftest import copy_corpus, seed_files
 
 
 def test_keyword_support_weighs_rare_words_and_unknown_ones_most():
@@ -17,12 +23,87 @@ def test_keyword_support_weighs_rare_words_and_unknown_ones_most():
     assert 0 < half < MIN_SUPPORT  # the unknown word outweighs the common known one
 
 
-def test_floor_margin_excludes_the_probe_itself():
-    probes = np.eye(3, dtype=np.float32)
-    floor = Floor(probes)
-    assert floor.margin(probes[0], 0.5) == pytest.approx(0.5)  # identical probe skipped, next is orthogonal
-    assert floor.weak(probes[0] * 0 + np.array([0.6, 0.8, 0], np.float32), 0.5, support=0.0)
-    assert not floor.weak(np.array([0.6, 0.8, 0], np.float32), 0.5, support=0.9)  # words vouch
+def _unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+PLANE = [_unit(1, 0, 0, 0), _unit(0.8, 0.6, 0, 0), _unit(0, 0, 1, 0), _unit(0, 0, 0.6, 0.8)]  # two pairs of probes
+
+
+def test_calibrate_measures_each_probe_against_this_index_and_its_nearest_other_probe():
+    """reach = the probe's best score here minus its similarity to its nearest other probe (its pair partner)."""
+    vec_of = {str(i): v for i, v in enumerate(PLANE)}
+    best = {0: 0.9, 1: 0.85, 2: 0.7, 3: None}  # probe 3 finds nothing (an empty index)
+    floor = calibrate(lambda p: vec_of[p], lambda v: best[next(i for i, u in enumerate(PLANE) if u @ v > 0.999)],
+                      probes=list(vec_of))
+    assert floor.reach == pytest.approx([0.9 - 0.8, 0.85 - 0.8, 0.7 - 0.6, 0.0])
+
+
+def test_floor_excludes_the_probe_itself_from_margin_and_reference():
+    floor = Floor(np.stack(PLANE), np.array([0.1, 0.05, -0.1, 0.2]), nearest=1)
+    assert floor.margin(PLANE[0], 0.9) == pytest.approx(0.1)  # itself skipped: its pair partner is at 0.8
+    assert floor.expected(PLANE[0]) == pytest.approx(0.05)  # the partner's reach, not its own
+    assert floor.lift(PLANE[0], 0.9) == pytest.approx(0.05)
+    assert floor.margin(PLANE[0], None) == -np.inf and floor.weak(PLANE[0], None, support=0.0)
+
+
+NEAR_0 = _unit(1, 0.1, 0, 0)  # close to probe 0 (0.995), not one of them
+AT = float(NEAR_0 @ PLANE[0]) + 0.1 + MARGIN  # the best score at which it beats the probes' reach by MARGIN
+
+
+@pytest.mark.parametrize(("top", "support", "weak"), [
+    (0.80, 0.0, True),  # far under what the probes reach here
+    (AT - 0.005, 0.0, True),  # just short of beating them by MARGIN
+    (AT + 0.005, 0.0, False),  # just beyond
+    (0.80, MIN_SUPPORT, False),  # the words are in the library: they vouch
+])
+def test_weak_means_a_margin_no_better_than_the_probes_and_words_that_do_not_vouch(top, support, weak):
+    floor = Floor(np.stack(PLANE), np.array([0.1, 0.1, 0.3, 0.3]), nearest=2)  # its 2 nearest reach 0.1
+    assert floor.weak(NEAR_0, top, support) is weak
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.5, 0.95), st.floats(-0.1, 0.1), st.integers(1, 4), st.integers(0, 3))
+def test_a_bigger_library_that_lifts_every_score_alike_changes_no_verdict(top, shift, nearest, which):
+    """The root of issue 13: in a library where everything, the probes too, scores `shift` higher, a query's
+    lift is what it was (under the floor before, a big library lifted nonsense over a fixed margin)."""
+    names = [str(i) for i in range(len(PLANE))]
+    vec_of = dict(zip(names, PLANE, strict=True))
+    base = {PLANE[i].tobytes(): 0.8 - 0.05 * i for i in range(len(PLANE))}
+
+    def floor_at(delta: float) -> Floor:
+        fl = calibrate(vec_of.__getitem__, lambda v: base[v.tobytes()] + delta, probes=names)
+        return Floor(fl.probes, fl.reach, nearest)
+
+    query = _unit(*(PLANE[which] + 0.3 * PLANE[(which + 2) % 4]))
+    assert floor_at(0.0).lift(query, top) == pytest.approx(floor_at(shift).lift(query, top + shift), abs=1e-5)
+
+
+def test_the_floor_is_measured_in_each_index_and_kept_for_its_generation(fake_engine, tmp_path):
+    """Each probe's reach is its best score over clauses with a body (brute force here) minus its nearest other
+    probe; a smaller index gives other reaches; asking again returns the floor already measured."""
+    floor = fake_engine.relevance_floor()
+    assert fake_engine.relevance_floor() is floor and len(floor.probes) == len(PROBES)
+    store = fake_engine.store
+    body = np.array([r not in store.bare_rows() for r in range(len(store))])
+    sims = floor.probes @ floor.probes.T
+    np.fill_diagonal(sims, -np.inf)
+    brute = (floor.probes @ store.vectors(np.arange(len(store))).T)[:, body].max(axis=1) - sims.max(axis=1)
+    assert floor.reach == pytest.approx(brute, abs=1e-5)
+    build_index([copy_corpus(tmp_path / "one", seed_files()[:1])], tmp_path / "index", FakeEmbedder())
+    assert not np.allclose(Engine.open(tmp_path / "index").relevance_floor().reach, floor.reach)
+
+
+@pytest.mark.parametrize(("query", "low"), [
+    ("asdfghjkl", True), ("红烧肉怎么做", True), ("hello world", True),
+    ("新能源汽车推广", False), ("煤电机组节能降碳改造", False), ("支持企业发展新能源汽车", False),
+])
+def test_nonsense_is_flagged_and_a_real_query_is_not_with_the_fake_embedder(fake_engine, query, low):
+    hits = fake_engine.search(query, k=10)
+    assert hits and all(h.low is low for h in hits)
+    assert (len(hits) <= 3) is low
+    assert not any(h.low for h in fake_engine.search(query, k=10, mode="keyword"))  # a floor of meaning only
 
 
 def test_common_words_are_not_marked(fake_engine):
@@ -33,7 +114,8 @@ def test_common_words_are_not_marked(fake_engine):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("query", ["zxcvbnm qwerty", "蛋炒饭怎么做好吃", "hello world", "猫"])
+@pytest.mark.parametrize("query", ["asdfghjkl", "bitcoin price", "zxcvbnm qwerty", "蛋炒饭怎么做好吃",
+                                   "hello world", "猫"])
 def test_nonsense_gets_a_few_hits_marked_low(nano_engine, query):
     hits = nano_engine.search(query, k=10)
     assert 0 < len(hits) <= 3 and all(h.low for h in hits)

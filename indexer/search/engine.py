@@ -232,10 +232,20 @@ class Engine:
         return [replace(h, low=True) for h in hits] if low else hits
 
     def relevance_floor(self) -> Floor:
-        """Vectors of known non-answers, embedded on first use (20 short queries)."""
+        """Known non-answers and what they reach in this index, measured on first use (40 short queries). An
+        engine reads one index generation for life, so this caches the floor by generation."""
         if self._floor is None:
-            self._floor = calibrate(self.embed_query)
+            self._floor = calibrate(self.embed_query, self._best_score)
         return self._floor
+
+    def _best_score(self, vec: np.ndarray) -> float | None:
+        """The best cosine of any clause with a body (what search ranks) for a query vector."""
+        for depth in (16, 1 + len(self._bare)):  # bare headings are few among the best; all of them, rarely
+            ranked = self.store.dense_topk(vec, depth)
+            best = next((s for r, s in ranked if r not in self._bare), None)
+            if best is not None or len(ranked) < depth:
+                return best
+        return None
 
     def is_weak(self, query: str, semantic: Ranked, tokens: Sequence[str]) -> bool:
         """Whether neither meaning nor words vouch for the best answer (see floor.py)."""
