@@ -21,9 +21,11 @@ from indexer.keywords import (
 )
 from indexer.models import Clause, Document, Hit, IndexedDocument
 from indexer.passages import passage_text, vector_key
+from indexer.search import rerank as learned_fusion
 from indexer.search.floor import MIN_SUPPORT, Floor, calibrate, keyword_support
 from indexer.search.fusion import Fusion, fuse
 from indexer.search.query import QueryReader
+from indexer.search.rerank import Reranker
 from indexer.search.spans import fuzzy_span
 from indexer.store.base import ClauseStore, Ranked, open_store
 from indexer.versions import PARSER_VERSION
@@ -65,6 +67,7 @@ class Engine:
         self.use_thesaurus = True  # benchmarks switch these off to measure what they add
         self.use_places = True
         self.adaptive = True
+        self.use_reranker = True
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, embedder: Embedder | str | None = None,
@@ -176,7 +179,8 @@ class Engine:
             mode: hybrid (semantic + keyword, fused by rank), semantic, keyword, phrase (exact wording) or fuzzy
                 (near-verbatim wording despite small edits).
             fuzzy: in hybrid mode, also fuse the fuzzy signal.
-            fusion: how hybrid mode combines the signals (reciprocal rank fusion by default).
+            fusion: how hybrid mode combines the signals; by default the learned reranker (rerank.py) orders the
+                rank-fused candidates, a Fusion given here forces rank fusion alone.
             floor: in hybrid and semantic mode, when nothing reaches the index's relevance floor (see floor.py),
                 return only the best WEAK_SHOWN hits, each with `low=True`.
         """
@@ -190,7 +194,36 @@ class Engine:
         rows = self.store.select(filters)
         if rows is not None and not len(rows):
             return []
-        depth = max(DEPTH, 3 * k)
+        tokens, expanded, rankings = self._rankings(query, mode, max(DEPTH, 3 * k), filters, fuzzy, rows)
+        learned = self.reranker if mode == "hybrid" and fusion is None else None
+        if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
+            fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
+                                     ("keyword", self.query.keyword_coverage(expanded, rankings["keyword"]))))
+        if learned is not None:  # the fused candidates, ordered by the learned score (rerank.py)
+            pool = fuse({n: r for n, r in rankings.items() if n != "fuzzy"}, fusion)
+            fused = self._learned(learned, query, tokens, expanded, rankings, [r for r, _ in pool])
+            if "fuzzy" in rankings:
+                fused = fuse({"learned": fused, "fuzzy": rankings["fuzzy"]})
+        else:
+            fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
+        if mode in ("hybrid", "keyword", "phrase"):
+            owners = self.query.doc_number_owners(query, rows, exact=mode == "phrase")
+            if owners:  # a 文号 in the query: the document that carries it comes before those citing it
+                rankings["doc_number"] = owners
+                top = fused[0][1] if fused else 1.0
+                pinned = {row for row, _ in owners}
+                fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
+        phrase = normalise(query) if mode == "phrase" else None
+        terms = self.query.marked_terms(expanded)
+        low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
+               and self.is_weak(query, rankings.get("semantic", []), tokens))
+        hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
+                for i, (row, score) in enumerate(fused[:min(k, WEAK_SHOWN) if low else k])]
+        return [replace(h, low=True) for h in hits] if low else hits
+
+    def _rankings(self, query: str, mode: str, depth: int, filters: SearchFilters | None, fuzzy: bool,
+                  rows: np.ndarray | None) -> tuple[list[str], list[str], dict[str, Ranked]]:
+        """(query tokens, tokens with thesaurus words, each signal's ranking) for one search."""
         tokens = self.tokenizer(query)
         expanded = (self.query.expand(query, tokens) if mode in ("hybrid", "keyword") and self.use_thesaurus
                     else list(tokens))
@@ -212,24 +245,28 @@ class Engine:
             rankings["fuzzy"] = self._fuzzy(query, tokens, depth, filters, rows)
         if mode != "phrase" and self._bare:  # a heading without a body answers nothing: give its place away
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
-        if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
-            fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
-                                     ("keyword", self.query.keyword_coverage(expanded, rankings["keyword"]))))
-        fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
-        if mode in ("hybrid", "keyword", "phrase"):
-            owners = self.query.doc_number_owners(query, rows, exact=mode == "phrase")
-            if owners:  # a 文号 in the query: the document that carries it comes before those citing it
-                rankings["doc_number"] = owners
-                top = fused[0][1] if fused else 1.0
-                pinned = {row for row, _ in owners}
-                fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
-        phrase = normalise(query) if mode == "phrase" else None
-        terms = self.query.marked_terms(expanded)
-        low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
-               and self.is_weak(query, rankings.get("semantic", []), tokens))
-        hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
-                for i, (row, score) in enumerate(fused[:min(k, WEAK_SHOWN) if low else k])]
-        return [replace(h, low=True) for h in hits] if low else hits
+        return tokens, expanded, rankings
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The learned fusion of hybrid mode (None when switched off or not shipped: rank fusion alone)."""
+        return learned_fusion.load() if self.use_reranker else None
+
+    def candidates(self, query: str, filters: SearchFilters | None = None) -> tuple[list[int], np.ndarray]:
+        """Hybrid mode's candidate rows and their reranking features (what benchmarks/fit_rerank.py fits on)."""
+        tokens, expanded, rankings = self._rankings(query, "hybrid", DEPTH, filters, False, self.store.select(filters))
+        rows = [r for r, _ in fuse(rankings)]
+        return rows, self._features(query, tokens, expanded, rankings, rows)
+
+    def _features(self, query: str, tokens: Sequence[str], expanded: Sequence[str], rankings: dict[str, Ranked],
+                  rows: Sequence[int]) -> np.ndarray:
+        return learned_fusion.candidate_features(self.store, query, tokens, self.embed_query(query), rows,
+                                  rankings.get("semantic", []), rankings.get("keyword", []), expanded,
+                                  self.query.places_named(query))
+
+    def _learned(self, reranker: Reranker, query: str, tokens: Sequence[str], expanded: Sequence[str],
+                 rankings: dict[str, Ranked], rows: Sequence[int]) -> Ranked:
+        return learned_fusion.rerank(rows, reranker.score(self._features(query, tokens, expanded, rankings, rows)))
 
     def relevance_floor(self) -> Floor:
         """Known non-answers and what they reach in this index, measured on first use (40 short queries). An
