@@ -34,13 +34,9 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _chars(text: str) -> set[str]:
-    return {c for c in _fold(text) if c.isalnum()}
-
-
-def _pairs(text: str) -> set[str]:
-    t = "".join(c for c in _fold(text) if c.isalnum())
-    return {t[i:i + 2] for i in range(len(t) - 1)}
+def _alnum(folded: str) -> str:
+    """Letters and digits only (no spaces, punctuation): what character evidence counts."""
+    return "".join(c for c in folded if c.isalnum())
 
 
 def candidate_features(store: ClauseStore, query: str, words: Sequence[str], query_vec: np.ndarray,
@@ -66,23 +62,29 @@ def candidate_features(store: ClauseStore, query: str, words: Sequence[str], que
     idf = {_fold(t): math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
     total = sum(idf.values()) or 1.0
 
-    def share(text: str) -> float:
-        folded = _fold(text)
+    def share(folded: str) -> float:
         return sum(w for t, w in idf.items() if t in folded) / total
 
-    q_chars, q_pairs, named = _chars(query), _pairs(query), set(places)
+    q = _alnum(_fold(query))
+    q_chars, q_pairs, named = set(q), {q[i:i + 2] for i in range(len(q) - 1)}, set(places)
+    titles: dict[str, float] = {}
     out = np.zeros((len(rows), len(FEATURES)))
     for i, row in enumerate(rows):
         text = store.text(row)
-        clause, meta = store.clause(row), store.document_of(row).meta
+        folded = _fold(text)
+        alnum = _alnum(folded)
+        doc = store.document_of(row)
+        if doc.doc_id not in titles:
+            titles[doc.doc_id] = share(_fold(doc.meta.title))
+        meta = doc.meta
         out[i] = (1 / (RRF_K + sem_rank[row]) if row in sem_rank else 0.0,
                   1 / (RRF_K + kw_rank[row]) if row in kw_rank else 0.0,
-                  cos[i], cos[i] - best, bm25[i] / bm25_best, share(text),
-                  len(q_chars & _chars(text)) / max(1, len(q_chars)),
-                  len(q_pairs & _pairs(text)) / max(1, len(q_pairs)),
+                  cos[i], cos[i] - best, bm25[i] / bm25_best, share(folded),
+                  len(q_chars & set(alnum)) / max(1, len(q_chars)),
+                  sum(p in alnum for p in q_pairs) / max(1, len(q_pairs)),
                   float(bool(named) and (meta.region in named or meta.province in named)),
                   float(row in sem_rank and row in kw_rank), math.log1p(len(text)),
-                  share(meta.title), share(" ".join(clause.section)), cos[i] - tenth)
+                  titles[doc.doc_id], share(_fold(" ".join(store.clause(row).section))), cos[i] - tenth)
     return out
 
 
