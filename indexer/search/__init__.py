@@ -1,4 +1,4 @@
-"""Search over a built index: semantic, keyword (BM25), phrase, fuzzy and their rank fusion (hybrid).
+"""Search over a built index: semantic, keyword (BM25), phrase, fuzzy and hybrid (their candidates, learned fusion).
 
 It talks only to the store interface (`indexer.store.ClauseStore`): opening it never imports the build side
 (readers, OCR, corpus).
