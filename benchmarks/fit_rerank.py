@@ -1,12 +1,13 @@
-"""Fit hybrid search's learned fusion (indexer/search/rerank.py) on the tuning half of the library dev set.
+"""Fit hybrid search's learned fusion (indexer/search/rerank.py) on the library dev queries, never the held-out split.
 
 Candidates and features come from the product itself (Engine.candidates); a candidate is relevant by the needle
 rule of the evaluation. The model is linear over standardised features, fitted listwise (softmax over one
-query's candidates, maximise the probability of its relevant ones) with an L2 penalty, by L-BFGS. Before writing
-the weights it reports leave-one-query-out figures on the tuning half against rank fusion; the held-out half is
-never read here (benchmarks/eval_library.py reports it).
+query's candidates, maximise the probability of its relevant ones) with an L2 penalty, by L-BFGS. Training data:
+the "tune" split of library_queries.json (every split but "heldout" of the files given with --queries; the shipped
+weights leave benchmarks/library_queries_fresh.json out, so it stays a test set no fit has seen). Before writing the weights it reports
+leave-one-query-out figures against rank fusion; the held-out split is never read here (eval_library.py reports it).
 
-    .venv/bin/python benchmarks/fit_rerank.py [--l2 1.0] [--dry-run]
+    .venv/bin/python benchmarks/fit_rerank.py [--l2 1.0] [--features a,b,…] [--dry-run]
 """
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from eval_library import WORK, answerable, load_library_queries, read_library  # noqa: E402
+from eval_library import QUERIES, WORK, answerable, load_library_queries, read_library  # noqa: E402
 from vector_cache import CachedEmbedder  # noqa: E402
 
 from indexer.build import build_index  # noqa: E402
 from indexer.evaluate import is_relevant, metrics  # noqa: E402
 from indexer.search import Engine  # noqa: E402
-from indexer.search.rerank import FEATURES, WEIGHTS_FILE, Reranker, rerank  # noqa: E402
+from indexer.search.rerank import FEATURES, WEIGHTS_FILE, Reranker, load, rerank  # noqa: E402
 
 Sample = tuple[list[int], np.ndarray, np.ndarray]  # candidate rows, features, relevant?
 
@@ -63,13 +64,18 @@ def first_rank(order: list[int], texts, needles) -> int | None:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--l2", type=float, default=1.0)
-    ap.add_argument("--features", default=",".join(FEATURES), help="comma-separated subset of rerank.FEATURES")
+    ap.add_argument("--queries", type=Path, action="append", default=None,
+                    help="query files (repeatable; default: library_queries.json)")
+    shipped = load()
+    ap.add_argument("--features", default=",".join(shipped.features if shipped else FEATURES),
+                    help="comma-separated subset of rerank.FEATURES (default: those the shipped weights use)")
     ap.add_argument("--dry-run", action="store_true", help="report leave-one-out figures, write nothing")
     args = ap.parse_args(argv)
     features = tuple(args.features.split(","))
     seed, library, _ = read_library()
     docs = list(seed) + list(library)
-    queries = [q for q in answerable(load_library_queries(), docs) if q.split == "tune"]
+    files = args.queries or [QUERIES]
+    queries = [q for f in files for q in answerable(load_library_queries(f), docs) if q.split != "heldout"]
     embedder = CachedEmbedder(WORK / "vectors")
     index_dir = WORK / "index-lib-all"
     build_index(None, index_dir, embedder, documents=docs, wait=True)
@@ -87,7 +93,7 @@ def main(argv=None) -> None:
         rows, x, _ = samples[i]
         order = [r for r, _ in rerank(rows, model.score(x))]
         loo.append(first_rank(_pinned(engine, q.q, order), text, q.needles))
-    print(f"{len(queries)} tuning queries, {sum(len(s[0]) for s in samples)} candidates, l2={args.l2}")
+    print(f"{len(queries)} queries (every split but heldout), {sum(len(s[0]) for s in samples)} candidates, l2={args.l2}")
     for style in ("formal", "colloquial"):
         ix = [i for i, q in enumerate(queries) if q.style == style]
         for name, ranks in (("rank fusion", rrf), ("learned, leave-one-out", loo)):
@@ -97,8 +103,9 @@ def main(argv=None) -> None:
     for f, w in zip(features, model.weights, strict=True):
         print(f"  {f:<16} {w:+.3f}")
     if not args.dry_run:
+        data = ", ".join(f.name for f in files) + "; every split but heldout"
         WEIGHTS_FILE.write_text(model.to_json(fitted=str(date.today()), queries=len(queries), l2=args.l2,
-                                              data="benchmarks/library_queries.json, split tune") + "\n",
+                                              data=data) + "\n",
                                 encoding="utf-8")
         print(f"weights written to {WEIGHTS_FILE.relative_to(ROOT)}")
 

@@ -80,6 +80,12 @@ def documents():
 
 def test_every_needle_is_in_a_document_a_clause_and_a_sentence_unit(raw_queries, documents):
     """A needle must be findable by both sides: inside one product clause and inside one sentence unit."""
+    missing = unfindable(raw_queries, documents)
+    assert not missing, "\n".join(missing)
+
+
+def unfindable(raw_queries: list[dict], documents) -> list[str]:
+    """Needles that no document, no product clause or no sentence unit holds whole."""
     texts = {d.doc_id: nfkc(d.text) for d in documents}  # normalised once: 400+ documents
     missing = []
     for d in raw_queries:
@@ -93,6 +99,21 @@ def test_every_needle_is_in_a_document_a_clause_and_a_sentence_unit(raw_queries,
             units = [u for doc in holders for u in baselines.sentence_units(doc.doc_id, doc.text)]
             if not any(is_relevant(u.text, [needle]) for u in units):
                 missing.append(f"{d['q']}: {needle} (crosses a sentence boundary)")
+    return missing
+
+
+FRESH_FILE = ROOT / "benchmarks" / "library_queries_fresh.json"
+
+
+def test_the_fresh_set_is_new_and_every_needle_is_findable(raw_queries, documents):
+    """The unseen test set (written later, never fitted on): its own split, no query shared with the dev set."""
+    fresh = json.loads(FRESH_FILE.read_text(encoding="utf-8"))
+    assert len(fresh) >= 40 and {d["split"] for d in fresh} == {"fresh"}
+    assert Counter(d["style"] for d in fresh) == {"formal": 20, "colloquial": 20}
+    assert not {d["q"] for d in fresh} & {d["q"] for d in raw_queries}
+    assert not {n for d in fresh for n in d["needles"]} & {n for d in raw_queries for n in d["needles"]}
+    assert [q.q for q in eval_library.load_library_queries(FRESH_FILE)] == [d["q"] for d in fresh]
+    missing = unfindable(fresh, documents)
     assert not missing, "\n".join(missing)
 
 
