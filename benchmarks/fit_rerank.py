@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -35,7 +36,7 @@ from indexer.search.rerank import FEATURES, WEIGHTS_FILE, Reranker, load, rerank
 Sample = tuple[list[int], np.ndarray, np.ndarray]  # candidate rows, features, relevant?
 
 
-def fit(samples: list[Sample], l2: float, features: tuple[str, ...] = FEATURES) -> Reranker:
+def fit(samples: list[Sample], l2: float, features: tuple[str, ...] = FEATURES, embedder: str = "") -> Reranker:
     """Listwise softmax with an L2 penalty over standardised features."""
     cols = [FEATURES.index(f) for f in features]
     allx = np.concatenate([x[:, cols] for _, x, _ in samples])
@@ -54,7 +55,7 @@ def fit(samples: list[Sample], l2: float, features: tuple[str, ...] = FEATURES) 
         return total, grad
 
     w = minimize(loss, np.zeros(len(features)), jac=True, method="L-BFGS-B").x
-    return Reranker(features, w, means, spreads)
+    return Reranker(features, w, means, spreads, embedder)
 
 
 def first_rank(order: list[int], texts, needles) -> int | None:
@@ -89,7 +90,7 @@ def main(argv=None) -> None:
     rrf = [first_rank(_rows(engine, q.q), text, q.needles) for q in queries]
     loo = []
     for i, q in enumerate(queries):
-        model = fit(samples[:i] + samples[i + 1:], args.l2, features)
+        model = fit(samples[:i] + samples[i + 1:], args.l2, features, engine.store.embedder_name)
         rows, x, _ = samples[i]
         order = [r for r, _ in rerank(rows, model.score(x))]
         loo.append(first_rank(_pinned(engine, q.q, order), text, q.needles))
@@ -99,14 +100,15 @@ def main(argv=None) -> None:
         for name, ranks in (("rank fusion", rrf), ("learned, leave-one-out", loo)):
             m = metrics([ranks[i] for i in ix])
             print(f"  {style:<10} {name:<24} R@1 {m['R@1']:.2f}  R@5 {m['R@5']:.2f}  MRR@10 {m['MRR@10']:.3f}")
-    model = fit(samples, args.l2, features)
+    model = fit(samples, args.l2, features, engine.store.embedder_name)
     for f, w in zip(features, model.weights, strict=True):
         print(f"  {f:<16} {w:+.3f}")
     if not args.dry_run:
-        data = ", ".join(f.name for f in files) + "; every split but heldout"
-        WEIGHTS_FILE.write_text(model.to_json(fitted=str(date.today()), queries=len(queries), l2=args.l2,
-                                              data=data) + "\n",
-                                encoding="utf-8")
+        data = ", ".join(f.name for f in files) + "; splits: " + ", ".join(sorted({q.split for q in queries}))
+        part = WEIGHTS_FILE.with_name(WEIGHTS_FILE.name + ".part")  # a running search never reads half a file
+        part.write_text(model.to_json(fitted=str(date.today()), queries=len(queries), l2=args.l2, data=data) + "\n",
+                        encoding="utf-8")
+        os.replace(part, WEIGHTS_FILE)
         print(f"weights written to {WEIGHTS_FILE.relative_to(ROOT)}")
 
 

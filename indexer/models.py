@@ -171,7 +171,7 @@ class Hit:
     """One clause found, with where it sits and why it was found."""
 
     rank: int
-    score: float  # higher is better within one result list (hybrid: the learned fusion's probability, 0-1)
+    score: float  # higher is better within one result list (hybrid: the learned fusion's linear score)
     doc_id: str
     title: str
     region: str

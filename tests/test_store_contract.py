@@ -16,6 +16,7 @@ from indexer.embedders import FakeEmbedder
 from indexer.filters import SearchFilters
 from indexer.models import Clause, DocMeta, Document
 from indexer.search import Engine
+from indexer.search.rerank import QueryEvidence, candidate_features
 from indexer.store import ClauseStore, open_store
 from tests.conftest import ROOT
 
@@ -179,6 +180,13 @@ def test_backend_equals_the_reference(tmp_path, seed, backend):
             np.testing.assert_allclose([s for _, s in got.keyword_topk(tokens, 8, f, w)],
                                        [s for _, s in ref.keyword_topk(tokens, 8, f, w)], rtol=1e-4, atol=1e-6)
             assert got.document_frequency(tokens + ["没有的词"]) == ref.document_frequency(tokens + ["没有的词"])
+            rows = sorted({r for r, _ in rb} | {r for r, _ in kb})
+            if rows:  # what hybrid's learned fusion reads of each candidate is the same on every backend
+                np.testing.assert_allclose(got.keyword_scores(tokens, rows), ref.keyword_scores(tokens, rows),
+                                           rtol=1e-4, atol=1e-6)
+                ev = QueryEvidence(query, tuple(tokens), q, rb, kb, tuple(tokens), ("宁波市",))
+                np.testing.assert_allclose(candidate_features(got, ev, rows), candidate_features(ref, ev, rows),
+                                           rtol=1e-4, atol=1e-5)
 
 
 def _above_last(ranked, tol=1e-4) -> set[int]:

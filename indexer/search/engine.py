@@ -44,8 +44,8 @@ EXPANSION_WEIGHT = 0.5
 # Hybrid fusion: the semantic ranking counts this much, the keyword ranking as much as its best hits explain the
 # query (keyword_coverage). Measured on the library dev set's tuning half (benchmarks/eval_library.py).
 SEMANTIC_WEIGHT = 1.0
-QUERY_CACHE = 256
-WEAK_SHOWN = 3  # a result under the relevance floor shows only its best few, marked 相关度较低  # query vectors kept (the app re-runs a search on every widget change)
+QUERY_CACHE = 256  # query vectors kept (the app re-runs a search on every widget change)
+WEAK_SHOWN = 3  # a result under the relevance floor shows only its best few, marked 相关度较低
 
 
 class Engine:
@@ -176,11 +176,12 @@ class Engine:
         """The k best clauses for a query.
 
         Args:
-            mode: hybrid (semantic + keyword, fused by rank), semantic, keyword, phrase (exact wording) or fuzzy
-                (near-verbatim wording despite small edits).
-            fuzzy: in hybrid mode, also fuse the fuzzy signal.
-            fusion: how hybrid mode combines the signals; by default the learned reranker (rerank.py) orders the
-                rank-fused candidates, a Fusion given here forces rank fusion alone.
+            mode: hybrid (the semantic, keyword and place rankings' candidates, ordered by the learned fusion of
+                rerank.py, or fused by rank), semantic, keyword, phrase (exact wording) or fuzzy (near-verbatim
+                wording despite small edits).
+            fuzzy: in hybrid mode, also fuse the fuzzy signal (by rank, with the learned order or the others).
+            fusion: how hybrid mode combines the signals; by default the learned reranker (rerank.py) where its
+                weights suit the index's embedder, else rank fusion; a Fusion given here forces rank fusion.
             floor: in hybrid and semantic mode, when nothing reaches the index's relevance floor (see floor.py),
                 return only the best WEAK_SHOWN hits, each with `low=True`.
         """
@@ -196,15 +197,16 @@ class Engine:
             return []
         tokens, expanded, rankings = self._rankings(query, mode, max(DEPTH, 3 * k), filters, fuzzy, rows)
         learned = self.reranker if mode == "hybrid" and fusion is None else None
-        if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
-            fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
-                                     ("keyword", self.query.keyword_coverage(expanded, rankings["keyword"]))))
         if learned is not None:  # the fused candidates, ordered by the learned score (rerank.py)
-            pool = fuse({n: r for n, r in rankings.items() if n != "fuzzy"}, fusion)
-            fused = self._learned(learned, query, tokens, expanded, rankings, [r for r, _ in pool])
-            if "fuzzy" in rankings:
+            pool = [r for r, _ in fuse({n: r for n, r in rankings.items() if n != "fuzzy"})]
+            fused = learned_fusion.rerank(pool, learned.score(self._features(query, tokens, expanded, rankings,
+                                                                              pool)))
+            if rankings.get("fuzzy"):
                 fused = fuse({"learned": fused, "fuzzy": rankings["fuzzy"]})
         else:
+            if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
+                fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
+                                         ("keyword", self.query.keyword_coverage(expanded, rankings["keyword"]))))
             fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
         if mode in ("hybrid", "keyword", "phrase"):
             owners = self.query.doc_number_owners(query, rows, exact=mode == "phrase")
@@ -238,7 +240,8 @@ class Engine:
         if mode == "hybrid" and self.use_places and not (filters and (filters.region or filters.doc_ids)):
             place = self.query.places_named(query)
             if place:  # the query names a place: that place's own answers are a signal of their own
-                local = SearchFilters(region=",".join(place), region_scope="self")
+                # within the user's other filters (level, dates, section …): only the region is the place's
+                local = replace(filters or SearchFilters(), region=",".join(place), region_scope="self")
                 rankings["place"] = fuse({"semantic": self.store.dense_topk(self.embed_query(query), depth, local),
                                           "keyword": self.store.keyword_topk(expanded, depth, local, weights)})
         if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
@@ -249,8 +252,10 @@ class Engine:
 
     @property
     def reranker(self) -> Reranker | None:
-        """The learned fusion of hybrid mode (None when switched off or not shipped: rank fusion alone)."""
-        return learned_fusion.load() if self.use_reranker else None
+        """The learned fusion of hybrid mode; None (rank fusion alone) when switched off, not shipped, or fitted
+        with another embedder than this index's."""
+        model = learned_fusion.load() if self.use_reranker else None
+        return model if model is not None and model.suits(self.store.embedder_name) else None
 
     def candidates(self, query: str, filters: SearchFilters | None = None) -> tuple[list[int], np.ndarray]:
         """Hybrid mode's candidate rows and their reranking features (what benchmarks/fit_rerank.py fits on)."""
@@ -260,17 +265,15 @@ class Engine:
 
     def _features(self, query: str, tokens: Sequence[str], expanded: Sequence[str], rankings: dict[str, Ranked],
                   rows: Sequence[int]) -> np.ndarray:
-        return learned_fusion.candidate_features(self.store, query, tokens, self.embed_query(query), rows,
-                                  rankings.get("semantic", []), rankings.get("keyword", []), expanded,
-                                  self.query.places_named(query))
-
-    def _learned(self, reranker: Reranker, query: str, tokens: Sequence[str], expanded: Sequence[str],
-                 rankings: dict[str, Ranked], rows: Sequence[int]) -> Ranked:
-        return learned_fusion.rerank(rows, reranker.score(self._features(query, tokens, expanded, rankings, rows)))
+        places = tuple(self.query.places_named(query)) if self.use_places else ()
+        evidence = learned_fusion.QueryEvidence(query, tuple(tokens), self.embed_query(query),
+                                                rankings.get("semantic", []), rankings.get("keyword", []),
+                                                tuple(expanded), places)
+        return learned_fusion.candidate_features(self.store, evidence, rows)
 
     def relevance_floor(self) -> Floor:
-        """Known non-answers and what they reach in this index, measured on first use (40 short queries). An
-        engine reads one index generation for life, so this caches the floor by generation."""
+        """Known non-answers and what they reach in this index, measured on first use (40 short queries) and kept
+        for the engine's life (an engine reads one index generation)."""
         if self._floor is None:
             self._floor = calibrate(self.embed_query, self._best_score)
         return self._floor

@@ -63,7 +63,8 @@ class QueryReader:
         return found
 
     def expand(self, query: str, tokens: Sequence[str]) -> list[str]:
-        """The query's tokens plus those of the thesaurus terms it calls for (专精特新 → 专业化…, 发钱 → 补贴)."""
+        """The query's tokens plus those of the thesaurus terms it calls for (专精特新 → 专业化…, 发钱 → 补贴).
+        Always expands: the engine decides whether to ask (Engine.use_thesaurus)."""
         from indexer import thesaurus
 
         extra = [t for term in thesaurus.load().expand(query) for t in self.tokenizer(term) if t not in tokens]
