@@ -10,7 +10,8 @@ length. Weights are fitted by benchmarks/fit_rerank.py (listwise softmax, L2) on
 dev set and stored in rerank_weights.json with the features' means and spreads and the embedder they were
 fitted with: cosines of another model spread differently, so for another embedder hybrid fuses by rank alone.
 (Also tried on the tuning half and left out: the reciprocal keyword rank, shared character pairs, "in both
-lists", the section path's share of the query, the best sentence's cosine — none helped leave-one-out.)
+lists", the section path's share of the query, the best sentence's cosine, the share of thesaurus words held,
+the document's number of candidates and its best cosine — none moved leave-one-out by more than one query.)
 """
 from __future__ import annotations
 
