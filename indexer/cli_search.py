@@ -97,6 +97,9 @@ def _read_queries(path: str) -> list[str]:
 
 def _print_hits(query: str, hits) -> None:
     print(f"查询 / query: {query}   （{len(hits)} 条结果 / hits）")
+    if hits and all(h.low for h in hits):
+        print(f"相关度较低 / no strong match: 没有足够相关的条款，以下是最接近的 {len(hits)} 条 / "
+              f"nothing answers this well; the closest {len(hits)} follow")
     for h in hits:
         where = " · ".join(x for x in (h.region or h.province, LEVEL_LABELS.get(h.level, h.level), h.date) if x)
         page = f"，第{h.page}页" if h.page else ""

@@ -138,3 +138,13 @@ def test_the_near_verbatim_provincial_source_is_the_first_similar_clause(nano_en
     hits = nano_engine.similar("chaozhou-strategic-clusters-draft:5.2", k=5)
     assert hits[0].clause_id == "guangdong-2020-strategic-clusters:5.3"
     assert hits[0].signals["surface"]["rank"] == 1 and hits[0].signals["semantic"]["rank"] > 1
+
+
+def test_the_cli_says_when_nothing_matches_well(fake_index, capsys):
+    from indexer.cli import main
+
+    assert main(["search", "asdfghjkl", "--index-dir", str(fake_index)]) == 0
+    out = capsys.readouterr().out
+    assert "相关度较低 / no strong match" in out and "（3 条结果 / hits）" in out
+    assert main(["search", "煤电机组节能降碳改造", "--index-dir", str(fake_index)]) == 0
+    assert "相关度较低" not in capsys.readouterr().out
