@@ -3,8 +3,9 @@
 Candidates and features come from the product itself (Engine.candidates); a candidate is relevant by the needle
 rule of the evaluation. The model is linear over standardised features, fitted listwise (softmax over one
 query's candidates, maximise the probability of its relevant ones) with an L2 penalty, by L-BFGS. Training data:
-the "tune" split of library_queries.json (every split but "heldout" of the files given with --queries; the shipped
-weights leave benchmarks/library_queries_fresh.json out, so it stays a test set no fit has seen). Before writing the weights it reports
+the "tune" split of library_queries.json and the 50 queries of library_queries_tune2.json (every split but
+"heldout" of the files given with --queries); benchmarks/library_queries_fresh.json is never fitted on, so it
+stays a test set. Before writing the weights it reports
 leave-one-query-out figures against rank fusion; the held-out split is never read here (eval_library.py reports it).
 
     .venv/bin/python benchmarks/fit_rerank.py [--l2 1.0] [--features a,b,…] [--dry-run]
@@ -66,7 +67,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--queries", type=Path, action="append", default=None,
-                    help="query files (repeatable; default: library_queries.json)")
+                    help="query files (repeatable; default: library_queries.json and library_queries_tune2.json)")
     shipped = load()
     ap.add_argument("--features", default=",".join(shipped.features if shipped else FEATURES),
                     help="comma-separated subset of rerank.FEATURES (default: those the shipped weights use)")
@@ -75,7 +76,7 @@ def main(argv=None) -> None:
     features = tuple(args.features.split(","))
     seed, library, _ = read_library()
     docs = list(seed) + list(library)
-    files = args.queries or [QUERIES]
+    files = args.queries or [QUERIES, QUERIES.with_name("library_queries_tune2.json")]
     queries = [q for f in files for q in answerable(load_library_queries(f), docs) if q.split != "heldout"]
     embedder = CachedEmbedder(WORK / "vectors")
     index_dir = WORK / "index-lib-all"

@@ -102,18 +102,22 @@ def unfindable(raw_queries: list[dict], documents) -> list[str]:
     return missing
 
 
-FRESH_FILE = ROOT / "benchmarks" / "library_queries_fresh.json"
-
-
-def test_the_fresh_set_is_new_and_every_needle_is_findable(raw_queries, documents):
-    """The unseen test set (written later, never fitted on): its own split, no query shared with the dev set."""
-    fresh = json.loads(FRESH_FILE.read_text(encoding="utf-8"))
-    assert len(fresh) >= 40 and {d["split"] for d in fresh} == {"fresh"}
-    assert Counter(d["style"] for d in fresh) == {"formal": 20, "colloquial": 20}
-    assert not {d["q"] for d in fresh} & {d["q"] for d in raw_queries}
-    assert not {n for d in fresh for n in d["needles"]} & {n for d in raw_queries for n in d["needles"]}
-    assert [q.q for q in eval_library.load_library_queries(FRESH_FILE)] == [d["q"] for d in fresh]
-    missing = unfindable(fresh, documents)
+@pytest.mark.parametrize(("name", "split", "per_style"), [("library_queries_fresh.json", "fresh", 20),
+                                                          ("library_queries_tune2.json", "tune2", 25)])
+def test_the_later_sets_are_new_and_every_needle_is_findable(raw_queries, documents, name, split, per_style):
+    """The fresh test set (never fitted on) and the second tuning set: their own split, no query or needle shared
+    with the dev set or with each other."""
+    later = json.loads((ROOT / "benchmarks" / name).read_text(encoding="utf-8"))
+    assert {d["split"] for d in later} == {split}
+    assert Counter(d["style"] for d in later) == {"formal": per_style, "colloquial": per_style}
+    others = list(raw_queries)
+    for other in ("library_queries_fresh.json", "library_queries_tune2.json"):
+        if other != name:
+            others += json.loads((ROOT / "benchmarks" / other).read_text(encoding="utf-8"))
+    assert not {d["q"] for d in later} & {d["q"] for d in others}
+    assert not {n for d in later for n in d["needles"]} & {n for d in others for n in d["needles"]}
+    assert [q.q for q in eval_library.load_library_queries(ROOT / "benchmarks" / name)] == [d["q"] for d in later]
+    missing = unfindable(later, documents)
     assert not missing, "\n".join(missing)
 
 

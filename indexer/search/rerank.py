@@ -6,8 +6,8 @@ about 法律援助 is usually answered by the 法律援助条例). The reranker 
 keyword and place rankings: its reciprocal semantic rank, its cosine (raw, relative to the best and to the tenth
 candidate), its BM25 relative to the best, how much of the query's IDF weight its text and its document's title
 hold, how many of the query's characters it holds, whether its document is of a place the query names, and its
-length. Weights are fitted by benchmarks/fit_rerank.py (listwise softmax, L2) on the tuning half of the library
-dev set and stored in rerank_weights.json with the features' means and spreads and the embedder they were
+length. Weights are fitted by benchmarks/fit_rerank.py (listwise softmax, L2) on the library dev set's tuning
+split and a second tuning set (116 queries; never the held-out split or the fresh test set) and stored in rerank_weights.json with the features' means and spreads and the embedder they were
 fitted with: cosines of another model spread differently, so for another embedder hybrid fuses by rank alone.
 (Also tried on the tuning half and left out: the reciprocal keyword rank, shared character pairs, "in both
 lists", the section path's share of the query, the best sentence's cosine, the share of thesaurus words held,
