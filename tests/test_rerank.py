@@ -125,13 +125,27 @@ def test_filtered_hybrid_reranks_only_what_the_filter_allows(fake_engine, fake_r
 
 
 def test_hybrid_with_fuzzy_fuses_the_learned_order_with_the_fuzzy_ranking(fake_engine, fake_reranker):
+    """The fuzzy ranking counts as much as the query is near-verbatim wording of its best match: fully for a
+    pasted sentence, not at all at the cutoff."""
+    from indexer.search import FUZZY_CUTOFF
+
     q = "加快推进煤电机组的节能降碳改造"
     rows, x = fake_engine.candidates(q)
     learned = rr.rerank(rows, fake_reranker.score(x))
     fuzzy = fake_engine._rankings(q, "hybrid", 100, None, True, None)[2]["fuzzy"]
     assert fuzzy
-    expected = [r for r, _ in fuse({"learned": learned, "fuzzy": fuzzy})][:5]
-    assert rows_of(fake_engine, fake_engine.search(q, k=5, fuzzy=True, floor=False)) == expected
+    weight = (fuzzy[0][1] * 100 - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF)
+    expected = [r for r, _ in fuse({"learned": learned, "fuzzy": fuzzy}, Fusion(weights=(("fuzzy", weight),)))]
+    assert rows_of(fake_engine, fake_engine.search(q, k=5, fuzzy=True, floor=False)) == expected[:5]
+
+
+def test_a_pasted_sentence_with_a_slip_comes_first_with_fuzzy(fake_engine, fake_reranker):
+    store = fake_engine.store
+    row = next(r for r in range(len(store)) if len(store.text(r)) > 80 and r not in fake_engine._bare)
+    pasted = store.text(row)[10:60]
+    pasted = pasted[:20] + pasted[21:]  # one character lost in copying
+    hits = fake_engine.search(pasted, k=3, fuzzy=True, floor=False)
+    assert rows_of(fake_engine, hits)[0] == row and hits[0].signals["fuzzy"]["rank"] == 1
 
 
 def test_the_shipped_weights_fit_the_features():

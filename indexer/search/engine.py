@@ -201,8 +201,10 @@ class Engine:
             pool = [r for r, _ in fuse({n: r for n, r in rankings.items() if n != "fuzzy"})]
             fused = learned_fusion.rerank(pool, learned.score(self._features(query, tokens, expanded, rankings,
                                                                               pool)))
-            if rankings.get("fuzzy"):
-                fused = fuse({"learned": fused, "fuzzy": rankings["fuzzy"]})
+            if rankings.get("fuzzy"):  # counts as much as the query is near-verbatim wording of its best match
+                best = rankings["fuzzy"][0][1] * 100
+                weight = max(0.0, (best - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF))
+                fused = fuse({"learned": fused, "fuzzy": rankings["fuzzy"]}, Fusion(weights=(("fuzzy", weight),)))
         else:
             if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
                 fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
