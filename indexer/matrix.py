@@ -329,18 +329,3 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
     silent = unanswered_regions(docs, ref, [r.region for r in rows])
     return Matrix(ref.doc_id, ref.meta.title or ref.doc_id, ref.meta.date, unit, named.section if named else "",
                   tuple(items), tuple(rows), tuple(silent))
-
-
-def store_vectors(store):
-    """A clause → vector lookup from any ClauseStore (what `align_pair` takes), so article matrices reuse the
-    index's vectors whatever the backend."""
-    import numpy as np
-
-    def vectors(clauses: Sequence[Clause]) -> np.ndarray:
-        rows = [store.row_of(c.clause_id) for c in clauses]
-        missing = [c.clause_id for c, r in zip(clauses, rows, strict=True) if r is None]
-        if missing:
-            raise NotFoundError(f"索引中没有这些条款 / not in the index: {', '.join(missing[:3])}")
-        return store.vectors(rows)
-
-    return vectors

@@ -22,7 +22,6 @@ from indexer.matrix import (
     implementation_matrix,
     reference_unit,
     same_subject,
-    store_vectors,
     title_subject,
 )
 from indexer.models import DocMeta, Document
@@ -128,6 +127,7 @@ def test_regulation_articles_covered_missing_and_added(regulations, memo):
 def test_matrix_on_every_store_backend(tmp_path, regulations, seed_docs):
     """The same matrix from documents and vectors read back through the folder and the memory backend."""
     from indexer.build import build_index
+    from indexer.search import Engine
     from indexer.store import open_store
 
     out = {}
@@ -137,7 +137,7 @@ def test_matrix_on_every_store_backend(tmp_path, regulations, seed_docs):
         store = open_store(tmp_path / backend, backend)
         docs = store.load_documents()
         memo = embedding_memo(FakeEmbedder())
-        out[backend] = (implementation_matrix(docs, "zhejiang-parking-province", vectors=store_vectors(store),
+        out[backend] = (implementation_matrix(docs, "zhejiang-parking-province", vectors=Engine(store, FakeEmbedder()).clause_vectors,
                                               embedder=memo).to_dict(),
                         implementation_matrix(docs, PROVINCE, embedder=memo).to_dict())
     assert out["folder"] == out["memory"]

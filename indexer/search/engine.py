@@ -198,7 +198,7 @@ class Engine:
         tokens, expanded, rankings = self._rankings(query, mode, max(DEPTH, 3 * k), filters, fuzzy, rows)
         learned = self.reranker if mode == "hybrid" and fusion is None else None
         if learned is not None:  # the fused candidates, ordered by the learned score (rerank.py)
-            pool = [r for r, _ in fuse({n: r for n, r in rankings.items() if n != "fuzzy"})]
+            pool = self._pool(rankings)
             fused = learned_fusion.rerank(pool, learned.score(self._features(query, tokens, expanded, rankings,
                                                                               pool)))
             if rankings.get("fuzzy"):  # counts as much as the query is near-verbatim wording of its best match
@@ -262,8 +262,13 @@ class Engine:
     def candidates(self, query: str, filters: SearchFilters | None = None) -> tuple[list[int], np.ndarray]:
         """Hybrid mode's candidate rows and their reranking features (what benchmarks/fit_rerank.py fits on)."""
         tokens, expanded, rankings = self._rankings(query, "hybrid", DEPTH, filters, False, self.store.select(filters))
-        rows = [r for r, _ in fuse(rankings)]
+        rows = self._pool(rankings)
         return rows, self._features(query, tokens, expanded, rankings, rows)
+
+    @staticmethod
+    def _pool(rankings: dict[str, Ranked]) -> list[int]:
+        """The candidates the learned fusion orders: every row a signal but fuzzy found, in rank-fusion order."""
+        return [r for r, _ in fuse({n: r for n, r in rankings.items() if n != "fuzzy"})]
 
     def _features(self, query: str, tokens: Sequence[str], expanded: Sequence[str], rankings: dict[str, Ranked],
                   rows: Sequence[int]) -> np.ndarray:

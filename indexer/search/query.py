@@ -13,6 +13,13 @@ from indexer.store.base import ClauseStore, Ranked
 RARE_SHARE = 0.05  # a query word found in more than this share of clauses is too common to mark or expand with
 
 
+def idf_weights(store: ClauseStore, words: Sequence[str]) -> dict[str, float]:
+    """BM25's IDF of each word over the store's clauses (how much finding that word says)."""
+    df = store.document_frequency(words)
+    n = max(1, len(store))
+    return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
+
+
 class QueryReader:
     """Reads queries against one store; caches what it learns about the store (places, 文号 owners)."""
 
@@ -23,11 +30,6 @@ class QueryReader:
         self._places: list[tuple[str, str]] | None = None
         self._numbers: list[tuple[str, int]] | None = None
 
-    def _idf(self, words: Sequence[str]) -> dict[str, float]:
-        df = self.store.document_frequency(words)
-        n = max(1, len(self.store))
-        return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
-
     def keyword_coverage(self, tokens: Sequence[str], ranked: Ranked, top: int = 3) -> float:
         """How much of the query the best keyword hits explain: the largest IDF-weighted share of the query's
         words that one of the top hits holds. An everyday query whose words the documents do not use (罚多少,
@@ -35,7 +37,7 @@ class QueryReader:
         words = [t for t in dict.fromkeys(tokens) if t.strip()]
         if not words or not ranked:
             return 0.0
-        idf = self._idf(words)
+        idf = idf_weights(self.store, words)
         total = sum(idf.values()) or 1.0
         best = 0.0
         for row, _ in ranked[:top]:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.search.fusion import RRF_K
+from indexer.search.query import idf_weights
 from indexer.store.base import ClauseStore, Ranked
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,7 @@ def candidate_features(store: ClauseStore, ev: QueryEvidence, rows: Sequence[int
     bm25 = np.asarray(store.keyword_scores(list(ev.keyword_terms), list(rows)), dtype=np.float64)
     bm25_best = max(float(bm25.max()), 1e-9)
     words = [t for t in dict.fromkeys(ev.words) if t.strip()]
-    df = store.document_frequency(words)
-    n = max(1, len(store))
-    idf = {_fold(t): math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in words}
+    idf = {_fold(t): w for t, w in idf_weights(store, words).items()}
     total = sum(idf.values()) or 1.0
 
     def share(folded: str) -> float:
