@@ -50,6 +50,28 @@ def facets_of(by: str, stamp: tuple) -> pd.DataFrame:
                           "条款数 clauses": n} for k, c in counts.items() for t in cb.tags if (n := c[t])])
 
 
+@st.cache_data(show_spinner="正在比对措辞… / comparing wording", max_entries=32)
+def timeline(reference: str, targets: tuple[str, ...] | None, item: int, stamp: tuple):
+    """One item's diffusion timeline of a (cached) matrix: worked out once per item, not on every rerun."""
+    from indexer.diffusion import timeline_of
+
+    return timeline_of(matrix_of(reference, targets, stamp), item, backend.documents())
+
+
+@st.cache_data(max_entries=16)
+def spread(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
+    from indexer.diffusion import spread_additions
+
+    return spread_additions(matrix_of(reference, targets, stamp))
+
+
+@st.cache_data(max_entries=16)
+def matrix_file(reference: str, targets: tuple[str, ...] | None, suffix: str, stamp: tuple) -> bytes:
+    from indexer.export_matrix import matrix_bytes
+
+    return matrix_bytes(matrix_of(reference, targets, stamp), suffix, backend.documents())
+
+
 docs = backend.documents()
 if not docs:
     st.info("文库为空 / the library is empty")
@@ -64,13 +86,14 @@ tab_matrix, tab_time, tab_tools = st.tabs(["实施矩阵 Matrix", "扩散时间�
 with tab_matrix:
     ref_id = st.selectbox("参照文件 Reference", ids, key="prov_ref", format_func=label.get,
                           index=common.default_doc(docs, level="province"))
-    m = None
+    m, targets = None, None
     with common.guard("实施矩阵"):
         found = matrix_of(ref_id, None, stamp)
         chosen = st.multiselect("答复文件 Answering documents（自动找到，可增删 / found automatically; add or drop）",
                                 [i for i in ids if i != ref_id], default=[r.doc_id for r in found.rows],
                                 key=f"prov_docs_{ref_id}", format_func=label.get)
-        m = found if chosen == [r.doc_id for r in found.rows] else matrix_of(ref_id, tuple(chosen), stamp)
+        targets = None if chosen == [r.doc_id for r in found.rows] else tuple(chosen)
+        m = matrix_of(ref_id, targets, stamp)
     if m is None:
         st.stop()
     if not m.rows:
@@ -130,29 +153,25 @@ with tab_matrix:
         if r.additions:
             st.markdown(f"**{esc(label[r.doc_id])}**：" + esc("、".join(a.name for a in r.additions)),
                         unsafe_allow_html=True)
-    from indexer.diffusion import spread_additions
-
-    spread = spread_additions(m)
-    if spread:
+    shared = spread(ref_id, targets, stamp)
+    if shared:
         st.markdown("**多地共有的新增 Spread across documents：** " + esc("；".join(
-            f"{s.name}（{'→'.join(label[d][:8] for d, _, _ in s.documents)}）" for s in spread[:10])),
+            f"{s.name}（{'→'.join(label[d][:8] for d, _, _ in s.documents)}）" for s in shared[:10])),
             unsafe_allow_html=True)
-
-    from indexer.export_matrix import matrix_bytes
 
     e1, e2 = st.columns(2)
     for col, suffix, mime in ((e1, ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                               (e2, ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")):
-        col.download_button(f"导出 {suffix}", matrix_bytes(m, suffix, docs), file_name=f"实施矩阵_{m.reference}{suffix}",
+        col.download_button(f"导出 {suffix}", matrix_file(ref_id, targets, suffix, stamp), file_name=f"实施矩阵_{m.reference}{suffix}",
                             mime=mime, key=f"prov_export_{suffix}")
 
 # ------------------------------------------------------------------ diffusion
 with tab_time:
-    from indexer.diffusion import WORDING_LABELS, timeline_of
+    from indexer.diffusion import WORDING_LABELS
 
     names = [f"{j + 1}. {it.name}" for j, it in enumerate(m.items)]
     pick = st.selectbox("参照条目 Reference item", range(len(names)), format_func=names.__getitem__, key="prov_item")
-    t = timeline_of(m, pick, docs)
+    t = timeline(ref_id, targets, pick, stamp)
     st.caption(md(f"参照日期 {t.date or '未注明'}" + (f"（首次通过 {t.first_date}）" if t.first_date else "")
                   + f"；{len(t.carriers)} 份文件采纳，{len(t.silent)} 份未采纳。"))
     dated = pd.DataFrame([{"日期 date": c.date, "文件 document": short.get(c.doc_id, label[c.doc_id][:18]),
