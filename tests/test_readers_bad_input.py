@@ -173,3 +173,15 @@ def test_pdf_of_blank_images_is_described_as_such(tmp_path, monkeypatch):
     assert "噪声" not in msg and "noise" not in msg
     monkeypatch.setattr(ocr, "available", lambda: False)
     fails(f, "扫描件无文字层", "OCR unavailable")
+
+
+def test_a_pdf_whose_object_refers_back_to_itself_is_refused_not_followed_forever(tmp_path):
+    """A 2 KB damaged PDF found by tests/test_fuzz.py: pdfminer followed its reference cycle for good, hanging
+    the build; now one line names the file and the damage, and a good PDF still reads."""
+    src = Path(__file__).parent / "data" / "pdf_reference_cycle.pdf"
+    with pytest.raises(IngestError, match="对象循环引用 / corrupt PDF: an object refers back to itself") as err:
+        read_path(src, ocr=False)
+    assert "\n" not in str(err.value) and err.value.__cause__ is None
+    good = Path(__file__).resolve().parents[2] / "shared" / "external" / "national_2026_central-no1-document.pdf"
+    if good.exists():  # the guard is installed now: a sound PDF reads as before
+        assert "乡村" in read_path(good, ocr=False).text

@@ -9,6 +9,43 @@ from indexer.noise import Line
 from indexer.readers.raw import ProgressFn, RawText, ReadOptions, file_sha, strip_controls
 
 MIN_PAGE_TEXT = 10  # a PDF page with fewer characters (after noise) is treated as an image
+_GUARDED = False
+
+
+def _guard_reference_cycles() -> None:
+    """Make pdfminer's resolve1 refuse an indirect object that leads back to itself.
+
+    pdfminer follows a chain of references (8 0 R → … → 8 0 R) with `while isinstance(x, PDFObjRef)` and never
+    stops on a cycle: a 2 KB damaged PDF (tests/data/pdf_reference_cycle.pdf, found by tests/test_fuzz.py) hung
+    the reader, and with it a build or an upload, for good. The guarded copy raises instead, which `_pdf_error`
+    reports as one line. It replaces the function where pdfminer and pdfplumber imported it by name.
+    """
+    global _GUARDED
+    if _GUARDED:
+        return
+    import importlib
+
+    from pdfminer import pdftypes
+    from pdfminer.psexceptions import PSException
+
+    class PDFReferenceCycle(PSException):
+        pass
+
+    def resolve1(x: object, default: object = None):
+        seen: set[int] = set()
+        while isinstance(x, pdftypes.PDFObjRef):
+            if x.objid in seen:
+                raise PDFReferenceCycle(f"object {x.objid} refers to itself")
+            seen.add(x.objid)
+            x = x.resolve(default=default)
+        return x
+
+    for name in ("pdfminer.pdftypes", "pdfminer.pdffont", "pdfminer.pdfinterp", "pdfminer.pdfpage",
+                 "pdfminer.pdfdocument", "pdfplumber.structure"):
+        module = importlib.import_module(name)
+        if getattr(module, "resolve1", None) is not None:
+            module.resolve1 = resolve1
+    _GUARDED = True
 
 
 def _pdf_error(path: Path, exc: BaseException) -> IngestError:
@@ -18,6 +55,8 @@ def _pdf_error(path: Path, exc: BaseException) -> IngestError:
         names.add(type(e).__name__)
         names.update(type(a).__name__ for a in getattr(e, "args", ()) if isinstance(a, BaseException))
         e = e.__cause__ or e.__context__
+    if "PDFReferenceCycle" in names:
+        return IngestError(path, "PDF 损坏：对象循环引用 / corrupt PDF: an object refers back to itself")
     if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"}:
         return IngestError(path, "PDF 已加密，需要密码 / password-protected PDF")
     return IngestError(path, "PDF 损坏或不完整 / corrupt or truncated PDF")
@@ -27,6 +66,7 @@ def _pdf_pages(path: Path, progress: ProgressFn | None) -> tuple[list[list[Line]
     """Text lines of every page, and whether each page holds images."""
     import pdfplumber
 
+    _guard_reference_cycles()
     pages, images = [], []
     try:
         with pdfplumber.open(path) as pdf:
