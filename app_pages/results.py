@@ -38,6 +38,12 @@ def search(query: str, mode: str, k: int, filters: tuple, stamp: tuple) -> list:
     return list(engine().search(query, k=k, mode=mode, filters=_filters(filters)))
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def translation(query: str, mode: str, filters: tuple, stamp: tuple) -> list[str]:
+    """The Chinese words an English query is also searched with."""
+    return engine().translation(query, mode, _filters(filters))
+
+
 @st.cache_data(show_spinner="正在查找相似条款… / finding similar clauses", max_entries=64)
 def similar(clause_id: str, k: int, stamp: tuple) -> list:
     return list(engine().similar(clause_id, k=k))

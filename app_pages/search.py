@@ -171,6 +171,9 @@ if not hits:
 if left_out := results.undated_left_out(filters, docs):
     st.caption(f"日期筛选未计入 {left_out} 份未注明日期的文件；可在左侧勾选「包含未注明日期的文件」。"
                f" / {left_out} undated documents are left out by the date range.")
+if words := results.translation(query.strip(), mode, filters, backend.state_stamp()):
+    st.caption(md(f"英文查询，同时按词典译出的中文词检索：{'、'.join(words)} / English query, also searched with "
+                  "these Chinese words (CC-CEDICT)"))
 if f_regions and not f_scope:
     st.caption("地区筛选含下辖地区（如省内城市）；只要本级文件请选「仅本级」。/ Region includes places under it.")
 top, exp1, exp2 = st.columns([4, 1, 1], vertical_alignment="bottom")

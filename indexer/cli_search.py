@@ -95,8 +95,10 @@ def _read_queries(path: str) -> list[str]:
     return lines
 
 
-def _print_hits(query: str, hits) -> None:
+def _print_hits(query: str, hits, translated: list[str] | None = None) -> None:
     print(f"查询 / query: {query}   （{len(hits)} 条结果 / hits）")
+    if translated:
+        print(f"英文查询，同时按中文词检索 / English query, also searched with: {'、'.join(translated)}")
     if hits and all(h.low for h in hits):
         print(f"相关度较低 / no strong match: 没有足够相关的条款，以下是最接近的 {len(hits)} 条 / "
               f"nothing answers this well; the closest {len(hits)} follow")
@@ -133,7 +135,7 @@ def cmd_search(args) -> int:
     if args.json:
         print_json([h.to_dict() for h in hits])
     else:
-        _print_hits(args.query, hits)
+        _print_hits(args.query, hits, engine.translation(args.query, args.mode, kw["filters"]))
     return 0
 
 

@@ -143,8 +143,15 @@ def test_hybrid_fuses_both_signals_and_optionally_fuzzy(fake_engine):
     assert any("fuzzy" in h.signals for h in with_fuzzy)
 
 
-def test_english_query_finds_nothing_by_keywords_but_does_not_fail(fake_engine):
-    assert fake_engine.search("industrial robots", mode="keyword") == []
+def test_english_query_is_searched_with_its_chinese_words(fake_engine):
+    """Without the dictionary an English query's words match no clause; with it, 工业机器人 is found."""
+    fake_engine.use_translation = False
+    try:
+        assert fake_engine.search("industrial robots", mode="keyword") == []
+    finally:
+        fake_engine.use_translation = True
+    hits = fake_engine.search("industrial robots", mode="keyword")
+    assert hits and all("机器人" in h.text for h in hits[:3])
     assert len(fake_engine.search("industrial robots", k=3, mode="hybrid")) == 3
 
 

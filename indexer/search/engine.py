@@ -21,6 +21,7 @@ from indexer.keywords import (
 )
 from indexer.models import Clause, Document, Hit, IndexedDocument
 from indexer.passages import passage_text, vector_key
+from indexer.search import bilingual
 from indexer.search import rerank as learned_fusion
 from indexer.search.floor import MIN_SUPPORT, Floor, calibrate, keyword_support
 from indexer.search.fusion import Fusion, fuse
@@ -68,6 +69,7 @@ class Engine:
         self.use_places = True
         self.adaptive = True
         self.use_reranker = True
+        self.use_translation = True
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, embedder: Embedder | str | None = None,
@@ -195,6 +197,7 @@ class Engine:
         rows = self.store.select(filters)
         if rows is not None and not len(rows):
             return []
+        typed, query = query, self.read_english(query, mode, filters)
         tokens, expanded, rankings = self._rankings(query, mode, max(DEPTH, 3 * k), filters, fuzzy, rows)
         learned = self.reranker if mode == "hybrid" and fusion is None else None
         if learned is not None:  # the fused candidates, ordered by the learned score (rerank.py)
@@ -220,7 +223,7 @@ class Engine:
         phrase = normalise(query) if mode == "phrase" else None
         terms = self.query.marked_terms(expanded)
         low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
-               and self.is_weak(query, rankings.get("semantic", []), tokens))
+               and self._weak_typed(typed, query, rankings.get("semantic", []), tokens, filters))
         hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
                 for i, (row, score) in enumerate(fused[:min(k, WEAK_SHOWN) if low else k])]
         return [replace(h, low=True) for h in hits] if low else hits
@@ -252,6 +255,23 @@ class Engine:
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
         return tokens, expanded, rankings
 
+    def translation(self, query: str, mode: str = "hybrid", filters: SearchFilters | None = None) -> list[str]:
+        """The Chinese words an English query is also searched with (bilingual.py), in the modes that read
+        words (hybrid, keyword); none for any other query or mode."""
+        if mode not in ("hybrid", "keyword") or not self.use_translation or not bilingual.is_english(query):
+            return []
+        gloss = bilingual.glossary()
+        if gloss is None:
+            return []
+        best = self.store.dense_topk(self.embed_query(query), bilingual.CONTEXT + len(self._bare), filters)
+        context = [self.store.text(r) for r, _ in best if r not in self._bare][:bilingual.CONTEXT]
+        return bilingual.translate(query, gloss, self.store.document_frequency, context, self.query.places())
+
+    def read_english(self, query: str, mode: str = "hybrid", filters: SearchFilters | None = None) -> str:
+        """The query as the signals read it: an English one with its Chinese words added."""
+        words = self.translation(query, mode, filters)
+        return f"{query} {' '.join(words)}" if words else query
+
     @property
     def reranker(self) -> Reranker | None:
         """The learned fusion of hybrid mode; None (rank fusion alone) when switched off, not shipped, or fitted
@@ -261,6 +281,7 @@ class Engine:
 
     def candidates(self, query: str, filters: SearchFilters | None = None) -> tuple[list[int], np.ndarray]:
         """Hybrid mode's candidate rows and their reranking features (what benchmarks/fit_rerank.py fits on)."""
+        query = self.read_english(query, "hybrid", filters)
         tokens, expanded, rankings = self._rankings(query, "hybrid", DEPTH, filters, False, self.store.select(filters))
         rows = self._pool(rankings)
         return rows, self._features(query, tokens, expanded, rankings, rows)
@@ -293,6 +314,16 @@ class Engine:
             if best is not None or len(ranked) < depth:
                 return best
         return None
+
+    def _weak_typed(self, typed: str, query: str, semantic: Ranked, tokens: Sequence[str],
+                    filters: SearchFilters | None) -> bool:
+        """is_weak for the query the user typed: the Chinese words added to an English one are guesses (bitcoin
+        price → 价格 alone), so they vouch for nothing; the English query is judged by its meaning."""
+        if typed == query:
+            return self.is_weak(query, semantic, tokens)
+        best = [x for x in self.store.dense_topk(self.embed_query(typed), 1 + len(self._bare), filters)
+                if x[0] not in self._bare]
+        return self.is_weak(typed, best, self.tokenizer(typed))
 
     def is_weak(self, query: str, semantic: Ranked, tokens: Sequence[str]) -> bool:
         """Whether neither meaning nor words vouch for the best answer (see floor.py)."""

@@ -45,8 +45,9 @@ class QueryReader:
             best = max(best, sum(w for t, w in idf.items() if t in held) / total)
         return best
 
-    def places_named(self, query: str) -> list[str]:
-        """Regions of indexed documents that the query names (宁波 → 宁波市), most specific only."""
+    def places(self) -> list[tuple[str, str]]:
+        """(name, full region name) of every indexed document's region and province, with the stem of each
+        (宁波 → 宁波市), longest name first."""
         if self._places is None:
             names: dict[str, str] = {}
             for d in self.store.documents():
@@ -57,8 +58,12 @@ class QueryReader:
                         if len(stem) >= 2:
                             names.setdefault(stem, full)
             self._places = sorted(names.items(), key=lambda x: -len(x[0]))
+        return self._places
+
+    def places_named(self, query: str) -> list[str]:
+        """Regions of indexed documents that the query names (宁波 → 宁波市), most specific only."""
         found, rest = [], query
-        for name, full in self._places:
+        for name, full in self.places():
             if name in rest and full not in found:
                 found.append(full)
                 rest = rest.replace(name, " ")

