@@ -103,15 +103,16 @@ def unfindable(raw_queries: list[dict], documents) -> list[str]:
 
 
 @pytest.mark.parametrize(("name", "split", "per_style"), [("library_queries_fresh.json", "fresh", 20),
-                                                          ("library_queries_tune2.json", "tune2", 25)])
+                                                          ("library_queries_tune2.json", "tune2", 25),
+                                                          ("library_queries_tune3.json", "tune3", 30)])
 def test_the_later_sets_are_new_and_every_needle_is_findable(raw_queries, documents, name, split, per_style):
-    """The fresh test set (never fitted on) and the second tuning set: their own split, no query or needle shared
+    """The fresh test set (never fitted on) and the second and third tuning sets: their own split, no query or needle shared
     with the dev set or with each other."""
     later = json.loads((ROOT / "benchmarks" / name).read_text(encoding="utf-8"))
     assert {d["split"] for d in later} == {split}
     assert Counter(d["style"] for d in later) == {"formal": per_style, "colloquial": per_style}
     others = list(raw_queries)
-    for other in ("library_queries_fresh.json", "library_queries_tune2.json"):
+    for other in ("library_queries_fresh.json", "library_queries_tune2.json", "library_queries_tune3.json"):
         if other != name:
             others += json.loads((ROOT / "benchmarks" / other).read_text(encoding="utf-8"))
     assert not {d["q"] for d in later} & {d["q"] for d in others}
