@@ -5,9 +5,8 @@ rank 30 of both lists loses to one that is mediocre in both; and it cannot see t
 about 法律援助 is usually answered by the 法律援助条例). The reranker sees, for each candidate of the semantic,
 keyword and place rankings: its reciprocal semantic rank, its cosine (raw, relative to the best and to the tenth
 candidate), its BM25 relative to the best, how much of the query's IDF weight its text and its document's title
-hold, how many of the query's characters it holds, whether its document is of a place the query names, its
-length, and whether it gives the kind of answer the question asks for (a penalty, a time limit, an amount, an
-office, a rule: asks.py). Weights are fitted by benchmarks/fit_rerank.py (listwise softmax, L2) on the library dev set's tuning
+hold, how many of the query's characters it holds, whether its document is of a place the query names, and its
+length. Weights are fitted by benchmarks/fit_rerank.py (listwise softmax, L2) on the library dev set's tuning
 split and a second tuning set (116 queries; never the held-out split or the fresh test set) and stored in rerank_weights.json with the features' means and spreads and the embedder they were
 fitted with: cosines of another model spread differently, so for another embedder hybrid fuses by rank alone.
 (Also tried on the tuning half and left out: the reciprocal keyword rank, shared character pairs, "in both
@@ -27,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.search import asks
 from indexer.search.fusion import RRF_K
 from indexer.search.query import idf_weights
 from indexer.store.base import ClauseStore, Ranked
@@ -36,7 +34,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_FILE = Path(__file__).with_name("rerank_weights.json")
 FEATURES = ("rrf_semantic", "cosine", "cosine_to_best", "cosine_to_tenth", "bm25_to_best", "word_share",
-            "char_share", "named_place", "log_length", "title_share", "answers_kind")
+            "char_share", "named_place", "log_length", "title_share")
 MIN_SPREAD = 1e-6  # a feature (almost) constant in training must not divide by zero
 
 
@@ -79,7 +77,6 @@ def candidate_features(store: ClauseStore, ev: QueryEvidence, rows: Sequence[int
         return sum(w for t, w in idf.items() if t in folded) / total
 
     q_chars, named = set(_alnum(_fold(ev.query))), set(ev.places)
-    kinds = asks.asked(ev.query)
     titles: dict[str, float] = {}
     out = np.zeros((len(rows), len(FEATURES)))
     for i, row in enumerate(rows):
@@ -92,7 +89,7 @@ def candidate_features(store: ClauseStore, ev: QueryEvidence, rows: Sequence[int
                   cos[i], cos[i] - best, cos[i] - tenth, bm25[i] / bm25_best, share(folded),
                   len(q_chars & set(_alnum(folded))) / max(1, len(q_chars)),
                   float(bool(named) and (doc.meta.region in named or doc.meta.province in named)),
-                  math.log1p(len(text)), titles[doc.doc_id], float(bool(kinds) and asks.answers(text, kinds)))
+                  math.log1p(len(text)), titles[doc.doc_id])
     return out
 
 
