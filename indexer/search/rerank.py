@@ -11,7 +11,9 @@ split and a second tuning set (116 queries; never the held-out split or the fres
 fitted with: cosines of another model spread differently, so for another embedder hybrid fuses by rank alone.
 (Also tried on the tuning half and left out: the reciprocal keyword rank, shared character pairs, "in both
 lists", the section path's share of the query, the best sentence's cosine, the share of thesaurus words held,
-the document's number of candidates and its best cosine — none moved leave-one-out by more than one query.)
+the document's number of candidates and its best cosine — none moved leave-one-out by more than one query; and
+"the clause gives the kind of answer the question asks for" (a penalty for 罚多少, a time limit for 多久, an
+amount, an office, a rule): leave-one-out colloquial .611 → .642 on 116 queries, but no gain on 60 unseen ones.)
 """
 from __future__ import annotations
 
