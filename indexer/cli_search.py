@@ -135,7 +135,8 @@ def cmd_search(args) -> int:
     if args.json:
         print_json([h.to_dict() for h in hits])
     else:
-        _print_hits(args.query, hits, engine.translation(args.query, args.mode, kw["filters"]))
+        # only with hits, as the app: a filter that leaves no clause returns before any word is searched
+        _print_hits(args.query, hits, engine.translation(args.query, args.mode, kw["filters"]) if hits else None)
     return 0
 
 

@@ -12,6 +12,7 @@ import gzip
 import itertools
 import logging
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,8 +34,11 @@ just also""".split())
 
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
-_WORD = re.compile(r"[A-Za-z]+")
-_SKIP = ("CL:", "variant of", "old variant", "surname", "see ", "abbr.", "used in", "also written", "erhua variant")
+# a word: letters with the digits written into them (5G, 3D, H1N1 are one word, never a stray "g" or "d"), and an
+# apostrophe's ending (Jiaxing's, can't), never a stray "s" or "t"
+_WORD = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)*")
+_SKIP = ("CL:", "variant of", "old variant", "surname", "see ", "abbr.", "used in", "also written", "erhua variant",
+         "Kangxi radical")
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,13 @@ class Glossary:
     def concepts(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
         """The query's content words and phrases with the Chinese words they gloss, longest phrase first
         (fuel cell → 燃料电池 before fuel → 燃料); words without an entry are left out."""
-        words = _WORD.findall(query)
+        words = _words(query)
         out, i = [], 0
         while i < len(words):
             for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
                 seg = words[i:i + n]
-                if seg[0].lower() in STOPWORDS or seg[-1].lower() in STOPWORDS:
-                    continue
+                if seg[0].lower() in STOPWORDS or seg[-1].lower() in STOPWORDS or (n == 1 and len(seg[0]) == 1):
+                    continue  # a letter alone (U.S., e.g.) would bring a grade or a unit: 乙, 克
                 found: dict[str, None] = {}
                 for combo in itertools.product(*(base_forms(w) for w in seg)):
                     found.update(dict.fromkeys(self.terms.get(combo, ())))
@@ -67,25 +71,47 @@ class Glossary:
 
 
 def base_forms(word: str) -> tuple[str, ...]:
-    """The word and what it may be the inflection or British spelling of (riders → rider, sorting → sort,
-    licence → license); the dictionary's glosses use base forms and American spelling."""
+    """The word and what it may be the inflection or British spelling of (riders → rider, taxes → tax, planned →
+    plan, licences → license, organised → organize); the dictionary's glosses use base forms and American spelling."""
     w = word.lower()
     out = [w]
     if len(w) > 4 and w.endswith("ies"):
         out.append(w[:-3] + "y")
     elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
         out.append(w[:-1])
+        if w.endswith(("sses", "xes", "zes", "ches", "shes")):  # taxes, businesses, approaches
+            out.append(w[:-2])
+    if len(w) > 4 and w.endswith("ied"):
+        out.append(w[:-3] + "y")
+    elif len(w) > 4 and w.endswith("ed"):
+        out += [w[:-2], w[:-1], *_undoubled(w[:-2])]
     if len(w) > 5 and w.endswith("ing"):
-        out += [w[:-3], w[:-3] + "e"]
-    if len(w) > 4 and w.endswith("ed"):
-        out += [w[:-2], w[:-1]]
-    if w.endswith("ence"):
-        out.append(w[:-4] + "ense")
-    if w.endswith("our") and len(w) > 4:
-        out.append(w[:-3] + "or")
-    if w.endswith("ise"):
-        out.append(w[:-3] + "ize")
+        out += [w[:-3], w[:-3] + "e", *_undoubled(w[:-3])]
+    for form in list(out):  # British spelling of the word or of its stem (licences → licence → license)
+        if form.endswith("ence"):
+            out.append(form[:-4] + "ense")
+        if form.endswith("our") and len(form) > 4:
+            out.append(form[:-3] + "or")
+        if form.endswith(("ise", "isation")):
+            out.append(form[:-3] + "ize" if form.endswith("ise") else form[:-7] + "ization")
+        if form.endswith("tre"):  # centre, metre, litre
+            out.append(form[:-2] + "er")
+        if form.endswith("mme"):  # programme
+            out.append(form[:-2])
     return tuple(dict.fromkeys(out))
+
+
+def _undoubled(stem: str) -> list[str]:
+    """The stem with its doubled last consonant made single (plann → plan, travell → travel)."""
+    return [stem[:-1]] if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiou" else []
+
+
+def _words(text: str) -> list[str]:
+    """The Latin words of a text, accents and full-width forms folded (café → cafe, Ｌａｔｉｎ → Latin) and a
+    possessive's "'s" dropped (Jiaxing's → Jiaxing)."""
+    if not text.isascii():  # most glosses are: the dictionary loads in half the time
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return [w[:-2] if w[-2:].lower() in ("'s", "’s") else w for w in _WORD.findall(text)]
 
 
 def parse(lines: Sequence[str] | object) -> Glossary:
@@ -99,19 +125,34 @@ def parse(lines: Sequence[str] | object) -> Glossary:
         if not m or not _HAN.fullmatch(m.group(2)):
             continue
         simp, pin, glosses = m.group(2), m.group(3), m.group(4)
-        if pin[:1].isupper():  # a proper noun (a place, a person): matched by its pinyin, never by its gloss
+        if pin[:1].isupper():  # a proper noun (a place, a person): matched by its pinyin and by its name alone
             pinyin.setdefault(simp, re.sub(r"[^a-z]", "", pin.lower()))
+            for gloss in glosses.split("/"):
+                if name := _name(gloss):
+                    terms[name][simp] = None
             continue
         for gloss in glosses.split("/"):
             if gloss.startswith(_SKIP):
                 continue
             for sense in re.split(r"[;,]", re.sub(r"\([^)]*\)", "", gloss)):
-                words = [w.lower() for w in _WORD.findall(sense)]
+                words = [w.lower() for w in _words(sense)]
                 if words and words[0] == "to":
                     words = words[1:]
                 if 1 <= len(words) <= MAX_PHRASE:
                     terms[tuple(words)][simp] = None
     return Glossary({k: tuple(v) for k, v in terms.items()}, pinyin)
+
+
+def _name(gloss: str) -> tuple[str, ...]:
+    """A proper noun's gloss as a lookup key when the whole gloss is the noun's English name (State Council (PRC),
+    European Union, China), else (). Never a part of it: "Sanmen county in Taizhou, Zhejiang" split at its comma
+    would make every county of Zhejiang a translation of "Zhejiang"; nor a description (the Song dynasty)."""
+    words = _words(re.sub(r"\([^)]*\)", "", gloss))
+    if gloss.startswith(_SKIP) or not 1 <= len(words) <= MAX_PHRASE:
+        return ()
+    if not words[0][0].isupper() or not all(w[0].isupper() or w.lower() in STOPWORDS for w in words):
+        return ()
+    return tuple(w.lower() for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -130,9 +171,10 @@ def glossary() -> Glossary | None:
 
 def is_english(query: str) -> bool:
     """Whether a query is written in English: at least two Latin words, and Latin letters the bulk of its letters."""
-    latin = sum(len(w) for w in _WORD.findall(query))
+    words = _words(query)
+    latin = sum(len(w) for w in words)
     han = sum(len(w) for w in _HAN.findall(query))
-    return len(_WORD.findall(query)) >= 2 and latin >= ENGLISH_SHARE * (latin + han)
+    return len(words) >= 2 and latin >= ENGLISH_SHARE * (latin + han)
 
 
 def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict[str, int]],
@@ -163,8 +205,8 @@ def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict
         p = gloss.pinyin.get(name)
         if p:
             by_pinyin.setdefault(p, name)
-    for w in _WORD.findall(query):
-        name = by_pinyin.get(w.lower())
+    for w in _words(query):
+        name = by_pinyin.get(re.sub(r"['’]", "", w.lower()))  # Lin'an is linan
         if name:
             out[name] = None
     return list(out)
