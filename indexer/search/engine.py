@@ -27,15 +27,19 @@ from indexer.search.floor import MIN_SUPPORT, Floor, calibrate, keyword_support
 from indexer.search.fusion import Fusion, fuse
 from indexer.search.query import QueryReader
 from indexer.search.rerank import Reranker
+from indexer.search.signals import (  # noqa: F401 (FUZZY_* are part of indexer.search's interface)
+    FUZZY_CANDIDATES,
+    FUZZY_CUTOFF,
+    FUZZY_FULL_SCAN,
+    fuzzy_ranking,
+    phrase_ranking,
+)
 from indexer.search.spans import fuzzy_span
 from indexer.store.base import ClauseStore, Ranked, open_store
 from indexer.versions import PARSER_VERSION
 
 MODES = ("hybrid", "semantic", "keyword", "phrase", "fuzzy")
 DEPTH = 100  # candidates each signal contributes to fusion
-FUZZY_CUTOFF = 60.0  # rapidfuzz partial_ratio (0-100) below which a clause is not a near-verbatim match
-FUZZY_FULL_SCAN = 3_000  # up to this many rows fuzzy matching scans everything (~17 µs a clause)
-FUZZY_CANDIDATES = 1_000  # above that, it rescores the best keyword matches
 # Similar clauses: shared wording (rapidfuzz ratio of the normalised texts, 0-1) adds this much to the cosine. The
 # top cosines of one clause sit within ~0.01 of each other, so a 10-point lead in wording (a reused sentence or
 # two) outweighs them: Chaozhou's 5.2 finds its provincial source 5.3 (ratio .45 against ≤ .24) first, not 4th.
@@ -241,7 +245,7 @@ class Engine:
         if mode in ("hybrid", "keyword"):
             rankings["keyword"] = self.store.keyword_topk(expanded, depth, filters, weights)
         if mode == "phrase":
-            rankings["phrase"] = self._phrase(query, tokens, depth, filters)
+            rankings["phrase"] = phrase_ranking(self.store, query, tokens, depth, filters)
         if mode == "hybrid" and self.use_places and not (filters and (filters.region or filters.doc_ids)):
             place = self.query.places_named(query)
             if place:  # the query names a place: that place's own answers are a signal of their own
@@ -250,7 +254,7 @@ class Engine:
                 rankings["place"] = fuse({"semantic": self.store.dense_topk(self.embed_query(query), depth, local),
                                           "keyword": self.store.keyword_topk(expanded, depth, local, weights)})
         if mode == "fuzzy" or (mode == "hybrid" and fuzzy):
-            rankings["fuzzy"] = self._fuzzy(query, tokens, depth, filters, rows)
+            rankings["fuzzy"] = fuzzy_ranking(self.store, query, tokens, depth, filters, rows)
         if mode != "phrase" and self._bare:  # a heading without a body answers nothing: give its place away
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
         return tokens, expanded, rankings
@@ -352,33 +356,6 @@ class Engine:
                     "surface": sorted(((r, surface[r]) for r, _ in semantic), key=lambda x: (-x[1], x[0]))}
         return [self._hit(i + 1, r, s + SURFACE_WEIGHT * surface[r], rankings, (), None, None)
                 for i, (r, s) in enumerate(ranked[:k])]
-
-    # ---- signals computed here from the store's answers
-
-    def _phrase(self, query: str, tokens: Sequence[str], depth: int, filters: SearchFilters | None) -> Ranked:
-        counts = self.store.phrase(query, filters)
-        if not counts:
-            return []
-        rows = sorted(counts)
-        bm = dict(zip(rows, self.store.keyword_scores(tokens, rows).tolist(), strict=True))
-        # more occurrences first, then the keyword score (which prefers short, focused clauses)
-        ranked = sorted(counts, key=lambda r: (-counts[r], -float(bm[r]), r))[:depth]
-        return [(r, float(counts[r])) for r in ranked]
-
-    def _fuzzy(self, query: str, tokens: Sequence[str], depth: int, filters: SearchFilters | None,
-               rows: np.ndarray | None) -> Ranked:
-        from rapidfuzz import fuzz, process
-        n = len(self.store)
-        if (n if rows is None else len(rows)) <= FUZZY_FULL_SCAN:
-            cand = np.arange(n) if rows is None else rows
-        else:  # near-verbatim wording shares most of its words: the keyword ranking finds the candidates
-            cand = np.array([r for r, _ in self.store.keyword_topk(tokens, FUZZY_CANDIDATES, filters)],
-                            dtype=np.int64)
-        texts = [normalise(self.store.text(int(r))) for r in cand]
-        found = process.extract(normalise(query), texts, scorer=fuzz.partial_ratio, limit=depth,
-                                score_cutoff=FUZZY_CUTOFF)
-        found.sort(key=lambda x: (-x[1], int(cand[x[2]])))
-        return [(int(cand[i]), float(s) / 100) for _, s, i in found]
 
     # ---- hits
 
