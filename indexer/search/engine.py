@@ -74,6 +74,7 @@ class Engine:
         self.adaptive = True
         self.use_reranker = True
         self.use_translation = True
+        self._typed: tuple[tuple, Ranked] | None = None  # the last English query's own semantic ranking
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, embedder: Embedder | str | None = None,
@@ -267,9 +268,20 @@ class Engine:
         gloss = bilingual.glossary()
         if gloss is None:
             return []
-        best = self.store.dense_topk(self.embed_query(query), bilingual.CONTEXT + len(self._bare), filters)
-        context = [self.store.text(r) for r, _ in best if r not in self._bare][:bilingual.CONTEXT]
+        context = [self.store.text(r) for r, _ in self._typed_semantic(query, filters)]
         return bilingual.translate(query, gloss, self.store.document_frequency, context, self.query.places())
+
+    def _typed_semantic(self, query: str, filters: SearchFilters | None) -> Ranked:
+        """The best CONTEXT clauses with a body for the query as typed (kept for the search's floor check)."""
+        key = (query, filters)
+        with self._lock:
+            if self._typed is not None and self._typed[0] == key:
+                return self._typed[1]
+        ranked = [x for x in self.store.dense_topk(self.embed_query(query), bilingual.CONTEXT + len(self._bare),
+                                                   filters) if x[0] not in self._bare][:bilingual.CONTEXT]
+        with self._lock:
+            self._typed = (key, ranked)
+        return ranked
 
     def read_english(self, query: str, mode: str = "hybrid", filters: SearchFilters | None = None) -> str:
         """The query as the signals read it: an English one with its Chinese words added."""
@@ -325,9 +337,7 @@ class Engine:
         price → 价格 alone), so they vouch for nothing; the English query is judged by its meaning."""
         if typed == query:
             return self.is_weak(query, semantic, tokens)
-        best = [x for x in self.store.dense_topk(self.embed_query(typed), 1 + len(self._bare), filters)
-                if x[0] not in self._bare]
-        return self.is_weak(typed, best, self.tokenizer(typed))
+        return self.is_weak(typed, self._typed_semantic(typed, filters), self.tokenizer(typed))
 
     def is_weak(self, query: str, semantic: Ranked, tokens: Sequence[str]) -> bool:
         """Whether neither meaning nor words vouch for the best answer (see floor.py)."""
