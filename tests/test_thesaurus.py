@@ -40,3 +40,10 @@ def test_keyword_search_finds_the_formal_term_for_an_everyday_word(fake_engine):
     expanded = fake_engine.search("搞芯片", k=5, mode="keyword")
     assert expanded and any("集成电路" in h.text or "半导体" in h.text for h in expanded)
     assert len(expanded) >= len(plain)
+
+
+def test_no_shipped_rule_fires_on_a_single_character():
+    """Triggers match inside the query, so a one-character one (狗, 车, 钱) would fire inside unrelated words (热狗)."""
+    rules = parse(thesaurus.THESAURUS.read_text(encoding="utf-8").splitlines())
+    assert len(rules) > 300
+    assert [t for r in rules for t in r.when if len(t.strip()) < 2] == []
