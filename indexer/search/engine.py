@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import paths
-from indexer.embedders import Embedder, embedder_for_index, get_embedder
+from indexer.embedders import Embedder, EmbedderError, embedder_for_index, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.filters import SearchFilters
 from indexer.keywords import (
@@ -268,7 +268,12 @@ class Engine:
         gloss = bilingual.glossary()
         if gloss is None:
             return []
-        context = [self.store.text(r) for r, _ in self._typed_semantic(query, filters)]
+        try:
+            context = [self.store.text(r) for r, _ in self._typed_semantic(query, filters)]
+        except EmbedderError:
+            if mode != "keyword":
+                raise
+            context = []  # keyword search needs no model: each word's most widely used sense
         return bilingual.translate(query, gloss, self.store.document_frequency, context, self.query.places())
 
     def _typed_semantic(self, query: str, filters: SearchFilters | None) -> Ranked:
