@@ -282,8 +282,12 @@ class Engine:
         with self._lock:
             if self._typed is not None and self._typed[0] == key:
                 return self._typed[1]
-        ranked = [x for x in self.store.dense_topk(self.embed_query(query), bilingual.CONTEXT + len(self._bare),
-                                                   filters) if x[0] not in self._bare][:bilingual.CONTEXT]
+        vec, want = self.embed_query(query), bilingual.CONTEXT
+        for depth in (2 * want, want + len(self._bare)):  # bare headings are few among the best; all, rarely
+            found = self.store.dense_topk(vec, depth, filters)
+            ranked = [x for x in found if x[0] not in self._bare][:want]
+            if len(ranked) == want or len(found) < depth:
+                break
         with self._lock:
             self._typed = (key, ranked)
         return ranked
