@@ -70,9 +70,10 @@ class Match:
     name: str
     score: float
     clause_id: str | None = None
+    why: str = ""  # why an item counts for more than its best counterpart ("" for a best counterpart)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "score": round(self.score, 4), "clause_id": self.clause_id}
+        return {"name": self.name, "score": round(self.score, 4), "clause_id": self.clause_id, "why": self.why}
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,46 @@ def match_probability(feats: dict[str, np.ndarray], coef: dict[str, float] | Non
 
 # ---------------------------------------------------------------- coverage
 
+def support(t: Item, r: Item) -> str:
+    """Why target item `t` may take up reference item `r` besides its best counterpart, in words ("" when its
+    name gives no reason). Chinese compound names are head-final, so only these count: a part of a joined name
+    (新能源和节能环保: 新能源, 节能环保) names `r` or a part of `r`'s name (环保 in 安全应急与环保), or is named in
+    `r`'s own text (数控机床 in 高端装备制造's); or `r`'s name ends with the whole name (新材料 in 前沿新材料).
+    A single name found somewhere in a long item text is no reason: 人工智能 is written into half the list."""
+    rcore, tcore = core_name(r.name), core_name(t.name)
+    tparts = [p for p in _CONNECTIVES.split(tcore) if len(p) >= 2]
+    rparts = [q for q in _CONNECTIVES.split(rcore) if len(q) >= 2]
+    if len(tparts) > 1:
+        for p in tparts:
+            if any(q in p or p in q for q in rparts):
+                return f"名称中的「{p}」对应「{r.name}」"
+        for p in tparts:
+            if len(p) >= 3 and p in r.text:
+                return f"名称中的「{p}」见于「{r.name}」的条目正文"
+    elif len(tcore) >= 2 and tcore != rcore and (rcore.endswith(tcore) or tcore.endswith(rcore)):
+        return f"名称「{tcore}」与「{rcore}」中心词相同"
+    return ""
+
+
+def _assignment(prob: np.ndarray, tgts: Sequence[Item], refs: Sequence[Item], accept: float) -> dict:
+    """Which (target, reference) pairs carry coverage, with why: a target item covers its best counterpart
+    when the match is confident; a further reference item only when it is confident too and the target's
+    name supports it (`support`). Without this one item named 人工智能 covered 智能机器人, 智能家电 and
+    软件与信息服务 at once, and every such item inflated the covered count."""
+    out: dict[tuple[int, int], str] = {}
+    for i, t in enumerate(tgts):
+        if not len(refs):
+            continue
+        best = int(np.argmax(prob[i]))
+        if prob[i, best] < accept:
+            continue
+        out[(i, best)] = ""
+        for k in np.nonzero(prob[i] >= accept)[0]:
+            if int(k) != best and (why := support(t, refs[int(k)])):
+                out[(i, int(k))] = why
+    return out
+
+
 def _items(x: NamedList | Sequence[ListItem | Item | str]) -> list[Item]:
     seq = x.items if isinstance(x, NamedList) else x
     out = []
@@ -337,26 +378,26 @@ def coverage(reference: NamedList | Sequence[ListItem | Item | str],
         prob = match_probability(pair_features(tgts, refs, embedding_memo(embedder), background))
     else:
         prob = np.zeros((len(tgts), len(refs)))
+    carries = _assignment(prob, tgts, refs, accept)
     target_results = []
     for i, t in enumerate(tgts):
-        order = np.argsort(-prob[i]) if refs else []
-        if not len(order):
+        if not refs:
             target_results.append(TargetResult(t.name, t.clause_id, None, 0.0, LOCAL_ADDITION, ""))
             continue
-        j = int(order[0])
-        ok = prob[i, j] >= accept
-        also = tuple(Match(refs[k].name, float(prob[i, k]), refs[k].clause_id) for k in order[1:]
-                     if prob[i, k] >= accept)
+        j = int(np.argmax(prob[i]))
+        ok = (i, j) in carries
+        also = tuple(Match(refs[k].name, float(prob[i, k]), refs[k].clause_id, carries[(i, k)])
+                     for k in np.argsort(-prob[i]) if k != j and (i, k) in carries)
         target_results.append(TargetResult(
             name=t.name, clause_id=t.clause_id, best=refs[j].name if ok else None, score=float(prob[i, j]),
             status=ALIGNED if ok else LOCAL_ADDITION, nearest=refs[j].name, also=also))
     ref_results = []
     for j, r in enumerate(refs):
-        hits = sorted(((float(prob[i, j]), i) for i in range(len(tgts)) if prob[i, j] >= accept), reverse=True)
+        hits = sorted(((float(prob[i, j]), i) for i in range(len(tgts)) if (i, j) in carries), reverse=True)
         mentions = region_mentions(r.text, region) if region else ()
         ref_results.append(ReferenceResult(
             name=r.name, clause_id=r.clause_id,
-            matches=tuple(Match(tgts[i].name, p, tgts[i].clause_id) for p, i in hits),
+            matches=tuple(Match(tgts[i].name, p, tgts[i].clause_id, carries[(i, j)]) for p, i in hits),
             status=COVERED if hits else MISSING, names_target_region=bool(mentions), region_mentions=mentions))
     return Coverage(reference=ref_label, target=tgt_label, region=region,
                     reference_items=tuple(ref_results), target_items=tuple(target_results), matrix=prob)

@@ -2,7 +2,8 @@
 
 A provision is one column of the implementation matrix (a list item or an article): its carriers are the rows
 that cover it, plus any document whose text reuses it near-verbatim (`reuse.find_reuse`) even when the
-coverage model did not pair it. Wording is judged from the reuse spans: the share of the provision's letters
+coverage model did not pair it; reprints of the reference (news, 转载) are carriers too, marked, and never
+counted as answers. Wording is judged from the reuse spans: the share of the provision's letters
 and digits that a carrier repeats (punctuation and width aside). Lag is counted in days from the reference's
 date; undated documents come last, marked, rather than being dropped.
 """
@@ -19,6 +20,7 @@ from indexer.align import normalize
 from indexer.coverage import COVERED, core_name
 from indexer.errors import NotFoundError
 from indexer.matrix import (
+    REPRINT,
     UNIT_ARTICLE,
     UNIT_LIST,
     Matrix,
@@ -28,6 +30,7 @@ from indexer.matrix import (
     reference_unit,
 )
 from indexer.models import Document
+from indexer.text import bigrams
 
 VERBATIM, PARTLY, REWRITTEN = "verbatim", "partly_reused", "rewritten"
 WORDING_LABELS = {VERBATIM: "照搬原文", PARTLY: "部分沿用", REWRITTEN: "改写"}
@@ -71,6 +74,7 @@ class Carrier:
     spans: tuple[Span, ...]
     first_date: str = ""  # a regulation's first adoption (通过), which its current date may postdate
     lag_first_days: int | None = None  # days after the reference's first adoption (regulations), when known
+    reprint: bool = False  # a reprint of the reference (news, 转载): it carries the words, it answers nothing
 
     @property
     def undated(self) -> bool:
@@ -82,7 +86,7 @@ class Carrier:
                 "clause_ids": list(self.clause_ids), "confidence": round(self.confidence, 4),
                 "wording": self.wording, "reuse_share": round(self.reuse_share, 4),
                 "spans": [s.to_dict() for s in self.spans], "first_date": self.first_date,
-                "lag_first_days": self.lag_first_days}
+                "lag_first_days": self.lag_first_days, "reprint": self.reprint}
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class Timeline:
                 "item": self.item.to_dict(), "carriers": [c.to_dict() for c in self.carriers],
                 "silent": list(self.silent),
                 "summary": {"carriers": len(self.carriers), "dated": sum(not c.undated for c in self.carriers),
+                            "reprints": sum(c.reprint for c in self.carriers),
                             "verbatim": sum(c.wording == VERBATIM for c in self.carriers),
                             "rewritten": sum(c.wording == REWRITTEN for c in self.carriers)}}
 
@@ -199,6 +204,17 @@ def timeline_of(matrix: Matrix, j: int, docs: Sequence[Document]) -> Timeline:
                                 lag_days(matrix.date, row.date), matches, cids, cell.confidence, wording(share),
                                 share, spans, doc.meta.date_passed if matrix.unit == UNIT_ARTICLE else "",
                                 lag_days(first, row.date) if first else None))
+    for rel in matrix.related:  # reprints carry the words without answering: shown, marked, never counted
+        if rel.excluded != REPRINT:
+            continue
+        doc = find(docs, rel.doc_id)
+        spans, share = reuse_spans(ref, it, doc)
+        if share < PARTLY_SHARE:
+            continue
+        cids = tuple(dict.fromkeys(_clauses_at(doc, spans)))
+        carriers.append(Carrier(doc.doc_id, doc.meta.title or doc.doc_id, doc.meta.region, doc.meta.level,
+                                doc.meta.date, lag_days(matrix.date, doc.meta.date), cids, cids, 0.0,
+                                wording(share), share, spans, reprint=True))
     carriers.sort(key=lambda c: (c.undated, c.date, c.doc_id))
     return Timeline(matrix.reference, matrix.title, matrix.date, matrix.unit, it, tuple(carriers), tuple(silent),
                     first)
@@ -235,14 +251,10 @@ class Spread:
         return {"name": self.name, "documents": [{"doc_id": d, "date": t, "name": n} for d, t, n in self.documents]}
 
 
-def _bigrams(s: str) -> set[str]:
-    return {s[k:k + 2] for k in range(len(s) - 1)} or {s}
-
-
 def _same_addition(unit: str, a, b) -> bool:
     if unit == UNIT_LIST:
-        x, y = _bigrams(core_name(a.name)), _bigrams(core_name(b.name))
-        return len(x & y) / min(len(x), len(y)) >= SAME_NAME_SHARE
+        x, y = bigrams(core_name(a.name)), bigrams(core_name(b.name))
+        return bool(x and y) and len(x & y) / min(len(x), len(y)) >= SAME_NAME_SHARE
     return fuzz.ratio(normalize(a.text)[:300], normalize(b.text)[:300]) >= SAME_TEXT_RATIO
 
 

@@ -19,15 +19,16 @@ _NUM = "一二三四五六七八九十〇零"
 # The organ: a place (possibly only 省 / 市 / 县), an optional term (第十三届 / 十二届), then the body.
 _TERM = rf"(?:第?[{_NUM}\d]+届)?"
 _ORGAN = re.compile(rf"{_TERM}(?P<place>[\u4e00-\u9fff]*?){_TERM}"
-                    r"(?P<body>人民代表大会常务委员会|人民代表大会常委会|人大常委会|人民代表大会|人大|人民政府|政府)"
-                    rf"(?=第|[{_NUM}\d]|公告|关于|会议|$)")
+                    r"(?P<body>人民代表大会常务委员会|人民代表大会常委会|人大常委会|人民代表大会|人大|人民政府|政府|国务院)"
+                    rf"(?=第|[{_NUM}\d]|公告|关于|会议|令|、|发布|公布|批准|$)")
 _BODY = {"人民代表大会常务委员会": "人民代表大会常务委员会", "人民代表大会常委会": "人民代表大会常务委员会",
          "人大常委会": "人民代表大会常务委员会", "人民代表大会": "人民代表大会", "人大": "人民代表大会",
-         "人民政府": "人民政府", "政府": "人民政府"}
+         "人民政府": "人民政府", "政府": "人民政府",
+         "国务院": "国务院"}  # an administrative regulation: 国务院令第216号发布, 国务院第164次常务会议通过
 # Verbs in the order they are searched for from the end of the event: the last one outside 《》 wins.
-_ACTION = re.compile(r"(审议通过|通过|批准|修正|修改|修订|公布|施行|废止)")
+_ACTION = re.compile(r"(审议通过|通过|批准|修正|修改|修订|公布|发布|施行|废止)")
 ACTIONS = {"审议通过": "passed", "通过": "passed", "批准": "approved", "修正": "amended", "修改": "amended",
-           "修订": "revised", "公布": "published", "施行": "effective", "废止": "repealed"}
+           "修订": "revised", "公布": "published", "发布": "published", "施行": "effective", "废止": "repealed"}
 _LEAD = re.compile(r"^[\s（(，,；;、]*(?:经|由)?")
 _TRAIL = re.compile(r"[\s（(）)，,；;。、]*(?:根据|并|自)?[\s（(，,；;、]*$")
 _STOP = re.compile(rf"(第[{_NUM}\d]{{1,4}}[篇章节条])|目\s*录")
@@ -41,7 +42,7 @@ class Event:
     date: str  # YYYY-MM-DD
     action: str  # passed | approved | amended | revised | published | effective | repealed
     place: str  # as written: 浙江省, 丽水市, 景宁畲族自治县, or a bare 省 / 市 / 县; "" for 施行
-    body: str  # 人民代表大会常务委员会 | 人民代表大会 | 人民政府; "" for 施行
+    body: str  # 人民代表大会常务委员会 | 人民代表大会 | 人民政府 | 国务院; "" for 施行
     text: str  # the event as written, without its date
 
     @property
@@ -96,7 +97,7 @@ def parse_event(date: str, text: str) -> Event | None:
             return Event(date, action, "", "", core)
         return None
     place = m.group("place")
-    if not re.fullmatch(r"[\u4e00-\u9fff]*(?:省|市|县|区|自治州|自治区|州|旗|盟)|全国|", place):
+    if not re.fullmatch(r"[\u4e00-\u9fff]*(?:省|市|县|区|自治州|自治区|州|旗|盟)|全国|中华人民共和国|", place):
         return None  # "…的意见通过" and the like: an organ must follow a place name, or stand alone
     return Event(date, action, place, _BODY[m.group("body")], core)
 

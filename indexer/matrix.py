@@ -11,29 +11,44 @@ user adds or drops any; places of the province with documents in the library but
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from indexer.answering import (  # noqa: F401 — part of this module's API
     ADDED,
+    BASIS,
     CITES,
+    DROPPED,
+    EXCLUSION_LABELS,
     LEVEL_RANK,
     LOWER,
     REASON_LABELS,
+    REPRINT,
     SHARES,
     SUBJECT,
+    Relation,
     answer_reasons,
     answering_documents,
+    relations,
     same_subject,
     title_subject,
     unanswered_regions,
 )
 from indexer.coverage import COVERED, MISSING, embedding_memo, region_mentions
-from indexer.errors import NotFoundError, PolicyError
+from indexer.errors import NotFoundError
 from indexer.models import Clause, Document, NamedList
+from indexer.reference import (  # noqa: F401 — part of this module's API
+    MIN_ARTICLES,
+    UNIT_ARTICLE,
+    UNIT_LABELS,
+    UNIT_LIST,
+    RefItem,
+    articles,
+    descendants,
+    reference_items,
+    reference_unit,
+    subtree_text,
+)
 
-UNIT_LIST, UNIT_ARTICLE = "list", "article"
-UNIT_LABELS = {UNIT_LIST: "清单条目 list items", UNIT_ARTICLE: "条 articles"}
-MIN_ARTICLES = 5  # a reference with at least this many 第X条 is a regulation: its articles are the items
 # A clause pair found by the alignment carries a reference article only when the two articles also share this
 # much wording (cosine of IDF-weighted character bigrams over both regulations' articles). Same-topic
 # regulations pair many clauses on related but different duties (utilities vs collecting their fees); on the
@@ -41,20 +56,6 @@ MIN_ARTICLES = 5  # a reference with at least this many 第X条 is a regulation:
 # one (0.05). Set on that check; `benchmarks/bench_provincial.py zhejiang --spot` prints a fresh one.
 ARTICLE_CONFIRM = 0.1
 
-
-
-@dataclass(frozen=True)
-class RefItem:
-    """One column of the matrix: a list item, or an article with the clauses under it."""
-
-    name: str  # 新一代电子信息, or 第五条
-    clause_id: str | None
-    group: str  # the sub-list or chapter it sits in ("" when none)
-    text: str
-    clause_ids: tuple[str, ...] = ()  # its clause and every clause below it
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "clause_id": self.clause_id, "group": self.group, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ class Matrix:
     rows: tuple[Row, ...]
     # places below the reference in its province with documents in the library, none of which answers it
     unanswered: tuple[str, ...] = ()
+    # documents tied to the reference but not counted (another province, same level, news, reprints …), or
+    # dropped by the user, each with why
+    related: tuple[Relation, ...] = ()
+
+    def reprints(self) -> list[str]:
+        return [r.doc_id for r in self.related if r.excluded == REPRINT]
 
     def taken_up(self, j: int) -> int:
         """How many rows cover reference item j."""
@@ -142,58 +149,8 @@ class Matrix:
                 "rows": [r.to_dict() for r in self.rows],
                 "counts": [{"name": it.name, "taken_up": self.taken_up(j), "of": len(self.rows)}
                            for j, it in enumerate(self.items)],
-                "untouched": self.untouched(), "unanswered_regions": list(self.unanswered)}
-
-
-# ---------------------------------------------------------------- reference items
-
-def descendants(doc: Document, clause_id: str) -> tuple[str, ...]:
-    """The clause and every clause below it, in outline order."""
-    kids: dict[str, list[str]] = {}
-    for c in doc.clauses:
-        if c.parent_id:
-            kids.setdefault(c.parent_id, []).append(c.clause_id)
-    out, todo = [], [clause_id]
-    while todo:
-        cid = todo.pop()
-        out.append(cid)
-        todo.extend(reversed(kids.get(cid, [])))
-    order = {c.clause_id: k for k, c in enumerate(doc.clauses)}
-    return tuple(sorted(out, key=lambda x: order.get(x, -1)))
-
-
-def articles(doc: Document) -> list[Clause]:
-    return [c for c in doc.clauses if c.kind == "article"]
-
-
-def reference_unit(doc: Document) -> str:
-    """Articles for a regulation (≥ MIN_ARTICLES 第X条), else the named list."""
-    return UNIT_ARTICLE if len(articles(doc)) >= MIN_ARTICLES else UNIT_LIST
-
-
-def _subtree_text(doc: Document, ids: Sequence[str]) -> str:
-    want = set(ids)
-    return "\n".join(c.text for c in doc.clauses if c.clause_id in want)
-
-
-def reference_items(doc: Document, unit: str, named: NamedList | None = None) -> list[RefItem]:
-    if unit == UNIT_LIST:
-        if named is None:
-            raise PolicyError("清单模式需要参照清单 / a list reference needs its list")
-        parts = [p for p in named.parts] or [named.section]
-        out = []
-        for li in named.items:
-            ids = descendants(doc, li.clause_id) if li.clause_id else ()
-            sec = doc.clause(li.clause_id).section_str if li.clause_id else ""
-            group = next((p for p in parts if sec.startswith(p) and p != named.section), "")
-            out.append(RefItem(li.name, li.clause_id, group.split(" › ")[-1], li.text or li.heading, ids))
-        return out
-    out = []
-    for c in articles(doc):
-        ids = descendants(doc, c.clause_id)
-        chapter = next((s for s in c.section[:-1] if s.startswith("第") and "章" in s[:6]), "")
-        out.append(RefItem(c.marker, c.clause_id, chapter, _subtree_text(doc, ids), ids))
-    return out
+                "untouched": self.untouched(), "unanswered_regions": list(self.unanswered),
+                "related": [r.to_dict() for r in self.related]}
 
 
 # ---------------------------------------------------------------- rows
@@ -240,7 +197,7 @@ def _article_similarity(ref: Document, items: Sequence[RefItem], tdoc: Document)
     from indexer.align import bigram_tfidf, normalize
 
     tarts = articles(tdoc)
-    texts = [normalize(it.text) for it in items] + [normalize(_subtree_text(tdoc, descendants(tdoc, a.clause_id)))
+    texts = [normalize(it.text) for it in items] + [normalize(subtree_text(tdoc, descendants(tdoc, a.clause_id)))
                                                    for a in tarts]
     v = bigram_tfidf(texts)
     sims = v[: len(items)] @ v[len(items):].T
@@ -276,7 +233,7 @@ def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, r
         named = bool(region_mentions(it.text, region)) if region else False
         cells.append(Cell(COVERED if pairs else MISSING, pairs[0].score if pairs else 0.0, tuple(marks),
                           tuple(cids), named))
-    adds = [Addition(a.marker, a.clause_id, _subtree_text(tdoc, descendants(tdoc, a.clause_id)))
+    adds = [Addition(a.marker, a.clause_id, subtree_text(tdoc, descendants(tdoc, a.clause_id)))
             for a in articles(tdoc) if a.clause_id not in paired_b]
     source = "articles" if articles(tdoc) else "clauses"
     return _row(tdoc, reasons, source, cells, adds)
@@ -299,18 +256,23 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
     unit = unit or (UNIT_LIST if reference_section else reference_unit(ref))
     named = pick_list(ref, reference_section) if unit == UNIT_LIST else None
     items = reference_items(ref, unit, named)
+    found = {r.doc_id: r for r in relations(docs, ref, unit, named)}
+
+    def chosen_by_hand(d: Document) -> tuple[str, ...]:
+        rel = found.get(d.doc_id)
+        return (*(rel.reasons if rel is not None else ()), ADDED)
+
     if targets is not None:
-        chosen = []
-        for key in targets:
-            d = find(docs, key)
-            chosen.append((d, answer_reasons(ref, d, items, unit) or (ADDED,)))
+        chosen = [(d, found[d.doc_id].reasons if d.doc_id in found and found[d.doc_id].counted else
+                   chosen_by_hand(d)) for d in (find(docs, key) for key in targets)]
     else:
-        chosen = answering_documents(docs, ref, unit, named)
+        by_id = {d.doc_id: d for d in docs}
+        chosen = [(by_id[r.doc_id], r.reasons) for r in found.values() if r.counted]
     have = {d.doc_id for d, _ in chosen}
     for key in add:
         d = find(docs, key)
         if d.doc_id not in have:
-            chosen.append((d, answer_reasons(ref, d, items, unit) + (ADDED,)))
+            chosen.append((d, chosen_by_hand(d)))
             have.add(d.doc_id)
     gone = {find(docs, key).doc_id for key in drop}
     chosen = [(d, why) for d, why in chosen if d.doc_id not in gone and d.doc_id != ref.doc_id]
@@ -327,5 +289,8 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
         else:
             rows.append(_clause_row(docs, ref, items, d, why, vectors, memo))
     silent = unanswered_regions(docs, ref, [r.region for r in rows])
+    in_rows = {r.doc_id for r in rows}
+    related = tuple(r if not r.counted else replace(r, counted=False, excluded=DROPPED)
+                    for r in found.values() if r.doc_id not in in_rows)
     return Matrix(ref.doc_id, ref.meta.title or ref.doc_id, ref.meta.date, unit, named.section if named else "",
-                  tuple(items), tuple(rows), tuple(silent))
+                  tuple(items), tuple(rows), tuple(silent), related)

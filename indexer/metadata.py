@@ -241,6 +241,8 @@ def regulation_fields(lines: list[str], title: str) -> dict[str, str]:
         return {}
 
     def organ(e: legislation.Event) -> str:
+        if e.body == "国务院":  # the State Council has no place of its own (中华人民共和国国务院令)
+            return "国务院"
         place = _full_place(e.place, events, title)
         return place + e.body if place else ""
 

@@ -13,8 +13,10 @@ from indexer.coverage import embedding_memo
 from indexer.embedders import FakeEmbedder
 from indexer.matrix import (
     ADDED,
+    BASIS,
     CITES,
     LOWER,
+    REPRINT,
     SHARES,
     SUBJECT,
     UNIT_ARTICLE,
@@ -49,17 +51,23 @@ def regulations():
 def test_seed_documents_found_with_their_reasons(seed_docs, memo):
     m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
     reasons = {r.doc_id: set(r.reasons) for r in m.rows}
-    assert set(reasons) == {DONGGUAN, CHAOZHOU, NEWS}  # Anhui: another province, another list
-    assert {CITES, SHARES, LOWER} <= reasons[DONGGUAN]  # cites 粤府函〔2020〕82号
+    assert set(reasons) == {DONGGUAN, CHAOZHOU}  # Anhui: another province, another list; the news: a reprint
+    assert {CITES, BASIS, SHARES, LOWER} <= reasons[DONGGUAN]  # cites 粤府函〔2020〕82号 as its basis
     assert CITES not in reasons[CHAOZHOU] and {SHARES, LOWER} <= reasons[CHAOZHOU]
-    assert reasons[NEWS] == {SHARES}  # a reprint of the 20 items, no level or province of its own
+    related = {r.doc_id: r for r in m.related}
+    assert set(related) == {NEWS} and related[NEWS].excluded == REPRINT and not related[NEWS].counted
+    assert related[NEWS].reasons == (SHARES,) and "转载" in related[NEWS].label
+    assert m.reprints() == [NEWS] and m.to_dict()["related"][0]["excluded"] == REPRINT
     assert m.unit == UNIT_LIST and len(m.items) == 20 and m.section == "四、发展重点"
 
 
 def test_user_adds_and_drops_documents(seed_docs, memo):
+    m = implementation_matrix(seed_docs, PROVINCE, add=[ANHUI, NEWS], drop=[DONGGUAN], embedder=memo)
+    assert [r.doc_id for r in m.rows] == [CHAOZHOU, ANHUI, NEWS]  # added by hand: counted, whatever it is
+    assert m.rows[1].reasons == (ADDED,) and m.rows[2].reasons == (SHARES, ADDED)
+    assert {r.doc_id: r.excluded for r in m.related} == {DONGGUAN: "dropped"}
     m = implementation_matrix(seed_docs, PROVINCE, add=[ANHUI], drop=[NEWS], embedder=memo)
     assert [r.doc_id for r in m.rows] == [DONGGUAN, CHAOZHOU, ANHUI]
-    assert m.rows[-1].reasons == (ADDED,)
     assert m.unanswered == ()  # both Guangdong cities of the library answered
     assert implementation_matrix(seed_docs, PROVINCE, drop=[CHAOZHOU], embedder=memo).unanswered == ("潮州市",)
     only = implementation_matrix(seed_docs, PROVINCE, [CHAOZHOU], embedder=memo)
@@ -155,14 +163,14 @@ def test_xlsx_and_docx_hold_the_matrix_numbers(tmp_path, seed_docs, memo):
     m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
     wb = openpyxl.load_workbook(export_matrix(m, tmp_path / "m.xlsx", seed_docs))
     counts = list(wb["条目统计"].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[1], r[2]) for r in counts] == [(it.name, m.taken_up(j), 3) for j, it in enumerate(m.items)]
+    assert [(r[0], r[1], r[2]) for r in counts] == [(it.name, m.taken_up(j), 2) for j, it in enumerate(m.items)]
     conf = list(wb["置信度"].iter_rows(min_row=2, values_only=True))
     assert conf[0][1:] == tuple(round(r.cells[0].confidence, 3) for r in m.rows)
     grid = list(wb["实施矩阵"].iter_rows(min_row=2, values_only=True))
-    assert [g[-1] for g in grid] == [f"{m.taken_up(j)}/3" for j in range(20)]
+    assert [g[-1] for g in grid] == [f"{m.taken_up(j)}/2" for j in range(20)]
     d = docx.Document(str(export_matrix(m, tmp_path / "m.docx", seed_docs)))
     table = d.tables[0]
-    assert len(table.rows) == 21 and table.rows[1].cells[-1].text == f"{m.taken_up(0)}/3"
+    assert len(table.rows) == 21 and table.rows[1].cells[-1].text == f"{m.taken_up(0)}/2"
     assert table.rows[0].cells[0].text == "参照条目"
 
 

@@ -143,3 +143,24 @@ def test_every_library_regulation_has_issuer_date_region_and_level():
         assert m.date in {e.date for e in events}, f.name
         assert not [e for e in events if e.action in ("approved", "amended", "revised") and e.date > m.date]
         assert m.date_passed and m.date_passed <= m.date, f.name
+
+
+NATIONAL = LIBRARY.parent / "national" / "administrative-regulations"
+
+
+@pytest.mark.parametrize("line, expect", [
+    ("2014年11月24日 中华人民共和国国务院令第656号公布", ("published", "中华人民共和国", "国务院")),
+    ("2006年7月5日 国务院第142次常务会议通过", ("passed", "", "国务院")),
+])
+def test_state_council_history_lines(line, expect):
+    (ev,) = legislation.parse(["某某条例", "", line, "", "第一章 总则"])
+    assert (ev.action, ev.place, ev.body) == expect
+
+
+@pytest.mark.skipif(not NATIONAL.is_dir(), reason="../shared/library not present")
+def test_administrative_regulations_are_national():
+    """An administrative regulation names only 国务院 in its history: issuer 国务院, level national (they had
+    no level, so no comparison could place them above the provinces' regulations)."""
+    files = sorted(NATIONAL.glob("*.md"))[::25]
+    metas = [load_document(f).meta for f in files]
+    assert sum(m.issuer == "国务院" and m.level == "national" for m in metas) >= 0.9 * len(metas)
