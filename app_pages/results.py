@@ -67,8 +67,9 @@ def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_sect
 
     if not target_doc and not pasted:
         raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
+    vectors = clause_vectors()
     answer = coverage_between(documents(), ref_doc, target_doc or None, pasted, reference_section=ref_section,
                               target_section=target_section, region=region or None,
-                              embedder=embedder_for_index())
+                              embedder=embedder_for_index(), vectors=vectors)
     return answer.result, answer.result.matrix, answer.reference, answer.target
 

@@ -117,7 +117,7 @@ def cmd_coverage(args) -> int:
     print(f"目标条目 {s['target_items']}：有对应 {s['aligned']}，本地新增 {len(s['local_additions'])}")
     for t in cov.target_items:
         best = t.best or f"（最接近 nearest: {t.nearest}）"
-        also = "、".join(m.name for m in t.also)
+        also = "、".join(f"{m.name}（{m.why}）" if m.why else m.name for m in t.also)
         print(f"    [{t.status:14}] {t.name:12} → {best} {t.score:.2f}" + (f" ＋ {also}" if also else ""))
     return 0
 

@@ -94,6 +94,10 @@ def cmd_matrix(args) -> int:
     print(f"无一文件采纳 / taken up by none: {'、'.join(m.untouched()) or '无'}")
     if m.unanswered:
         print(f"文库中有文件、但无答复的地区 / places with no answer: {'、'.join(m.unanswered)}")
+    if m.related:
+        print("相关但未计入 / related, not counted（可用 --add 加入）:")
+        for rel in m.related:
+            print(f"  {rel.doc_id}：{rel.label}")
     return 0
 
 
@@ -116,7 +120,7 @@ def cmd_diffusion(args) -> int:
         lag = f"+{c.lag_days} 天" if c.lag_days is not None and c.lag_days >= 0 else (
             f"{c.lag_days} 天" if c.lag_days is not None else "—")
         print(f"  {c.date or '未注明日期':10} {lag:>9}  {WORDING_LABELS[c.wording]:4} {c.reuse_share:4.0%}  "
-              f"{c.doc_id} ← {'、'.join(c.matches)}")
+              f"{c.doc_id}{'（转载，不计入）' if c.reprint else ''} ← {'、'.join(c.matches)}")
     if t.silent:
         print(f"未采纳 / silent: {'、'.join(t.silent)}")
     return 0

@@ -183,16 +183,27 @@ class CoverageAnswer:
 def coverage_between(docs: Sequence[Document], reference: str, target: str | None = None,
                      items: Sequence[str] = (), *, reference_section: str | None = None,
                      target_section: str | None = None, region: str | None = None,
-                     embedder=None) -> CoverageAnswer:
-    """Coverage of a target document's list (or pasted item names) against a reference document's list.
+                     embedder=None, vectors=None) -> CoverageAnswer:
+    """Coverage of a target document's list (or pasted item names) against a reference document's list; between
+    two regulations (no section asked for), article by article as the matrix's article unit does it.
 
     Args:
         region: the target's region; None takes it from the target document (`target_region`).
         embedder: the index's embedder when there is one, so item vectors match the index.
+        vectors: the index's clause vectors (regulations are aligned clause by clause).
     """
     from indexer.coverage import coverage
+    from indexer.reference import UNIT_ARTICLE, articles, reference_unit
 
     ref_doc = find(docs, reference)
+    if target and not (reference_section or target_section) and reference_unit(ref_doc) == UNIT_ARTICLE:
+        tdoc = find(docs, target)
+        if articles(tdoc):
+            from indexer.matrix import article_coverage
+
+            result, ref_arts, tgt_arts = article_coverage(docs, ref_doc, tdoc, vectors=vectors,
+                                                          embedder=embedder)
+            return CoverageAnswer(result, ref_arts, tgt_arts, result.region, ())
     ref_list = pick_list(ref_doc, reference_section)
     if target:
         tdoc = find(docs, target)

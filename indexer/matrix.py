@@ -204,8 +204,19 @@ def _article_similarity(ref: Document, items: Sequence[RefItem], tdoc: Document)
     return {(j, a.clause_id): float(sims[j, k]) for j in range(len(items)) for k, a in enumerate(tarts)}
 
 
-def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, reasons, vectors, embedder,
-                unit: str = UNIT_ARTICLE) -> Row:
+@dataclass(frozen=True)
+class ClauseCells:
+    """A target document against a reference's items through the clause alignment."""
+
+    cells: tuple[Cell, ...]
+    additions: tuple[Addition, ...]
+    carried: dict  # target article (or clause) id → (index of the reference item it carries best, score)
+    # per reference item: (target article mark, its first paired clause id, best pair score), best first
+    marks: tuple[tuple[tuple[str, str, float], ...], ...] = ()
+
+
+def clause_cells(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, vectors, embedder,
+                 unit: str = UNIT_ARTICLE) -> ClauseCells:
     """Cells from the clause alignment: an item is covered when one of its clauses is paired (for articles: with
     a clause of a target article that shares enough of the article's wording, see ARTICLE_CONFIRM)."""
     from indexer.library import align_pair, target_region
@@ -214,29 +225,74 @@ def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, r
     art = _article_of(tdoc)
     sim = _article_similarity(ref, items, tdoc) if unit == UNIT_ARTICLE and articles(tdoc) else None
     region = target_region(tdoc)
-    cells = []
-    paired_b: set[str] = set()  # target articles (or clauses outside articles) that carry a reference item
+    cells, per_item = [], []
+    carried: dict[str, tuple[int, float]] = {}  # target articles (or clauses outside articles) carrying an item
     for j, it in enumerate(items):
         ids = set(it.clause_ids or ((it.clause_id,) if it.clause_id else ()))
         pairs = sorted((p for p in al.pairs if p.a.clause_id in ids), key=lambda p: -p.score)
         if sim is not None:
             pairs = [p for p in pairs if p.b.clause_id in art
                      and sim.get((j, art[p.b.clause_id].clause_id), 0.0) >= ARTICLE_CONFIRM]
-        marks, cids = [], []
+        marks, cids, first = [], [], []
         for p in pairs:
             a = art.get(p.b.clause_id)
             mark = a.marker if a is not None else p.b.clause_id.split(":", 1)[-1]
             if mark not in marks:
                 marks.append(mark)
+                first.append((mark, p.b.clause_id, p.score))
             cids.append(p.b.clause_id)
-            paired_b.add(a.clause_id if a is not None else p.b.clause_id)
+            key = a.clause_id if a is not None else p.b.clause_id
+            if key not in carried or carried[key][1] < p.score:
+                carried[key] = (j, p.score)
         named = bool(region_mentions(it.text, region)) if region else False
         cells.append(Cell(COVERED if pairs else MISSING, pairs[0].score if pairs else 0.0, tuple(marks),
                           tuple(cids), named))
-    adds = [Addition(a.marker, a.clause_id, subtree_text(tdoc, descendants(tdoc, a.clause_id)))
-            for a in articles(tdoc) if a.clause_id not in paired_b]
-    source = "articles" if articles(tdoc) else "clauses"
-    return _row(tdoc, reasons, source, cells, adds)
+        per_item.append(tuple(first))
+    adds = tuple(Addition(a.marker, a.clause_id, subtree_text(tdoc, descendants(tdoc, a.clause_id)))
+                 for a in articles(tdoc) if a.clause_id not in carried)
+    return ClauseCells(tuple(cells), adds, carried, tuple(per_item))
+
+
+def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, reasons, vectors, embedder,
+                unit: str = UNIT_ARTICLE) -> Row:
+    cc = clause_cells(docs, ref, items, tdoc, vectors, embedder, unit)
+    return _row(tdoc, reasons, "articles" if articles(tdoc) else "clauses", cc.cells, cc.additions)
+
+
+def article_coverage(docs: Sequence[Document], ref: Document, tdoc: Document, *, vectors=None, embedder=None):
+    """Coverage of one regulation by another, article by article, through the matrix's article cells: the
+    coverage page and `coverage` answer for regulations exactly what the matrix's row says.
+
+    Returns (Coverage, the reference's articles as a NamedList, the target's articles as a NamedList)."""
+    from indexer.coverage import ALIGNED, LOCAL_ADDITION, Coverage, Match, ReferenceResult, TargetResult
+    from indexer.library import index_embedder, target_region
+    from indexer.models import ListItem
+
+    items = reference_items(ref, UNIT_ARTICLE)
+    memo = embedding_memo(embedder if embedder is not None else index_embedder())
+    cc = clause_cells(docs, ref, items, tdoc, vectors, memo)
+    region = target_region(tdoc)
+    tarts = articles(tdoc) or [c for c in tdoc.clauses if c.clause_id in cc.carried]
+    mark = {c.clause_id: c.marker or c.clause_id.split(":", 1)[-1] for c in tarts}
+    refs = []
+    for it, cell, marks in zip(items, cc.cells, cc.marks, strict=True):
+        mentions = region_mentions(it.text, region) if region else ()
+        refs.append(ReferenceResult(it.name, it.clause_id, tuple(Match(m, score, cid) for m, cid, score in marks),
+                                    cell.status, bool(mentions), mentions))
+    tgts = []
+    for c in tarts:
+        j, score = cc.carried.get(c.clause_id, (None, 0.0))
+        best = items[j].name if j is not None else None
+        tgts.append(TargetResult(mark[c.clause_id], c.clause_id, best, score, ALIGNED if best else LOCAL_ADDITION,
+                                 best or ""))
+    result = Coverage(ref.doc_id, tdoc.doc_id, region, tuple(refs), tuple(tgts))
+
+    def as_list(doc: Document, arts) -> NamedList:
+        return NamedList(doc.doc_id, UNIT_LABELS[UNIT_ARTICLE], None, tuple(
+            ListItem(a.marker or a.clause_id, a.heading, a.clause_id,
+                     subtree_text(doc, descendants(doc, a.clause_id))) for a in arts))
+
+    return result, as_list(ref, articles(ref)), as_list(tdoc, tarts)
 
 
 def implementation_matrix(docs: Sequence[Document], reference: str, targets: Sequence[str] | None = None, *,

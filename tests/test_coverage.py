@@ -187,3 +187,27 @@ def test_unrelated_pasted_items_get_no_confident_match_through_the_service_layer
     new_energy = next(r for r in ans.result.reference_items if r.name == "新能源")
     assert {m.name for m in new_energy.matches} == {"新能源", "清洁能源"}
     assert by["集成电路"].best == "半导体与集成电路"
+
+
+# ---------------------------------------------------------------- coverage as an assignment
+
+def test_one_item_covers_its_best_counterpart_only_unless_its_name_supports_more():
+    """人工智能 at P .96/.91/.85 against three items used to cover all three; now only its best, and a joined
+    name (新能源和节能环保) covers a second item because a part of it names that item."""
+    import numpy as np
+
+    from indexer.coverage import COVERED, Item, _assignment, support
+
+    refs = [Item("智能机器人"), Item("智能家电"), Item("软件与信息服务"), Item("新能源"), Item("安全应急与环保")]
+    tgts = [Item("人工智能"), Item("新能源和节能环保"), Item("海洋经济")]
+    prob = np.array([[0.96, 0.91, 0.85, 0.1, 0.1], [0.1, 0.1, 0.1, 0.93, 0.62], [0.3, 0.2, 0.1, 0.45, 0.2]])
+    carries = _assignment(prob, tgts, refs, 0.5)
+    assert set(carries) == {(0, 0), (1, 3), (1, 4)}
+    assert carries[(1, 4)] == "名称中的「节能环保」对应「安全应急与环保」" and carries[(0, 0)] == ""
+    assert support(Item("新材料"), Item("前沿新材料")) and not support(Item("新能源汽车"), Item("新能源"))
+    assert not support(Item("人工智能"), Item("软件与信息服务", text="发展人工智能、云计算"))
+    result = cov.coverage(refs, tgts, embedder=FakeEmbedder())
+    for t in result.target_items:  # every extra counterpart carries its reason
+        assert all(m.why for m in t.also)
+    for r in result.reference_items:
+        assert (r.status == COVERED) == bool(r.matches)

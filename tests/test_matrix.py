@@ -216,3 +216,25 @@ def test_real_model_matrix_is_todays_coverage_and_news_is_verbatim(seed_docs):
     for j in range(20):
         news = next(c for c in timeline_of(m, j, seed_docs).carriers if c.doc_id == NEWS)
         assert news.wording == VERBATIM and news.lag_days == 301
+
+
+def test_coverage_between_regulations_is_the_matrix_row(regulations, memo, capsys, monkeypatch, tmp_path):
+    """`coverage` of two regulations answers article by article (it said "no list found", rc 2) with the
+    matrix's own cells, from the library, the CLI and its JSON alike."""
+    from indexer import paths
+    from indexer.cli import main
+
+    prov, city = regulations
+    answer = library.coverage_between(regulations, prov.doc_id, city.doc_id, embedder=memo)
+    row = implementation_matrix(regulations, prov.doc_id, embedder=memo).rows[0]
+    cov = answer.result
+    assert [r.name for r in cov.reference_items] == [c.marker for c in prov.clauses if c.kind == "article"]
+    assert [r.status for r in cov.reference_items] == [c.status for c in row.cells]
+    assert [tuple(m.name for m in r.matches) for r in cov.reference_items] == [c.matches for c in row.cells]
+    assert [t.name for t in cov.target_items if t.status == "local_addition"] == [a.name for a in row.additions]
+    assert answer.reference.items[3].text.startswith("第四条") and len(answer.target.items) == len(cov.target_items)
+    monkeypatch.setattr(paths, "INDEX_DIR", tmp_path / "no-index")
+    monkeypatch.setattr(paths, "corpus_dirs", lambda: [DATA])
+    assert main(["coverage", "--reference", prov.doc_id, "--target", city.doc_id, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["summary"]["reference_items"] == len(cov.reference_items) and got["reference_items"][3]["name"] == "第四条"
