@@ -28,6 +28,21 @@ def remember_widgets(keys) -> None:
             st.session_state[f"_kept_{key}"] = st.session_state[key]
 
 
+def stop(prefix: str, drawn=()) -> None:
+    """st.stop(), after forgetting the page's widgets this run has not drawn (keys starting with `prefix`,
+    other than those in `drawn`).
+
+    A run that ends in st.stop() keeps the values of the widgets it did not draw, while the browser forgets
+    those widgets and draws them afresh at their defaults: the item selector showed the first item while the
+    texts below were another's. Forgetting them puts both sides at the defaults; choices worth keeping are
+    remembered apart (remember_widgets) and given back where their widget is drawn (restore_widgets).
+    """
+    for key in list(st.session_state.keys()):
+        if key.startswith(prefix) and key not in drawn:
+            del st.session_state[key]
+    st.stop()
+
+
 def keep_known(key: str, options) -> None:
     """Drop remembered choices of a multiselect that are no longer offered (e.g. a removed document)."""
     if isinstance(st.session_state.get(key), list):
