@@ -741,3 +741,20 @@ def test_coverage_choices_survive_a_detour_through_an_empty_pasted_list(app_env)
     assert view.value == "list" and view.proto.set_value  # pushed again, not left at the browser's default
     box = item_box(at)
     assert box.value == "智能机器人" and shows_its_value(box)
+
+
+def test_an_impossible_date_correction_is_refused_and_the_form_keeps_it(private_env):
+    rule = "关于停车管理的若干规定\n一、总则\n为规范停车管理，制定本规定。\n二、附则\n自发布之日起施行。\n"
+    at = upload(open_page("library"), [("rule.txt", rule.encode())])
+    at.selectbox(key="fix_doc").set_value("rule")
+    at.text_input(key="fix_title_rule").set_value("某市停车管理规定")
+    at.text_input(key="fix_date_rule").set_value("2026-13-45")
+    button(at, "保存更正").click()
+    at.run()
+    assert not at.exception
+    assert any("日期无效 / invalid date: 2026-13-45 (应为 YYYY-MM-DD)" in e for e in errors_of(at)), errors_of(at)
+    assert not any("已更正" in plain(s.value) for s in at.success)
+    assert at.text_input(key="fix_date_rule").value == "2026-13-45"  # the form keeps what was typed
+    assert at.text_input(key="fix_title_rule").value == "某市停车管理规定"
+    manifest = paths.UPLOAD_DIR / "manifest.json"
+    assert not manifest.exists() or "2026-13-45" not in manifest.read_text(encoding="utf-8")
