@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages import backend, common
 from app_pages.render import STYLE, esc, md
 from indexer.errors import PolicyError
-from indexer.models import LEVEL_LABELS
+from indexer.labels import level_words, where_when
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("省级视图 Provincial view")
@@ -46,7 +46,7 @@ def facets_of(by: str, stamp: tuple) -> pd.DataFrame:
 
     cb = default_codebook()
     counts = facet_counts(backend.documents(), by)
-    return pd.DataFrame([{"分组 group": k, "工具 tag": t, "类型 category": cb.categories[cb.category(t)],
+    return pd.DataFrame([{"分组 group": level_words(k) if by == "level" else k, "工具 tag": t, "类型 category": cb.categories[cb.category(t)],
                           "条款数 clauses": n} for k, c in counts.items() for t in cb.tags if (n := c[t])])
 
 
@@ -109,7 +109,7 @@ with tab_matrix:
 
     short: dict[str, str] = {}  # column labels a phone can hold: 东莞市 2021, 新闻报道 2021
     for r in m.rows:
-        name = f"{r.region or LEVEL_LABELS.get(r.level, '')} {r.date[:4] or '未注明日期'}".strip()
+        name = where_when(r.region, r.level, r.date, year=True)
         short[r.doc_id] = name if name not in short.values() else f"{name} ({len(short) + 1})"
     cells = pd.DataFrame([{
         "条目 item": f"{j + 1}. {it.name}", "文件 document": short[r.doc_id], "标题 title": label[r.doc_id],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from indexer.labels import region_words
 from indexer.models import LEVEL_LABELS, Document
 
 LEVELS = LEVEL_LABELS
@@ -54,10 +55,8 @@ def keep_known(key: str, options) -> None:
 
 def doc_label(doc: Document) -> str:
     m = doc.meta
-    region = m.region or LEVELS.get(m.level, "")
     date = f"（{m.date[:4]}）" if m.date else ""
-    title = m.title or doc.doc_id
-    return f"{region} · {title}{date}" if region else f"{title}{date}"
+    return f"{region_words(m.region, m.level)} · {m.title or doc.doc_id}{date}"
 
 
 def selection_changed(table_key: str, rows: list[int]) -> bool:

@@ -71,6 +71,7 @@ def _export(result, path: str, docs) -> None:
 
 
 def cmd_matrix(args) -> int:
+    from indexer.labels import where_when
     from indexer.matrix import REASON_LABELS, implementation_matrix
 
     docs, vectors = _library()
@@ -85,7 +86,7 @@ def cmd_matrix(args) -> int:
     print(f"{m.title} [{m.reference}] {m.date or ''}：{len(m.items)} 项参照条目，{len(m.rows)} 份答复文件")
     for r in m.rows:
         why = "、".join(REASON_LABELS.get(x, x) for x in r.reasons)
-        print(f"  {r.doc_id}  {r.region or '—'} {r.date or '未注明日期'}  覆盖 {r.covered}/{len(m.items)}，"
+        print(f"  {r.doc_id}  {where_when(r.region, r.level, r.date)}  覆盖 {r.covered}/{len(m.items)}，"
               f"本地新增 {len(r.additions)}（{why}）")
     for j, it in enumerate(m.items):
         marks = "".join("★" if r.cells[j].named_gap else "■" if r.cells[j].status == "covered" else "·"
@@ -161,8 +162,10 @@ def cmd_instruments(args) -> int:
             _print_json({"facet": args.facet or "document", "tags": list(cb.tags),
                          "counts": {k: {t: c[t] for t in cb.tags if c[t]} for k, c in counts.items()}})
         else:
+            from indexer.labels import level_words
+
             for k, c in counts.items():
-                print(f"  {k}: " + "，".join(f"{t} {c[t]}" for t in cb.tags if c[t]))
+                print(f"  {level_words(k) if args.facet == 'level' else k}: " + "，".join(f"{t} {c[t]}" for t in cb.tags if c[t]))
         return 0
     found = ins.clauses_with(docs, tags)
     if args.json:
