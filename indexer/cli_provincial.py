@@ -100,6 +100,7 @@ def cmd_matrix(args) -> int:
 
 def cmd_diffusion(args) -> int:
     from indexer.diffusion import WORDING_LABELS, diffusion
+    from indexer.labels import date_words, lag_words
 
     if not args.clause_id and not args.item:
         raise PolicyError("请给出条款编号或 --item 条目名称 / give a clause id or --item NAME")
@@ -112,11 +113,9 @@ def cmd_diffusion(args) -> int:
     if args.json:
         _print_json(t.to_dict())
         return 0
-    print(f"{t.item.name}（{t.title}，{t.date or '未注明日期'}）：{len(t.carriers)} 份文件采纳")
+    print(f"{t.item.name}（{t.title}，{date_words(t.date)}）：{len(t.carriers)} 份文件采纳")
     for c in t.carriers:
-        lag = f"+{c.lag_days} 天" if c.lag_days is not None and c.lag_days >= 0 else (
-            f"{c.lag_days} 天" if c.lag_days is not None else "—")
-        print(f"  {c.date or '未注明日期':10} {lag:>9}  {WORDING_LABELS[c.wording]:4} {c.reuse_share:4.0%}  "
+        print(f"  {date_words(c.date):10} {lag_words(c.lag_days):>9}  {WORDING_LABELS[c.wording]:4} {c.reuse_share:4.0%}  "
               f"{c.doc_id} ← {'、'.join(c.matches)}")
     if t.silent:
         print(f"未采纳 / silent: {'、'.join(t.silent)}")
