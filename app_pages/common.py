@@ -19,6 +19,7 @@ from app_pages.widgets import (  # noqa: F401 — pages reach these through comm
     restore_widgets,
     selection_changed,
     signal_label,
+    stop,
     time_left,
 )
 from indexer.errors import PolicyError

@@ -1,6 +1,8 @@
 """覆盖 Coverage: which reference-list items a target document (or pasted list) takes up, misses or adds."""
 from __future__ import annotations
 
+import hashlib
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -17,15 +19,15 @@ st.caption("以参照文件的清单（默认：广东省 20 个战略性产业�
 docs = [d for d in backend.documents() if common.lists_of(d)]
 if not docs:
     st.info("文库中没有包含清单的文件 / no document in the library has a named list")
-    st.stop()
+    common.stop("cov_")
 ids = [d.doc_id for d in docs]
 label = {d.doc_id: common.doc_label(d) for d in docs}
 
 
-def list_picker(col, title: str, doc_id: str) -> str:
+def list_picker(col, title: str, role: str, doc_id: str) -> str:
     """A selectbox of the document's named lists (primary first); returns the chosen section."""
     found = {nl.section: nl for nl in common.lists_of(common.find_doc(docs, doc_id))}
-    return col.selectbox(title, list(found), key=f"{title}_{doc_id}",
+    return col.selectbox(title, list(found), key=f"cov_list_{role}_{doc_id}",
                          format_func=lambda s: f"{s}（{len(found[s].items)} 项）")
 
 
@@ -40,7 +42,7 @@ def matrix_height(n_targets: int, ref_names: list[str]) -> int:
 r1, r2 = st.columns([3, 2])
 ref_id = r1.selectbox("参照文件 Reference", ids, key="cov_ref", format_func=label.get,
                       index=common.default_doc(docs, level="province"))
-ref_section = list_picker(r2, "参照清单 Reference list", ref_id)
+ref_section = list_picker(r2, "参照清单 Reference list", "ref", ref_id)
 
 source = st.radio("目标 Target", ["doc", "pasted"], horizontal=True, key="cov_source",
                   format_func={"doc": "文件 Document", "pasted": "粘贴清单 Pasted list"}.get)
@@ -50,9 +52,12 @@ region = ""
 if source == "doc":
     t1, t2 = st.columns([3, 2])
     others = [i for i in ids if i != ref_id] or ids
+    if "cov_target" not in st.session_state and st.session_state.get("_kept_cov_target") in others:
+        st.session_state["cov_target"] = st.session_state["_kept_cov_target"]  # chosen before a pasted list
     target_id = t1.selectbox("目标文件 Target document", others, key="cov_target", format_func=label.get,
                              index=common.default_doc([common.find_doc(docs, i) for i in others], level="city"))
-    target_section = list_picker(t2, "目标清单 Target list", target_id)
+    target_section = list_picker(t2, "目标清单 Target list", "target", target_id)
+    common.remember_widgets(["cov_target"])
 else:
     p1, p2 = st.columns([3, 2])
     text = p1.text_area("条目名称，每行一个或用顿号分隔 Item names", key="cov_pasted", height=140,
@@ -61,14 +66,20 @@ else:
     pasted = common.parse_names(text) if text.strip() else ()
     if not pasted:
         st.caption("粘贴清单后即可查看覆盖情况 / paste a list to see its coverage")
-        st.stop()
+        common.stop("cov_", drawn=("cov_ref", f"cov_list_ref_{ref_id}", "cov_source", "cov_pasted", "cov_region"))
 
 result = None
 with common.guard("覆盖分析"):
     result, matrix, ref_nl, target_nl = results.coverage(ref_id, ref_section, target_id, target_section,
                                                          pasted, region, backend.state_stamp())
 if result is None:
-    st.stop()
+    common.stop("cov_", drawn=("cov_ref", f"cov_list_ref_{ref_id}", "cov_source", "cov_pasted", "cov_region",
+                               "cov_target", f"cov_list_target_{target_id}"))
+# The reference table's row selection and the item selector belong to this reference and target: keyed by
+# them, another target starts with its own widgets instead of inheriting a row or item picked for the last one.
+context = (ref_id, ref_section, target_id, target_section, pasted)
+ctx = hashlib.sha1(repr(context).encode("utf-8")).hexdigest()[:12]
+table_key, item_key = f"cov_ref_table_{ctx}", f"cov_item_{ctx}"
 
 refs, tgts = result.reference_items, result.target_items
 covered = [r for r in refs if r.status == "covered"]
@@ -88,8 +99,10 @@ if named_gaps:
 
 # ------------------------------------------------------------------ matrix
 st.subheader("匹配矩阵 Match matrix")
+common.restore_widgets(["cov_view"])
 view = st.radio("显示 View", ["matrix", "list"], horizontal=True, key="cov_view",
                 format_func={"matrix": "矩阵 Matrix", "list": "列表 List（窄屏适用 / for narrow screens）"}.get)
+common.remember_widgets(["cov_view"])
 st.caption("每格为目标条目实现参照条目的概率（0–1）；≥ 0.5 视为覆盖。/ P(target item implements reference item)")
 if matrix is not None and len(refs) and len(tgts) and view == "matrix":
     ref_names = [f"{j + 1}. {r.name}" for j, r in enumerate(refs)]
@@ -136,7 +149,7 @@ ref_table = pd.DataFrame([{
     f"点名{region_word}": ("⚠ " + "、".join(r.region_mentions)) if r.names_target_region else "",
 } for j, r in enumerate(refs)])
 picked = st.dataframe(ref_table, hide_index=True, on_select="rerun", selection_mode="single-row",
-                      key="cov_ref_table", width="stretch",
+                      key=table_key, width="stretch",
                       height=min(35 * (len(refs) + 1) + 3, 900))  # all 20 clusters without scrolling inside
 
 # ------------------------------------------------------------------ one item, both texts
@@ -144,15 +157,13 @@ picked = st.dataframe(ref_table, hide_index=True, on_select="rerun", selection_m
 st.subheader("条目原文对照 Both texts")
 rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
 names = [r.name for r in refs]
-context = (ref_id, ref_section, target_id, target_section, pasted)
-if st.session_state.get("_cov_context") != context:  # another target or list: a stale row choice must not win
-    st.session_state["_cov_context"] = context
-    st.session_state.pop("_last_selection_cov_ref_table", None)
-    if st.session_state.get("cov_item") not in names:
-        st.session_state.pop("cov_item", None)
-if common.selection_changed("cov_ref_table", rows) and rows and rows[0] < len(refs):  # a click picks that item
-    st.session_state["cov_item"] = refs[rows[0]].name
-item = st.selectbox("参照条目 Reference item（也可点击上表中的行）", names, key="cov_item")
+chosen = st.session_state.get("_cov_item_choice")
+if item_key not in st.session_state and chosen in names:  # the item picked for the last target, if it is here
+    st.session_state[item_key] = chosen
+if common.selection_changed(table_key, rows) and rows and rows[0] < len(refs):  # a click picks that item
+    st.session_state[item_key] = refs[rows[0]].name
+item = st.selectbox("参照条目 Reference item（也可点击上表中的行）", names, key=item_key)
+st.session_state["_cov_item_choice"] = item
 ref_item = next(r for r in refs if r.name == item)
 ref_text = next((li.text for li in ref_nl.items if li.name == item), "")
 left, right = st.columns(2)

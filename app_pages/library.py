@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import backend, common
 from app_pages.render import STYLE, block, esc, highlight, md
 from indexer import paths
+from indexer.labels import date_words, level_words, region_words
 from indexer.library import import_upload
 
 SCROLL_TO_FOCUS = """<script>
@@ -83,8 +84,8 @@ if docs:
     st.markdown(block(
         f"<b>{esc(m.title or doc.doc_id)}</b><br>"
         f'<span class="card-meta">{esc(m.issuer or "发文机关未标注")} · {esc(m.doc_number or "无文号")} · '
-        f'{esc(m.date or "日期未标注")} · {esc(m.region or "地区未标注")} · '
-        f'{esc(common.LEVELS.get(m.level, m.level))} · {esc(common.STATUSES.get(m.status, m.status))} · '
+        f'{esc(date_words(m.date))} · {esc(region_words(m.region))} · '
+        f'{esc(level_words(m.level))} · {esc(common.STATUSES.get(m.status, m.status))} · '
         f'{esc(doc.format)} · {len(doc.clauses)} 条款</span>'), unsafe_allow_html=True)
     for w in doc.warnings:
         st.caption(f"⚠ {md(w)}")

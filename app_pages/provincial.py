@@ -7,10 +7,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import backend, common
+from app_pages import backend, charts, common
 from app_pages.render import STYLE, esc, md
 from indexer.errors import PolicyError
-from indexer.models import LEVEL_LABELS
+from indexer.labels import NO_DATE, where_when
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("省级视图 Provincial view")
@@ -19,7 +19,6 @@ st.caption("一份参照文件（如省里的 20 个产业集群、一部省级�
 
 STATUS_LABEL = {"covered": "已覆盖 covered", "missing": "未覆盖 missing", "named_gap": "点名未覆盖 named gap"}
 STATUS_COLOUR = {"covered": "#1a7f37", "missing": "#d0d7de", "named_gap": "#cf222e"}
-WORDING_COLOUR = {"verbatim": "#cf222e", "partly_reused": "#bf8700", "rewritten": "#0969da"}
 
 
 def _index_parts():
@@ -44,10 +43,8 @@ def matrix_of(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
 def facets_of(by: str, stamp: tuple) -> pd.DataFrame:
     from indexer.instruments import default_codebook, facet_counts
 
-    cb = default_codebook()
-    counts = facet_counts(backend.documents(), by)
-    return pd.DataFrame([{"分组 group": k, "工具 tag": t, "类型 category": cb.categories[cb.category(t)],
-                          "条款数 clauses": n} for k, c in counts.items() for t in cb.tags if (n := c[t])])
+    docs = backend.documents()
+    return charts.facet_frame(facet_counts(docs, by), default_codebook(), by, {d.doc_id: d for d in docs})
 
 
 @st.cache_data(show_spinner="正在比对措辞… / comparing wording", max_entries=32)
@@ -109,7 +106,7 @@ with tab_matrix:
 
     short: dict[str, str] = {}  # column labels a phone can hold: 东莞市 2021, 新闻报道 2021
     for r in m.rows:
-        name = f"{r.region or LEVEL_LABELS.get(r.level, '')} {r.date[:4] or '未注明日期'}".strip()
+        name = where_when(r.region, r.level, r.date, year=True)
         short[r.doc_id] = name if name not in short.values() else f"{name} ({len(short) + 1})"
     cells = pd.DataFrame([{
         "条目 item": f"{j + 1}. {it.name}", "文件 document": short[r.doc_id], "标题 title": label[r.doc_id],
@@ -167,53 +164,35 @@ with tab_matrix:
 
 # ------------------------------------------------------------------ diffusion
 with tab_time:
-    from indexer.diffusion import WORDING_LABELS
-
     names = [f"{j + 1}. {it.name}" for j, it in enumerate(m.items)]
     pick = st.selectbox("参照条目 Reference item", range(len(names)), format_func=names.__getitem__, key="prov_item")
     t = timeline(ref_id, targets, pick, stamp)
-    st.caption(md(f"参照日期 {t.date or '未注明'}" + (f"（首次通过 {t.first_date}）" if t.first_date else "")
+    ref_when = f"参照日期 {t.date}" if t.date else f"参照文件{NO_DATE}"
+    st.caption(md(ref_when + (f"（首次通过 {t.first_date}）" if t.first_date else "")
                   + f"；{len(t.carriers)} 份文件采纳，{len(t.silent)} 份未采纳。"))
-    dated = pd.DataFrame([{"日期 date": c.date, "文件 document": short.get(c.doc_id, label[c.doc_id][:18]),
-                           "措辞 wording": WORDING_LABELS[c.wording], "滞后天数 lag": c.lag_days,
-                           "复用比例 reused": round(c.reuse_share, 2)} for c in t.carriers if not c.undated])
+    titles = {c.doc_id: short.get(c.doc_id, label[c.doc_id][:18]) for c in t.carriers}
+    dated = charts.timeline_rows(t, titles)
     if len(dated):
-        points = alt.Chart(dated).mark_circle(size=140).encode(
-            x=alt.X("日期 date:T", title=None),
-            y=alt.Y("文件 document:N", sort=list(dated["文件 document"]), title=None, axis=alt.Axis(labelLimit=130)),
-            color=alt.Color("措辞 wording:N", scale=alt.Scale(domain=[WORDING_LABELS[k] for k in WORDING_COLOUR],
-                                                            range=list(WORDING_COLOUR.values())),
-                            legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=["文件 document", "日期 date", "滞后天数 lag", "措辞 wording", "复用比例 reused"])
-        rule = alt.Chart(pd.DataFrame([{"日期 date": t.date}])).mark_rule(strokeDash=[4, 3]).encode(x="日期 date:T")
-        st.altair_chart((rule + points) if t.date else points, width="stretch")
-    table = pd.DataFrame([{"日期 date": c.date or "未注明日期 undated", "滞后天数 lag": c.lag_days,
-                           "文件 document": label[c.doc_id], "措辞 wording": WORDING_LABELS[c.wording],
-                           "复用比例 reused": round(c.reuse_share, 2), "对应 matches": "、".join(c.matches)}
-                          for c in t.carriers])
+        st.altair_chart(charts.timeline_chart(dated, t.date), width="stretch")
+    table = charts.timeline_table(t, {c.doc_id: label[c.doc_id] for c in t.carriers})
     st.dataframe(table, hide_index=True, width="stretch", key="prov_timeline")
     undated = [c for c in t.carriers if c.undated]
     if undated:
-        st.caption(md("未注明日期的文件列在最后 / undated: " + "、".join(label[c.doc_id] for c in undated)))
+        st.caption(md("日期未注明的文件列在最后 / undated: " + "、".join(label[c.doc_id] for c in undated)))
 
 # ------------------------------------------------------------------ instruments
 with tab_tools:
     from indexer.instruments import default_codebook
 
     cb = default_codebook()
-    st.caption("按供给型、需求型、环境型政策工具（Rothwell & Zegveld 1981；赵筱媛、苏竣 2007）给每条条款打标签。"
-               "按需求此图应放在文库页；文库页由他人维护，故放在本页。/ Instrument facets (shown here, not on the "
-               "library page, which belongs to another page).")
+    st.caption("按供给型、需求型、环境型政策工具（Rothwell & Zegveld 1981；赵筱媛、苏竣 2007）给每条条款打标签，"
+               "图中为各文件（或地区、年份、层级）含各类工具的条款数。/ Clauses per policy instrument for each "
+               "document, region, year or level.")
     by = st.radio("分组 Facet", ["document", "region", "year", "level"], horizontal=True, key="prov_facet",
                   format_func={"document": "文件", "region": "地区", "year": "年份", "level": "层级"}.get)
     df = facets_of(by, stamp)
     if len(df):
-        bars = alt.Chart(df).mark_bar().encode(
-            y=alt.Y("分组 group:N", title=None, axis=alt.Axis(labelLimit=140)),
-            x=alt.X("条款数 clauses:Q", stack=True, title=None),
-            color=alt.Color("工具 tag:N", legend=alt.Legend(orient="bottom", columns=4, title=None)),
-            tooltip=["分组 group", "工具 tag", "类型 category", "条款数 clauses"])
-        st.altair_chart(bars.properties(height=24 * df["分组 group"].nunique() + 80), width="stretch")
+        st.altair_chart(charts.instrument_chart(df, cb.tags), width="stretch")
     tags = st.multiselect("筛选条款 Clauses with", list(cb.tags), key="prov_tags")
     if tags:
         from indexer.instruments import clauses_with

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import backend, common, exports, results
 from app_pages.render import STYLE, block, esc, highlight, md
+from indexer.labels import date_words, level_words, region_words
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("检索 Search")
@@ -104,13 +105,12 @@ def show_hits(hits, key_prefix: str, query: str = "") -> None:
     """
     for n, h in enumerate(hits, 1):
         with st.container(border=True):
-            level = common.LEVELS.get(h.level, h.level)
             page = f" · 第 {h.page} 页" if h.page else ""
             signals = common.signal_label(h, for_query=bool(query))
             st.markdown(block(
                 f"<b>{n}. {esc(h.title or h.doc_id)}</b><br>"
-                f'<span class="card-meta">{esc(h.region or "地区未标注")} · {esc(level or "层级未标注")} · '
-                f'{esc(h.date or "日期未标注")}{esc(page)}'
+                f'<span class="card-meta">{esc(region_words(h.region))} · {esc(level_words(h.level))} · '
+                f'{esc(date_words(h.date))}{esc(page)}'
                 f'{esc(" · " + h.doc_number) if h.doc_number else ""}</span><br>'
                 f'<span class="card-path">{esc(h.section or "（正文）")}</span>'), unsafe_allow_html=True)
             spans = common.hit_spans(h, query) if query else ()

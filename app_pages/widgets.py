@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from indexer.labels import region_words
 from indexer.models import LEVEL_LABELS, Document
 
 LEVELS = LEVEL_LABELS
@@ -28,6 +29,21 @@ def remember_widgets(keys) -> None:
             st.session_state[f"_kept_{key}"] = st.session_state[key]
 
 
+def stop(prefix: str, drawn=()) -> None:
+    """st.stop(), after forgetting the page's widgets this run has not drawn (keys starting with `prefix`,
+    other than those in `drawn`).
+
+    A run that ends in st.stop() keeps the values of the widgets it did not draw, while the browser forgets
+    those widgets and draws them afresh at their defaults: the item selector showed the first item while the
+    texts below were another's. Forgetting them puts both sides at the defaults; choices worth keeping are
+    remembered apart (remember_widgets) and given back where their widget is drawn (restore_widgets).
+    """
+    for key in list(st.session_state.keys()):
+        if key.startswith(prefix) and key not in drawn:
+            del st.session_state[key]
+    st.stop()
+
+
 def keep_known(key: str, options) -> None:
     """Drop remembered choices of a multiselect that are no longer offered (e.g. a removed document)."""
     if isinstance(st.session_state.get(key), list):
@@ -39,10 +55,8 @@ def keep_known(key: str, options) -> None:
 
 def doc_label(doc: Document) -> str:
     m = doc.meta
-    region = m.region or LEVELS.get(m.level, "")
     date = f"（{m.date[:4]}）" if m.date else ""
-    title = m.title or doc.doc_id
-    return f"{region} · {title}{date}" if region else f"{title}{date}"
+    return f"{region_words(m.region, m.level)} · {m.title or doc.doc_id}{date}"
 
 
 def selection_changed(table_key: str, rows: list[int]) -> bool:

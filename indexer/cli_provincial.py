@@ -71,6 +71,7 @@ def _export(result, path: str, docs) -> None:
 
 
 def cmd_matrix(args) -> int:
+    from indexer.labels import where_when
     from indexer.matrix import REASON_LABELS, implementation_matrix
 
     docs, vectors = _library()
@@ -85,7 +86,7 @@ def cmd_matrix(args) -> int:
     print(f"{m.title} [{m.reference}] {m.date or ''}：{len(m.items)} 项参照条目，{len(m.rows)} 份答复文件")
     for r in m.rows:
         why = "、".join(REASON_LABELS.get(x, x) for x in r.reasons)
-        print(f"  {r.doc_id}  {r.region or '—'} {r.date or '未注明日期'}  覆盖 {r.covered}/{len(m.items)}，"
+        print(f"  {r.doc_id}  {where_when(r.region, r.level, r.date)}  覆盖 {r.covered}/{len(m.items)}，"
               f"本地新增 {len(r.additions)}（{why}）")
     for j, it in enumerate(m.items):
         marks = "".join("★" if r.cells[j].named_gap else "■" if r.cells[j].status == "covered" else "·"
@@ -103,6 +104,7 @@ def cmd_matrix(args) -> int:
 
 def cmd_diffusion(args) -> int:
     from indexer.diffusion import WORDING_LABELS, diffusion
+    from indexer.labels import date_words, lag_words
 
     if not args.clause_id and not args.item:
         raise PolicyError("请给出条款编号或 --item 条目名称 / give a clause id or --item NAME")
@@ -115,11 +117,9 @@ def cmd_diffusion(args) -> int:
     if args.json:
         _print_json(t.to_dict())
         return 0
-    print(f"{t.item.name}（{t.title}，{t.date or '未注明日期'}）：{len(t.carriers)} 份文件采纳")
+    print(f"{t.item.name}（{t.title}，{date_words(t.date)}）：{len(t.carriers)} 份文件采纳")
     for c in t.carriers:
-        lag = f"+{c.lag_days} 天" if c.lag_days is not None and c.lag_days >= 0 else (
-            f"{c.lag_days} 天" if c.lag_days is not None else "—")
-        print(f"  {c.date or '未注明日期':10} {lag:>9}  {WORDING_LABELS[c.wording]:4} {c.reuse_share:4.0%}  "
+        print(f"  {date_words(c.date):10} {lag_words(c.lag_days):>9}  {WORDING_LABELS[c.wording]:4} {c.reuse_share:4.0%}  "
               f"{c.doc_id}{'（转载，不计入）' if c.reprint else ''} ← {'、'.join(c.matches)}")
     if t.silent:
         print(f"未采纳 / silent: {'、'.join(t.silent)}")
@@ -165,8 +165,10 @@ def cmd_instruments(args) -> int:
             _print_json({"facet": args.facet or "document", "tags": list(cb.tags),
                          "counts": {k: {t: c[t] for t in cb.tags if c[t]} for k, c in counts.items()}})
         else:
+            from indexer.labels import level_words
+
             for k, c in counts.items():
-                print(f"  {k}: " + "，".join(f"{t} {c[t]}" for t in cb.tags if c[t]))
+                print(f"  {level_words(k) if args.facet == 'level' else k}: " + "，".join(f"{t} {c[t]}" for t in cb.tags if c[t]))
         return 0
     found = ins.clauses_with(docs, tags)
     if args.json:

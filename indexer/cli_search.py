@@ -8,8 +8,8 @@ from pathlib import Path
 from indexer import paths
 from indexer.cli import print_json
 from indexer.errors import NotFoundError, PolicyError
+from indexer.labels import date_words, level_words, region_words
 from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_query
-from indexer.models import LEVEL_LABELS
 
 LEVELS = "national, province, city, county, news, other"
 
@@ -103,7 +103,7 @@ def _print_hits(query: str, hits, translated: list[str] | None = None) -> None:
         print(f"相关度较低 / no strong match: 没有足够相关的条款，以下是最接近的 {len(hits)} 条 / "
               f"nothing answers this well; the closest {len(hits)} follow")
     for h in hits:
-        where = " · ".join(x for x in (h.region or h.province, LEVEL_LABELS.get(h.level, h.level), h.date) if x)
+        where = f"{region_words(h.region or h.province)} · {level_words(h.level)} · {date_words(h.date)}"
         page = f"，第{h.page}页" if h.page else ""
         signals = " ".join(f"{k}#{v['rank']}" for k, v in h.signals.items())
         text = h.marked.replace("\n", " ")

@@ -33,9 +33,10 @@ def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dic
     parsed = outline.parse(raw.text, doc_id, page_starts=raw.page_starts)
     meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
     if overrides:
+        from indexer.meta_fields import check_correction
+
         known = DocMeta.__dataclass_fields__  # an unknown key in a hand-edited manifest is ignored, not fatal
-        fields = {k: (tuple(v) if k == "cited_numbers" else v) for k, v in overrides.items() if k in known}
-        meta = replace(meta, **fields)
+        meta = replace(meta, **check_correction({k: v for k, v in overrides.items() if k in known}))
         meta = metadata.complete(meta)
     return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=parsed.clauses,
                     format=raw.format, page_starts=raw.page_starts, sha256=raw.sha256,
@@ -67,7 +68,25 @@ def manifest_entries(folder: Path, problems: list[IngestError] | None = None) ->
             _problem(problems, IngestError(mf, f"清单第 {i} 项的 overrides 不是对象，已跳过 / entry {i}: overrides "
                                                "is not an object, skipped"))
         else:
-            good.append(entry)
+            good.append({**entry, "overrides": _checked_overrides(entry.get("overrides") or {}, i, mf, problems)})
+    return good
+
+
+def _checked_overrides(overrides: dict, i: int, mf: Path, problems: list[IngestError] | None) -> dict:
+    """The entry's overrides whose values are possible; each impossible one (a number for a title, 2021-13-45,
+    level "mayor") is reported and left out, so the text's own reading stands for that field."""
+    from indexer.errors import PolicyError
+    from indexer.meta_fields import check_field
+
+    known = DocMeta.__dataclass_fields__  # an unknown key in a hand-edited manifest is ignored, not fatal
+    good = {}
+    for k, v in overrides.items():
+        if k not in known:
+            continue
+        try:
+            good[k] = check_field(k, v)
+        except PolicyError as exc:
+            _problem(problems, IngestError(mf, f"清单第 {i} 项的更正已忽略 / entry {i}: override ignored: {exc}"))
     return good
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from indexer.diffusion import WORDING_LABELS, Timeline
 from indexer.export import STATUS, Report, Table, doc_label, report_bytes, write_report
+from indexer.labels import NO_LAG, date_words, level_words, region_words
 from indexer.matrix import REASON_LABELS, UNIT_LABELS, Matrix
-from indexer.models import LEVEL_LABELS
 
 NAMED_GAP = "点名未覆盖"
 
@@ -46,7 +46,7 @@ def matrix_report(m: Matrix, documents=None, settings: Sequence[str] = ()) -> Re
     adds = Table("本地新增", ("文件", "doc_id", "新增条目/条款", "最接近的参照条目", "文本"),
                  tuple((r.title, r.doc_id, a.name, a.nearest, a.text[:300]) for r in m.rows for a in r.additions))
     docs = Table("文件", ("doc_id", "标题", "地区", "层级", "日期", "纳入原因", "已覆盖", "本地新增"),
-                 tuple((r.doc_id, r.title, r.region, LEVEL_LABELS.get(r.level, r.level), r.date,
+                 tuple((r.doc_id, r.title, region_words(r.region), level_words(r.level), date_words(r.date),
                         "、".join(REASON_LABELS.get(x, x) for x in r.reasons), r.covered, len(r.additions))
                        for r in m.rows))
     untouched = m.untouched()
@@ -61,12 +61,12 @@ def matrix_report(m: Matrix, documents=None, settings: Sequence[str] = ()) -> Re
 
 
 def timeline_report(t: Timeline, documents=None) -> Report:
-    rows = tuple((c.date or "未注明日期", c.lag_days, c.title, c.doc_id, c.region, LEVEL_LABELS.get(c.level, c.level),
+    rows = tuple((date_words(c.date), c.lag_days if c.lag_days is not None else NO_LAG, c.title, c.doc_id, region_words(c.region), level_words(c.level),
                   WORDING_LABELS[c.wording], round(c.reuse_share, 3), round(c.confidence, 3), "、".join(c.matches),
                   c.first_date) for c in t.carriers)
     table = Table("扩散时间线", ("日期", "滞后天数", "文件", "doc_id", "地区", "层级", "措辞", "原文复用比例",
                                "置信度", "对应条目/条款", "首次通过"), rows)
-    summary = (f"参照 / reference: {doc_label(t.reference, documents)} [{t.reference}]，日期 {t.date or '未注明'}",
+    summary = (f"参照 / reference: {doc_label(t.reference, documents)} [{t.reference}]，{date_words(t.date) if not t.date else '日期 ' + t.date}",
                f"条目 / item: {t.item.name}" + (f"（{t.item.group}）" if t.item.group else ""),
                f"采纳文件 / carriers: {len(t.carriers)}；未采纳 / silent: {'、'.join(t.silent) or '无'}")
     return Report(f"扩散时间线：{t.item.name}", summary, (table,))

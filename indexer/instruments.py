@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.labels import NO_LEVEL, date_words, region_words
 from indexer.models import Document
 
 CODEBOOK = Path(__file__).with_name("instrument_codebook.json")
@@ -119,11 +120,11 @@ def _facet_key(doc: Document, by: str) -> str:
     if by == "document":
         return doc.doc_id
     if by == "region":
-        return m.region or m.province or "未标注"
+        return region_words(m.region or m.province)
     if by == "year":
-        return m.date[:4] if m.date else "未标注"
+        return date_words(m.date, year=True)
     if by == "level":
-        return m.level or "未标注"
+        return m.level or NO_LEVEL  # the code (JSON keeps codes); people read it through labels.level_words
     raise ValueError(by)
 
 

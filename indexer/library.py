@@ -73,7 +73,9 @@ def correct_metadata(doc: Document, fields: dict[str, str], folder: Path | None 
     """Record corrections of an uploaded document's metadata in its folder's manifest.json (the same curated
     mechanism as corpus/manifest.json), so they hold across rebuilds. Returns the entry's overrides.
 
-    An empty value removes that correction (the text's own reading comes back).
+    An empty value removes that correction (the text's own reading comes back). Values are checked by
+    `meta_fields.check_correction` (levels and statuses as codes or Chinese labels, real YYYY-MM-DD dates);
+    an impossible one raises PolicyError naming the field and value, and nothing is written.
     """
     import json
 
@@ -81,9 +83,12 @@ def correct_metadata(doc: Document, fields: dict[str, str], folder: Path | None 
     if not is_upload(doc, folder):
         raise PolicyError("只能更正上传文件的元数据；内置文件请编辑 corpus/manifest.json / only uploads can be "
                           "corrected here; edit corpus/manifest.json for shipped documents")
+    from indexer.meta_fields import check_correction
+
     unknown = sorted(set(fields) - set(CORRECTABLE))
     if unknown:
         raise PolicyError(f"不能更正的字段 / not correctable: {', '.join(unknown)}")
+    fields = check_correction(fields)  # an impossible date or level is refused before anything is written
     mf = folder / "manifest.json"
     try:
         data = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
@@ -97,7 +102,6 @@ def correct_metadata(doc: Document, fields: dict[str, str], folder: Path | None 
         entries.append(entry)
     overrides = dict(entry.get("overrides") or {})
     for k, v in fields.items():
-        v = (v or "").strip()
         if v:
             overrides[k] = v
         else:

@@ -213,9 +213,14 @@ def test_coverage_dongguan_against_province(app_env):
     assert {b.label for b in at.get("download_button")} >= {"导出 Excel", "导出 Word", "导出 CSV"}
 
 
+def item_box(at: AppTest):
+    """The coverage page's item selector (its key follows the reference and target)."""
+    return next(s for s in at.selectbox if s.label.startswith("参照条目 Reference item"))
+
+
 def test_coverage_item_texts_side_by_side(app_env):
     at = open_page("coverage")
-    at.selectbox(key="cov_item").set_value("智能机器人").run()
+    item_box(at).set_value("智能机器人").run()
     assert not at.exception
     page = html_of(at)
     assert "重点发展工业机器人" in page  # the provincial item's text
@@ -648,10 +653,10 @@ def test_the_same_text_in_another_file_is_a_note_naming_the_document(private_env
 
 def test_coverage_item_text_follows_the_selection_across_a_target_switch(app_env):
     at = open_page("coverage")
-    at.selectbox(key="cov_item").set_value("智能机器人").run()
+    item_box(at).set_value("智能机器人").run()
     at.selectbox(key="cov_target").set_value("chaozhou-strategic-clusters-draft").run()
     assert not at.exception
-    shown = at.selectbox(key="cov_item").value
+    shown = item_box(at).value
     paths_ = [m.value for m in at.markdown if '<span class="card-path">参照 · ' in m.value]
     assert len(paths_) == 1 and f"参照 · {shown}<" in paths_[0]
 
@@ -690,3 +695,66 @@ def test_metadata_corrections_of_an_upload_persist_across_rebuilds(private_env):
     build_index(index_dir=paths.INDEX_DIR, embedder="fake")  # a later rebuild keeps the correction
     meta = next(d for d in documents(paths.INDEX_DIR) if d.doc_id == "rule").meta
     assert (meta.title, meta.region) == ("某市停车管理规定", "宁波市")
+
+
+def shows_its_value(box) -> bool:
+    """Whether the option a browser shows for a selectbox (the value the server pushes, else the widget's default)
+    is the value the server holds.
+
+    A widget that was not drawn in the last run (st.stop above it) is drawn afresh in the browser at its
+    default while the server may still hold an older value; the two must agree.
+    """
+    proto = box.proto
+    shown = proto.raw_value if proto.set_value else proto.options[proto.default]
+    return shown == str(box.format_func(box.value))
+
+
+def test_coverage_item_follows_the_selection_when_the_target_becomes_a_pasted_list(app_env):
+    at = open_page("coverage")
+    item_box(at).set_value("智能机器人").run()
+    at.radio(key="cov_source").set_value("pasted").run()
+    at.text_area(key="cov_pasted").input("新一代电子信息\n智能机器人\n现代物流").run()
+    assert not at.exception and not errors_of(at)
+    box = item_box(at)
+    paths_ = [m.value for m in at.markdown if '<span class="card-path">参照 · ' in m.value]
+    assert len(paths_) == 1 and f"参照 · {box.value}<" in paths_[0]
+    assert shows_its_value(box)  # what the user sees is what the texts below belong to
+    at.radio(key="cov_source").set_value("doc").run()  # and back to the same document as before
+    box = item_box(at)
+    paths_ = [m.value for m in at.markdown if '<span class="card-path">参照 · ' in m.value]
+    assert shows_its_value(box) and f"参照 · {box.value}<" in paths_[0]
+
+
+def test_coverage_choices_survive_a_detour_through_an_empty_pasted_list(app_env):
+    """Going to 粘贴清单 and back before pasting anything: the target, list view and item the server holds are
+    the ones the browser shows."""
+    at = open_page("coverage")
+    at.selectbox(key="cov_target").set_value("chaozhou-strategic-clusters-draft").run()
+    at.radio(key="cov_view").set_value("list").run()
+    item_box(at).set_value("智能机器人").run()
+    at.radio(key="cov_source").set_value("pasted").run()
+    at.radio(key="cov_source").set_value("doc").run()
+    assert not at.exception and not errors_of(at)
+    target = at.selectbox(key="cov_target")
+    assert target.value == "chaozhou-strategic-clusters-draft" and shows_its_value(target)
+    view = at.radio(key="cov_view")
+    assert view.value == "list" and view.proto.set_value  # pushed again, not left at the browser's default
+    box = item_box(at)
+    assert box.value == "智能机器人" and shows_its_value(box)
+
+
+def test_an_impossible_date_correction_is_refused_and_the_form_keeps_it(private_env):
+    rule = "关于停车管理的若干规定\n一、总则\n为规范停车管理，制定本规定。\n二、附则\n自发布之日起施行。\n"
+    at = upload(open_page("library"), [("rule.txt", rule.encode())])
+    at.selectbox(key="fix_doc").set_value("rule")
+    at.text_input(key="fix_title_rule").set_value("某市停车管理规定")
+    at.text_input(key="fix_date_rule").set_value("2026-13-45")
+    button(at, "保存更正").click()
+    at.run()
+    assert not at.exception
+    assert any("日期无效 / invalid date: 2026-13-45 (应为 YYYY-MM-DD)" in e for e in errors_of(at)), errors_of(at)
+    assert not any("已更正" in plain(s.value) for s in at.success)
+    assert at.text_input(key="fix_date_rule").value == "2026-13-45"  # the form keeps what was typed
+    assert at.text_input(key="fix_title_rule").value == "某市停车管理规定"
+    manifest = paths.UPLOAD_DIR / "manifest.json"
+    assert not manifest.exists() or "2026-13-45" not in manifest.read_text(encoding="utf-8")

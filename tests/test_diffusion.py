@@ -132,6 +132,7 @@ def test_timeline_xlsx_holds_dates_lags_and_wording(tmp_path, seed_docs, seed_ma
     t = timeline_of(seed_matrix, 15, seed_docs)  # 新能源
     wb = openpyxl.load_workbook(export_matrix(t, tmp_path / "t.xlsx", seed_docs))
     rows = list(wb["扩散时间线"].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[1], r[3]) for r in rows] == [(c.date or "未注明日期", c.lag_days, c.doc_id) for c in t.carriers]
+    assert [(r[0], r[1], r[3]) for r in rows] == [(c.date or "日期未注明", "—" if c.lag_days is None else c.lag_days,
+                                                  c.doc_id) for c in t.carriers]
     news = next(r for r in rows if r[3] == NEWS)
     assert news[1] == 301 and news[6] == "照搬原文" and news[7] == 1.0

@@ -70,7 +70,7 @@ def test_facets_count_tagged_clauses(seed_docs):
         want = {t: sum(t in tagged[c.clause_id] for c in d.clauses) for t in ins.default_codebook().tags}
         assert {t: by_doc[d.doc_id][t] for t in want} == want
     by_year = ins.facet_counts(seed_docs, "year")
-    assert set(by_year) == {"2020", "2021", "2024", "未标注"}  # Chaozhou's draft is undated
+    assert set(by_year) == {"2020", "2021", "2024", "日期未注明"}  # Chaozhou's draft is undated
     total = sum(sum(c.values()) for c in by_doc.values())
     assert total == sum(sum(c.values()) for c in by_year.values()) == sum(len(t) for t in tagged.values())
     with pytest.raises(PolicyError):

@@ -55,8 +55,8 @@ def test_timeline_and_instrument_tabs(app_env):
     assert not at.exception, at.exception
     timeline = next(d.value for d in at.dataframe if "措辞 wording" in d.value.columns)
     news = timeline[timeline["文件 document"].str.contains("链长制")]
-    assert list(news["措辞 wording"]) == ["照搬原文"] and list(news["滞后天数 lag"]) == [301]
-    assert list(timeline["日期 date"])[-1] == "未注明日期 undated"  # Chaozhou's draft, last
+    assert list(news["措辞 wording"]) == ["照搬原文"] and list(news["滞后天数 lag"]) == ["+301 天"]
+    assert list(timeline["日期 date"])[-1] == "日期未注明"  # Chaozhou's draft, last
     at.radio(key="prov_facet").set_value("level").run()
     at.multiselect(key="prov_tags").set_value(["土地"]).run()
     assert not at.exception, at.exception

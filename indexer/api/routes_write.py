@@ -1,4 +1,4 @@
-"""Endpoints that change the library: uploads and removals (as the app's library page) and index builds as jobs."""
+"""Endpoints that change the library: uploads, metadata corrections and removals (as the app's library page) and index builds as jobs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -59,6 +59,23 @@ def remove(state: State, doc_id: str):
     remove_upload(doc, state.upload_dir)
     job = state.jobs.start("remove", queue=True)
     return {"doc_id": doc.doc_id, "removed": True, "job": job.to_dict()}
+
+
+@router.patch("/documents/{doc_id}/metadata", response_model=schemas.Corrected, status_code=202,
+               responses={**NotFound, 400: {"model": schemas.Error, "description": "an impossible value"},
+                          403: {"model": schemas.Error, "description": "a shipped document"}},
+               summary="更正元数据 / correct an uploaded document's metadata (as the app's library page; kept "
+                       "across rebuilds), then re-index by a build job")
+def correct(state: State, doc_id: str, body: schemas.MetadataCorrection):
+    from indexer.library import correct_metadata, find, is_upload
+
+    doc = find(state.documents(), doc_id)
+    if not is_upload(doc, state.upload_dir):
+        raise ApiError(403, "shipped_document", "只能更正上传文件的元数据；内置文件请编辑 corpus/manifest.json / only "
+                                                "uploads can be corrected here")
+    overrides = correct_metadata(doc, body.model_dump(exclude_unset=True), state.upload_dir)
+    job = state.jobs.start("correct", queue=True)
+    return {"doc_id": doc.doc_id, "overrides": overrides, "job": job.to_dict()}
 
 
 @router.post("/index/build", response_model=schemas.Job, status_code=202, responses={**Busy},

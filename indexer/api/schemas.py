@@ -316,6 +316,26 @@ class Removed(Shape):
     job: Job
 
 
+class MetadataCorrection(Shape):
+    """Fields to correct; "" removes a correction. Checked as in the app: levels and statuses as codes or their
+    Chinese labels (市级 → city), dates as real YYYY-MM-DD dates; an impossible value is answered 400."""
+
+    title: typing.Any = None
+    issuer: typing.Any = None
+    doc_number: typing.Any = None
+    date: typing.Any = Field(None, examples=["2021-03-05"])
+    region: typing.Any = None
+    province: typing.Any = None
+    level: typing.Any = Field(None, examples=["city"])
+    status: typing.Any = Field(None, examples=["draft"])
+
+
+class Corrected(Shape):
+    doc_id: str
+    overrides: dict[str, str] = Field(description="all corrections of the document now recorded")
+    job: Job
+
+
 class Problem(Shape):
     file: str
     kind: str
