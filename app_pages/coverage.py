@@ -10,13 +10,20 @@ import streamlit as st
 from app_pages import backend, common, exports, results
 from app_pages.render import STYLE, block, esc, md
 from indexer.library import CoverageAnswer, coverage_settings
+from indexer.reference import UNIT_ARTICLE, articles, reference_unit
+
+ARTICLES = ""  # the "list" of a regulation: all its articles, compared article by article
+
+
+def is_regulation(doc) -> bool:
+    return reference_unit(doc) == UNIT_ARTICLE
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("覆盖 Coverage")
 st.caption("以参照文件的清单（默认：广东省 20 个战略性产业集群）为基准，看目标文件或粘贴的清单覆盖了哪些条目、"
            "遗漏了哪些、又新增了哪些。/ Reference items covered, missing, and the target's local additions.")
 
-docs = [d for d in backend.documents() if common.lists_of(d)]
+docs = [d for d in backend.documents() if common.lists_of(d) or is_regulation(d)]
 if not docs:
     st.info("文库中没有包含清单的文件 / no document in the library has a named list")
     common.stop("cov_")
@@ -25,10 +32,14 @@ label = {d.doc_id: common.doc_label(d) for d in docs}
 
 
 def list_picker(col, title: str, role: str, doc_id: str) -> str:
-    """A selectbox of the document's named lists (primary first); returns the chosen section."""
-    found = {nl.section: nl for nl in common.lists_of(common.find_doc(docs, doc_id))}
-    return col.selectbox(title, list(found), key=f"cov_list_{role}_{doc_id}",
-                         format_func=lambda s: f"{s}（{len(found[s].items)} 项）")
+    """A selectbox of what to compare in the document: a regulation's articles first, then its named lists
+    (primary first); returns the chosen section ("" for the articles)."""
+    doc = common.find_doc(docs, doc_id)
+    found = {nl.section: len(nl.items) for nl in common.lists_of(doc)}
+    if is_regulation(doc):
+        found = {ARTICLES: len(articles(doc)), **found}
+    return col.selectbox(title, list(found), key=f"cov_list_{role}_{doc_id}", format_func=lambda s: (
+        f"逐条比对 Articles（{found[s]} 条）" if s == ARTICLES else f"{s}（{found[s]} 项）"))
 
 
 def matrix_height(n_targets: int, ref_names: list[str]) -> int:
@@ -103,7 +114,13 @@ common.restore_widgets(["cov_view"])
 view = st.radio("显示 View", ["matrix", "list"], horizontal=True, key="cov_view",
                 format_func={"matrix": "矩阵 Matrix", "list": "列表 List（窄屏适用 / for narrow screens）"}.get)
 common.remember_widgets(["cov_view"])
-st.caption("每格为目标条目实现参照条目的概率（0–1）；≥ 0.5 视为覆盖。/ P(target item implements reference item)")
+if matrix is None and not pasted:
+    st.caption("逐条比对：条款对齐且两条措辞相近即视为覆盖；分数为条款对齐得分。/ Articles: covered when aligned "
+               "and worded alike; scores are alignment scores.")
+else:
+    st.caption("每格为目标条目实现参照条目的概率（0–1）；≥ 0.5 视为覆盖；一个目标条目只覆盖其最佳对应条目，"
+               "名称另有所指时才同时覆盖第二个（括号内为理由）。/ P(target item implements reference item); an "
+               "item covers its best counterpart, a second one only when its name says so.")
 if matrix is not None and len(refs) and len(tgts) and view == "matrix":
     ref_names = [f"{j + 1}. {r.name}" for j, r in enumerate(refs)]
     tgt_names = [f"{i + 1}. {t.name}" for i, t in enumerate(tgts)]
@@ -143,7 +160,7 @@ ref_table = pd.DataFrame([{
     "序号": j + 1,
     "参照条目": r.name,
     "状态": "已覆盖" if r.status == "covered" else "未覆盖",
-    "对应目标条目": "、".join(mm.name for mm in r.matches),
+    "对应目标条目": "、".join(f"{mm.name}（{mm.why}）" if mm.why else mm.name for mm in r.matches),
     "最高概率": round(float(max(row[j] for row in matrix)) if matrix is not None and len(tgts)
                       else max((mm.score for mm in r.matches), default=0.0), 3),
     f"点名{region_word}": ("⚠ " + "、".join(r.region_mentions)) if r.names_target_region else "",
@@ -185,7 +202,8 @@ tgt_table = pd.DataFrame([{
     "序号": i + 1,
     "目标条目": t.name,
     "状态": "已对应" if t.status == "aligned" else "本地新增",
-    "对应参照条目": "、".join([t.best or ""] + [a.name for a in t.also]).strip("、") or f"（最接近：{t.nearest}）",
+    "对应参照条目": "、".join([t.best or ""] + [f"{a.name}（{a.why}）" for a in t.also]).strip("、")
+    or (f"（最接近：{t.nearest}）" if t.nearest else "—"),
     "概率": round(t.score, 3),
 } for i, t in enumerate(tgts)])
 st.dataframe(tgt_table, hide_index=True, width="stretch", key="cov_tgt_table")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import backend, charts, common
 from app_pages.render import STYLE, esc, md
+from indexer.answering import REASON_LABELS, REPRINT
 from indexer.errors import PolicyError
 from indexer.labels import NO_DATE, where_when
 
@@ -101,6 +102,17 @@ with tab_matrix:
     c[1].metric("答复文件 Documents", n)
     c[2].metric("无人采纳 Taken up by none", len(m.untouched()))
     c[3].metric("点名未覆盖 Named gaps", sum(cell.named_gap for r in m.rows for cell in r.cells))
+    why = [{"文件 document": label[r.doc_id], "计入 counted": "计入", "理由 why": "、".join(
+        REASON_LABELS.get(x, x) for x in r.reasons)} for r in m.rows]
+    why += [{"文件 document": label.get(rel.doc_id, rel.doc_id),
+             "计入 counted": "转载，不计入" if rel.excluded == REPRINT else "未计入", "理由 why": rel.label}
+            for rel in m.related]
+    with st.expander(f"为何计入这些文件 / why these documents（另有 {len(m.related)} 份相关但未计入）",
+                     expanded=bool(m.related)):
+        st.caption("下级且在参照文件辖区内、并与之相关（引用文号、以其为依据、沿用条目、同一主题）的文件计入；"
+                   "同级或上级、外省、新闻和转载不计入，可在上面手动加入。/ Counted: lower level inside the "
+                   "reference's jurisdiction and tied to it; others are listed, not counted.")
+        st.dataframe(pd.DataFrame(why), hide_index=True, width="stretch", key="prov_why")
     unit = "清单条目" if m.unit == "list" else "条（省级条例的每一条）"
     st.caption(f"参照条目为{unit}。格中颜色为状态，深浅为置信度。/ Colour: status; opacity: confidence.")
 

@@ -758,3 +758,35 @@ def test_an_impossible_date_correction_is_refused_and_the_form_keeps_it(private_
     assert at.text_input(key="fix_title_rule").value == "某市停车管理规定"
     manifest = paths.UPLOAD_DIR / "manifest.json"
     assert not manifest.exists() or "2026-13-45" not in manifest.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def regulation_index(tmp_path_factory):
+    """The province's and Hangzhou's parking regulations, indexed with the fake embedder."""
+    from indexer.build import build_index
+    from tests.conftest import FakeEmbedder
+
+    d = tmp_path_factory.mktemp("regulation-index")
+    build_index([Path(__file__).parent / "data" / "provincial"], d, FakeEmbedder())
+    return d
+
+
+def test_coverage_page_compares_two_regulations_article_by_article(app_env, regulation_index, monkeypatch):
+    """Regulations have no list: the page offers their articles and answers as the matrix's row does."""
+    from indexer import library, paths
+    from indexer.matrix import implementation_matrix
+
+    monkeypatch.setattr(paths, "INDEX_DIR", regulation_index)
+    monkeypatch.setattr(paths, "corpus_dirs", lambda: [Path(__file__).parent / "data" / "provincial"])
+    at = open_page("coverage")
+    assert at.selectbox(key="cov_ref").value == "zhejiang-parking-province"
+    assert at.selectbox(key="cov_list_ref_zhejiang-parking-province").value == ""  # 逐条比对
+    assert not at.exception and not errors_of(at)
+    docs = library.documents(regulation_index)
+    row = implementation_matrix(docs, "zhejiang-parking-province", embedder=library.index_embedder(regulation_index),
+                                vectors=library.index_vectors(regulation_index)).rows[0]
+    ref = at.dataframe[0].value
+    assert list(ref["参照条目"])[:3] == ["第一条", "第二条", "第三条"]
+    assert list(ref["状态"]) == ["已覆盖" if c.status == "covered" else "未覆盖" for c in row.cells]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["已覆盖 Covered"] == str(row.covered)
