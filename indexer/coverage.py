@@ -19,6 +19,8 @@ COVERED, MISSING = "covered", "missing"
 ALIGNED, LOCAL_ADDITION = "aligned", "local_addition"
 
 BODY_CHARS = 400
+# Head words too general to tie two names by themselves (软件与信息服务 / 金融服务, 高端装备制造 / 家具制造).
+_WEAK_HEADS = frozenset(("服务", "产业", "经济", "行业", "制造", "发展", "建设", "工业", "技术", "信息"))
 # Connectives inside a cluster name (生物医药及高端医疗器械, 半导体与集成电路): not content.
 _CONNECTIVES = re.compile(r"[及与和、/·，,；;\s]+")
 _REGION_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治区", "地区", "新区", "省", "市", "区", "县", "州", "盟", "旗")
@@ -309,7 +311,8 @@ def support(t: Item, r: Item) -> str:
     """Why target item `t` may take up reference item `r` besides its best counterpart, in words ("" when its
     name gives no reason). Chinese compound names are head-final, so only these count: a part of a joined name
     (新能源和节能环保: 新能源, 节能环保) names `r` or a part of `r`'s name (环保 in 安全应急与环保), or is named in
-    `r`'s own text (数控机床 in 高端装备制造's); or `r`'s name ends with the whole name (新材料 in 前沿新材料).
+    `r`'s own text (数控机床 in 高端装备制造's); or the two names end in the same head noun (新材料 in 前沿新材料,
+    and 先进材料), unless that head is a word every industry name may end with (服务, 产业, 制造 …).
     A single name found somewhere in a long item text is no reason: 人工智能 is written into half the list."""
     rcore, tcore = core_name(r.name), core_name(t.name)
     tparts = [p for p in _CONNECTIVES.split(tcore) if len(p) >= 2]
@@ -323,6 +326,8 @@ def support(t: Item, r: Item) -> str:
                 return f"名称中的「{p}」见于「{r.name}」的条目正文"
     elif len(tcore) >= 2 and tcore != rcore and (rcore.endswith(tcore) or tcore.endswith(rcore)):
         return f"名称「{tcore}」与「{rcore}」中心词相同"
+    elif (head := tcore[-2:]) == rcore[-2:] and len(tcore) >= 3 and head not in _WEAK_HEADS:
+        return f"名称「{tcore}」与「{rcore}」中心词同为「{head}」"  # 新材料 spans 先进材料 and 前沿新材料
     return ""
 
 
