@@ -204,7 +204,8 @@ def test_one_item_covers_its_best_counterpart_only_unless_its_name_supports_more
     carries = _assignment(prob, tgts, refs, 0.5)
     assert set(carries) == {(0, 0), (1, 3), (1, 4)}
     assert carries[(1, 4)] == "名称中的「节能环保」对应「安全应急与环保」" and carries[(0, 0)] == ""
-    assert support(Item("新材料"), Item("前沿新材料")) and not support(Item("新能源汽车"), Item("新能源"))
+    assert support(Item("新材料"), Item("前沿新材料")) and support(Item("新材料"), Item("先进材料"))
+    assert not support(Item("新能源汽车"), Item("新能源")) and not support(Item("金融服务"), Item("软件与信息服务"))
     assert not support(Item("人工智能"), Item("软件与信息服务", text="发展人工智能、云计算"))
     result = cov.coverage(refs, tgts, embedder=FakeEmbedder())
     for t in result.target_items:  # every extra counterpart carries its reason
