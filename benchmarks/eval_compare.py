@@ -96,7 +96,7 @@ def lists(split: str) -> None:
         chosen = [x for x in data["lists"] if x["split"] == part]
         print(f"\n== {part}: {len(chosen)} lists, {sum(len(x['items']) for x in chosen)} names")
         for method in ("product", "baseline: name character overlap"):
-            name_ok = names = none_fp = none_n = cell_ok = cells = 0
+            name_ok = names = none_fp = none_n = cell_ok = cells = some_fn = some_n = 0
             pair_tp = pair_fp = pair_fn = 0
             t0 = time.perf_counter()
             for x in chosen:
@@ -121,6 +121,8 @@ def lists(split: str) -> None:
                     names += 1
                     if want:
                         name_ok += bool(got) and bool(got & set(want))
+                        some_n += 1
+                        some_fn += not got
                     else:
                         none_n += 1
                         none_fp += bool(got)
@@ -134,7 +136,8 @@ def lists(split: str) -> None:
             print(f"  {method:34} names right {name_ok}/{names} ({name_ok / max(1, names):.3f}); "
                   f"item cells right {cell_ok}/{cells} ({cell_ok / max(1, cells):.3f}); "
                   f"no-counterpart names taken as covering {none_fp}/{none_n} "
-                  f"(1 in {none_n / none_fp if none_fp else float('inf'):.1f}); pairs {_prf(pair_tp, pair_fp, pair_fn)}"
+                  f"(1 in {none_n / none_fp if none_fp else float('inf'):.1f}); names with a counterpart left "
+                  f"without one {some_fn}/{some_n}; pairs {_prf(pair_tp, pair_fp, pair_fn)}"
                   f"  ({time.perf_counter() - t0:.1f} s)")
 
 

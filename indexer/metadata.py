@@ -96,9 +96,13 @@ def _titleish(ln: str) -> bool:
             and not DOC_NUMBER.fullmatch(ln.strip()) and "。" not in ln)
 
 
+# A law's title names no document type: 中华人民共和国大气污染防治法 (its chapters were taken for the title).
+_LAW_TITLE = re.compile(r"(?:中华人民共和国)?[\u4e00-\u9fff、]{1,30}法|[\u4e00-\u9fff]{2,8}编")
+
+
 def _ends_with_type(ln: str) -> bool:
-    core = re.sub(r"[（(](征求意见稿|试行|暂行|草案|送审稿)[）)]$", "", ln)
-    return any(core.endswith(t) for t in DOC_TYPES)
+    core = re.sub(r"[（(](征求意见稿|试行|暂行|草案|送审稿|修正|修订)[^）)]{0,12}[）)]$", "", ln)
+    return any(core.endswith(t) for t in DOC_TYPES) or bool(_LAW_TITLE.fullmatch(core))
 
 
 def find_title(lines: list[str]) -> str:
