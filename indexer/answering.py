@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from indexer.lists import pick_list
 from indexer.models import Document, NamedList
 from indexer.reference import UNIT_LIST, RefItem, reference_items, reference_unit
 from indexer.text import bigrams
@@ -231,8 +232,6 @@ def relations(docs: Sequence[Document], ref: Document, unit: str | None = None,
     """Every library document tied to `ref`, counted or not, in library order."""
     unit = unit or reference_unit(ref)
     if unit == UNIT_LIST and named is None:
-        from indexer.library import pick_list
-
         named = pick_list(ref)
     items = reference_items(ref, unit, named)
     out = []

@@ -49,9 +49,10 @@ def register(sub) -> None:
 
 
 def _library():
-    from indexer.library import documents, index_vectors
+    """The library's documents, clause vectors and embedder (item vectors must match the index's)."""
+    from indexer.library import documents, index_embedder, index_vectors
 
-    return documents(), index_vectors()
+    return documents(), index_vectors(), index_embedder()
 
 
 def _note(msg: str) -> None:
@@ -74,10 +75,11 @@ def cmd_matrix(args) -> int:
     from indexer.labels import where_when
     from indexer.matrix import REASON_LABELS, implementation_matrix
 
-    docs, vectors = _library()
+    docs, vectors, embedder = _library()
     _note("比对各文件 / comparing the answering documents …")
     m = implementation_matrix(docs, args.reference, _ids(args.docs) if args.docs else None, add=_ids(args.add),
-                              drop=_ids(args.drop), reference_section=args.section, unit=args.unit, vectors=vectors)
+                              drop=_ids(args.drop), reference_section=args.section, unit=args.unit, vectors=vectors,
+                              embedder=embedder)
     if args.export:
         _export(m, args.export, docs)
     if args.json:
@@ -108,10 +110,10 @@ def cmd_diffusion(args) -> int:
 
     if not args.clause_id and not args.item:
         raise PolicyError("请给出条款编号或 --item 条目名称 / give a clause id or --item NAME")
-    docs, vectors = _library()
+    docs, vectors, embedder = _library()
     t = diffusion(docs, args.clause_id, args.item, reference=args.reference,
                   targets=_ids(args.docs) if args.docs else None, add=_ids(args.add), drop=_ids(args.drop),
-                  vectors=vectors)
+                  vectors=vectors, embedder=embedder)
     if args.export:
         _export(t, args.export, docs)
     if args.json:
@@ -154,7 +156,7 @@ def cmd_instruments(args) -> int:
                 print(f"  {h.rank:3} {h.score:.3f} {h.clause_id}  [{'、'.join(ins.tag_text(h.text))}]  "
                       f"{' '.join(h.text.split())[:50]}")
         return 0
-    docs, _ = _library()
+    docs = _library()[0]
     if args.doc:
         from indexer.library import find
 

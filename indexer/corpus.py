@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer import metadata, outline, paths
-from indexer.errors import DUPLICATE, IngestError, NotFoundError
-from indexer.models import DocMeta, Document
+from indexer.errors import DUPLICATE, IngestError
+from indexer.models import DocMeta, Document, find_document  # noqa: F401 — looked up where loaded
 from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
 from indexer.versions import PARSER_VERSION  # noqa: E402,F401 — what a file becomes; bumped in versions.py
 
@@ -182,12 +182,3 @@ def load_folders(folders, errors: list[IngestError] | None = None, ocr: bool = T
     for folder in folders:
         docs.extend(load_corpus(folder, errors=errors, ocr=ocr, seen=seen))
     return docs
-
-
-def find_document(docs: list[Document], key: str) -> Document:
-    """A document by doc_id, file path or file name."""
-    for d in docs:
-        if key in (d.doc_id, d.path) or Path(d.path).name == key:
-            return d
-    known = ", ".join(d.doc_id for d in docs)
-    raise NotFoundError(f"找不到文件 / no document '{key}'. 可用 / known: {known}")

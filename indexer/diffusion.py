@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from indexer.align import normalize
 from indexer.coverage import COVERED, core_name
 from indexer.errors import NotFoundError
+from indexer.lists import pick_list
 from indexer.matrix import (
     REPRINT,
     UNIT_ARTICLE,
@@ -29,7 +30,7 @@ from indexer.matrix import (
     reference_items,
     reference_unit,
 )
-from indexer.models import Document
+from indexer.models import Document, find_document
 from indexer.text import bigrams
 
 VERBATIM, PARTLY, REWRITTEN = "verbatim", "partly_reused", "rewritten"
@@ -152,8 +153,7 @@ def wording(share: float) -> str:
 def locate(docs: Sequence[Document], clause_id: str | None = None, item: str | None = None,
            reference: str | None = None) -> tuple[Document, str, int, str | None]:
     """(reference document, unit, item index, list section) of a clause id or of an item name."""
-    from indexer.library import find, pick_list
-
+    find = find_document
     if clause_id:
         doc = find(docs, clause_id.split(":", 1)[0])
         candidates = [doc]
@@ -183,8 +183,7 @@ def locate(docs: Sequence[Document], clause_id: str | None = None, item: str | N
 
 def timeline_of(matrix: Matrix, j: int, docs: Sequence[Document]) -> Timeline:
     """The diffusion timeline of reference item j of a matrix (rows are the candidate carriers)."""
-    from indexer.library import find
-
+    find = find_document
     ref = find(docs, matrix.reference)
     it = matrix.items[j]
     first = ref.meta.date_passed if matrix.unit == UNIT_ARTICLE and ref.meta.date_passed != matrix.date else ""

@@ -9,12 +9,15 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from indexer import paths
-from indexer.errors import NotFoundError, PolicyError
-from indexer.models import Document, NamedList
+from indexer import pairs, paths
+from indexer.errors import PolicyError
+from indexer.lists import pick_list  # noqa: F401 — part of the service layer
+from indexer.models import Document
+from indexer.pairs import CoverageAnswer, align_pair, coverage_settings  # noqa: F401
+from indexer.places import document_region as target_region  # noqa: F401
 
 # ---------------------------------------------------------------- uploads
 
@@ -146,104 +149,11 @@ def duplicate_of(doc: Document, docs: Sequence[Document]) -> Document | None:
                 None)
 
 
-def target_region(doc: Document) -> str:
-    """A document's region: its metadata, else the first 省/市/区/县 name in its title or opening."""
-    if doc.meta.region:
-        return doc.meta.region
-    head = (doc.meta.title or "") + doc.text[:300]
-    m = re.search(r"([\u4e00-\u9fff]{2,6}?(?:自治州|自治县|省|市|区|县))(?:人民政府|委员会|关于|印发|$)", head)
-    return m.group(1) if m else ""
-
-
-def pick_list(doc: Document, section: str | None = None) -> NamedList:
-    """The document's list under a section (path, clause id or part of the path); default its primary list."""
-    from indexer.lists import find_lists, primary_list
-
-    main = primary_list(doc)
-    lists = ([main] if main else []) + [nl for nl in find_lists(doc) if nl is not main]
-    if section:  # an exact section path or clause id first (a merged list shares its path with its parts)
-        nl = next((x for x in lists if section in (x.section, x.clause_id)), None) or next(
-            (x for x in lists if section in x.section), None)
-    else:
-        nl = main
-    if nl is None or not nl.items:
-        where = f" under '{section}'" if section else ""
-        raise NotFoundError(f"{doc.doc_id} 中找不到清单 / no list found{where}; "
-                            f"try `python -m indexer lists {doc.doc_id}`")
-    return nl
-
-
-@dataclass(frozen=True)
-class CoverageAnswer:
-    """A coverage result with the lists it compared (the app shows both texts of each item)."""
-
-    result: object  # indexer.coverage.Coverage
-    reference: NamedList
-    target: NamedList | None  # None for a pasted list
-    region: str
-    items: tuple[str, ...] = field(default=())
-
-
 def coverage_between(docs: Sequence[Document], reference: str, target: str | None = None,
-                     items: Sequence[str] = (), *, reference_section: str | None = None,
-                     target_section: str | None = None, region: str | None = None,
-                     embedder=None, vectors=None) -> CoverageAnswer:
-    """Coverage of a target document's list (or pasted item names) against a reference document's list; between
-    two regulations (no section asked for), article by article as the matrix's article unit does it.
-
-    Args:
-        region: the target's region; None takes it from the target document (`target_region`).
-        embedder: the index's embedder when there is one, so item vectors match the index.
-        vectors: the index's clause vectors (regulations are aligned clause by clause).
-    """
-    from indexer.coverage import coverage
-    from indexer.reference import UNIT_ARTICLE, articles, reference_unit
-
-    ref_doc = find(docs, reference)
-    if target and not (reference_section or target_section) and reference_unit(ref_doc) == UNIT_ARTICLE:
-        tdoc = find(docs, target)
-        if articles(tdoc):
-            from indexer.matrix import article_coverage
-
-            result, ref_arts, tgt_arts = article_coverage(docs, ref_doc, tdoc, vectors=vectors,
-                                                          embedder=embedder)
-            return CoverageAnswer(result, ref_arts, tgt_arts, result.region, ())
-    ref_list = pick_list(ref_doc, reference_section)
-    if target:
-        tdoc = find(docs, target)
-        tgt_list: NamedList | None = pick_list(tdoc, target_section)
-        tgt, label = tgt_list, tdoc.doc_id
-        region = target_region(tdoc) if region is None else region
-    else:
-        items = tuple(n for n in items if n.strip())
-        if not items:
-            raise PolicyError("请给出至少一个条目名称 / give at least one item name")
-        tgt, tgt_list, label = list(items), None, "pasted list"
-        region = region or ""
-    background = [c.text for d in docs for c in d.clauses]  # word weights from the whole library
-    if embedder is None:
-        embedder = index_embedder()
-    result = coverage(ref_list, tgt, region=region, embedder=embedder, reference_label=ref_doc.doc_id,
-                      target_label=label, background=background)
-    return CoverageAnswer(result, ref_list, tgt_list, region, tuple(items))
-
-
-def coverage_settings(answer: CoverageAnswer) -> list[str]:
-    """The choices behind a coverage answer, as the report records them (the same from the app and the CLI)."""
-    out = [f"参照清单 / reference list: {answer.reference.section}",
-           f"目标清单 / target list: {answer.target.section}" if answer.target is not None
-           else f"粘贴条目 / pasted items: {len(answer.items)}"]
-    if answer.region:
-        out.append(f"目标地区 / target region: {answer.region}")
-    return out
-
-
-def align_pair(docs: Sequence[Document], doc_a: str, doc_b: str, *, vectors=None, embedder=None):
-    """Clause alignment of two documents of the library (vectors from the index when given)."""
-    from indexer.align import align_documents
-
-    a, b = find(docs, doc_a), find(docs, doc_b)
-    return align_documents(a, b, vectors=vectors, embedder=embedder)
+                     items: Sequence[str] = (), *, embedder=None, **kw) -> CoverageAnswer:
+    """`pairs.coverage_between` with the index's embedder by default (item vectors match the index)."""
+    return pairs.coverage_between(docs, reference, target, items,
+                                  embedder=embedder if embedder is not None else index_embedder(), **kw)
 
 
 def index_embedder(index_dir: str | Path | None = None):

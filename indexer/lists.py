@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from indexer.errors import NotFoundError
 from indexer.models import Clause, Document, ListItem, NamedList
 from indexer.outline import subtree_end
 
@@ -139,11 +140,17 @@ def primary_list(doc: Document) -> NamedList | None:
     return max(candidates, key=score)
 
 
-def find_list(doc: Document, section: str | None = None) -> NamedList | None:
-    """The list under a section (its path, clause id, or a substring of its path); default the primary."""
-    if not section:
-        return primary_list(doc)
-    for nl in find_lists(doc):
-        if section in (nl.section, nl.clause_id) or section in nl.section:
-            return nl
-    return None
+def pick_list(doc: Document, section: str | None = None) -> NamedList:
+    """The document's list under a section (path, clause id or part of the path); default its primary list."""
+    main = primary_list(doc)
+    lists = ([main] if main else []) + [nl for nl in find_lists(doc) if nl is not main]
+    if section:  # an exact section path or clause id first (a merged list shares its path with its parts)
+        nl = next((x for x in lists if section in (x.section, x.clause_id)), None) or next(
+            (x for x in lists if section in x.section), None)
+    else:
+        nl = main
+    if nl is None or not nl.items:
+        where = f" under '{section}'" if section else ""
+        raise NotFoundError(f"{doc.doc_id} 中找不到清单 / no list found{where}; "
+                            f"try `python -m indexer lists {doc.doc_id}`")
+    return nl

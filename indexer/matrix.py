@@ -1,10 +1,10 @@
 """Implementation matrix: every library document that answers a reference document × the reference's items.
 
 A provincial list (the 20 clusters) is compared item by item with each city's list through the same coverage
-model the 覆盖 page uses (`library.coverage_between`), so a row of the matrix is exactly that page's answer. A
+model the 覆盖 page uses (`pairs.coverage_between`), so a row of the matrix is exactly that page's answer. A
 provincial regulation has no named list: its reference items are its articles (第X条, each with its paragraphs
 and enumerations), grouped by chapter, and a city's regulation covers an article when the clause alignment
-(`library.align_pair`) pairs one of the article's clauses with one of the city's and the two articles share
+(`article_cells.clause_cells`) pairs one of the article's clauses with one of the city's and the two articles share
 wording (`ARTICLE_CONFIRM`). Documents are found by what ties them to the reference (`answering_documents`); the
 user adds or drops any; places of the province with documents in the library but no answer are listed.
 """
@@ -33,9 +33,20 @@ from indexer.answering import (  # noqa: F401 — part of this module's API
     title_subject,
     unanswered_regions,
 )
-from indexer.coverage import COVERED, MISSING, embedding_memo, region_mentions
+from indexer.article_cells import (  # noqa: F401 — part of this module's API
+    ARTICLE_CONFIRM,
+    Addition,
+    Cell,
+    ClauseCells,
+    article_coverage,
+    clause_cells,
+)
+from indexer.coverage import COVERED, embedding_memo
 from indexer.errors import NotFoundError
-from indexer.models import Clause, Document, NamedList
+from indexer.lists import pick_list
+from indexer.models import Document, NamedList, find_document
+from indexer.pairs import coverage_between
+from indexer.places import document_region
 from indexer.reference import (  # noqa: F401 — part of this module's API
     MIN_ARTICLES,
     UNIT_ARTICLE,
@@ -48,47 +59,6 @@ from indexer.reference import (  # noqa: F401 — part of this module's API
     reference_unit,
     subtree_text,
 )
-
-# A clause pair found by the alignment carries a reference article only when the two articles also share this
-# much wording (cosine of IDF-weighted character bigrams over both regulations' articles). Same-topic
-# regulations pair many clauses on related but different duties (utilities vs collecting their fees); on the
-# first 20-cell spot check of the Zhejiang matrices the wrong pairs had 0.06–0.10, the right ones 0.14–0.51 but
-# one (0.05). Set on that check; `benchmarks/bench_provincial.py zhejiang --spot` prints a fresh one.
-ARTICLE_CONFIRM = 0.1
-
-
-
-@dataclass(frozen=True)
-class Cell:
-    status: str  # covered | missing
-    confidence: float  # 0–1: the best pair's P(match) (list) or alignment score (articles)
-    matches: tuple[str, ...]  # the target's items (names) or articles (markers) carrying it
-    clause_ids: tuple[str, ...]  # the target clauses carrying it
-    names_region: bool = False  # the reference item's text names the target's region
-
-    @property
-    def named_gap(self) -> bool:
-        return self.names_region and self.status == MISSING
-
-    def to_dict(self) -> dict:
-        return {"status": self.status, "confidence": round(self.confidence, 4), "matches": list(self.matches),
-                "clause_ids": list(self.clause_ids), "names_region": self.names_region,
-                "named_gap": self.named_gap}
-
-
-@dataclass(frozen=True)
-class Addition:
-    """A target item (or article) that takes up no reference item: a local addition."""
-
-    name: str
-    clause_id: str | None
-    text: str
-    nearest: str = ""  # the closest reference item, when the model names one
-    score: float = 0.0
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "clause_id": self.clause_id, "text": self.text, "nearest": self.nearest,
-                "score": round(self.score, 4)}
 
 
 @dataclass(frozen=True)
@@ -155,22 +125,7 @@ class Matrix:
 
 # ---------------------------------------------------------------- rows
 
-def _article_of(doc: Document) -> dict[str, Clause]:
-    """clause id → the article it sits in (itself for an article; absent outside articles)."""
-    by_id = {c.clause_id: c for c in doc.clauses}
-    out = {}
-    for c in doc.clauses:
-        x: Clause | None = c
-        while x is not None and x.kind != "article":
-            x = by_id.get(x.parent_id) if x.parent_id else None
-        if x is not None:
-            out[c.clause_id] = x
-    return out
-
-
 def _list_row(docs, ref: Document, named: NamedList, tdoc: Document, reasons, embedder) -> Row:
-    from indexer.library import coverage_between
-
     answer = coverage_between(docs, ref.doc_id, tdoc.doc_id, reference_section=named.section, embedder=embedder)
     cov = answer.result
     cells = []
@@ -185,114 +140,14 @@ def _list_row(docs, ref: Document, named: NamedList, tdoc: Document, reasons, em
 
 
 def _row(tdoc: Document, reasons, source: str, cells, adds) -> Row:
-    from indexer.library import target_region
-
-    return Row(tdoc.doc_id, tdoc.meta.title or tdoc.doc_id, target_region(tdoc), tdoc.meta.level, tdoc.meta.date,
+    return Row(tdoc.doc_id, tdoc.meta.title or tdoc.doc_id, document_region(tdoc), tdoc.meta.level, tdoc.meta.date,
                tuple(reasons), source, tuple(cells), tuple(adds))
-
-
-def _article_similarity(ref: Document, items: Sequence[RefItem], tdoc: Document) -> dict[tuple[int, str], float]:
-    """(item index, target article id) → cosine of their character-bigram TF-IDF, IDF over both documents'
-    articles (so 物业服务企业 or 应当, which every article of both says, weighs nothing)."""
-    from indexer.align import bigram_tfidf, normalize
-
-    tarts = articles(tdoc)
-    texts = [normalize(it.text) for it in items] + [normalize(subtree_text(tdoc, descendants(tdoc, a.clause_id)))
-                                                   for a in tarts]
-    v = bigram_tfidf(texts)
-    sims = v[: len(items)] @ v[len(items):].T
-    return {(j, a.clause_id): float(sims[j, k]) for j in range(len(items)) for k, a in enumerate(tarts)}
-
-
-@dataclass(frozen=True)
-class ClauseCells:
-    """A target document against a reference's items through the clause alignment."""
-
-    cells: tuple[Cell, ...]
-    additions: tuple[Addition, ...]
-    carried: dict  # target article (or clause) id → (index of the reference item it carries best, score)
-    # per reference item: (target article mark, its first paired clause id, best pair score), best first
-    marks: tuple[tuple[tuple[str, str, float], ...], ...] = ()
-
-
-def clause_cells(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, vectors, embedder,
-                 unit: str = UNIT_ARTICLE) -> ClauseCells:
-    """Cells from the clause alignment: an item is covered when one of its clauses is paired (for articles: with
-    a clause of a target article that shares enough of the article's wording, see ARTICLE_CONFIRM)."""
-    from indexer.library import align_pair, target_region
-
-    al = align_pair(docs, ref.doc_id, tdoc.doc_id, vectors=vectors, embedder=embedder)
-    art = _article_of(tdoc)
-    sim = _article_similarity(ref, items, tdoc) if unit == UNIT_ARTICLE and articles(tdoc) else None
-    region = target_region(tdoc)
-    cells, per_item = [], []
-    carried: dict[str, tuple[int, float]] = {}  # target articles (or clauses outside articles) carrying an item
-    for j, it in enumerate(items):
-        ids = set(it.clause_ids or ((it.clause_id,) if it.clause_id else ()))
-        pairs = sorted((p for p in al.pairs if p.a.clause_id in ids), key=lambda p: -p.score)
-        if sim is not None:
-            pairs = [p for p in pairs if p.b.clause_id in art
-                     and sim.get((j, art[p.b.clause_id].clause_id), 0.0) >= ARTICLE_CONFIRM]
-        marks, cids, first = [], [], []
-        for p in pairs:
-            a = art.get(p.b.clause_id)
-            mark = a.marker if a is not None else p.b.clause_id.split(":", 1)[-1]
-            if mark not in marks:
-                marks.append(mark)
-                first.append((mark, p.b.clause_id, p.score))
-            cids.append(p.b.clause_id)
-            key = a.clause_id if a is not None else p.b.clause_id
-            if key not in carried or carried[key][1] < p.score:
-                carried[key] = (j, p.score)
-        named = bool(region_mentions(it.text, region)) if region else False
-        cells.append(Cell(COVERED if pairs else MISSING, pairs[0].score if pairs else 0.0, tuple(marks),
-                          tuple(cids), named))
-        per_item.append(tuple(first))
-    adds = tuple(Addition(a.marker, a.clause_id, subtree_text(tdoc, descendants(tdoc, a.clause_id)))
-                 for a in articles(tdoc) if a.clause_id not in carried)
-    return ClauseCells(tuple(cells), adds, carried, tuple(per_item))
 
 
 def _clause_row(docs, ref: Document, items: Sequence[RefItem], tdoc: Document, reasons, vectors, embedder,
                 unit: str = UNIT_ARTICLE) -> Row:
-    cc = clause_cells(docs, ref, items, tdoc, vectors, embedder, unit)
+    cc = clause_cells(ref, items, tdoc, vectors, embedder, unit)
     return _row(tdoc, reasons, "articles" if articles(tdoc) else "clauses", cc.cells, cc.additions)
-
-
-def article_coverage(docs: Sequence[Document], ref: Document, tdoc: Document, *, vectors=None, embedder=None):
-    """Coverage of one regulation by another, article by article, through the matrix's article cells: the
-    coverage page and `coverage` answer for regulations exactly what the matrix's row says.
-
-    Returns (Coverage, the reference's articles as a NamedList, the target's articles as a NamedList)."""
-    from indexer.coverage import ALIGNED, LOCAL_ADDITION, Coverage, Match, ReferenceResult, TargetResult
-    from indexer.library import index_embedder, target_region
-    from indexer.models import ListItem
-
-    items = reference_items(ref, UNIT_ARTICLE)
-    memo = embedding_memo(embedder if embedder is not None else index_embedder())
-    cc = clause_cells(docs, ref, items, tdoc, vectors, memo)
-    region = target_region(tdoc)
-    tarts = articles(tdoc) or [c for c in tdoc.clauses if c.clause_id in cc.carried]
-    mark = {c.clause_id: c.marker or c.clause_id.split(":", 1)[-1] for c in tarts}
-    refs = []
-    for it, cell, marks in zip(items, cc.cells, cc.marks, strict=True):
-        mentions = region_mentions(it.text, region) if region else ()
-        refs.append(ReferenceResult(it.name, it.clause_id, tuple(Match(m, score, cid) for m, cid, score in marks),
-                                    cell.status, bool(mentions), mentions))
-    tgts = []
-    for c in tarts:
-        j, score = cc.carried.get(c.clause_id, (None, 0.0))
-        best = items[j].name if j is not None else None
-        tgts.append(TargetResult(mark[c.clause_id], c.clause_id, best, score, ALIGNED if best else LOCAL_ADDITION,
-                                 best or ""))
-    result = Coverage(ref.doc_id, tdoc.doc_id, region, tuple(refs), tuple(tgts))
-
-    def as_list(doc: Document, arts) -> NamedList:
-        return NamedList(doc.doc_id, UNIT_LABELS[UNIT_ARTICLE], None, tuple(
-            ListItem(a.marker or a.clause_id, a.heading, a.clause_id,
-                     subtree_text(doc, descendants(doc, a.clause_id))) for a in arts))
-
-    return result, as_list(ref, articles(ref)), as_list(tdoc, tarts)
 
 
 def implementation_matrix(docs: Sequence[Document], reference: str, targets: Sequence[str] | None = None, *,
@@ -306,8 +161,7 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
         unit: "list" or "article"; default by the reference (`reference_unit`).
         embedder: the index's embedder (item vectors match the index); vectors: the index's clause vectors.
     """
-    from indexer.library import find, index_embedder, pick_list
-
+    find = find_document
     ref = find(docs, reference)
     unit = unit or (UNIT_LIST if reference_section else reference_unit(ref))
     named = pick_list(ref, reference_section) if unit == UNIT_LIST else None
@@ -332,7 +186,7 @@ def implementation_matrix(docs: Sequence[Document], reference: str, targets: Seq
             have.add(d.doc_id)
     gone = {find(docs, key).doc_id for key in drop}
     chosen = [(d, why) for d, why in chosen if d.doc_id not in gone and d.doc_id != ref.doc_id]
-    memo = embedding_memo(embedder if embedder is not None else index_embedder())
+    memo = embedding_memo(embedder)
     rows = []
     for d, why in chosen:
         if unit == UNIT_LIST:

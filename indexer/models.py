@@ -1,8 +1,11 @@
 """Frozen data types passed between the stages: file → Document → Clause → Hit / Alignment."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
+
+from indexer.errors import NotFoundError
 
 # Progress of a long step, for bars and time-left estimates: (stage, done, total). Stages: "read", "page" (a PDF
 # page), "ocr" (a scanned page recognised), "embed", "write".
@@ -206,3 +209,12 @@ class Hit:
                 "highlights": [list(s) for s in self.highlights], "start": self.start, "end": self.end,
                 "page": self.page, "signals": self.signals, "doc_number": self.doc_number,
                 "low_relevance": self.low}
+
+
+def find_document(docs: Sequence[Document], key: str) -> Document:
+    """A document by doc_id, file path or file name."""
+    for d in docs:
+        if key in (d.doc_id, d.path) or PurePath(d.path).name == key:
+            return d
+    known = ", ".join(d.doc_id for d in docs)
+    raise NotFoundError(f"找不到文件 / no document '{key}'. 可用 / known: {known}")

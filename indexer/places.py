@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from indexer.models import Document
+
 NATIONAL = re.compile(r"^(中共中央|国务院|全国人民代表大会|中华人民共和国|国家[\u4e00-\u9fff]{1,12}(局|委员会|部)|"
                       r"[\u4e00-\u9fff]{2,8}部$|[\u4e00-\u9fff]{2,6}部(办公厅)?)")
 
@@ -99,3 +101,12 @@ def zone_level(title: str, zone: tuple[str, str, str]) -> str:
     if title.startswith(zone[0].rstrip("市省")) and "经济特区" in title[:20]:
         return zone[2]  # a special economic zone's regulations are its city's (海南's its province's)
     return ""
+
+
+def document_region(doc: Document) -> str:
+    """A document's region: its metadata, else the first 省/市/区/县 name in its title or opening."""
+    if doc.meta.region:
+        return doc.meta.region
+    head = (doc.meta.title or "") + doc.text[:300]
+    m = re.search(r"([\u4e00-\u9fff]{2,6}?(?:自治州|自治县|省|市|区|县))(?:人民政府|委员会|关于|印发|$)", head)
+    return m.group(1) if m else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from indexer import coverage as cov
+from indexer import coverage_model as cov_model
 from indexer.cli import main
 from indexer.embedders import get_embedder
 from indexer.lists import primary_list
@@ -40,17 +41,17 @@ def test_region_variants():
 
 
 def test_modifier_only_names_share_nothing_but_the_leading_modifier():
-    assert cov._modifier_only("现代物流", "现代农业与食品") == 1.0
-    assert cov._modifier_only("智能制造装备", "智能家电") == 1.0
-    assert cov._modifier_only("现代食品", "现代农业与食品") == 0.0  # 食品 is shared too
-    assert cov._modifier_only("新能源汽车", "新能源") == 0.0  # too short to carry a modifier
-    assert cov._modifier_only("新一代信息技术", "新一代电子信息") == 0.0
+    assert cov_model._modifier_only("现代物流", "现代农业与食品") == 1.0
+    assert cov_model._modifier_only("智能制造装备", "智能家电") == 1.0
+    assert cov_model._modifier_only("现代食品", "现代农业与食品") == 0.0  # 食品 is shared too
+    assert cov_model._modifier_only("新能源汽车", "新能源") == 0.0  # too short to carry a modifier
+    assert cov_model._modifier_only("新一代信息技术", "新一代电子信息") == 0.0
 
 
 def test_verbatim_share_of_name_parts():
-    assert cov._verbatim("汽车及新能源", "汽车产业集群。重点发展新能源汽车") == 1.0
-    assert cov._verbatim("精细化工与物流", "绿色石化。延伸发展精细化工") == 0.5
-    assert cov._verbatim("物流", "绿色石化") == 0.0
+    assert cov_model._verbatim("汽车及新能源", "汽车产业集群。重点发展新能源汽车") == 1.0
+    assert cov_model._verbatim("精细化工与物流", "绿色石化。延伸发展精细化工") == 0.5
+    assert cov_model._verbatim("物流", "绿色石化") == 0.0
 
 
 @pytest.mark.slow
@@ -86,9 +87,9 @@ def test_contract_with_fake_embedder():
 def test_background_word_weights_are_computed_once_per_corpus():
     background = [c.text for d in corpus() for c in d.clauses]
     first = cov.coverage(province(), ["新能源", "现代物流"], embedder=FakeEmbedder(), background=background)
-    before = cov._background_idf.cache_info()
+    before = cov_model._background_idf.cache_info()
     again = cov.coverage(province(), ["新能源", "现代物流"], embedder=FakeEmbedder(), background=list(background))
-    after = cov._background_idf.cache_info()
+    after = cov_model._background_idf.cache_info()
     assert after.hits == before.hits + 1 and after.misses == before.misses
     assert again.to_dict() == first.to_dict()
 

@@ -47,7 +47,7 @@ def test_cli_matrix_names_what_is_missing(placeless, seed_docs, monkeypatch, cap
     from indexer import cli_provincial, matrix
     from indexer.cli import main
 
-    monkeypatch.setattr(cli_provincial, "_library", lambda: (seed_docs, None))
+    monkeypatch.setattr(cli_provincial, "_library", lambda: (seed_docs, None, None))
     monkeypatch.setattr(matrix, "implementation_matrix", lambda *a, **kw: placeless)
     assert main(["matrix", "--reference", PROVINCE]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if CHAOZHOU in x)

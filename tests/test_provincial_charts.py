@@ -46,7 +46,7 @@ def test_cli_diffusion_text_never_says_none(monkeypatch, capsys, seed_docs):
     from indexer import cli_provincial
     from indexer.cli import main
 
-    monkeypatch.setattr(cli_provincial, "_library", lambda: (seed_docs, None))
+    monkeypatch.setattr(cli_provincial, "_library", lambda: (seed_docs, None, None))
     assert main(["diffusion", "--item", "新能源"]) == 0
     out = capsys.readouterr().out
     assert "None" not in out and "日期未注明" in out and CHAOZHOU in out

@@ -117,6 +117,7 @@ class Match(Shape):
     name: str
     score: float
     clause_id: str | None
+    why: str = ""  # why an item counts for more than its best counterpart ("" for a best counterpart)
 
 
 class ReferenceItem(Shape):
