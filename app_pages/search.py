@@ -1,6 +1,7 @@
 """检索 Search: one query box, a mode switch, filters, result cards, similar clauses and export."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import streamlit as st
@@ -17,7 +18,8 @@ KEPT = ("query", "mode", "f_regions", "f_scope", "f_levels", "f_docs", "f_status
         "f_section", "k")
 common.restore_widgets(KEPT)
 st.session_state.setdefault("k", 10)
-# A shared link (?q=…&mode=…&region=…&level=…) restores its search once, on the first run of the session.
+# A shared link (?q=…&mode=…&region=…&level=…&from=…&to=…&k=…) restores its search once, on the first run of
+# the session: the receiver sees the same results.
 if not st.session_state.get("_url_restored"):
     st.session_state["_url_restored"] = True
     qp = st.query_params
@@ -28,10 +30,19 @@ if not st.session_state.get("_url_restored"):
     for param, key in (("region", "f_regions"), ("level", "f_levels"), ("doc", "f_docs")):
         if qp.get_all(param):
             st.session_state[key] = [v for part in qp.get_all(param) for v in part.split(",") if v]
+    if qp.get("status"):
+        st.session_state["f_status"] = [v for v in qp["status"].split(",") if v]
     if qp.get("section"):
         st.session_state["f_section"] = qp["section"]
     if qp.get("scope") == "self":
         st.session_state["f_scope"] = "self"
+    with contextlib.suppress(ValueError):  # a hand-edited date or count is ignored, not an error
+        start, end = dt.date.fromisoformat(qp.get("from", "")), dt.date.fromisoformat(qp.get("to", ""))
+        st.session_state["f_dates"] = (min(start, end), max(start, end))
+    if qp.get("undated") == "1":
+        st.session_state["f_undated"] = True
+    if (qp.get("k") or "").isdigit() and int(qp["k"]) in range(5, 51, 5):
+        st.session_state["k"] = int(qp["k"])
 
 # ------------------------------------------------------------------ query
 with st.form("search_form", border=False):
@@ -92,7 +103,8 @@ filters = results.filter_key(regions=f_regions, levels=f_levels, doc_ids=f_docs,
 # The address bar holds the search, so it can be bookmarked or sent (?q=…&mode=…&region=…).
 url = {"q": query.strip(), "mode": mode if mode != "hybrid" else "", "region": ",".join(f_regions),
        "scope": f_scope if f_regions else "", "level": ",".join(f_levels), "doc": ",".join(f_docs),
-       "section": f_section.strip()}
+       "status": ",".join(f_status), "section": f_section.strip(), "from": date_from, "to": date_to,
+       "undated": "1" if date_from and f_undated else "", "k": str(k) if k != 10 else ""}
 url = {key: value for key, value in url.items() if value}
 if dict(st.query_params.to_dict()) != url:
     st.query_params.from_dict(url)

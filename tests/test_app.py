@@ -5,6 +5,7 @@ so no real model is loaded and nothing in the working tree is written.
 """
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 import shutil
@@ -477,6 +478,26 @@ def test_a_shared_link_restores_the_search(app_env):
     assert at.multiselect(key="f_regions").value == ["东莞市"]
     assert any("「机器人」找到" in m.value for m in at.markdown)
     assert at.query_params["q"] == ["机器人"] or at.query_params["q"] == "机器人"
+
+
+def test_a_shared_link_keeps_dates_status_and_the_result_count(app_env):
+    """The receiver of a link sees the sender's results: the date range, undated switch, status and result
+    count travel in the address (they were dropped, so the receiver saw other results)."""
+    sender = open_page("search")
+    ask(sender, "产业集群")
+    sender.date_input(key="f_dates").set_value((dt.date(2020, 1, 1), dt.date(2021, 12, 31))).run()
+    sender.checkbox(key="f_undated").check().run()
+    sender.slider(key="k").set_value(20).run()
+    link = {k: sender.query_params[k] for k in sender.query_params}
+    link = {k: v[0] if isinstance(v, list) else v for k, v in link.items()}
+    assert link["from"] == "2020-01-01" and link["to"] == "2021-12-31" and link["undated"] == "1" and link["k"] == "20"
+    receiver = open_page("search", **link)
+    assert receiver.date_input(key="f_dates").value == (dt.date(2020, 1, 1), dt.date(2021, 12, 31))
+    assert receiver.checkbox(key="f_undated").value and receiver.slider(key="k").value == 20
+    cards = lambda at: [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]  # noqa: E731
+    assert cards(receiver) == cards(sender)
+    odd = open_page("search", q="产业集群", **{"from": "2021-13-45", "to": "x", "k": "7"})  # hand-edited: ignored
+    assert odd.date_input(key="f_dates").value == () and odd.slider(key="k").value == 10
 
 
 def test_region_scope_this_level_only(app_env):
