@@ -45,8 +45,8 @@ def translation(query: str, mode: str, filters: tuple, stamp: tuple) -> list[str
 
 
 @st.cache_data(show_spinner="正在查找相似条款… / finding similar clauses", max_entries=64)
-def similar(clause_id: str, k: int, stamp: tuple) -> list:
-    return list(engine().similar(clause_id, k=k))
+def similar(clause_id: str, k: int, other_documents: bool, stamp: tuple) -> list:
+    return list(engine().similar(clause_id, k=k, other_documents=other_documents))
 
 
 # ---------------------------------------------------------------- alignment and coverage

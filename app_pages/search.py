@@ -155,7 +155,9 @@ def similar_panel(clause_id: str) -> None:
             st.rerun()
         with common.guard("查找相似条款"):
             st.caption(md(f"与上面这条相似的条款（意思相近，用词相同者优先）/ clauses similar to the one above: {clause_id}"))
-            show_hits(results.similar(clause_id, k, backend.state_stamp()), "similar")
+            others = st.toggle("仅看其他文件 Other documents only", value=True, key="similar_others",
+                               help="起草时多参考其他地方的写法；关闭后也列出同一文件中的相近条款")
+            show_hits(results.similar(clause_id, k, others, backend.state_stamp()), "similar")
 
 
 # ------------------------------------------------------------------ results

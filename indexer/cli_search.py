@@ -144,7 +144,8 @@ def cmd_similar(args) -> int:
     from indexer.search import Engine
     check_k(args.k)
     engine = Engine.open(args.index_dir)
-    hits = engine.similar(args.clause_id, k=args.k, filters=_filters(args, engine))
+    hits = engine.similar(args.clause_id, k=args.k, filters=_filters(args, engine),
+                          other_documents=not args.same_document)
     if args.json:
         print_json([h.to_dict() for h in hits])
     else:
@@ -228,6 +229,8 @@ def register(sub) -> None:
     p = sub.add_parser("similar", help="相似条款 / clauses similar to a clause")
     p.add_argument("clause_id")
     p.add_argument("--k", type=int, default=10, help=f"结果数 / hits, 1–{MAX_K}")
+    p.add_argument("--same-document", action="store_true",
+                   help="也列出同一文件中的条款 / also clauses of the same document (default: other documents only)")
     _filter_options(p)
     _common(p, embedder=False)
     p.set_defaults(func=cmd_similar)

@@ -138,6 +138,9 @@ def test_clause_and_similar_clauses(client, fake_engine):
     assert client.get(f"/v1/clauses/{cid}").json() == fake_engine.clause(cid).to_dict()
     got = client.get(f"/v1/clauses/{cid}/similar", params={"k": 4}).json()
     assert got == [h.to_dict() for h in fake_engine.similar(cid, k=4)] and cid not in [h["clause_id"] for h in got]
+    same = client.get(f"/v1/clauses/{cid}/similar", params={"k": 4, "other_documents": "false"}).json()
+    assert same == [h.to_dict() for h in fake_engine.similar(cid, k=4, other_documents=False)]
+    assert {h["doc_id"] for h in got}.isdisjoint({cid.split(":")[0]})
     only = client.get(f"/v1/clauses/{cid}/similar", params={"k": 4, "level": "province"}).json()
     assert only and all(h["level"] == "province" for h in only)
     error_of(client.get("/v1/clauses/no-such-doc:9.9"), 404, "not_found")

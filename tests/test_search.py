@@ -265,6 +265,16 @@ def test_similar_excludes_the_clause_itself(fake_engine):
     assert "智能机器人产业集群" in hits[0].text and set(hits[0].signals) == {"semantic", "surface"}
 
 
+def test_similar_clauses_come_from_other_documents_unless_asked(fake_engine):
+    """A drafter wants other places' wording: by default none of the clause's own document's clauses."""
+    cid = "dongguan-2021-strategic-clusters:2.1.2"
+    own = cid.split(":")[0]
+    others = fake_engine.similar(cid, k=10)
+    assert len(others) == 10 and all(h.doc_id != own for h in others)
+    both = fake_engine.similar(cid, k=10, other_documents=False)
+    assert any(h.doc_id == own for h in both) and cid not in {h.clause_id for h in both}
+
+
 def test_documents_are_rebuilt_from_the_index(fake_engine, seed_docs):
     got = {d.doc_id: d for d in fake_engine.documents}
     for d in seed_docs:
@@ -314,8 +324,11 @@ def test_cli_build_and_similar(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["documents"] == 1 and report["embedder"] == "fake" and report["embedded"] == report["clauses"] - 0
     assert main(["similar", "dongguan-2021-strategic-clusters:2.1.2", "--index-dir", str(tmp_path / "i"),
-                 "--json", "--k", "2"]) == 0
+                 "--json", "--k", "2", "--same-document"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["similar", "dongguan-2021-strategic-clusters:2.1.2", "--index-dir", str(tmp_path / "i"),
+                 "--json", "--k", "2"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # one document: no other document to quote
 
 
 # ---------------------------------------------------------------- the real model, end to end

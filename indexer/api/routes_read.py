@@ -151,12 +151,13 @@ def clause(state: State, clause_id: str):
 
 @router.get("/clauses/{clause_id}/similar", response_model=list[schemas.Hit], responses={**NotFound, **Invalid},
             summary="相似条款 / clauses similar to a clause (the CLI's similar --json)")
-def similar(state: State, response: Response, clause_id: str, filters: Filters, k: K = 10):
+def similar(state: State, response: Response, clause_id: str, filters: Filters, k: K = 10,
+            other_documents: bool = True):
     checked(check_k, k, "k", code="k_out_of_range")
     engine = state.engine()
     f = checked_filters(filters, engine)
     generation(engine, response)
-    return [h.to_dict() for h in engine.similar(clause_id, k=k, filters=f)]
+    return [h.to_dict() for h in engine.similar(clause_id, k=k, filters=f, other_documents=other_documents)]
 
 
 # ---------------------------------------------------------------- documents

@@ -355,9 +355,13 @@ class Engine:
             return False
         return self.relevance_floor().weak(self.embed_query(query), semantic[0][1] if semantic else None, support)
 
-    def similar(self, clause_id: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+    def similar(self, clause_id: str, k: int = 10, filters: SearchFilters | None = None, *,
+                other_documents: bool = True) -> list[Hit]:
         """Clauses closest to an indexed clause (itself excluded): meaning first, and shared wording on top of it,
-        so the near-verbatim source of a city clause (its provincial model) comes before mere look-alikes."""
+        so the near-verbatim source of a city clause (its provincial model) comes before mere look-alikes.
+
+        other_documents: only clauses of other documents (a drafter wants other places' wording; a document's
+        own neighbouring clauses otherwise fill the list)."""
         from rapidfuzz import fuzz
 
         row = self._row(clause_id)
@@ -365,9 +369,11 @@ class Engine:
             return []
         if filters is not None and filters.is_empty():
             filters = None
-        depth = max(3 * (k + 1), 30) + len(self._bare)
+        own_rows = set(self.store.rows_of_document(self.store.document_of(row).doc_id).tolist()) \
+            if other_documents else {row}
+        depth = max(3 * (k + 1), 30) + len(self._bare) + len(own_rows)
         semantic = [(r, s) for r, s in self.store.dense_topk(self.store.vectors([row])[0], depth, filters)
-                    if r != row and r not in self._bare]
+                    if r != row and r not in own_rows and r not in self._bare]
         own = normalise_for_surface(self.store.text(row))
         surface = {r: fuzz.ratio(own, normalise_for_surface(self.store.text(r))) / 100 for r, _ in semantic}
         ranked = sorted(semantic, key=lambda x: (-(x[1] + SURFACE_WEIGHT * surface[x[0]]), x[0]))
