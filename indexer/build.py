@@ -31,8 +31,8 @@ from indexer.store.damage import salvage_vectors
 
 __all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
            "vector_key"]
-EMBED_BATCH = 8
-CACHE_EVERY = 32  # clauses per saved cache chunk: a killed build loses at most this much embedding work
+EMBED_BATCH = 128  # passages per embedder call: the embedder sorts a call by length, so larger calls pad less
+CACHE_EVERY = 32  # clauses per saved cache chunk, at least: a killed build loses at most one call's work (EMBED_BATCH)
 
 
 
