@@ -117,6 +117,7 @@ class Match(Shape):
     name: str
     score: float
     clause_id: str | None
+    why: str = Field("", description="why an item counts for more than its best counterpart (\"\" for that one)")
 
 
 class ReferenceItem(Shape):
