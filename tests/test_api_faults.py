@@ -44,3 +44,58 @@ def test_an_upload_named_with_many_four_byte_characters_is_kept_under_a_shorter_
     saved = r.json()["files"][0]["saved_as"]
     assert saved.endswith(".txt") and set(saved[:-4]) == {char}
     assert len(saved.encode()) <= 255 and (lib.uploads / saved).exists()
+
+
+# ---------------------------------------------------------------- 2. a lone surrogate is refused at the edge
+
+BAD = "\ud800产业"
+
+
+@pytest.mark.parametrize("method,url,body,where", [
+    ("POST", "/v1/search", '{"query": "\\ud800产业"}', "query"),
+    ("POST", "/v1/search", '{"query": "产业", "region": "东莞\\udc00"}', "region"),
+    ("POST", "/v1/search/batch", '{"queries": ["产业集群", "\\ud800产业"]}', "queries[1]"),
+    ("POST", "/v1/coverage", '{"reference": "guangdong-2020-strategic-clusters", "items": ["装备\\ud800"]}',
+     "items[0]"),
+    ("POST", "/v1/coverage", '{"reference": "guangdong-2020-strategic-clusters", "items": "装备\\ud800、物流"}',
+     "items"),
+    ("POST", "/v1/align", '{"doc_a": "\\ud800", "doc_b": "x"}', "doc_a"),
+    ("POST", "/v1/reuse", '{"docs": ["a", "\\udfff"]}', "docs[1]"),
+    ("PATCH", "/v1/documents/x/metadata", '{"title": "标题\\ud800"}', "title"),
+])
+def test_a_lone_surrogate_anywhere_in_a_request_is_one_clear_422(lib, method, url, body, where):
+    r = lib.request(method, url, content=body, headers={"content-type": "application/json"})
+    msg = error_of(r, 422, "invalid_text")  # was 500 internal_error (UnicodeEncodeError)
+    assert msg.startswith(f"{where}: ") and "文本含无效字符" in msg and "text contains invalid characters" in msg
+    assert lib.get("/v1/health").status_code == 200  # the connection and the server carry on
+
+
+def test_the_same_words_from_the_cli_and_the_library_check(tmp_path, capsys):
+    from indexer.cli import main
+    from indexer.errors import PolicyError
+    from indexer.limits import check_text
+
+    with pytest.raises(PolicyError, match="文本含无效字符 / text contains invalid characters"):
+        check_text(BAD)
+    assert check_text("产业集群") == "产业集群"
+    # a command-line argument of invalid UTF-8 bytes arrives as a lone surrogate (surrogateescape)
+    rc = main(["search", "\udcff产业", "--index-dir", str(tmp_path / "none"), "--embedder", "fake"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "文本含无效字符" in err and "query" in err, err
+    rc = main(["search", "产业", "--region", "东莞\udcff", "--index-dir", str(tmp_path / "none")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "文本含无效字符" in err and "region" in err, err
+
+
+def test_query_and_path_parameters_go_through_the_same_check():
+    from starlette.requests import Request
+
+    from indexer.api.errors import ApiError
+    from indexer.api.routes_read import valid_text
+
+    ok = Request({"type": "http", "query_string": "q=产业".encode(), "headers": [], "path_params": {"doc_id": "a"}})
+    valid_text(ok)
+    bad = Request({"type": "http", "query_string": b"", "headers": [], "path_params": {"doc_id": "\ud800"}})
+    with pytest.raises(ApiError) as e:
+        valid_text(bad)
+    assert e.value.status == 422 and e.value.code == "invalid_text" and e.value.message.startswith("doc_id: 文本含无效字符")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from indexer.api import errors, routes_compare, routes_read, routes_write
 from indexer.api.security import Guard, token_from_env
@@ -34,7 +34,7 @@ def create_app(index_dir: str | Path | None = None, upload_dir: str | Path | Non
     app.state.api = ApiState(index_dir, upload_dir)
     errors.install(app)
     for module in (routes_read, routes_compare, routes_write):
-        app.include_router(module.router, tags=["v1"])
+        app.include_router(module.router, tags=["v1"], dependencies=[Depends(routes_read.valid_text)])
     token = token if token is not None else token_from_env()
     # CORS, added last, is outermost: it answers a preflight before the guard and adds its headers to the guard's errors
     app.add_middleware(Guard, token=token, origins=tuple(cors_origins), upload_mb=upload_limit_mb(),

@@ -11,7 +11,7 @@ from indexer.api.errors import ApiError
 from indexer.api.state import ApiState
 from indexer.errors import PolicyError
 from indexer.filters import SearchFilters, validate
-from indexer.limits import MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, check_k, check_query
+from indexer.limits import MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, check_k, check_query, check_text
 from indexer.versions import PARSER_VERSION
 
 API_VERSION = "1"
@@ -33,6 +33,13 @@ def checked(fn, *args, code: str):
         return fn(*args)
     except PolicyError as exc:
         raise ApiError(422, code, str(exc)) from None
+
+
+def valid_text(request: Request) -> None:
+    """Every query and path parameter through limits.check_text, as request bodies are (schemas.Request); Starlette
+    decodes URLs with replacement characters today, so this guards the day that changes."""
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        checked(check_text, str(value), name, code="invalid_text")
 
 
 def checked_filters(f: SearchFilters, engine) -> SearchFilters | None:
