@@ -207,6 +207,7 @@ def coverage_between(docs: Sequence[Document], reference: str, target: str | Non
         vectors: the index's clause vectors (regulations are aligned clause by clause).
     """
     from indexer.coverage import coverage
+    from indexer.limits import check_items
     from indexer.reference import UNIT_ARTICLE, articles, reference_unit
 
     ref_doc = find(docs, reference)
@@ -228,6 +229,7 @@ def coverage_between(docs: Sequence[Document], reference: str, target: str | Non
         items = tuple(n for n in items if n.strip())
         if not items:
             raise PolicyError("请给出至少一个条目名称 / give at least one item name")
+        check_items(items)  # the app, the CLI and the API: one 20,000-character item took 24 s to embed
         tgt, tgt_list, label = list(items), None, "pasted list"
         region = region or ""
     background = [c.text for d in docs for c in d.clauses]  # word weights from the whole library

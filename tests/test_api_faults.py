@@ -99,3 +99,19 @@ def test_query_and_path_parameters_go_through_the_same_check():
     with pytest.raises(ApiError) as e:
         valid_text(bad)
     assert e.value.status == 422 and e.value.code == "invalid_text" and e.value.message.startswith("doc_id: 文本含无效字符")
+
+
+# ---------------------------------------------------------------- 3. caps that could be bypassed
+
+def test_a_batch_is_capped_in_total_characters_and_items_in_length(lib, monkeypatch):
+    from indexer.limits import MAX_ITEM_CHARS, MAX_QUERY_CHARS, MAX_TOTAL_CHARS
+
+    n = MAX_TOTAL_CHARS // MAX_QUERY_CHARS + 1  # 300 such queries ran ~96 s of model time in one request
+    msg = error_of(lib.post("/v1/search/batch", json={"queries": ["链" * MAX_QUERY_CHARS] * n}), 422,
+                   "batch_too_long")
+    assert f"at most {MAX_TOTAL_CHARS}" in msg
+    body = {"reference": "guangdong-2020-strategic-clusters", "items": ["装备制造", "链" * 20_000]}  # ran 24 s
+    msg = error_of(lib.post("/v1/coverage", json=body), 422, "item_too_long")
+    assert f"at most {MAX_ITEM_CHARS}" in msg and "items[1]" in msg
+    body["items"] = "装备制造、" + "链" * 20_000
+    error_of(lib.post("/v1/coverage", json=body), 422, "item_too_long")

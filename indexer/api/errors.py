@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer.api.jobs import BuildBusy
 from indexer.api.schemas import INVALID_TEXT
 from indexer.errors import IndexError_, IngestError, NotFoundError, PolicyError
+from indexer.limits import LimitError
 
 log = logging.getLogger("policy_api")
 
@@ -39,6 +40,8 @@ def policy_status(exc: PolicyError) -> tuple[int, str]:
         return 422, "unreadable_file"
     if isinstance(exc, IndexError_):
         return 503, "index_unavailable"
+    if isinstance(exc, LimitError):
+        return 422, exc.code
     return 400, "bad_request"
 
 

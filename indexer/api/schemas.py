@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from indexer.errors import PolicyError
 from indexer.filters import SearchFilters
-from indexer.limits import MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, check_text
+from indexer.limits import MAX_ITEM_CHARS, MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, MAX_TOTAL_CHARS, check_text
 from indexer.models import DocMeta
 
 Mode = Literal["hybrid", "semantic", "keyword", "phrase", "fuzzy"]
@@ -265,7 +265,7 @@ class SearchRequest(Filters):
 
 class BatchSearchRequest(Filters):
     queries: list[str] = Field(description=f"one result list per query, in order (at most {MAX_ITEMS} queries of "
-                               f"{MAX_QUERY_CHARS} characters)")
+                               f"{MAX_QUERY_CHARS} characters, {MAX_TOTAL_CHARS} characters in all)")
     k: int = Field(10, ge=1, le=MAX_K)
     mode: Mode = "hybrid"
     fuzzy: bool = False
@@ -275,7 +275,9 @@ class CoverageRequest(Request):
     reference: str = Field(examples=["guangdong-2020-strategic-clusters"])
     target: str | None = Field(None, examples=["dongguan-2021-strategic-clusters"])
     items: list[str] | str | None = Field(None, description="pasted names instead of a target: a list, or one "
-                                          "string separated by , 、 ; or new lines", examples=[["装备制造", "现代物流"]])
+                                          "string separated by , 、 ; or new lines (at most "
+                                          f"{MAX_ITEMS} names of {MAX_ITEM_CHARS} characters, {MAX_TOTAL_CHARS} in "
+                                          "all)", examples=[["装备制造", "现代物流"]])
     reference_section: str | None = None
     target_section: str | None = None
     region: str | None = Field(None, description="the target's region (default: from the target document)")
