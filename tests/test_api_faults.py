@@ -115,3 +115,24 @@ def test_a_batch_is_capped_in_total_characters_and_items_in_length(lib, monkeypa
     assert f"at most {MAX_ITEM_CHARS}" in msg and "items[1]" in msg
     body["items"] = "装备制造、" + "链" * 20_000
     error_of(lib.post("/v1/coverage", json=body), 422, "item_too_long")
+
+
+# ---------------------------------------------------------------- 5. /docs and /redoc work offline
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_pages_load_only_local_assets_that_answer(lib, page):
+    import re
+
+    r = lib.get(page)
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", r.text)
+    urls += re.findall(r"""url:\s*'([^']+)'""", r.text) + re.findall(r"""spec-url\s*=\s*["']([^"']+)""", r.text)
+    assert urls and "://" not in r.text.replace("http://testserver", ""), urls  # was cdn.jsdelivr.net
+    kinds = set()
+    for url in urls:
+        got = lib.get(url)
+        assert got.status_code == 200, url
+        kinds.add(got.headers["content-type"].split(";")[0])
+    assert "text/javascript" in kinds or "application/javascript" in kinds
+    if page == "/docs":
+        assert "text/css" in kinds

@@ -202,7 +202,7 @@ LIVE = ["[点击](javascript:alert(3))", "![像素](http://evil.example/p.png)",
 
 def rendered(md: str) -> str:
     """The HTML a CommonMark renderer (with GFM tables) makes of an export."""
-    from markdown_it import MarkdownIt
+    MarkdownIt = pytest.importorskip("markdown_it").MarkdownIt
 
     return MarkdownIt("commonmark").enable("table").render(md)
 
