@@ -136,3 +136,29 @@ def test_the_docs_pages_load_only_local_assets_that_answer(lib, page):
     assert "text/javascript" in kinds or "application/javascript" in kinds
     if page == "/docs":
         assert "text/css" in kinds
+
+
+# ---------------------------------------------------------------- 6. the API's own page may post
+
+def test_a_request_from_the_apis_own_page_may_change_things_and_a_foreign_one_may_not(lib):
+    own = {"Origin": "http://testserver"}  # what /docs sends: the server's own scheme://host:port
+    r = lib.post("/v1/search", json={"query": "产业集群", "k": 1}, headers=own)
+    assert r.status_code == 200, r.text  # was 403 forbidden_origin
+    r = lib.post("/v1/search", json={"query": "产业集群", "k": 1},
+                 headers={"Origin": "http://127.0.0.1:8600", "Host": "127.0.0.1:8600"})
+    assert r.status_code == 200, r.text
+    for evil in ("https://evil.example", "http://testserver.evil.example", "http://evil.example:80", "null",
+                 "http://testserver:8080", "file://testserver"):
+        error_of(lib.post("/v1/index/build", headers={"Origin": evil}), 403, "forbidden_origin")
+    error_of(lib.post("/v1/search", json={"query": "x"}, headers={"Origin": "http://127.0.0.1:8601",
+                                                                    "Host": "127.0.0.1:8600"}), 403,
+             "forbidden_origin")
+
+
+def test_on_loopback_a_rebound_name_is_still_refused_before_its_origin_is_compared(fake_index, tmp_path):
+    app = create_app(fake_index, tmp_path / "up", token="", allowed_hosts=("127.0.0.1", "localhost", "::1"))
+    with TestClient(app, base_url="http://127.0.0.1:8600", raise_server_exceptions=False) as c:
+        assert c.post("/v1/search", json={"query": "产业集群", "k": 1},
+                      headers={"Origin": "http://127.0.0.1:8600"}).status_code == 200
+        error_of(c.post("/v1/search", json={"query": "产业集群"},
+                        headers={"Origin": "http://evil.example:8600", "Host": "evil.example:8600"}), 400, "bad_host")
