@@ -76,6 +76,26 @@ def remove_upload(doc: Document, folder: Path | None = None) -> None:
     Path(doc.path).unlink(missing_ok=True)
 
 
+def waiting_upload(key: str, folder: Path | None = None) -> tuple[str, Path] | None:
+    """An uploaded file no build has indexed yet, by the doc_id a build would give it or its file name (the
+    upload answer's saved_as): (doc_id, path), or None. Nothing is read but the folder's listing."""
+    from indexer.corpus import corpus_files
+
+    for path, doc_id, _ in corpus_files(Path(folder or paths.UPLOAD_DIR)):
+        if key in (doc_id, path.name):
+            return doc_id, path
+    return None
+
+
+def remove_waiting_upload(key: str, folder: Path | None = None) -> str | None:
+    """Delete an uploaded file that no build has indexed yet; returns its doc_id, or None when there is none.
+    A build that read it before it went drops it at publish (build.build_index)."""
+    found = waiting_upload(key, folder)
+    if found is not None:
+        found[1].unlink(missing_ok=True)
+    return found[0] if found else None
+
+
 CORRECTABLE = ("title", "issuer", "doc_number", "date", "region", "province", "level", "status")
 
 

@@ -162,3 +162,49 @@ def test_on_loopback_a_rebound_name_is_still_refused_before_its_origin_is_compar
                       headers={"Origin": "http://127.0.0.1:8600"}).status_code == 200
         error_of(c.post("/v1/search", json={"query": "产业集群"},
                         headers={"Origin": "http://evil.example:8600", "Host": "evil.example:8600"}), 400, "bad_host")
+
+
+# ---------------------------------------------------------------- 7. an upload removed before it is indexed
+
+def test_an_upload_not_yet_indexed_can_be_removed_and_no_build_indexes_it(lib):
+    saved = upload(lib, "新上传.txt", build=False).json()["files"][0]["saved_as"]
+    assert (lib.uploads / saved).exists()
+    r = lib.delete(f"/v1/documents/{saved}")  # was 404 until a build had indexed it
+    assert r.status_code == 202, r.text
+    assert r.json()["removed"] is True and not (lib.uploads / saved).exists()
+    lib.jobs.wait(r.json()["job"]["job_id"], timeout=120)
+    assert all("新上传" not in d["path"] for d in lib.get("/v1/documents").json())
+    # by the doc_id the build would give it, too
+    again = upload(lib, "另一个.txt", TEXT + "另一份。".encode(), build=False).json()["files"][0]["saved_as"]
+    r = lib.delete("/v1/documents/另一个")
+    assert r.status_code == 202 and r.json()["doc_id"] == "另一个" and not (lib.uploads / again).exists()
+    error_of(lib.delete("/v1/documents/no-such-upload"), 404, "not_found")
+
+
+def test_an_upload_removed_while_its_build_runs_is_not_published(lib):
+    r = upload(lib, "边建边删.txt", build=True)
+    saved, job = r.json()["files"][0]["saved_as"], r.json()["job"]
+    gone = lib.delete(f"/v1/documents/{saved}")
+    assert gone.status_code == 202, gone.text
+    for j in (job, gone.json()["job"]):
+        lib.jobs.wait(j["job_id"], timeout=120)
+    assert not (lib.uploads / saved).exists()
+    assert all("边建边删" not in d["path"] for d in lib.get("/v1/documents").json())
+
+
+def test_a_build_drops_a_document_whose_file_was_removed_while_it_ran(tmp_path):
+    from indexer.build import build_index
+    from indexer.search import Engine
+
+    corpus = copy_corpus(tmp_path / "corpus", ["guangdong-2020-strategic-clusters.txt"])
+    late = corpus / "late.txt"
+    late.write_bytes(TEXT)
+
+    def remove_while_embedding(stage, done, total):
+        if stage == "embed":
+            late.unlink(missing_ok=True)
+
+    report = build_index([corpus], tmp_path / "index", "fake", progress=remove_while_embedding)
+    assert report.documents == 1
+    assert [d.doc_id for d in Engine.open(tmp_path / "index").store.documents()] == [
+        "guangdong-2020-strategic-clusters"]
