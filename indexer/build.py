@@ -170,6 +170,11 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         _embed(emb, todo, passage_of, known, cache, index_dir, progress, ray, ray_workers)
         report.embed_seconds = time.perf_counter() - t_embed
         report.embedded = len(todo)
+        if documents is None and (gone := {d.doc_id for d in docs if not Path(d.path).exists()}):
+            # removed while this build read and embedded it (an upload deleted through the API): not published
+            docs = [d for d in docs if d.doc_id not in gone]
+            kept = [i for i, (c, _) in enumerate(pairs) if c.doc_id not in gone]
+            pairs, keys = [pairs[i] for i in kept], [keys[i] for i in kept]
         todo_set = set(todo)
         report.reused = sum(1 for k in keys if k not in todo_set)
 

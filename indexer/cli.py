@@ -28,10 +28,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def checked_arguments(args: argparse.Namespace) -> None:
+    """Every text argument through limits.check_text: bytes that are not UTF-8 arrive as lone surrogates
+    (surrogateescape) and would fail mid-search, or in the middle of printing an answer."""
+    from indexer.limits import check_text
+
+    for name, value in vars(args).items():
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(v, str):
+                check_text(v, name.replace("_", "-"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        checked_arguments(args)
         return int(args.func(args) or 0)
     except PolicyError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)

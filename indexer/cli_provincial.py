@@ -1,9 +1,11 @@
 """CLI commands `matrix`, `diffusion` and `instruments`: the library-wide views of a reference document."""
 from __future__ import annotations
 
+import re
 import sys
 
 from indexer.errors import PolicyError
+from indexer.limits import MAX_K, check_k, check_query
 
 
 def _ids(text: str | None) -> list[str]:
@@ -39,7 +41,7 @@ def register(sub) -> None:
     p = sub.add_parser("instruments", help="政策工具 / instrument tags: codebook, facets, filtered clauses or search")
     p.add_argument("--tag", metavar="TAGS", help="only clauses with these tags (comma-separated, e.g. 资金,土地)")
     p.add_argument("--query", metavar="Q", help="search, then keep the hits carrying --tag")
-    p.add_argument("--k", type=int, default=10, help="hits to keep with --query (default 10)")
+    p.add_argument("--k", type=int, default=10, help=f"hits to keep with --query (default 10, 1–{MAX_K})")
     p.add_argument("--facet", choices=["document", "region", "year", "level"],
                    help="clauses per tag for each document, region, year or level")
     p.add_argument("--doc", metavar="IDS", help="only these documents (comma-separated)")
@@ -142,10 +144,14 @@ def cmd_instruments(args) -> int:
             for r in rows:
                 print(f"{r['tag']:6} [{cb.categories[r['category']]}] {r['definition']}  — {r['source']}")
         return 0
-    tags = cb.check(_ids(args.tag))
+    check_k(args.k)
+    tags = cb.check(re.split(r"[,，、;；\s]+", args.tag or ""))
+    if args.tag is not None and not tags:  # "--tag ," used to print the facet as if no tag were asked for
+        raise PolicyError(f"--tag 未给出标签 / --tag names no tag: give one or more, e.g. 资金,土地（{'、'.join(cb.tags)}）")
     if args.query:
         if not tags:
             raise PolicyError("--query 需要 --tag / --query needs --tag")
+        check_query(args.query)
         from indexer.search import search
 
         hits = ins.filter_hits(search(args.query, k=max(args.k * 10, 50)), tags)[: args.k]

@@ -9,7 +9,7 @@ from indexer import paths
 from indexer.cli import print_json
 from indexer.errors import NotFoundError, PolicyError
 from indexer.labels import date_words, level_words, region_words
-from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_query
+from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_queries, check_query
 
 LEVELS = "national, province, city, county, news, other"
 
@@ -81,7 +81,7 @@ def _filters(args, engine=None):
 
 
 def _read_queries(path: str) -> list[str]:
-    """The lines of a queries file (UTF-8), each checked against the query length limit."""
+    """The lines of a queries file (UTF-8), checked as the API checks a batch (count, length, characters in all)."""
     data = Path(path).read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -90,8 +90,7 @@ def _read_queries(path: str) -> list[str]:
         raise PolicyError(f"{path}: 不是 UTF-8 编码的文本（第 {line} 行）/ not UTF-8 text (line {line}); "
                           "请另存为 UTF-8 / save it as UTF-8") from None
     lines = text.splitlines()
-    for n, q in enumerate(lines, 1):
-        check_query(q, f"{path}:{n}")
+    check_queries(lines, lambda n: f"{path}:{n + 1}")
     return lines
 
 

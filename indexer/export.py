@@ -1,6 +1,6 @@
 """Coverage and alignment reports as CSV, Excel (.xlsx), Word (.docx) and Markdown, with Chinese headers.
 
-Every string is made safe where it leaves for a file (`clean_text`, `spreadsheet_cell`, `_md_cell`), not when
+Every string is made safe where it leaves for a file (`clean_text`, `spreadsheet_cell`, `markdown_text`), not when
 the report is built: the app shows the same rows on screen, where a leading "=" must stay as typed.
 """
 from __future__ import annotations
@@ -255,9 +255,20 @@ def write_docx(rep: Report, path: Path) -> None:
     doc.save(path)
 
 
-def _md(v) -> str:
-    """Text as Markdown shows it: HTML escaped, so a <script> or <img onerror> in a document stays text."""
-    return html.escape(_text(v), quote=False)
+# Inline Markdown a document's text must not start: links and images ([…](…), ![…](…), [x]: url definitions) and
+# the code spans, emphasis and strike-through that could swallow or reorder an escape. Block syntax (#, >, -)
+# only acts at the start of a line, and every line of an export starts with the writer's own markup.
+_MD_INLINE = re.compile(r"([\\`*_\[\]~])")
+
+
+def markdown_text(v) -> str:
+    """Text as Markdown shows it, never as markup: HTML escaped (a <script> or <img onerror> stays text, and so
+    does an entity such as &#91;), then link, image and emphasis characters backslash-escaped, so
+    [点击](javascript:…) and ![](http://…/p.png) are shown as written instead of becoming a link or a fetch."""
+    return _MD_INLINE.sub(r"\\\1", html.escape(_text(v), quote=False))
+
+
+_md = markdown_text
 
 
 def _md_cell(v) -> str:

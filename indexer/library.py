@@ -22,19 +22,29 @@ from indexer.places import document_region as target_region  # noqa: F401
 # ---------------------------------------------------------------- uploads
 
 _BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+# File systems limit a name to 255 bytes, not characters: 120 four-byte characters (𠀀, emoji) are 480. The stem
+# keeps room for save_upload's "-2" and its ".NAME.part" temporary file.
+MAX_STEM_CHARS = 80
+MAX_STEM_BYTES = 200
+MAX_SUFFIX_BYTES = 16  # ".docx"; a longer "suffix" is part of the name
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """The longest start of `text` whose UTF-8 form fits in `limit` bytes, never half a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def safe_filename(name: str) -> str:
-    """A file name that stays inside the upload folder: no path parts, '..', control or reserved chars."""
+    """A file name that stays inside the upload folder: no path parts, '..', control or reserved chars, and short
+    enough for any file system (MAX_STEM_BYTES of whole characters, then the lower-case suffix)."""
     name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = _BAD_CHARS.sub("_", name).strip().strip(".").strip()
     stem, dot, suffix = name.rpartition(".")
-    if not dot:
+    if not dot or len(suffix.encode("utf-8")) > MAX_SUFFIX_BYTES or not suffix.strip():
         stem, suffix = name, ""
-    stem = stem.strip(". ") or "upload"
-    stem = stem[:80]
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    stem = cut_to_bytes(stem.strip(". ")[:MAX_STEM_CHARS], MAX_STEM_BYTES).strip(". ") or "upload"
+    return f"{stem}.{suffix.strip().lower()}" if suffix.strip() else stem
 
 
 def save_upload(name: str, data: bytes, folder: Path | None = None) -> tuple[Path, bool]:
@@ -67,6 +77,26 @@ def remove_upload(doc: Document, folder: Path | None = None) -> None:
     if not is_upload(doc, folder):
         raise PolicyError("只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be removed")
     Path(doc.path).unlink(missing_ok=True)
+
+
+def waiting_upload(key: str, folder: Path | None = None) -> tuple[str, Path] | None:
+    """An uploaded file no build has indexed yet, by the doc_id a build would give it or its file name (the
+    upload answer's saved_as): (doc_id, path), or None. Nothing is read but the folder's listing."""
+    from indexer.corpus import corpus_files
+
+    for path, doc_id, _ in corpus_files(Path(folder or paths.UPLOAD_DIR)):
+        if key in (doc_id, path.name):
+            return doc_id, path
+    return None
+
+
+def remove_waiting_upload(key: str, folder: Path | None = None) -> str | None:
+    """Delete an uploaded file that no build has indexed yet; returns its doc_id, or None when there is none.
+    A build that read it before it went drops it at publish (build.build_index)."""
+    found = waiting_upload(key, folder)
+    if found is not None:
+        found[1].unlink(missing_ok=True)
+    return found[0] if found else None
 
 
 CORRECTABLE = ("title", "issuer", "doc_number", "date", "region", "province", "level", "status")

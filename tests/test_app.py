@@ -239,6 +239,17 @@ def test_coverage_of_a_pasted_list(app_env):
     assert tgt.loc[tgt["目标条目"] == "现代物流", "状态"].item().endswith("本地新增")
 
 
+def test_a_pasted_item_has_the_cli_and_api_length_limit(app_env):
+    from indexer.limits import MAX_ITEM_CHARS
+
+    at = open_page("coverage")
+    at.radio(key="cov_source").set_value("pasted").run()
+    at.text_area(key="cov_pasted").input("新一代电子信息\n" + "链" * 20_000).run()  # ran 24 s
+    assert not at.exception
+    (err,) = errors_of(at)
+    assert "条目过长" in err and f"at most {MAX_ITEM_CHARS}" in err
+
+
 # ---------------------------------------------------------------- library
 
 def test_library_lists_documents_with_metadata(app_env):

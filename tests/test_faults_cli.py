@@ -311,3 +311,58 @@ def test_cli_exports_name_documents_by_title_and_record_the_lists(lib, tmp_path,
     summary = [r[0] for r in load_workbook(out)["摘要"].iter_rows(values_only=True)]
     assert title in summary[0] and docs[PROVINCE].meta.doc_number in summary[1]
     assert any(s.startswith("条件 / settings: 参照清单 / reference list: ") for s in summary)
+
+
+# ---------------------------------------------------------------- caps that could be bypassed
+
+def test_a_long_pasted_item_is_refused_before_embedding_from_the_cli(lib, capsys, monkeypatch):
+    import indexer.coverage as coverage
+    from indexer.limits import MAX_ITEM_CHARS
+
+    monkeypatch.setattr(coverage, "coverage", lambda *a, **k: pytest.fail("must not compute"))
+    rc = main(["coverage", "--reference", PROVINCE, "--items", "装备制造," + "链" * 20_000])  # ran 24 s
+    one_line_error(capsys, rc, "条目过长", "item too long", f"at most {MAX_ITEM_CHARS}")
+
+
+def test_the_service_layer_refuses_long_or_many_items_for_every_door(lib, monkeypatch):
+    import indexer.coverage as coverage
+    from indexer import library
+    from indexer.limits import MAX_ITEM_CHARS, MAX_TOTAL_CHARS, check_items
+
+    monkeypatch.setattr(coverage, "coverage", lambda *a, **k: pytest.fail("must not compute"))
+    docs = library.documents()
+    for items in (["链" * (MAX_ITEM_CHARS + 1)], [f"产业{i}" for i in range(MAX_ITEMS + 1)],
+                  ["链" * MAX_ITEM_CHARS] * (MAX_TOTAL_CHARS // MAX_ITEM_CHARS + 1)):
+        with pytest.raises(PolicyError, match="at most"):
+            library.coverage_between(docs, PROVINCE, None, items)  # the app's path (app_pages/results.py)
+        with pytest.raises(PolicyError, match="at most"):
+            check_items(items)
+    assert check_items(["链" * MAX_ITEM_CHARS]) == ["链" * MAX_ITEM_CHARS]
+
+
+def test_instruments_makes_the_checks_search_makes(lib, capsys, monkeypatch):
+    import indexer.search as search
+
+    monkeypatch.setattr(search, "search", lambda *a, **k: pytest.fail("must not search"))
+    rc = main(["instruments", "--tag", "资金", "--query", "链" * 10_010])  # ran 10 s
+    one_line_error(capsys, rc, "10010", f"at most {MAX_QUERY_CHARS}")
+    for k in ("-5", "0", "100000"):  # -5 exited 0 with nothing, 100000 was accepted
+        rc = main(["instruments", "--tag", "资金", "--query", "资金", "--k", k])
+        one_line_error(capsys, rc, "--k", f"between 1 and {MAX_K}", k)
+    for tag in (",", " , ，", ""):  # printed a facet as if no --tag were given
+        rc = main(["instruments", "--tag", tag])
+        one_line_error(capsys, rc, "--tag", "标签")
+
+
+def test_a_queries_file_is_capped_in_count_and_characters(lib, capsys, tmp_path):
+    from indexer.limits import MAX_TOTAL_CHARS
+
+    _, index = lib
+    q = tmp_path / "q.txt"
+    q.write_text("\n".join(["链长制"] * (MAX_ITEMS + 1)) + "\n", encoding="utf-8")
+    rc = main(["search", "--queries", str(q), "--index-dir", str(index)])
+    one_line_error(capsys, rc, f"{MAX_ITEMS + 1}", f"at most {MAX_ITEMS}")
+    n = MAX_TOTAL_CHARS // MAX_QUERY_CHARS + 1
+    q.write_text("\n".join(["链" * MAX_QUERY_CHARS] * n) + "\n", encoding="utf-8")
+    rc = main(["search", "--queries", str(q), "--index-dir", str(index)])
+    one_line_error(capsys, rc, f"{n * MAX_QUERY_CHARS}", f"at most {MAX_TOTAL_CHARS}")

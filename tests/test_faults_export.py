@@ -191,3 +191,47 @@ def test_word_redline_colours_and_legend_match_the_screen(tmp_path):
     assert struck == {export.REDLINE_COLOURS[DELETE]} and under == {export.REDLINE_COLOURS[INSERT]}
     legend = next(p.text for p in d.paragraphs if p.text.startswith("差异标注"))
     assert "红色删除线" in legend and "绿色下划线" in legend  # the screen underlines insertions in green
+
+
+# ---------------------------------------------------------------- 5. live Markdown from document text
+
+LIVE = ["[点击](javascript:alert(3))", "![像素](http://evil.example/p.png)", "<http://evil.example/a>",
+        "[参考][1]\n[1]: http://evil.example/r", "![][x]", "[x]: javascript:alert(1)", "`[a](b)`",
+        "\\[转义\\](javascript:alert(4))", "<a href='javascript:alert(5)'>链接</a>", "&#91;x&#93;(javascript:alert(6))"]
+
+
+def rendered(md: str) -> str:
+    """The HTML a CommonMark renderer (with GFM tables) makes of an export."""
+    MarkdownIt = pytest.importorskip("markdown_it").MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(md)
+
+
+def no_live_markup(md: str) -> None:
+    html = rendered(md)
+    assert "<a " not in html and "<img" not in html, html
+
+
+def test_markdown_exports_keep_no_link_or_image_from_document_text(tmp_path):
+    rep = export.Report(LIVE[0], tuple(LIVE), (export.Table(LIVE[1], tuple(LIVE), (tuple(LIVE),)),))
+    md = export.to_markdown(rep)
+    no_live_markup(md)
+    assert "[点击](javascript:alert(3))" in re.sub(r"\\(.)", r"\1", md)  # shown as written, just inert
+
+
+def test_coverage_and_alignment_md_files_hold_no_live_markdown(tmp_path):
+    result = cov.coverage(primary_list(doc(PROVINCE)), LIVE, embedder=FakeEmbedder(), reference_label=PROVINCE,
+                          target_label="pasted list")
+    no_live_markup(export.export(result, tmp_path / "c.md").read_text(encoding="utf-8"))
+    a, b = doc(PROVINCE), doc(DONGGUAN)
+    b = replace(b, clauses=[replace(c, text=c.text + LIVE[0] + LIVE[1]) for c in b.clauses])
+    al = align.align_documents(a, b, embedder=FakeEmbedder())
+    text = export.export(al, tmp_path / "a.md").read_text(encoding="utf-8")
+    assert "javascript:alert(3)" in text  # the text is there, as text
+    no_live_markup(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("[]()!<>:`\\*_~&#;/ajvscript点x1\n|")), max_size=40))
+def test_no_text_makes_a_link_or_an_image_in_a_markdown_export(text):
+    html = rendered(export.to_markdown(export.Report(text, (text,), (export.Table("t", ("a",), ((text,),)),))))
+    assert "<a " not in html and "<img" not in html

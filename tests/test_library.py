@@ -5,6 +5,8 @@ import json
 import shutil
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from indexer import library, paths
 from indexer.build import build_index
@@ -109,3 +111,25 @@ def test_app_and_cli_exports_name_documents_and_record_the_settings(on_index, tm
     cli_lines = [r[0] for r in cli_sheet.iter_rows(values_only=True)]
     assert cli_lines == [r[0] for r in app_sheet.iter_rows(values_only=True)]
     assert any("粤府函〔2020〕82号" in str(v) for v in cli_lines) and any("东莞市" in str(v) for v in cli_lines)
+
+
+# ---------------------------------------------------------------- upload names fit the file system
+
+@pytest.mark.parametrize("name", ["𠀀" * 120 + ".txt", "😀" * 120 + ".PDF", "政" * 120 + ".docx", "a" * 300,
+                                  "x." + "𠀀" * 100, "👨‍👩‍👧" * 50 + ".md"])
+def test_upload_names_are_cut_to_a_byte_budget_keeping_the_suffix(name, tmp_path):
+    clean = library.safe_filename(name)
+    stem, dot, suffix = clean.rpartition(".")
+    assert len((stem if dot else clean).encode()) <= library.MAX_STEM_BYTES
+    assert clean.encode("utf-8").decode("utf-8") == clean  # whole characters only
+    if name.lower().endswith((".txt", ".pdf", ".docx", ".md")):
+        assert clean.endswith(name.rpartition(".")[2].lower())
+    path, _ = library.save_upload(name, b"x", tmp_path)  # was OSError: File name too long
+    assert path.exists() and path.name == clean
+
+
+@given(st.text(min_size=0, max_size=400))
+def test_any_upload_name_is_a_short_whole_character_name(name):
+    clean = library.safe_filename(name)
+    assert clean and len(clean.encode("utf-8")) <= library.MAX_STEM_BYTES + 1 + library.MAX_SUFFIX_BYTES
+    assert library.safe_filename(clean) == clean

@@ -1,12 +1,12 @@
-"""The FastAPI application: routes under /v1/, OpenAPI docs at /docs, errors as JSON, guarded by security.Guard."""
+"""The FastAPI application: routes under /v1/, OpenAPI docs at /docs (offline), errors as JSON, guarded by security.Guard."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from indexer.api import errors, routes_compare, routes_read, routes_write
+from indexer.api import docs, errors, routes_compare, routes_read, routes_write
 from indexer.api.security import Guard, token_from_env
 from indexer.api.state import ApiState
 
@@ -29,12 +29,14 @@ def create_app(index_dir: str | Path | None = None, upload_dir: str | Path | Non
     """
     from indexer.library import upload_limit_mb
 
+    assets = docs.asset_folder()
     app = FastAPI(title="政策文件检索 API / Policy-document search API", version="1.0.0", description=DESCRIPTION,
-                  openapi_tags=[{"name": "v1"}])
+                  openapi_tags=[{"name": "v1"}], **docs.docs_urls(assets))
+    docs.install(app, assets)  # /docs and /redoc work offline: their JavaScript and CSS are served from here
     app.state.api = ApiState(index_dir, upload_dir)
     errors.install(app)
     for module in (routes_read, routes_compare, routes_write):
-        app.include_router(module.router, tags=["v1"])
+        app.include_router(module.router, tags=["v1"], dependencies=[Depends(routes_read.valid_text)])
     token = token if token is not None else token_from_env()
     # CORS, added last, is outermost: it answers a preflight before the guard and adds its headers to the guard's errors
     app.add_middleware(Guard, token=token, origins=tuple(cors_origins), upload_mb=upload_limit_mb(),

@@ -9,7 +9,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.api.jobs import BuildBusy
+from indexer.api.schemas import INVALID_TEXT
 from indexer.errors import IndexError_, IngestError, NotFoundError, PolicyError
+from indexer.limits import LimitError
 
 log = logging.getLogger("policy_api")
 
@@ -23,6 +25,8 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    # a message that echoes a lone surrogate from the request could not be encoded: the answer would be lost
+    message = message.encode("utf-8", "replace").decode("utf-8")
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
@@ -36,6 +40,8 @@ def policy_status(exc: PolicyError) -> tuple[int, str]:
         return 422, "unreadable_file"
     if isinstance(exc, IndexError_):
         return 503, "index_unavailable"
+    if isinstance(exc, LimitError):
+        return 422, exc.code
     return 400, "bad_request"
 
 
@@ -73,6 +79,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
+        bad_text = next((e for e in exc.errors() if e.get("type") == INVALID_TEXT), None)
+        if bad_text is not None:  # limits.check_text's own line, as the CLI says it
+            return error_response(422, INVALID_TEXT, _first_line(bad_text.get("msg", "")))
         return error_response(422, "invalid_input", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)

@@ -36,7 +36,7 @@ def coverage(state: State, body: schemas.CoverageRequest):
         if not items:
             raise ApiError(422, "invalid_input", "请给出 target 或至少一个条目名称 / give a target document or at "
                                                  "least one item name")
-        checked(check_items, items, code="too_many_items")
+        checked(check_items, items)
     _, embedder = _vectors_and_embedder(state)
     answer = coverage_between(state.documents(), body.reference, body.target, items,
                               reference_section=body.reference_section, target_section=body.target_section,

@@ -48,17 +48,26 @@ def upload(state: State, response: Response,
 
 @router.delete("/documents/{doc_id}", response_model=schemas.Removed, status_code=202,
                responses={**NotFound, 403: {"model": schemas.Error, "description": "a shipped document"}},
-               summary="删除上传的文件 / remove an uploaded document (its file, then the index by a build job)")
+               summary="删除上传的文件 / remove an uploaded document, indexed or still waiting (doc_id or saved_as): its "
+                       "file, then the index by a build job")
 def remove(state: State, doc_id: str):
-    from indexer.library import find, is_upload, remove_upload
+    from indexer.errors import NotFoundError
+    from indexer.library import find, is_upload, remove_upload, remove_waiting_upload
 
-    doc = find(state.documents(), doc_id)
-    if not is_upload(doc, state.upload_dir):
-        raise ApiError(403, "shipped_document", "只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be "
-                                                "removed")
-    remove_upload(doc, state.upload_dir)
-    job = state.jobs.start("remove", queue=True)
-    return {"doc_id": doc.doc_id, "removed": True, "job": job.to_dict()}
+    try:
+        doc = find(state.documents(), doc_id)
+    except NotFoundError:  # uploaded, not indexed yet (its build may be running): its file is all there is
+        removed = remove_waiting_upload(doc_id, state.upload_dir)
+        if removed is None:
+            raise
+    else:
+        if not is_upload(doc, state.upload_dir):
+            raise ApiError(403, "shipped_document", "只能删除上传的文件，内置文库文件不可删除 / only uploaded files can "
+                                                    "be removed")
+        remove_upload(doc, state.upload_dir)
+        removed = doc.doc_id
+    job = state.jobs.start("remove", queue=True)  # a build already running drops the file at publish
+    return {"doc_id": removed, "removed": True, "job": job.to_dict()}
 
 
 @router.patch("/documents/{doc_id}/metadata", response_model=schemas.Corrected, status_code=202,

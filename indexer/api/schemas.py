@@ -10,10 +10,12 @@ import dataclasses
 import typing
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic_core import PydanticCustomError
 
+from indexer.errors import PolicyError
 from indexer.filters import SearchFilters
-from indexer.limits import MAX_ITEMS, MAX_K, MAX_QUERY_CHARS
+from indexer.limits import MAX_ITEM_CHARS, MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, MAX_TOTAL_CHARS, check_text
 from indexer.models import DocMeta
 
 Mode = Literal["hybrid", "semantic", "keyword", "phrase", "fuzzy"]
@@ -117,7 +119,7 @@ class Match(Shape):
     name: str
     score: float
     clause_id: str | None
-    why: str = ""  # why an item counts for more than its best counterpart ("" for a best counterpart)
+    why: str = Field("", description="why an item counts for more than its best counterpart (\"\" for that one)")
 
 
 class ReferenceItem(Shape):
@@ -206,7 +208,36 @@ class Reuse(Shape):
 
 # ---------------------------------------------------------------- requests
 
-class Filters(Shape):
+INVALID_TEXT = "invalid_text"  # the validation error type (and API error code) of limits.check_text's refusal
+
+
+def checked_text(value, where: str = "") -> None:
+    """Every string of a request body, keys too, through limits.check_text; `where` is its path (queries[1])."""
+    if isinstance(value, str):
+        check_text(value, where)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_text(str(k), where or "body")
+            checked_text(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            checked_text(v, f"{where}[{i}]")
+
+
+class Request(Shape):
+    """A request body: its text is checked before any field is, so a lone surrogate is one clear 422."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data):
+        try:
+            checked_text(data)
+        except PolicyError as exc:
+            raise PydanticCustomError(INVALID_TEXT, "{line}", {"line": str(exc)}) from None
+        return data
+
+
+class Filters(Request):
     """indexer.filters.SearchFilters; several values of a text field are separated by commas (any matches)."""
 
     region: str = Field("", examples=["东莞"])
@@ -234,28 +265,30 @@ class SearchRequest(Filters):
 
 class BatchSearchRequest(Filters):
     queries: list[str] = Field(description=f"one result list per query, in order (at most {MAX_ITEMS} queries of "
-                               f"{MAX_QUERY_CHARS} characters)")
+                               f"{MAX_QUERY_CHARS} characters, {MAX_TOTAL_CHARS} characters in all)")
     k: int = Field(10, ge=1, le=MAX_K)
     mode: Mode = "hybrid"
     fuzzy: bool = False
 
 
-class CoverageRequest(Shape):
+class CoverageRequest(Request):
     reference: str = Field(examples=["guangdong-2020-strategic-clusters"])
     target: str | None = Field(None, examples=["dongguan-2021-strategic-clusters"])
     items: list[str] | str | None = Field(None, description="pasted names instead of a target: a list, or one "
-                                          "string separated by , 、 ; or new lines", examples=[["装备制造", "现代物流"]])
+                                          "string separated by , 、 ; or new lines (at most "
+                                          f"{MAX_ITEMS} names of {MAX_ITEM_CHARS} characters, {MAX_TOTAL_CHARS} in "
+                                          "all)", examples=[["装备制造", "现代物流"]])
     reference_section: str | None = None
     target_section: str | None = None
     region: str | None = Field(None, description="the target's region (default: from the target document)")
 
 
-class AlignRequest(Shape):
+class AlignRequest(Request):
     doc_a: str
     doc_b: str
 
 
-class ReuseRequest(Shape):
+class ReuseRequest(Request):
     min_chars: int | None = Field(None, ge=1, description="shortest passage (default 20)")
     docs: list[str] = Field([], description="only these documents (at least two)")
 
@@ -317,7 +350,7 @@ class Removed(Shape):
     job: Job
 
 
-class MetadataCorrection(Shape):
+class MetadataCorrection(Request):
     """Fields to correct; "" removes a correction. Checked as in the app: levels and statuses as codes or their
     Chinese labels (市级 → city), dates as real YYYY-MM-DD dates; an impossible value is answered 400."""
 

@@ -2,7 +2,8 @@
 
 Also the request-size guard (uploads as large as the app allows, small JSON bodies otherwise) and a refusal of
 state-changing requests sent by a web page of another origin (a browser adds Origin; OA systems and scripts
-do not), since CORS alone does not stop a page from posting a form to 127.0.0.1.
+do not), since CORS alone does not stop a page from posting a form to 127.0.0.1. The API's own pages (/docs)
+are of its origin, not another: their requests carry an Origin equal to the Host they were sent to.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hmac
 import ipaddress
 import json
 import os
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException
 
@@ -59,6 +61,17 @@ def _host_name(host: str) -> str:
     return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
+def same_origin(origin: str, host: str) -> bool:
+    """Whether a browser's Origin is the server itself as this request reached it (scheme://Host): a page it
+    served, such as /docs. The scheme is not compared: behind a TLS proxy the page is https, the request http."""
+    try:
+        parts = urlsplit(origin.strip())
+    except ValueError:
+        return False
+    return (parts.scheme.lower() in ("http", "https") and bool(host) and parts.netloc.lower() == host.strip().lower()
+            and not (parts.path or parts.query or parts.fragment or parts.username or parts.password))
+
+
 async def _send_error(send, status: int, code: str, message: str, headers: tuple = ()) -> None:
     body = json.dumps({"error": code, "message": message}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
@@ -79,7 +92,8 @@ class Guard:
 
     Args:
         token: required as a bearer token on every /v1/ request when set.
-        origins: web origins allowed to change things (those CORS is opened to); others get 403.
+        origins: web origins allowed to change things (those CORS is opened to), besides the server's own (the
+            Host the request was sent to: /docs); others get 403.
         upload_mb: the per-file upload limit; an upload request may carry MAX_UPLOAD_FILES such files.
         hosts: Host header names accepted (None: any). On loopback, a web page that points its own domain name
             at 127.0.0.1 (DNS rebinding) sends that name and is refused.
@@ -105,7 +119,8 @@ class Guard:
             return await _send_error(send, 401, "unauthorized", "缺少或错误的访问令牌 / missing or wrong token: send "
                                      "Authorization: Bearer $POLICY_API_TOKEN", ((b"www-authenticate", b"Bearer"),))
         origin = headers.get("origin")
-        if origin and method not in SAFE_METHODS and origin not in self.origins:
+        if origin and method not in SAFE_METHODS and origin not in self.origins \
+                and not same_origin(origin, headers.get("host", "")):
             return await _send_error(send, 403, "forbidden_origin", f"不接受来自网页 {origin} 的修改请求 / requests "
                                      "from a web page of another origin may not change anything")
         upload = path == "/v1/documents" and method == "POST"
