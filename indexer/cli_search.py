@@ -73,7 +73,9 @@ def _filters(args, engine=None):
     from indexer.search import SearchFilters
     f = SearchFilters(region=args.region or "", province=args.province or "", level=args.level or "",
                       doc_ids=tuple(args.doc or ()), status=args.status or "", date_from=args.date_from or "",
-                      date_to=args.date_to or "", section=args.section or "")
+                      date_to=args.date_to or "", section=args.section or "",
+                      region_scope="self" if args.region and args.scope == "self" else "",
+                      include_undated=bool(args.include_undated))
     problems = validate(f, engine.store.documents() if engine is not None else ())
     if problems:
         raise PolicyError("；".join(problems))
@@ -183,11 +185,15 @@ def _filter_options(p) -> None:
     g = p.add_argument_group("筛选 / filters")
     g.add_argument("--region", help="地区，如 东莞 / region (substring; comma = any of)")
     g.add_argument("--province", help="省份 / province")
-    g.add_argument("--level", help=f"层级 / level: {LEVELS}")
+    g.add_argument("--scope", choices=("all", "self"), default="all",
+                   help="地区范围 / region scope: all (含下辖，默认) or self (仅本级: the region's own documents)")
+    g.add_argument("--level", help=f"层级 / level: {LEVELS} (或 国家级、省级、市级、县级)")
     g.add_argument("--doc", action="append", help="只搜某文件 / only this doc_id (repeatable)")
-    g.add_argument("--status", help="状态 / status: current, draft, trial, expired")
+    g.add_argument("--status", help="状态 / status: current, draft, trial, expired (或 现行、征求意见稿、试行、已失效)")
     g.add_argument("--from", dest="date_from", help="起始日期 / from date (YYYY[-MM[-DD]])")
     g.add_argument("--to", dest="date_to", help="截止日期 / to date (inclusive)")
+    g.add_argument("--include-undated", action="store_true",
+                   help="按日期筛选时也保留未注明日期的文件 / a date filter keeps undated documents too")
     g.add_argument("--section", help="章节，如 保障措施 / section label contains")
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from indexer.models import DocMeta
+from indexer.models import LEVEL_LABELS, STATUS_LABELS, DocMeta
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class SearchFilters:
     section: str = ""
     region_scope: str = ""  # "" (含下辖: the region and the places under it) | "self" (仅本级)
     include_undated: bool = False  # a date filter keeps documents without a date too
+
+    def __post_init__(self):
+        # one vocabulary at every door: the codes (city) and the labels the app shows (市级) both work
+        object.__setattr__(self, "level", _as_codes(self.level, LEVEL_LABELS))
+        object.__setattr__(self, "status", _as_codes(self.status, STATUS_LABELS))
 
     def is_empty(self) -> bool:
         return not any((self.region, self.province, self.level, self.doc_ids, self.status, self.date_from,
@@ -70,6 +75,12 @@ class SearchFilters:
             return True
         joined = " › ".join(section)
         return any(w in joined for w in section_terms(self.section))
+
+
+def _as_codes(field: str, labels: dict[str, str]) -> str:
+    """A comma-separated filter value with each label replaced by its code (市级 → city, 征求意见稿 → draft)."""
+    codes = {label: code for code, label in labels.items() if code and label}
+    return ",".join(codes.get(v, v) for v in values(field)) if field else field
 
 
 def values(s: str) -> tuple[str, ...]:

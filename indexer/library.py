@@ -1,151 +1,45 @@
-"""The service layer the app, the CLI and the API share: uploads, which documents, coverage, align, freshness.
+"""The service layer every door opens: `Library` (one per process) and the functions under it.
 
-The same question gives the same answer through each of them because each calls these functions.
+The app, the HTTP API and the CLI ask the same questions of one `Library`, so the same question gets the same
+answer through each: the documents and the engine of one index, its embedder and clause vectors, filters read
+in one vocabulary (codes and the Chinese labels the app shows), the same limits, and the verbs (search,
+similar, coverage, align, reuse, matrix, diffusion, instruments, uploads, metadata corrections, freshness).
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import unicodedata
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import pairs, paths
 from indexer.errors import PolicyError
+from indexer.freshness import (  # noqa: F401 — part of the service layer
+    FileProblem,
+    build_problems,
+    file_sha,
+    unindexed_files,
+    waiting_files,
+)
 from indexer.lists import pick_list  # noqa: F401 — part of the service layer
 from indexer.models import Document
 from indexer.pairs import CoverageAnswer, align_pair, coverage_settings  # noqa: F401
 from indexer.places import document_region as target_region  # noqa: F401
-
-# ---------------------------------------------------------------- uploads
-
-_BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
-# File systems limit a name to 255 bytes, not characters: 120 four-byte characters (𠀀, emoji) are 480. The stem
-# keeps room for save_upload's "-2" and its ".NAME.part" temporary file.
-MAX_STEM_CHARS = 80
-MAX_STEM_BYTES = 200
-MAX_SUFFIX_BYTES = 16  # ".docx"; a longer "suffix" is part of the name
-
-
-def cut_to_bytes(text: str, limit: int) -> str:
-    """The longest start of `text` whose UTF-8 form fits in `limit` bytes, never half a character."""
-    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
-
-
-def safe_filename(name: str) -> str:
-    """A file name that stays inside the upload folder: no path parts, '..', control or reserved chars, and short
-    enough for any file system (MAX_STEM_BYTES of whole characters, then the lower-case suffix)."""
-    name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = _BAD_CHARS.sub("_", name).strip().strip(".").strip()
-    stem, dot, suffix = name.rpartition(".")
-    if not dot or len(suffix.encode("utf-8")) > MAX_SUFFIX_BYTES or not suffix.strip():
-        stem, suffix = name, ""
-    stem = cut_to_bytes(stem.strip(". ")[:MAX_STEM_CHARS], MAX_STEM_BYTES).strip(". ") or "upload"
-    return f"{stem}.{suffix.strip().lower()}" if suffix.strip() else stem
-
-
-def save_upload(name: str, data: bytes, folder: Path | None = None) -> tuple[Path, bool]:
-    """Write an uploaded file under a safe, unused name. Returns (path, already_there)."""
-    folder = Path(folder or paths.UPLOAD_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    clean = safe_filename(name)
-    digest = hashlib.sha256(data).hexdigest()
-    stem, suffix = os.path.splitext(clean)
-    target, k = folder / clean, 2
-    while target.exists():
-        if hashlib.sha256(target.read_bytes()).hexdigest() == digest:
-            return target, True
-        target, k = folder / f"{stem}-{k}{suffix}", k + 1
-    tmp = folder / f".{target.name}.part"
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-    return target, False
-
-
-def is_upload(doc: Document, folder: Path | None = None) -> bool:
-    try:
-        return Path(doc.path).resolve().parent == Path(folder or paths.UPLOAD_DIR).resolve()
-    except OSError:
-        return False
-
-
-def remove_upload(doc: Document, folder: Path | None = None) -> None:
-    """Delete an uploaded document's file (shipped corpus files are never touched)."""
-    if not is_upload(doc, folder):
-        raise PolicyError("只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be removed")
-    Path(doc.path).unlink(missing_ok=True)
-
-
-def waiting_upload(key: str, folder: Path | None = None) -> tuple[str, Path] | None:
-    """An uploaded file no build has indexed yet, by the doc_id a build would give it or its file name (the
-    upload answer's saved_as): (doc_id, path), or None. Nothing is read but the folder's listing."""
-    from indexer.corpus import corpus_files
-
-    for path, doc_id, _ in corpus_files(Path(folder or paths.UPLOAD_DIR)):
-        if key in (doc_id, path.name):
-            return doc_id, path
-    return None
-
-
-def remove_waiting_upload(key: str, folder: Path | None = None) -> str | None:
-    """Delete an uploaded file that no build has indexed yet; returns its doc_id, or None when there is none.
-    A build that read it before it went drops it at publish (build.build_index)."""
-    found = waiting_upload(key, folder)
-    if found is not None:
-        found[1].unlink(missing_ok=True)
-    return found[0] if found else None
-
-
-CORRECTABLE = ("title", "issuer", "doc_number", "date", "region", "province", "level", "status")
-
-
-def correct_metadata(doc: Document, fields: dict[str, str], folder: Path | None = None) -> dict:
-    """Record corrections of an uploaded document's metadata in its folder's manifest.json (the same curated
-    mechanism as corpus/manifest.json), so they hold across rebuilds. Returns the entry's overrides.
-
-    An empty value removes that correction (the text's own reading comes back). Values are checked by
-    `meta_fields.check_correction` (levels and statuses as codes or Chinese labels, real YYYY-MM-DD dates);
-    an impossible one raises PolicyError naming the field and value, and nothing is written.
-    """
-    import json
-
-    folder = Path(folder or paths.UPLOAD_DIR)
-    if not is_upload(doc, folder):
-        raise PolicyError("只能更正上传文件的元数据；内置文件请编辑 corpus/manifest.json / only uploads can be "
-                          "corrected here; edit corpus/manifest.json for shipped documents")
-    from indexer.meta_fields import check_correction
-
-    unknown = sorted(set(fields) - set(CORRECTABLE))
-    if unknown:
-        raise PolicyError(f"不能更正的字段 / not correctable: {', '.join(unknown)}")
-    fields = check_correction(fields)  # an impossible date or level is refused before anything is written
-    mf = folder / "manifest.json"
-    try:
-        data = json.loads(mf.read_text(encoding="utf-8")) if mf.exists() else {}
-    except (OSError, ValueError):
-        data = {}  # a damaged uploads manifest is rewritten (corpus.manifest_entries reported it)
-    entries = [e for e in (data.get("documents") or []) if isinstance(e, dict)] if isinstance(data, dict) else []
-    name = Path(doc.path).name
-    entry = next((e for e in entries if e.get("file") == name), None)
-    if entry is None:
-        entry = {"file": name, "doc_id": doc.doc_id}
-        entries.append(entry)
-    overrides = dict(entry.get("overrides") or {})
-    for k, v in fields.items():
-        if v:
-            overrides[k] = v
-        else:
-            overrides.pop(k, None)
-    entry["overrides"] = overrides
-    tmp = mf.with_name(".manifest.json.part")
-    tmp.write_text(json.dumps({**(data if isinstance(data, dict) else {}), "documents": entries},
-                              ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, mf)
-    return overrides
-
+from indexer.uploads import (  # noqa: F401 — part of the service layer
+    CORRECTABLE,
+    UploadOutcome,
+    correct_metadata,
+    cut_to_bytes,
+    duplicate_of,
+    import_upload,
+    is_upload,
+    remove_upload,
+    remove_waiting_upload,
+    safe_filename,
+    save_upload,
+    upload_limit_mb,
+    waiting_upload,
+)
 
 # ---------------------------------------------------------------- which documents
 
@@ -169,15 +63,6 @@ def find(docs: Sequence[Document], key: str) -> Document:
 
 
 # ---------------------------------------------------------------- coverage and align
-
-def duplicate_of(doc: Document, docs: Sequence[Document]) -> Document | None:
-    """The library document holding the same text (whitespace aside) as `doc`, if any (not `doc` itself)."""
-    from indexer.corpus import content_key
-
-    key = content_key(doc.text)
-    return next((d for d in docs if d.doc_id != doc.doc_id and d.path != doc.path and content_key(d.text) == key),
-                None)
-
 
 def coverage_between(docs: Sequence[Document], reference: str, target: str | None = None,
                      items: Sequence[str] = (), *, embedder=None, **kw) -> CoverageAnswer:
@@ -208,135 +93,6 @@ def index_vectors(index_dir: str | Path | None = None):
         return None
 
 
-# ---------------------------------------------------------------- freshness
-
-_SHAS: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) → sha256: pages ask on every rerun
-
-
-def file_sha(path: Path) -> str:
-    """The readers' content hash of a file, computed once per version of the file."""
-    from indexer.readers.raw import file_sha as read_sha
-
-    st = Path(path).stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _SHAS:
-        if len(_SHAS) > 10_000:
-            _SHAS.clear()
-        _SHAS[key] = read_sha(Path(path))
-    return _SHAS[key]
-
-
-def unindexed_files(docs: Sequence[Document], folders: Sequence[Path] | None = None) -> list[Path]:
-    """Files in the corpus folders that no indexed document was read from.
-
-    Matched by content hash, not by path, so an index copied or moved with its folder still knows its files.
-    """
-    from indexer.corpus import corpus_files
-
-    have = {d.sha256 for d in docs if d.sha256}
-    paths_have = {Path(d.path).name for d in docs if not d.sha256}
-    out = []
-    for folder in folders if folders is not None else paths.corpus_dirs():
-        for p, _, _ in corpus_files(folder):
-            try:
-                if file_sha(p) not in have and p.name not in paths_have:
-                    out.append(p)
-            except OSError:
-                continue
-    return out
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """A file the last build left out, said for people: its name only (no server path), and why."""
-
-    file: str
-    kind: str  # "error" or "duplicate" (a notice)
-    message: str
-
-    @property
-    def is_notice(self) -> bool:
-        return self.kind == "duplicate"
-
-
-def build_problems(manifest: dict, docs: Sequence[Document]) -> list[FileProblem]:
-    """The files the last build could not index, for files still on disk; a duplicate names its twin by title."""
-    titles = {d.doc_id: d.meta.title or d.doc_id for d in docs}
-    out = []
-    for p in manifest.get("problems") or []:
-        if p.get("path") and not Path(p["path"]).exists():
-            continue  # removed since: nothing left to say
-        name = p.get("file") or Path(p.get("path", "")).name
-        if p.get("kind") == "duplicate":
-            twin = titles.get(p.get("same_as", ""), p.get("same_as", ""))
-            out.append(FileProblem(name, "duplicate", f"{name}：内容与《{twin}》相同，未重复索引 / same text as {twin!r}"))
-        else:
-            out.append(FileProblem(name, "error", f"{name}：{p.get('problem', '')}"))
-    return out
-
-
-def waiting_files(docs: Sequence[Document], failed: Sequence[str] = (),
-                  folders: Sequence[Path] | None = None) -> list[Path]:
-    """Files searches cannot find yet (an import left before it finished, a file copied in), leaving out
-    those the last build could not read (`failed`: their paths, as the build recorded them)."""
-    bad = {Path(f).name for f in failed}
-    return [p for p in unindexed_files(docs, folders) if p.name not in bad]
-
-
-# ---------------------------------------------------------------- importing uploads (app and API)
-
-def upload_limit_mb() -> int:
-    """Per-file upload limit in MB: the app's `server.maxUploadSize` in .streamlit/config.toml, else 50."""
-    import tomllib
-
-    try:
-        with open(paths.ROOT / ".streamlit" / "config.toml", "rb") as f:
-            return int(tomllib.load(f)["server"]["maxUploadSize"])
-    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError):
-        return 50
-
-
-@dataclass(frozen=True)
-class UploadOutcome:
-    """What became of one uploaded file: added (saved, waiting for a build), already (the same bytes are in the
-    upload folder), duplicate (the same text as a library document: nothing kept) or failed (unreadable)."""
-
-    file: str  # the name it was sent under
-    status: str  # added | already | duplicate | failed
-    message: str
-    saved_as: str = ""  # the file name in the upload folder ("" when nothing was kept)
-    title: str = ""
-
-    def to_dict(self) -> dict:
-        return {"file": self.file, "status": self.status, "message": self.message, "saved_as": self.saved_as,
-                "title": self.title}
-
-
-def import_upload(name: str, data: bytes, docs: Sequence[Document], folder: Path | None = None,
-                  progress=None) -> UploadOutcome:
-    """Save an uploaded file and read it as the library page does: an unreadable file or one holding the text
-    of a library document is not kept. The size limit (upload_limit_mb) is the caller's to check first."""
-    from indexer.corpus import load_document
-    from indexer.errors import IngestError
-
-    path, existed = save_upload(name, data, folder)
-    if existed:
-        return UploadOutcome(name, "already", f"{name}：已在文库中（{path.name}），无需重复导入 / already in the "
-                                              "library", path.name)
-    try:
-        new = load_document(path, progress=progress)
-    except IngestError as exc:
-        path.unlink(missing_ok=True)
-        return UploadOutcome(name, "failed", f"{name}：{exc.problem}")
-    if (twin := duplicate_of(new, docs)) is not None:  # the same text in another file (PDF after DOCX)
-        path.unlink(missing_ok=True)
-        return UploadOutcome(name, "duplicate", f"{name}：内容与《{twin.meta.title or twin.doc_id}》相同，未重复"
-                                                "索引 / same text as a document already in the library",
-                             title=twin.meta.title)
-    return UploadOutcome(name, "added", f"{name}：已导入，等待编入索引 / saved, waiting for the index build",
-                         path.name, new.meta.title)
-
-
 def reuse_pairs(docs: Sequence[Document], keys: Sequence[str] = (), min_chars: int | None = None):
     """Reused passages among the library (or the documents named by `keys`), with the CLI's checks.
 
@@ -356,3 +112,140 @@ def reuse_pairs(docs: Sequence[Document], keys: Sequence[str] = (), min_chars: i
     if min_chars < 1:
         raise PolicyError("min_chars 须为正数 / min_chars must be positive")
     return min_chars, find_reuse(docs, min_chars=min_chars)
+
+
+# ---------------------------------------------------------------- the one object every door opens
+
+class Library:
+    """One index (its folder), one upload folder, and every question the doors ask of them.
+
+    The engine over the live generation is opened on first use and reopened once a build publishes a newer one;
+    safe to share between request threads (the API) and reruns (the app)."""
+
+    def __init__(self, index_dir: str | Path | None = None, upload_dir: str | Path | None = None):
+        self.index_dir = Path(index_dir or paths.INDEX_DIR)
+        self.upload_dir = Path(upload_dir or paths.UPLOAD_DIR)
+        self._engine = None
+        self._lock = threading.Lock()
+
+    # ---- what it is made of
+
+    def engine(self):
+        """The engine over the live generation (IndexError_ when there is no index yet)."""
+        from indexer.search import Engine
+
+        eng = self._engine
+        if eng is not None and not eng.is_stale():
+            return eng
+        with self._lock:  # one caller reopens; the others wait a moment and share it
+            if self._engine is None or self._engine.is_stale():
+                self._engine = Engine.open(self.index_dir)
+            return self._engine
+
+    def has_index(self) -> bool:
+        try:
+            self.engine()
+        except PolicyError:
+            return False
+        return True
+
+    def folders(self) -> list[Path]:
+        """What a build reads: the shipped corpus and this library's upload folder."""
+        return [paths.CORPUS_DIR, self.upload_dir]
+
+    def documents(self) -> list[Document]:
+        """The documents questions are answered on: the index's, else those read from its folders."""
+        try:
+            return self.engine().documents
+        except PolicyError:
+            from indexer.corpus import load_folders
+
+            return load_folders(self.folders(), errors=[])
+
+    def find(self, key: str) -> Document:
+        return find(self.documents(), key)
+
+    def embedder(self):
+        """The index's embedder (item and query vectors must match the index's), else the default one."""
+        try:
+            return self.engine().embedder
+        except PolicyError:
+            from indexer.embedders import get_embedder
+
+            return get_embedder(os.environ.get("POLICY_EMBEDDER") or None)
+
+    def vectors(self):
+        """The index's clause-vector lookup (nothing embedded twice), or None without an index."""
+        try:
+            return self.engine().clause_vectors
+        except PolicyError:
+            return None
+
+    def filters(self, *, region: str = "", province: str = "", level: str = "", doc_ids: Sequence[str] = (),
+                status: str = "", date_from: str = "", date_to: str = "", section: str = "",
+                region_scope: str = "", include_undated: bool = False):
+        """SearchFilters from a door's values (levels and statuses as codes or labels), checked against the
+        library: a value no document has is refused in one line naming what is there."""
+        from indexer.filters import SearchFilters, validate
+
+        f = SearchFilters(region=region, province=province, level=level, doc_ids=tuple(doc_ids), status=status,
+                          date_from=date_from, date_to=date_to, section=section,
+                          region_scope="self" if region and region_scope == "self" else "",
+                          include_undated=include_undated)
+        problems = validate(f, self.documents())
+        if problems:
+            raise PolicyError("；".join(problems))
+        return f
+
+    # ---- search
+
+    def search(self, query: str, *, k: int = 10, mode: str = "hybrid", filters=None, fuzzy: bool = False):
+        from indexer.limits import check_k, check_query
+
+        check_query(query)
+        check_k(k)
+        return self.engine().search(query, k=k, mode=mode, filters=filters, fuzzy=fuzzy)
+
+    def similar(self, clause_id: str, *, k: int = 10, filters=None, other_documents: bool = True):
+        from indexer.limits import check_k
+
+        check_k(k)
+        return self.engine().similar(clause_id, k=k, filters=filters, other_documents=other_documents)
+
+    # ---- comparison
+
+    def coverage(self, reference: str, target: str | None = None, items: Sequence[str] = (), **kw) -> CoverageAnswer:
+        return pairs.coverage_between(self.documents(), reference, target, items, embedder=self.embedder(),
+                                      vectors=self.vectors(), **kw)
+
+    def align(self, doc_a: str, doc_b: str):
+        return align_pair(self.documents(), doc_a, doc_b, vectors=self.vectors())
+
+    def reuse(self, keys: Sequence[str] = (), min_chars: int | None = None):
+        return reuse_pairs(self.documents(), keys, min_chars)
+
+    def matrix(self, reference: str, targets: Sequence[str] | None = None, *, add: Sequence[str] = (),
+               drop: Sequence[str] = (), section: str | None = None, unit: str | None = None):
+        from indexer.matrix import implementation_matrix
+
+        return implementation_matrix(self.documents(), reference, targets, add=add, drop=drop,
+                                     reference_section=section, unit=unit, embedder=self.embedder(),
+                                     vectors=self.vectors())
+
+    def diffusion(self, clause_id: str | None = None, item: str | None = None, *, reference: str | None = None,
+                  targets: Sequence[str] | None = None, add: Sequence[str] = (), drop: Sequence[str] = ()):
+        from indexer.diffusion import diffusion
+
+        if not clause_id and not item:
+            raise PolicyError("请给出条款编号或条目名称 / give a clause id or an item name")
+        return diffusion(self.documents(), clause_id, item, reference=reference, targets=targets, add=add,
+                         drop=drop, embedder=self.embedder(), vectors=self.vectors())
+
+    def instruments(self, by: str = "region", doc_ids: Sequence[str] = ()) -> dict:
+        """Policy-instrument tag counts per group (region, level, year or document)."""
+        from indexer.instruments import facet_counts
+
+        docs = self.documents()
+        if doc_ids:
+            docs = [find(docs, k) for k in doc_ids]
+        return facet_counts(docs, by)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import library, paths
+from indexer import library, paths, uploads
 from indexer.build import build_index
 from indexer.cli import main
 from indexer.embedders import FakeEmbedder
@@ -120,7 +120,7 @@ def test_app_and_cli_exports_name_documents_and_record_the_settings(on_index, tm
 def test_upload_names_are_cut_to_a_byte_budget_keeping_the_suffix(name, tmp_path):
     clean = library.safe_filename(name)
     stem, dot, suffix = clean.rpartition(".")
-    assert len((stem if dot else clean).encode()) <= library.MAX_STEM_BYTES
+    assert len((stem if dot else clean).encode()) <= uploads.MAX_STEM_BYTES
     assert clean.encode("utf-8").decode("utf-8") == clean  # whole characters only
     if name.lower().endswith((".txt", ".pdf", ".docx", ".md")):
         assert clean.endswith(name.rpartition(".")[2].lower())
@@ -131,5 +131,5 @@ def test_upload_names_are_cut_to_a_byte_budget_keeping_the_suffix(name, tmp_path
 @given(st.text(min_size=0, max_size=400))
 def test_any_upload_name_is_a_short_whole_character_name(name):
     clean = library.safe_filename(name)
-    assert clean and len(clean.encode("utf-8")) <= library.MAX_STEM_BYTES + 1 + library.MAX_SUFFIX_BYTES
+    assert clean and len(clean.encode("utf-8")) <= uploads.MAX_STEM_BYTES + 1 + uploads.MAX_SUFFIX_BYTES
     assert library.safe_filename(clean) == clean

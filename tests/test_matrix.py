@@ -197,14 +197,14 @@ def test_cli_matrix_unknown_reference_is_one_line(capsys):
 @pytest.mark.slow
 def test_real_model_matrix_is_todays_coverage_and_news_is_verbatim(seed_docs):
     """With the default model: the provincial 20 × Dongguan and Chaozhou cell for cell as coverage gives them,
-    and the news reprint a verbatim carrier of every item."""
+    and the news reprint a verbatim carrier of every item, marked as a reprint and not counted."""
     from indexer.diffusion import VERBATIM, timeline_of
     from indexer.embedders import get_embedder
 
     memo = embedding_memo(get_embedder())
     m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
-    assert [r.doc_id for r in m.rows] == [DONGGUAN, CHAOZHOU, NEWS]
-    for row in m.rows[:2]:
+    assert [r.doc_id for r in m.rows] == [DONGGUAN, CHAOZHOU] and m.reprints() == [NEWS]
+    for row in m.rows:
         cov = library.coverage_between(seed_docs, PROVINCE, row.doc_id, embedder=memo).result
         assert [(c.status, c.matches, c.named_gap) for c in row.cells] == \
             [(r.status, tuple(x.name for x in r.matches), r.named_gap) for r in cov.reference_items]
@@ -215,7 +215,7 @@ def test_real_model_matrix_is_todays_coverage_and_news_is_verbatim(seed_docs):
     assert [a.name for a in m.rows[1].additions] == ["智能卫浴", "现代物流"]
     for j in range(20):
         news = next(c for c in timeline_of(m, j, seed_docs).carriers if c.doc_id == NEWS)
-        assert news.wording == VERBATIM and news.lag_days == 301
+        assert news.wording == VERBATIM and news.lag_days == 301 and news.reprint
 
 
 def test_coverage_between_regulations_is_the_matrix_row(regulations, memo, capsys, monkeypatch, tmp_path):
