@@ -35,6 +35,10 @@ def undated_left_out(filters: tuple, docs) -> int:
 
 @st.cache_data(show_spinner="正在检索… / searching", max_entries=256)
 def search(query: str, mode: str, k: int, filters: tuple, stamp: tuple) -> list:
+    from indexer.limits import check_k, check_query
+
+    check_query(query)  # the same limits as the CLI and the API: an over-long query is refused alike
+    check_k(k)
     return list(engine().search(query, k=k, mode=mode, filters=_filters(filters)))
 
 

@@ -51,10 +51,10 @@ def register(sub) -> None:
 
 
 def _library():
-    """The library's documents, clause vectors and embedder (item vectors must match the index's)."""
-    from indexer.library import documents, index_embedder, index_vectors
+    """The Library every door opens (index and uploads from the environment, as the app and the API)."""
+    from indexer.library import Library
 
-    return documents(), index_vectors(), index_embedder()
+    return Library()
 
 
 def _note(msg: str) -> None:
@@ -75,13 +75,13 @@ def _export(result, path: str, docs) -> None:
 
 def cmd_matrix(args) -> int:
     from indexer.labels import where_when
-    from indexer.matrix import REASON_LABELS, implementation_matrix
+    from indexer.matrix import REASON_LABELS
 
-    docs, vectors, embedder = _library()
+    lib = _library()
+    docs = lib.documents()
     _note("比对各文件 / comparing the answering documents …")
-    m = implementation_matrix(docs, args.reference, _ids(args.docs) if args.docs else None, add=_ids(args.add),
-                              drop=_ids(args.drop), reference_section=args.section, unit=args.unit, vectors=vectors,
-                              embedder=embedder)
+    m = lib.matrix(args.reference, _ids(args.docs) if args.docs else None, add=_ids(args.add), drop=_ids(args.drop),
+                   section=args.section, unit=args.unit)
     if args.export:
         _export(m, args.export, docs)
     if args.json:
@@ -107,15 +107,15 @@ def cmd_matrix(args) -> int:
 
 
 def cmd_diffusion(args) -> int:
-    from indexer.diffusion import WORDING_LABELS, diffusion
+    from indexer.diffusion import WORDING_LABELS
     from indexer.labels import date_words, lag_words
 
     if not args.clause_id and not args.item:
         raise PolicyError("请给出条款编号或 --item 条目名称 / give a clause id or --item NAME")
-    docs, vectors, embedder = _library()
-    t = diffusion(docs, args.clause_id, args.item, reference=args.reference,
-                  targets=_ids(args.docs) if args.docs else None, add=_ids(args.add), drop=_ids(args.drop),
-                  vectors=vectors, embedder=embedder)
+    lib = _library()
+    docs = lib.documents()
+    t = lib.diffusion(args.clause_id, args.item, reference=args.reference,
+                      targets=_ids(args.docs) if args.docs else None, add=_ids(args.add), drop=_ids(args.drop))
     if args.export:
         _export(t, args.export, docs)
     if args.json:
@@ -162,22 +162,20 @@ def cmd_instruments(args) -> int:
                 print(f"  {h.rank:3} {h.score:.3f} {h.clause_id}  [{'、'.join(ins.tag_text(h.text))}]  "
                       f"{' '.join(h.text.split())[:50]}")
         return 0
-    docs = _library()[0]
-    if args.doc:
-        from indexer.library import find
-
-        docs = [find(docs, k) for k in _ids(args.doc)]
+    lib = _library()
     if args.facet or not tags:
-        counts = ins.facet_counts(docs, args.facet or "document")
+        facets = lib.instruments(args.facet or "document", _ids(args.doc) if args.doc else ())
         if args.json:
-            _print_json({"facet": args.facet or "document", "tags": list(cb.tags),
-                         "counts": {k: {t: c[t] for t in cb.tags if c[t]} for k, c in counts.items()}})
+            _print_json(facets)
         else:
             from indexer.labels import level_words
 
-            for k, c in counts.items():
-                print(f"  {level_words(k) if args.facet == 'level' else k}: " + "，".join(f"{t} {c[t]}" for t in cb.tags if c[t]))
+            for k, c in facets["counts"].items():
+                print(f"  {level_words(k) if args.facet == 'level' else k}: " + "，".join(f"{t} {n}" for t, n in c.items()))
         return 0
+    docs = lib.documents()
+    if args.doc:
+        docs = [lib.find(k) for k in _ids(args.doc)]
     found = ins.clauses_with(docs, tags)
     if args.json:
         _print_json([{"doc_id": d, "clause_id": c, "instruments": list(t)} for d, c, t in found])

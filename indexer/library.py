@@ -241,11 +241,15 @@ class Library:
         return diffusion(self.documents(), clause_id, item, reference=reference, targets=targets, add=add,
                          drop=drop, embedder=self.embedder(), vectors=self.vectors())
 
-    def instruments(self, by: str = "region", doc_ids: Sequence[str] = ()) -> dict:
-        """Policy-instrument tag counts per group (region, level, year or document)."""
-        from indexer.instruments import facet_counts
+    def instruments(self, by: str = "document", doc_ids: Sequence[str] = ()) -> dict:
+        """Clauses per policy-instrument tag for each document, region, year or level (the JSON of the CLI's
+        `instruments --facet BY --json` and of /v1/instruments)."""
+        from indexer.instruments import default_codebook, facet_counts
 
         docs = self.documents()
         if doc_ids:
             docs = [find(docs, k) for k in doc_ids]
-        return facet_counts(docs, by)
+        tags = default_codebook().tags
+        counts = facet_counts(docs, by)
+        return {"facet": by, "tags": list(tags),
+                "counts": {k: {t: c[t] for t in tags if c[t]} for k, c in counts.items()}}
