@@ -30,7 +30,14 @@ log = logging.getLogger("policy_app")
 LEVELS = LEVEL_LABELS
 STATUSES = STATUS_LABELS
 MODES = {"hybrid": "智能 Smart", "keyword": "关键词 Keyword", "phrase": "短语 Phrase", "fuzzy": "模糊 Fuzzy"}
-UPLOAD_TYPES = ["txt", "md", "pdf", "docx", "doc", "html", "htm"]
+BUILTIN_TYPES = ("txt", "md", "pdf", "docx", "doc", "html", "htm")
+
+
+def upload_types() -> list[str]:
+    """The file types uploads take: every registered reader's, read now (a reader registered later counts)."""
+    from indexer.readers import supported_suffixes
+
+    return [s.lstrip(".") for s in supported_suffixes()]
 
 
 def max_upload_mb() -> int:

@@ -124,7 +124,8 @@ if docs:
 st.divider()
 st.subheader("上传文件 Upload")
 limit = common.max_upload_mb()
-st.caption(f"支持 txt、md、pdf（含扫描件 OCR）、docx、doc、html，可一次选择多个文件；每个文件不超过 {limit} MB。"
+extra = "".join(f"、{t}" for t in common.upload_types() if t not in common.BUILTIN_TYPES)
+st.caption(f"支持 txt、md、pdf（含扫描件 OCR）、docx、doc、html{extra}，可一次选择多个文件；每个文件不超过 {limit} MB。"
            f" / Several files at once; at most {limit} MB each.")
 with st.form("upload_form", clear_on_submit=True):
     # no `type=` filter: the browser would refuse other files with an English tooltip and 导入 would do nothing;
@@ -137,9 +138,9 @@ if submitted and files:
     bar = st.progress(0.0, text="正在读取文件… / reading files")
     for n, f in enumerate(files, 1):
         suffix = f.name.rsplit(".", 1)[-1].lower() if "." in f.name else ""
-        if suffix not in common.UPLOAD_TYPES:
+        if suffix not in (types := common.upload_types()):
             failed.append(f"{f.name}：不支持的文件类型{('.' + suffix) if suffix else '（无扩展名）'}，"
-                          f"支持 {'、'.join(common.UPLOAD_TYPES)} / unsupported file type")
+                          f"支持 {'、'.join(types)} / unsupported file type")
             continue
         size_mb = f.size / 2**20
         if f.size > limit * 2**20:

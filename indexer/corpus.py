@@ -10,7 +10,7 @@ from pathlib import Path
 from indexer import metadata, outline, paths
 from indexer.errors import DUPLICATE, IngestError
 from indexer.models import DocMeta, Document, find_document  # noqa: F401 — looked up where loaded
-from indexer.readers import SUPPORTED_SUFFIXES, ProgressFn, read_path
+from indexer.readers import ProgressFn, read_path, supported_suffixes
 from indexer.versions import PARSER_VERSION  # noqa: E402,F401 — what a file becomes; bumped in versions.py
 
 DEFAULT_CORPUS = paths.CORPUS_DIR
@@ -119,7 +119,7 @@ def corpus_files(folder: str | Path = DEFAULT_CORPUS,
         out.append((p, entry.get("doc_id") or slug(p.name), entry.get("overrides") or {}))
         seen.add(p.name)
     for p in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if p.is_file() and p.name not in seen and p.suffix.lower() in SUPPORTED_SUFFIXES:
+        if p.is_file() and p.name not in seen and p.suffix.lower() in supported_suffixes():
             if not _inside(p, folder):
                 problems.append(IngestError(p, "链接指向文件夹之外，未收录 / a link out of the corpus folder, skipped"))
                 continue

@@ -153,3 +153,42 @@ def test_a_duplicate_upload_is_told_alike(doors, app_env):
     sent = client.post("/v1/documents", files=[("files", ("copy.txt", data, "text/plain"))])
     assert sent.json()["files"][0]["status"] == first.status
     assert not lib.upload_dir.exists() or not any(lib.upload_dir.iterdir())
+
+
+# ---------------------------------------------------------------- a reader registered at run time
+
+@pytest.fixture
+def ofd_reader():
+    """An `.ofd` reader (the national e-document format) registered while the test runs: reads as text here."""
+    from indexer import readers
+    from indexer.readers.text import read_text
+
+    readers.register_reader(".ofd", lambda path, options=None: read_text(path, options, fmt="ofd"), text=True)
+    yield ".ofd"
+    readers.READERS.pop(".ofd", None)
+    readers.SUPPORTED_SUFFIXES = tuple(readers.READERS)
+
+
+def test_a_reader_registered_at_run_time_is_taken_everywhere(ofd_reader, doors, tmp_path, app_env):
+    """corpus.py took the suffixes by value at import time and the API had a list of its own: a reader
+    registered later was never listed by the corpus nor accepted by an upload."""
+    from streamlit.testing.v1 import AppTest
+
+    from app_pages import common
+    from indexer.corpus import corpus_files
+    from indexer.uploads import import_upload
+
+    lib, client, _ = doors
+    text = "某市电子公文管理办法\n\n第一条 为了规范电子公文的制发，制定本办法。\n\n第二条 本办法适用于本市各级机关。\n"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "gongwen.ofd").write_text(text, encoding="utf-8")
+    assert [p.name for p, _, _ in corpus_files(folder)] == ["gongwen.ofd"]
+    sent = client.post("/v1/documents", files=[("files", ("gongwen.ofd", text.encode(), "application/ofd"))])
+    assert sent.status_code in (200, 201, 202) and sent.json()["files"][0]["status"] == "added", sent.text
+    assert "ofd" in common.upload_types()  # the library page's check before it saves a file
+    again = import_upload("gongwen-2.ofd", text.replace("某市", "另一市").encode(), lib.documents(), tmp_path / "up2")
+    assert again.status == "added"
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=120)
+    at.switch_page("app_pages/library.py").run()
+    assert not at.exception and any("ofd" in c.value for c in at.caption)

@@ -24,7 +24,7 @@ def upload(state: State, response: Response,
            files: Annotated[list[UploadFile], File(description="txt, md, pdf, docx, doc, html (one or more)")],
            build: Annotated[bool, Form(description="start (or join) a build that indexes the added files")] = True):
     from indexer.library import import_upload, safe_filename, upload_limit_mb
-    from indexer.readers import SUPPORTED_SUFFIXES
+    from indexer.readers import supported_suffixes
 
     limit = upload_limit_mb()
     if len(files) > MAX_UPLOAD_FILES:
@@ -32,8 +32,8 @@ def upload(state: State, response: Response,
                                               f"files per request (got {len(files)})")
     for f in files:  # everything is checked before anything is kept
         name = f.filename or "upload"
-        if Path(safe_filename(name)).suffix.lower() not in SUPPORTED_SUFFIXES:
-            kinds = "、".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+        if Path(safe_filename(name)).suffix.lower() not in supported_suffixes():
+            kinds = "、".join(s.lstrip(".") for s in supported_suffixes())
             raise ApiError(415, "unsupported_type", f"{name}：不支持的文件类型，支持 {kinds} / unsupported file type")
         if (f.size or 0) > limit * 2**20:
             raise ApiError(413, "too_large", f"{name}：文件 {f.size / 2**20:.1f} MB，超过上限 {limit} MB / file too "

@@ -19,7 +19,7 @@ from indexer.readers.text import decode_text_file, read_text
 
 __all__ = ["CHUNK", "MAX_BYTES", "MAX_OCR_PAGES", "MAX_TEXT_BYTES", "MAX_UNZIPPED", "MIN_PAGE_TEXT", "READERS",
            "SUPPORTED_SUFFIXES", "Format", "ProgressFn", "RawText", "ReadOptions", "assemble_pages",
-           "decode_text_file", "read_path", "register_reader", "sniff_binary"]
+           "decode_text_file", "read_path", "register_reader", "sniff_binary", "supported_suffixes"]
 
 MAX_BYTES = 300 * 1024 * 1024  # larger files are refused with a clear message
 # Text formats hold ~2.4 bytes a character: 64 MiB is ~27M characters, ~130 times the longest real plan in
@@ -53,8 +53,14 @@ READERS: dict[str, Format] = {
 SUPPORTED_SUFFIXES = tuple(READERS)
 
 
+def supported_suffixes() -> tuple[str, ...]:
+    """The suffixes a reader is registered for, read at call time (a reader registered later is included)."""
+    return tuple(READERS)
+
+
 def register_reader(suffix: str, read: Reader, *, text: bool = False) -> None:
-    """Read files ending in `suffix` (".rtf") with `read`; later files of that suffix are accepted everywhere."""
+    """Read files ending in `suffix` (".ofd") with `read`; later files of that suffix are accepted everywhere:
+    the corpus lists them, the app's and the API's uploads take them."""
     global SUPPORTED_SUFFIXES
     READERS[suffix.lower()] = Format(read, text=text)
     SUPPORTED_SUFFIXES = tuple(READERS)
