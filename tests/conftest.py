@@ -118,3 +118,31 @@ def app_env(monkeypatch, tmp_path, fake_index):
     monkeypatch.setattr(paths, "INDEX_DIR", fake_index)
     monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
     return tmp_path
+
+class SeedLibrary:
+    """A stand-in Library over given documents (the CLI asks `_library()` for one)."""
+
+    def __init__(self, docs):
+        self._docs = docs
+
+    def documents(self):
+        return self._docs
+
+    def __getattr__(self, name):  # the verbs, bound to these documents
+        from indexer.library import Library
+
+        return getattr(Library, name).__get__(self)
+
+    def embedder(self):
+        from indexer.embedders import FakeEmbedder
+
+        return FakeEmbedder()
+
+    def vectors(self):
+        return None
+
+
+@pytest.fixture
+def seed_library(seed_docs):
+    """A Library over the seed documents, without an index (the CLI asks `cli_provincial._library()` for one)."""
+    return SeedLibrary(seed_docs)

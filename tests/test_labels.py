@@ -43,11 +43,11 @@ def placeless(seed_docs):
     return dataclasses.replace(m, rows=rows)
 
 
-def test_cli_matrix_names_what_is_missing(placeless, seed_docs, monkeypatch, capsys):
+def test_cli_matrix_names_what_is_missing(placeless, seed_docs, monkeypatch, capsys, seed_library):
     from indexer import cli_provincial, matrix
     from indexer.cli import main
 
-    monkeypatch.setattr(cli_provincial, "_library", lambda: SeedLibrary(seed_docs))
+    monkeypatch.setattr(cli_provincial, "_library", lambda: seed_library)
     monkeypatch.setattr(matrix, "implementation_matrix", lambda *a, **kw: placeless)
     assert main(["matrix", "--reference", PROVINCE]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if CHAOZHOU in x)
@@ -80,26 +80,3 @@ def test_provincial_page_names_what_is_missing(app_env, placeless, monkeypatch):
         assert "地区未标注 · 日期未注明" in spec["encoding"]["x"]["sort"]
     finally:
         st.cache_data.clear()
-
-
-class SeedLibrary:
-    """A stand-in Library over given documents (the CLI asks `_library()` for one)."""
-
-    def __init__(self, docs):
-        self._docs = docs
-
-    def documents(self):
-        return self._docs
-
-    def __getattr__(self, name):  # the verbs, bound to these documents
-        from indexer.library import Library
-
-        return getattr(Library, name).__get__(self)
-
-    def embedder(self):
-        from indexer.embedders import FakeEmbedder
-
-        return FakeEmbedder()
-
-    def vectors(self):
-        return None

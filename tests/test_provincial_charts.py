@@ -42,11 +42,11 @@ def test_undated_rows_say_so_in_words(timeline, seed_docs):
     assert "None" not in rows.astype(str).to_string() and "nan" not in rows.astype(str).to_string()
 
 
-def test_cli_diffusion_text_never_says_none(monkeypatch, capsys, seed_docs):
+def test_cli_diffusion_text_never_says_none(monkeypatch, capsys, seed_docs, seed_library):
     from indexer import cli_provincial
     from indexer.cli import main
 
-    monkeypatch.setattr(cli_provincial, "_library", lambda: SeedLibrary(seed_docs))
+    monkeypatch.setattr(cli_provincial, "_library", lambda: seed_library)
     assert main(["diffusion", "--item", "新能源"]) == 0
     out = capsys.readouterr().out
     assert "None" not in out and "日期未注明" in out and CHAOZHOU in out
@@ -122,26 +122,3 @@ def test_readme_has_no_note_about_who_owns_which_page():
     from tests.conftest import ROOT
 
     assert "another engineer" not in (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-class SeedLibrary:
-    """A stand-in Library over given documents (the CLI asks `_library()` for one)."""
-
-    def __init__(self, docs):
-        self._docs = docs
-
-    def documents(self):
-        return self._docs
-
-    def __getattr__(self, name):  # the verbs, bound to these documents
-        from indexer.library import Library
-
-        return getattr(Library, name).__get__(self)
-
-    def embedder(self):
-        from indexer.embedders import FakeEmbedder
-
-        return FakeEmbedder()
-
-    def vectors(self):
-        return None
