@@ -30,6 +30,21 @@ def doors(app_env, fake_index):
     return lib, client, main
 
 
+@pytest.fixture
+def own_doors(app_env, fake_index, tmp_path, monkeypatch):
+    """As `doors`, over a copy of the index: uploads through the API start a build, which must not touch the
+    session's shared index."""
+    import shutil
+
+    from indexer import paths
+
+    index = tmp_path / "own-index"
+    shutil.copytree(fake_index, index, ignore=shutil.ignore_patterns("*.lock"))
+    monkeypatch.setattr(paths, "INDEX_DIR", index)
+    lib = Library(index, paths.UPLOAD_DIR)
+    return lib, TestClient(create_app(index, paths.UPLOAD_DIR, token="")), main
+
+
 def cli_json(capsys, *argv: str):
     assert main([*argv, "--json"]) == 0, capsys.readouterr().err
     return json.loads(capsys.readouterr().out)
@@ -142,15 +157,15 @@ def test_align_and_reuse_are_the_same_through_every_door(doors, capsys):
     assert got["min_chars"] == min_chars and len(got["pairs"]) == len(pairs)
 
 
-def test_a_duplicate_upload_is_told_alike(doors, app_env):
+def test_a_duplicate_upload_is_told_alike(own_doors, app_env):
     """The same bytes twice: the app's and the API's uploads both say it is already there, nothing is added."""
     from indexer.uploads import import_upload
 
-    lib, client, _ = doors
+    lib, client, _ = own_doors
     data = (SEED / "dongguan-2021-strategic-clusters.txt").read_bytes()
     first = import_upload("copy.txt", data, lib.documents(), lib.upload_dir)
     assert first.status == "duplicate"  # the text of a library document: nothing kept
-    sent = client.post("/v1/documents", files=[("files", ("copy.txt", data, "text/plain"))])
+    sent = client.post("/v1/documents", data={"build": "false"}, files=[("files", ("copy.txt", data, "text/plain"))])
     assert sent.json()["files"][0]["status"] == first.status
     assert not lib.upload_dir.exists() or not any(lib.upload_dir.iterdir())
 
@@ -169,7 +184,7 @@ def ofd_reader():
     readers.SUPPORTED_SUFFIXES = tuple(readers.READERS)
 
 
-def test_a_reader_registered_at_run_time_is_taken_everywhere(ofd_reader, doors, tmp_path, app_env):
+def test_a_reader_registered_at_run_time_is_taken_everywhere(ofd_reader, own_doors, tmp_path, app_env):
     """corpus.py took the suffixes by value at import time and the API had a list of its own: a reader
     registered later was never listed by the corpus nor accepted by an upload."""
     from streamlit.testing.v1 import AppTest
@@ -178,13 +193,14 @@ def test_a_reader_registered_at_run_time_is_taken_everywhere(ofd_reader, doors, 
     from indexer.corpus import corpus_files
     from indexer.uploads import import_upload
 
-    lib, client, _ = doors
+    lib, client, _ = own_doors
     text = "某市电子公文管理办法\n\n第一条 为了规范电子公文的制发，制定本办法。\n\n第二条 本办法适用于本市各级机关。\n"
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / "gongwen.ofd").write_text(text, encoding="utf-8")
     assert [p.name for p, _, _ in corpus_files(folder)] == ["gongwen.ofd"]
-    sent = client.post("/v1/documents", files=[("files", ("gongwen.ofd", text.encode(), "application/ofd"))])
+    sent = client.post("/v1/documents", data={"build": "false"},
+                       files=[("files", ("gongwen.ofd", text.encode(), "application/ofd"))])
     assert sent.status_code in (200, 201, 202) and sent.json()["files"][0]["status"] == "added", sent.text
     assert "ofd" in common.upload_types()  # the library page's check before it saves a file
     again = import_upload("gongwen-2.ofd", text.replace("某市", "另一市").encode(), lib.documents(), tmp_path / "up2")
