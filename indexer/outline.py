@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from indexer import tables, toc
-from indexer.junk import junk_kind
+from indexer.junk import NUMBERS, junk_kind
 from indexer.models import Clause
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -204,7 +204,11 @@ class Outline:
 
 
 def is_heading_line(line: str) -> bool:
-    """Whether a stripped line could open a clause (a numbered heading or an unnumbered 总结 / 前言)."""
+    """Whether a stripped line could open a clause (a numbered heading or an unnumbered 总结 / 前言).
+
+    A line of nothing but figures ("3.14 2.71", "1、2、3") is never one, whatever it starts with."""
+    if NUMBERS.fullmatch(line):
+        return False
     return match_marker(line) is not None or bool(PLAIN_CLOSING.fullmatch(line) or PLAIN_OPENING.fullmatch(line))
 
 

@@ -217,3 +217,9 @@ def test_no_clause_is_only_digits_punctuation_or_a_page_number(folder):
         n += len(doc.clauses)
         bad += [(doc.doc_id, c.text) for c in doc.clauses if NUMBER_ONLY.fullmatch(c.text.strip())]
     assert n > 100 and bad == []
+
+
+def test_a_line_of_figures_is_never_a_heading():
+    # "3.14 2.71" starts like a decimal heading (3.14) but holds nothing to search
+    parsed = outline.parse("12\n3.14 2.71\n1、2、3\n", "t")
+    assert parsed.clauses == () and [k for k, _, _ in parsed.skipped] == ["number"]
