@@ -52,6 +52,13 @@ PLAIN_CLOSING = re.compile(r"(总结|结语|小结|名词解释|政策解读|附
 PLAIN_OPENING = re.compile(r"(前言|引言|序言|背景|编者按)\s*[：:]?")
 
 
+# 篇/章/节 whose numbering skips ahead stay headings when they stand alone as one: a regulation amended by
+# deleting whole chapters keeps the numbers of the rest (第一章, 第四章 …). Articles and enumerations do not.
+SKIPPABLE = {"part", "chapter", "section"}
+MAX_SKIP = 5  # numbers left out between two such headings; further ahead, the line is read as text
+_CONTINUATION = re.compile(r"[的之所中和或及至以与规第]")  # "第四章规定的…": a reference running on
+
+
 def cn_to_int(s: str) -> int | None:
     """Chinese or Arabic numeral → int ("二十七" → 27, "一百零五" → 105, "12" → 12)."""
     if not s:
@@ -104,6 +111,14 @@ def match_marker(line: str) -> Marker | None:
             return None  # a bare "1." line is not a heading
         return Marker(kind, n, m.group(0), rest, path)
     return None
+
+
+def stands_alone(mk: Marker) -> bool:
+    """Whether a structural marker's line is a heading by its look alone: the marker, then nothing or a short
+    title without punctuation (第四章　监督管理), not a sentence that cites it (第四章规定的情形，…)."""
+    rest = mk.rest.strip(_WS)
+    return not rest or (len(rest) <= MAX_HEADING and not re.search(r"[。：:；;！？!?，,、]", rest)
+                        and not _CONTINUATION.match(rest))
 
 
 def split_heading(kind: str, rest: str) -> str:
@@ -266,6 +281,9 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
 
     def accept(mk: Marker, stack: list[_Open]) -> int | None:
         """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
+        def skips_ahead(prev: int) -> bool:  # 第四章 after 第一章, standing alone as a heading
+            return mk.kind in SKIPPABLE and 0 < prev < mk.number <= prev + 1 + MAX_SKIP and stands_alone(mk)
+
         kinds = [o.kind for o in stack]
         if mk.kind == "dec":  # 1.2.3 goes under the open 1.2, numbered on from its last child
             prefix = mk.path.rsplit(".", 1)[0]
@@ -278,7 +296,7 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
             i = len(kinds) - 1 - kinds[::-1].index(mk.kind)  # the deepest open level of this kind
             parent = stack[i - 1] if i else root
             prev = last_number.get((parent.clause_id, mk.kind), 0)
-            if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1):
+            if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1) or skips_ahead(prev):
                 return i
             if mk.number == 1 and i < len(stack) - 1:
                 return len(stack)  # loosely numbered text reusing "1." one level down: 5、… › (一)… › 1.…
@@ -295,7 +313,7 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
         prev = last_number.get((parent.clause_id, mk.kind), 0)
         if mk.number == last_global.get(mk.kind, 0) + 1:
             return depth  # numbering that runs on across parents: （七） opening 二、 after （六） under 一、
-        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
+        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) or skips_ahead(prev) else None
 
     def add_table(t: tables.Table) -> None:
         parent = stack[-1] if stack else root
