@@ -281,6 +281,17 @@ def test_pdf_pages_lose_headers_and_numbers_and_wrapped_lines_rejoin(tmp_path):
     assert any(raw.text[s - 1] != "\n" for s in raw.page_starts[1:])
 
 
+
+def test_a_pdf_of_many_distinct_short_pages_keeps_its_text(tmp_path, n_pages=2000):
+    """Each page one distinct line: none repeats across pages, so none is a running header (it was all
+    "running headers and page numbers, no body text")."""
+    texts = [f"这是第{i}份材料的正文，内容各不相同。" for i in range(1, n_pages + 1)]
+    f = tmp_path / "many.pdf"
+    f.write_bytes(make_pdf([[(90, 100, t)] for t in texts]))
+    raw = read_path(f, ocr=False)
+    assert raw.text.split("\n") == texts and len(raw.page_starts) == n_pages
+
+
 def test_pdf_without_text_layer_needs_ocr(tmp_path, monkeypatch):
     f = tmp_path / "scan.pdf"
     f.write_bytes(make_pdf([[(400, 800, "扫描全能王 创建")], [(400, 800, "扫描全能王 创建")]]))
