@@ -105,18 +105,48 @@ def _ends_with_type(ln: str) -> bool:
     return any(core.endswith(t) for t in DOC_TYPES) or bool(_LAW_TITLE.fullmatch(core))
 
 
+def is_organ_line(ln: str) -> bool:
+    """A line of nothing but issuing bodies (海南省农业农村厅  海南省财政厅): a signature or masthead, no title."""
+    parts = [p for p in re.split(r"[\s\u3000、，,]+", ln) if p]
+    return bool(parts) and len(parts) <= 4 and all(len(p) <= 32 and (ORG_SUFFIX.search(p) or p in NATIONAL_ORGANS)
+                                                   for p in parts)
+
+
+NATIONAL_ORGANS = ("中共中央", "国务院", "党中央", "全国人大常委会", "全国人民代表大会常务委员会")
+MAX_TITLE_LINES = 3  # a long title wraps onto two lines, rarely three
+
+
+def title_lines(lines: list[str], i: int) -> int:
+    """How many lines from lines[i] make one title (1 for a title on one line, 2 or 3 for one wrapped, ending in
+    a document type: 关于印发2024-2026年海南省农机 / 购置与应用补贴实施方案的通知); 0 when lines[i] opens none."""
+    ln = lines[i].strip() if i < len(lines) else ""
+    if not _titleish(ln):
+        return 0
+    if _ends_with_type(ln):
+        return 1
+    if len(ln) < 8 or find_date(ln) or re.search("[:：]", ln) or is_organ_line(ln):
+        return 0
+    joined = ln
+    for k in range(i + 1, min(i + MAX_TITLE_LINES, len(lines))):
+        nxt = lines[k].strip()
+        if not nxt or len(nxt) > 40 or not _titleish(joined + nxt):
+            return 0
+        joined += nxt
+        if _ends_with_type(nxt):
+            return k - i + 1
+        if find_date(nxt) or re.search("[:：]", nxt):
+            return 0
+    return 0
+
+
 def find_title(lines: list[str]) -> str:
-    """The title: a line (or two wrapped lines) near the top ending in a document type, else a cover note's 《》."""
+    """The title: a line (or two or three wrapped lines) near the top ending in a document type, else a cover
+    note's 《》."""
     head = lines[:HEAD_LINES]
-    for i, ln in enumerate(head):
-        if not _titleish(ln):
-            continue
-        if _ends_with_type(ln):
-            return ln
-        nxt = head[i + 1] if i + 1 < len(head) else ""
-        if nxt and len(ln) >= 8 and not find_date(ln) and not re.search("[:：]", ln) \
-                and _titleish(ln + nxt) and _ends_with_type(nxt) and len(nxt) <= 40:
-            return ln + nxt
+    for i in range(len(head)):
+        n = title_lines(head, i)
+        if n:
+            return "".join(head[i:i + n])
     for ln in head:
         m = re.search(r"《([^《》]{6,60})》", ln)
         if m and ("现将" in ln or "印发给" in ln):

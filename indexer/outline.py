@@ -5,7 +5,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from indexer import tables, toc
+from indexer import metadata, tables, toc
 from indexer.junk import NUMBERS, junk_kind
 from indexer.models import Clause
 
@@ -49,6 +49,7 @@ MAX_HEADING = 40
 # with 附件1), holds only unnumbered paragraphs: the first numbered heading returns to the top level.
 PLAIN_CLOSING = re.compile(r"(总结|结语|小结|名词解释|政策解读|附件\s*[0-9一二三四五六七八九十]{0,3}|"
                            r"附录\s*[0-9一二三四五六七八九十]{0,3})\s*[：:]?")
+NOTE_LIST = re.compile(r"(?:抄送|抄报|主送|分送)[：:]")  # a note whose list of bodies may wrap onto the next lines
 PLAIN_OPENING = re.compile(r"(前言|引言|序言|背景|编者按)\s*[：:]?")
 
 
@@ -333,8 +334,28 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
                                   page=page_of(start), parent_id=parent_id))
             head = head or clauses[-1]
 
+    def add_para(p_start: int, p_end: int) -> None:
+        parent = stack[-1] if stack else root
+        parent.n_paras += 1
+        cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
+        clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
+                              kind="para" if stack else "preamble", marker="", number=0,
+                              heading="", text=text[p_start:p_end], section=parent.section,
+                              start=p_start, end=p_end, page=page_of(p_start),
+                              parent_id=parent.clause_id if stack else None))
+
+    def wrapped_title(k: int) -> int:
+        """How many lines from line k make one wrapped title (0 unless more than one): adjacent lines, none a
+        heading, a table row or a contents entry."""
+        n = metadata.title_lines(lines, k)
+        run = range(k, k + n)
+        if n < 2 or any(j in in_toc or j in table_at or is_heading_line(lines[j]) for j in run):
+            return 0
+        return n if all(text.count("\n", spans[j][1], spans[j + 1][0]) == 1 for j in run[:-1]) else 0
+
     n_plain = 0
     numbered = False  # a numbered heading has been opened
+    note_list = False  # the last line skipped was a 抄送 list (or its continuation), which the next may continue
     i = 0
     while i < len(spans):
         (start, end), line = spans[i], lines[i]
@@ -346,12 +367,20 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
             add_table(table_at[i - 1])
             i = table_at[i - 1].last + 1
             continue
-        in_note = bool(skipped) and skipped[-1][0] == "note" and not text[skipped[-1][2]:start].strip()
+        in_note = note_list and skipped[-1][0] == "note" and not text[skipped[-1][2]:start].strip()
         kind = None if is_heading_line(line) else junk_kind(
             line, opening=not numbered, before=lines[i - 2] if i > 1 else "", after=lines[i] if i < len(lines) else "",
             in_note=in_note)
         if kind:
+            note_list = kind == "note" and (in_note or bool(NOTE_LIST.match(line)))
             skip(kind, start, end)
+            continue
+        # a title wrapped over lines is one title, at the top of the document or of a part (附件)
+        n = wrapped_title(i - 1) if not stack or len(stack) == 1 and stack[0].kind == "plain" \
+            and not stack[0].n_paras else 0
+        if n:
+            add_para(start, spans[i - 2 + n][1])
+            i += n - 1
             continue
         closing = PLAIN_CLOSING.fullmatch(line)
         if closing or PLAIN_OPENING.fullmatch(line):
@@ -385,15 +414,8 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
                                   parent_id=parent.clause_id if stack else None))
             stack.append(node)
         else:
-            parent = stack[-1] if stack else root
             for p_start, p_end in _pieces(text, start, end):
-                parent.n_paras += 1
-                cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
-                clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
-                                      kind="para" if stack else "preamble", marker="", number=0,
-                                      heading="", text=text[p_start:p_end], section=parent.section,
-                                      start=p_start, end=p_end, page=page_of(p_start),
-                                      parent_id=parent.clause_id if stack else None))
+                add_para(p_start, p_end)
     return Outline(tuple(clauses), tuple(skipped))
 
 

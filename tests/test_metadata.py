@@ -101,3 +101,12 @@ def test_expiry_is_judged_against_today():
     fields = metadata.header_fields(lines)
     assert metadata.find_status(lines, "", fields, today="2026-11-22") == ""
     assert metadata.find_status(lines, "", fields, today="2028-01-01") == "expired"
+
+
+def test_a_title_wrapped_over_lines_is_read_whole_without_the_issuer_line_above_it():
+    from indexer.metadata import find_title
+
+    lines = ["海南省农业农村厅  海南省财政厅", "关于印发2024-2026年海南省农机", "购置与应用补贴实施方案的通知", "各市、县："]
+    assert find_title(lines) == "关于印发2024-2026年海南省农机购置与应用补贴实施方案的通知"
+    three = ["广西壮族自治区人民政府办公厅关于印发", "广西壮族自治区北部湾经济区", "发展规划实施方案的通知"]
+    assert find_title(three) == "".join(three)
