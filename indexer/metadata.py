@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from indexer import legislation
 from indexer.models import DocMeta
-from indexer.places import place, resolve_region, title_place, zone_level, zone_place
+from indexer.places import NATIONAL_TITLE, place, resolve_region, title_place, zone_level, zone_place
 
 HEAD_LINES = 40  # title, 文号 and portal headers live in the first lines
 TAIL_LINES = 12  # signature and 成文日期 live in the last lines
@@ -24,7 +24,7 @@ CN_YEAR_DATE = re.compile(r"([二〇一二三四五六七八九零○OoＯ0]{4})
 DOC_TYPES = ("实施意见", "指导意见", "意见", "通知", "办法", "方案", "规划", "措施", "决定", "细则", "规定",
              "条例", "计划", "纲要", "通告", "公告", "批复", "函", "决议", "若干政策", "行动计划", "政策")
 ORG_SUFFIX = re.compile(r"(人民政府|人民政府办公厅|人民政府办公室|办公厅|办公室|委员会|政府|厅|局|委|部|院|署|"
-                        r"中心|管委会|工作领导小组|领导小组)$")
+                        r"中心|管委会|工作领导小组|领导小组|中共中央|党中央)$")
 PUBLISHED_HINT = re.compile(r"(发布时间|发布日期|发文日期|来源)")
 CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
             "九": 9}
@@ -162,10 +162,41 @@ def find_issuer(lines: list[str], title: str) -> str:
             prev = lines[i - 1]
             if len(prev) <= 40 and ORG_SUFFIX.search(prev) and "：" not in prev and ":" not in prev:
                 return re.sub(r"\s+", " ", prev)
-    m = re.match(r"^(.{2,30}?)(?:关于|印发)", title)
+    m = re.match(r"^(.{2,30}?)(?:关于|印发|转发)", title)
     if m and ORG_SUFFIX.search(m.group(1)):
         return m.group(1)
     return ""
+
+
+# A news agency's release of a central document: "新华社北京2月3日电 中共中央、国务院近日印发了《…》", or
+# "中央一号文件 2 月 3 日由新华社受权发布". The dateline gives the day it was published.
+_RELEASE = re.compile(r"新华社[\u4e00-\u9fff]{0,4}?(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日电"
+                      r"|(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:由|经)?\s*新华社\s*(?:受权)?"
+                      r"\s*(?:播发|发布)")
+_CENTRAL = "中共中央办公厅|国务院办公厅|中共中央|国务院|全国人大常委会"
+_RELEASED_BY = re.compile(rf"((?:{_CENTRAL})(?:\s*[、和]?\s*(?:{_CENTRAL}))*)\s*(?:近日|日前|今天|今日)?\s*"
+                          r"(?:印发|发布|发出|公布)")
+# documents whose name says who issues them: every 中央一号文件 since 2004 is the 中共中央 国务院's
+NAMED_ISSUERS = {"中央一号文件": "中共中央 国务院"}
+_LEADING_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*年")
+
+
+def news_release(lines: list[str], title: str) -> tuple[str, str]:
+    """(issuer, 发布日期) of a document as a news agency released it, ("", "") when no release line opens the
+    text. The date needs a year: the dateline's, else the one the title opens with (2026年中央一号文件)."""
+    for ln in lines[:HEAD_LINES]:
+        m = _RELEASE.search(ln)
+        if not m:
+            continue
+        year, month, day = m.group(1, 2, 3) if m.group(2) else m.group(4, 5, 6)
+        lead = _LEADING_YEAR.match(title)
+        year = year or (lead.group(1) if lead else "")
+        date = _iso(year, month, day) if year else ""
+        by = _RELEASED_BY.search(ln)
+        issuer = " ".join(re.findall(_CENTRAL, by.group(1))) if by else ""
+        issuer = issuer or next((v for k, v in NAMED_ISSUERS.items() if k in title or k in ln), "")
+        return issuer, date
+    return "", ""
 
 
 def find_numbers(text: str, lines: list[str]) -> tuple[str, tuple[str, ...]]:
@@ -321,7 +352,9 @@ def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] =
         cited = tuple(n for n in cited if n != own)
     written, published = find_dates(lines)
     written = find_date(fields.get("成文日期", "")) or written
-    published = find_date(fields.get("发布日期", "")) or published
+    released_by, released = news_release(lines, title)
+    issuer = issuer or released_by
+    published = find_date(fields.get("发布日期", "")) or published or released
     meta = DocMeta(title=title, issuer=issuer, doc_number=own, cited_numbers=cited,
                    date=reg.get("date", ""), date_written=written,
                    date_published=published or reg.get("date_published", ""),
@@ -336,11 +369,13 @@ def complete(meta: DocMeta) -> DocMeta:
     region, province, level = meta.region, meta.province, meta.level
     if not region:
         region, province2, level2 = place(meta.issuer) if meta.issuer else ("", "", "")
-        m = re.match(r"^(.{2,30}?)(?:关于|印发)", meta.title)
+        m = re.match(r"^(.{2,30}?)(?:关于|印发|转发)", meta.title)
         if not region and m:
             region, province2, level2 = place(m.group(1))
         if not region:
             region, province2, level2 = title_place(meta.title)
+        if not region and NATIONAL_TITLE.match(meta.title):  # 国务院2024年度立法工作计划
+            region, province2, level2 = "全国", "", "national"
         zone = zone_place(meta.title)
         if zone[0] and region in ("", zone[0], zone[1]):
             level2 = level2 if meta.issuer else zone_level(meta.title, zone)
