@@ -155,6 +155,65 @@ def find_title(lines: list[str]) -> str:
     return first if _titleish(first) and len(first) <= 60 else ""
 
 
+# A date of year and month only, as plans print it under the title (二〇一一年十二月, 2011年12月): "YYYY-MM",
+# an ISO date of month precision, which date filters (ISO prefixes) and year charts read as they are.
+MONTH_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
+CN_MONTH_DATE = re.compile(r"([二〇一二三四五六七八九零○OoＯ0]{4})\s*年\s*([一二三四五六七八九十]{1,2})\s*月(?!\s*[一二三四五六七八九十])")
+_SIGNATURE_SPACE = re.compile(r"[\s\u3000]+")
+
+
+def find_month(line: str) -> str:
+    """The first year and month of a line as YYYY-MM ("" if none)."""
+    m = MONTH_DATE.search(line)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    m = CN_MONTH_DATE.search(line)
+    if m:
+        month = _cn_small(m.group(2))
+        return f"{''.join(str(CN_DIGIT[c]) for c in m.group(1))}-{month:02d}" if 1 <= month <= 12 else ""
+    return ""
+
+
+def signature_line(line: str) -> tuple[str, str]:
+    """(issuer, date) of a line under a title that holds issuing bodies, a date, or both (（北海市人民政府
+    2012年3月5日）); ("", "") for any other line."""
+    s = line.strip().strip("（()）").strip()
+    date = find_date(s) or find_month(s)
+    if date:
+        for pattern in (CN_DATE, ISO_DATE, CN_YEAR_DATE, MONTH_DATE, CN_MONTH_DATE):
+            m = pattern.search(s)
+            if m:
+                if s[m.end():].strip(" \u3000"):
+                    return "", ""  # the date is not at the end: a sentence
+                s = s[:m.start()].strip()
+                break
+    if not s:
+        return "", date
+    return (_SIGNATURE_SPACE.sub(" ", s), date) if is_organ_line(s) else ("", "")
+
+
+def head_signature(lines: list[str], title: str) -> tuple[str, str]:
+    """(issuer, date) printed in the lines right under the title: an issuer line and a date line (the Guangxi /
+    Beibu Gulf style), or both on one line; ("", "") when the line under the title is neither."""
+    for i in range(min(HEAD_LINES, len(lines))):
+        n = title_lines(lines, i)
+        if n and "".join(lines[i:i + n]) == title:
+            break
+    else:
+        return "", ""
+    issuers, date = [], ""
+    for ln in lines[i + n:i + n + 2 + MAX_SIGNATURE_ORGANS]:
+        organ, when = signature_line(ln)
+        if not organ and not when or date:
+            break  # the body begins, or something follows the date
+        issuers += [organ] if organ else []
+        date = when
+    return " ".join(issuers), date
+
+
+MAX_SIGNATURE_ORGANS = 4  # bodies issuing jointly may stand one to a line
+
+
 def find_issuer(lines: list[str], title: str) -> str:
     """The issuing body: the signature line above the 成文日期, else the organ that opens the title."""
     for i, ln in enumerate(lines):
@@ -353,7 +412,9 @@ def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] =
     written, published = find_dates(lines)
     written = find_date(fields.get("成文日期", "")) or written
     released_by, released = news_release(lines, title)
-    issuer = issuer or released_by
+    signed_by, signed = head_signature(lines, title)
+    issuer = issuer or signed_by or released_by
+    written = written or signed
     published = find_date(fields.get("发布日期", "")) or published or released
     meta = DocMeta(title=title, issuer=issuer, doc_number=own, cited_numbers=cited,
                    date=reg.get("date", ""), date_written=written,
