@@ -31,6 +31,9 @@ def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dic
     raw = read_path(path, ocr=ocr, progress=progress)
     doc_id = doc_id or slug(path.name)
     parsed = outline.parse(raw.text, doc_id, page_starts=raw.page_starts)
+    if not parsed.clauses:  # page numbers, figures, dates, a signature: nothing a search could find
+        raise IngestError(path, "文件中没有可读的正文（只有数字、日期或署名等）/ no readable text (only numbers, "
+                                "dates or signatures)")
     meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
     if overrides:
         from indexer.meta_fields import check_correction

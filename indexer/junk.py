@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.metadata import CN_DATE, CN_YEAR_DATE, DOC_NUMBER
+from indexer.metadata import CN_DATE, CN_YEAR_DATE, DOC_NUMBER, signature_line
 
 _SPACE = " \t\u3000\u2002\u2003\xa0"
 # One issuing body as it stands alone: 东莞市人民政府, 海南省农业农村厅, 中共中央. Matched one part at a time (parts are
@@ -75,7 +75,7 @@ def junk_kind(line: str, *, opening: bool, before: str = "", after: str = "", in
         return "number"
     if NUMBER.fullmatch(line):
         return "doc_number"
-    if is_date_line(line):
+    if is_date_line(line) or opening and signature_line(line)[1]:  # 二〇一一年十二月 under a plan's title
         return "date"
     if NOTE.fullmatch(line) or in_note and _names(line):
         return "note"

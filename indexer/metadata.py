@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from indexer import legislation
 from indexer.models import DocMeta
-from indexer.places import place, resolve_region, title_place, zone_level, zone_place
+from indexer.places import NATIONAL_TITLE, place, resolve_region, title_place, zone_level, zone_place
 
 HEAD_LINES = 40  # title, 文号 and portal headers live in the first lines
 TAIL_LINES = 12  # signature and 成文日期 live in the last lines
@@ -24,7 +24,7 @@ CN_YEAR_DATE = re.compile(r"([二〇一二三四五六七八九零○OoＯ0]{4})
 DOC_TYPES = ("实施意见", "指导意见", "意见", "通知", "办法", "方案", "规划", "措施", "决定", "细则", "规定",
              "条例", "计划", "纲要", "通告", "公告", "批复", "函", "决议", "若干政策", "行动计划", "政策")
 ORG_SUFFIX = re.compile(r"(人民政府|人民政府办公厅|人民政府办公室|办公厅|办公室|委员会|政府|厅|局|委|部|院|署|"
-                        r"中心|管委会|工作领导小组|领导小组)$")
+                        r"中心|管委会|工作领导小组|领导小组|中共中央|党中央)$")
 PUBLISHED_HINT = re.compile(r"(发布时间|发布日期|发文日期|来源)")
 CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
             "九": 9}
@@ -105,24 +105,113 @@ def _ends_with_type(ln: str) -> bool:
     return any(core.endswith(t) for t in DOC_TYPES) or bool(_LAW_TITLE.fullmatch(core))
 
 
+def is_organ_line(ln: str) -> bool:
+    """A line of nothing but issuing bodies (海南省农业农村厅  海南省财政厅): a signature or masthead, no title."""
+    parts = [p for p in re.split(r"[\s\u3000、，,]+", ln) if p]
+    return bool(parts) and len(parts) <= 4 and all(len(p) <= 32 and (ORG_SUFFIX.search(p) or p in NATIONAL_ORGANS)
+                                                   for p in parts)
+
+
+NATIONAL_ORGANS = ("中共中央", "国务院", "党中央", "全国人大常委会", "全国人民代表大会常务委员会")
+MAX_TITLE_LINES = 3  # a long title wraps onto two lines, rarely three
+
+
+def title_lines(lines: list[str], i: int) -> int:
+    """How many lines from lines[i] make one title (1 for a title on one line, 2 or 3 for one wrapped, ending in
+    a document type: 关于印发2024-2026年海南省农机 / 购置与应用补贴实施方案的通知); 0 when lines[i] opens none."""
+    ln = lines[i].strip() if i < len(lines) else ""
+    if not _titleish(ln):
+        return 0
+    if _ends_with_type(ln):
+        return 1
+    if len(ln) < 8 or find_date(ln) or re.search("[:：]", ln) or is_organ_line(ln):
+        return 0
+    joined = ln
+    for k in range(i + 1, min(i + MAX_TITLE_LINES, len(lines))):
+        nxt = lines[k].strip()
+        if not nxt or len(nxt) > 40 or not _titleish(joined + nxt):
+            return 0
+        joined += nxt
+        if _ends_with_type(nxt):
+            return k - i + 1
+        if find_date(nxt) or re.search("[:：]", nxt):
+            return 0
+    return 0
+
+
 def find_title(lines: list[str]) -> str:
-    """The title: a line (or two wrapped lines) near the top ending in a document type, else a cover note's 《》."""
+    """The title: a line (or two or three wrapped lines) near the top ending in a document type, else a cover
+    note's 《》."""
     head = lines[:HEAD_LINES]
-    for i, ln in enumerate(head):
-        if not _titleish(ln):
-            continue
-        if _ends_with_type(ln):
-            return ln
-        nxt = head[i + 1] if i + 1 < len(head) else ""
-        if nxt and len(ln) >= 8 and not find_date(ln) and not re.search("[:：]", ln) \
-                and _titleish(ln + nxt) and _ends_with_type(nxt) and len(nxt) <= 40:
-            return ln + nxt
+    for i in range(len(head)):
+        n = title_lines(head, i)
+        if n:
+            return "".join(head[i:i + n])
     for ln in head:
         m = re.search(r"《([^《》]{6,60})》", ln)
         if m and ("现将" in ln or "印发给" in ln):
             return m.group(1)
     first = lines[0] if lines else ""
     return first if _titleish(first) and len(first) <= 60 else ""
+
+
+# A date of year and month only, as plans print it under the title (二〇一一年十二月, 2011年12月): "YYYY-MM",
+# an ISO date of month precision, which date filters (ISO prefixes) and year charts read as they are.
+MONTH_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
+CN_MONTH_DATE = re.compile(r"([二〇一二三四五六七八九零○OoＯ0]{4})\s*年\s*([一二三四五六七八九十]{1,2})\s*月(?!\s*[一二三四五六七八九十])")
+_SIGNATURE_SPACE = re.compile(r"[\s\u3000]+")
+
+
+def find_month(line: str) -> str:
+    """The first year and month of a line as YYYY-MM ("" if none)."""
+    m = MONTH_DATE.search(line)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    m = CN_MONTH_DATE.search(line)
+    if m:
+        month = _cn_small(m.group(2))
+        return f"{''.join(str(CN_DIGIT[c]) for c in m.group(1))}-{month:02d}" if 1 <= month <= 12 else ""
+    return ""
+
+
+def signature_line(line: str) -> tuple[str, str]:
+    """(issuer, date) of a line under a title that holds issuing bodies, a date, or both (（北海市人民政府
+    2012年3月5日）); ("", "") for any other line."""
+    s = line.strip().strip("（()）").strip()
+    date = find_date(s) or find_month(s)
+    if date:
+        for pattern in (CN_DATE, ISO_DATE, CN_YEAR_DATE, MONTH_DATE, CN_MONTH_DATE):
+            m = pattern.search(s)
+            if m:
+                if s[m.end():].strip(" \u3000"):
+                    return "", ""  # the date is not at the end: a sentence
+                s = s[:m.start()].strip()
+                break
+    if not s:
+        return "", date
+    return (_SIGNATURE_SPACE.sub(" ", s), date) if is_organ_line(s) else ("", "")
+
+
+def head_signature(lines: list[str], title: str) -> tuple[str, str]:
+    """(issuer, date) printed in the lines right under the title: an issuer line and a date line (the Guangxi /
+    Beibu Gulf style), or both on one line; ("", "") when the line under the title is neither."""
+    for i in range(min(HEAD_LINES, len(lines))):
+        n = title_lines(lines, i)
+        if n and "".join(lines[i:i + n]) == title:
+            break
+    else:
+        return "", ""
+    issuers, date = [], ""
+    for ln in lines[i + n:i + n + 2 + MAX_SIGNATURE_ORGANS]:
+        organ, when = signature_line(ln)
+        if not organ and not when or date:
+            break  # the body begins, or something follows the date
+        issuers += [organ] if organ else []
+        date = when
+    return " ".join(issuers), date
+
+
+MAX_SIGNATURE_ORGANS = 4  # bodies issuing jointly may stand one to a line
 
 
 def find_issuer(lines: list[str], title: str) -> str:
@@ -132,10 +221,41 @@ def find_issuer(lines: list[str], title: str) -> str:
             prev = lines[i - 1]
             if len(prev) <= 40 and ORG_SUFFIX.search(prev) and "：" not in prev and ":" not in prev:
                 return re.sub(r"\s+", " ", prev)
-    m = re.match(r"^(.{2,30}?)(?:关于|印发)", title)
+    m = re.match(r"^(.{2,30}?)(?:关于|印发|转发)", title)
     if m and ORG_SUFFIX.search(m.group(1)):
         return m.group(1)
     return ""
+
+
+# A news agency's release of a central document: "新华社北京2月3日电 中共中央、国务院近日印发了《…》", or
+# "中央一号文件 2 月 3 日由新华社受权发布". The dateline gives the day it was published.
+_RELEASE = re.compile(r"新华社[\u4e00-\u9fff]{0,4}?(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日电"
+                      r"|(?:((?:19|20)\d{2})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:由|经)?\s*新华社\s*(?:受权)?"
+                      r"\s*(?:播发|发布)")
+_CENTRAL = "中共中央办公厅|国务院办公厅|中共中央|国务院|全国人大常委会"
+_RELEASED_BY = re.compile(rf"((?:{_CENTRAL})(?:\s*[、和]?\s*(?:{_CENTRAL}))*)\s*(?:近日|日前|今天|今日)?\s*"
+                          r"(?:印发|发布|发出|公布)")
+# documents whose name says who issues them: every 中央一号文件 since 2004 is the 中共中央 国务院's
+NAMED_ISSUERS = {"中央一号文件": "中共中央 国务院"}
+_LEADING_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*年")
+
+
+def news_release(lines: list[str], title: str) -> tuple[str, str]:
+    """(issuer, 发布日期) of a document as a news agency released it, ("", "") when no release line opens the
+    text. The date needs a year: the dateline's, else the one the title opens with (2026年中央一号文件)."""
+    for ln in lines[:HEAD_LINES]:
+        m = _RELEASE.search(ln)
+        if not m:
+            continue
+        year, month, day = m.group(1, 2, 3) if m.group(2) else m.group(4, 5, 6)
+        lead = _LEADING_YEAR.match(title)
+        year = year or (lead.group(1) if lead else "")
+        date = _iso(year, month, day) if year else ""
+        by = _RELEASED_BY.search(ln)
+        issuer = " ".join(re.findall(_CENTRAL, by.group(1))) if by else ""
+        issuer = issuer or next((v for k, v in NAMED_ISSUERS.items() if k in title or k in ln), "")
+        return issuer, date
+    return "", ""
 
 
 def find_numbers(text: str, lines: list[str]) -> tuple[str, tuple[str, ...]]:
@@ -291,7 +411,11 @@ def extract(text: str, filename: str = "", fields: tuple[tuple[str, str], ...] =
         cited = tuple(n for n in cited if n != own)
     written, published = find_dates(lines)
     written = find_date(fields.get("成文日期", "")) or written
-    published = find_date(fields.get("发布日期", "")) or published
+    released_by, released = news_release(lines, title)
+    signed_by, signed = head_signature(lines, title)
+    issuer = issuer or signed_by or released_by
+    written = written or signed
+    published = find_date(fields.get("发布日期", "")) or published or released
     meta = DocMeta(title=title, issuer=issuer, doc_number=own, cited_numbers=cited,
                    date=reg.get("date", ""), date_written=written,
                    date_published=published or reg.get("date_published", ""),
@@ -306,11 +430,13 @@ def complete(meta: DocMeta) -> DocMeta:
     region, province, level = meta.region, meta.province, meta.level
     if not region:
         region, province2, level2 = place(meta.issuer) if meta.issuer else ("", "", "")
-        m = re.match(r"^(.{2,30}?)(?:关于|印发)", meta.title)
+        m = re.match(r"^(.{2,30}?)(?:关于|印发|转发)", meta.title)
         if not region and m:
             region, province2, level2 = place(m.group(1))
         if not region:
             region, province2, level2 = title_place(meta.title)
+        if not region and NATIONAL_TITLE.match(meta.title):  # 国务院2024年度立法工作计划
+            region, province2, level2 = "全国", "", "national"
         zone = zone_place(meta.title)
         if zone[0] and region in ("", zone[0], zone[1]):
             level2 = level2 if meta.issuer else zone_level(meta.title, zone)

@@ -318,25 +318,42 @@ def is_page_number(text: str) -> bool:
     return bool(_PAGE_NUMBER.fullmatch(text.strip()))
 
 
-def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
-    """Drop page numbers and running headers/footers (the same line at the top or bottom of many pages)."""
-    def key(s: str) -> str:
-        return re.sub(r"\d+", "#", re.sub(r"\s", "", s))
+def _furniture_keys(text: str, page: int) -> set[tuple]:
+    """What makes a line the same line on another page: its text, or its text with one number that follows the
+    page (公报 2024年第3期 12 on page 12, 13 on page 13, …) standing for that number's offset from the page."""
+    s = re.sub(r"\s", "", text)
+    keys: set[tuple] = {(s,)}
+    for m in list(re.finditer(r"\d{1,6}", s))[:MAX_NUMBERS]:
+        keys.add((s[:m.start()], int(m.group()) - page, s[m.end():]))
+    return keys
 
+
+MAX_NUMBERS = 6  # numbers per line tried as the page number
+
+
+def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+    """Drop page numbers and running headers/footers: a line at the top or bottom of many pages that repeats
+    there, as is or with a number that follows the page. A line alone on its page is that page's text, never
+    furniture, so a document of many short distinct pages keeps them all."""
     def edge(lines: list[Line]) -> list[int]:
         n = len(lines)
         return sorted(set(range(min(FURNITURE_LINES, n))) | set(range(max(n - FURNITURE_LINES, 0), n)))
 
-    counts: dict[str, int] = {}
-    for lines in pages:
-        for k in {key(lines[i].text) for i in edge(lines)}:
+    keys = [{i: _furniture_keys(lines[i].text, p) for i in edge(lines) if not is_page_number(lines[i].text)}
+            for p, lines in enumerate(pages)]
+    counts: dict[tuple, int] = {}
+    for lines, page_keys in zip(pages, keys, strict=True):
+        if sum(1 for ln in lines if not is_page_number(ln.text)) < 2:
+            continue  # the page's only line is its body
+        for k in set().union(*page_keys.values()) if page_keys else ():
             counts[k] = counts.get(k, 0) + 1
     # both pages of a two-page document, else at least 3 pages and 40 % of them
     threshold = 2 if len(pages) == 2 else max(3, (len(pages) * 2 + 4) // 5)
-    running = {k for k, c in counts.items() if c >= threshold and k}
+    running = {k for k, c in counts.items() if c >= threshold and k != ("",)}
     out = []
-    for lines in pages:
-        bad = {i for i in edge(lines) if is_page_number(lines[i].text) or key(lines[i].text) in running}
+    for lines, page_keys in zip(pages, keys, strict=True):
+        body = sum(1 for ln in lines if not is_page_number(ln.text)) >= 2
+        bad = {i for i in edge(lines) if is_page_number(lines[i].text) or body and page_keys[i] & running}
         out.append([ln for i, ln in enumerate(lines) if i not in bad])
     return out
 

@@ -5,8 +5,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from indexer import tables, toc
-from indexer.junk import junk_kind
+from indexer import metadata, tables, toc
+from indexer.junk import NUMBERS, junk_kind
 from indexer.models import Clause
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -49,7 +49,15 @@ MAX_HEADING = 40
 # with 附件1), holds only unnumbered paragraphs: the first numbered heading returns to the top level.
 PLAIN_CLOSING = re.compile(r"(总结|结语|小结|名词解释|政策解读|附件\s*[0-9一二三四五六七八九十]{0,3}|"
                            r"附录\s*[0-9一二三四五六七八九十]{0,3})\s*[：:]?")
+NOTE_LIST = re.compile(r"(?:抄送|抄报|主送|分送)[：:]")  # a note whose list of bodies may wrap onto the next lines
 PLAIN_OPENING = re.compile(r"(前言|引言|序言|背景|编者按)\s*[：:]?")
+
+
+# 篇/章/节 whose numbering skips ahead stay headings when they stand alone as one: a regulation amended by
+# deleting whole chapters keeps the numbers of the rest (第一章, 第四章 …). Articles and enumerations do not.
+SKIPPABLE = {"part", "chapter", "section"}
+MAX_SKIP = 5  # numbers left out between two such headings; further ahead, the line is read as text
+_CONTINUATION = re.compile(r"[的之所中和或及至以与规第]")  # "第四章规定的…": a reference running on
 
 
 def cn_to_int(s: str) -> int | None:
@@ -104,6 +112,14 @@ def match_marker(line: str) -> Marker | None:
             return None  # a bare "1." line is not a heading
         return Marker(kind, n, m.group(0), rest, path)
     return None
+
+
+def stands_alone(mk: Marker) -> bool:
+    """Whether a structural marker's line is a heading by its look alone: the marker, then nothing or a short
+    title without punctuation (第四章　监督管理), not a sentence that cites it (第四章规定的情形，…)."""
+    rest = mk.rest.strip(_WS)
+    return not rest or (len(rest) <= MAX_HEADING and not re.search(r"[。：:；;！？!?，,、]", rest)
+                        and not _CONTINUATION.match(rest))
 
 
 def split_heading(kind: str, rest: str) -> str:
@@ -204,7 +220,11 @@ class Outline:
 
 
 def is_heading_line(line: str) -> bool:
-    """Whether a stripped line could open a clause (a numbered heading or an unnumbered 总结 / 前言)."""
+    """Whether a stripped line could open a clause (a numbered heading or an unnumbered 总结 / 前言).
+
+    A line of nothing but figures ("3.14 2.71", "1、2、3") is never one, whatever it starts with."""
+    if NUMBERS.fullmatch(line):
+        return False
     return match_marker(line) is not None or bool(PLAIN_CLOSING.fullmatch(line) or PLAIN_OPENING.fullmatch(line))
 
 
@@ -262,6 +282,9 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
 
     def accept(mk: Marker, stack: list[_Open]) -> int | None:
         """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
+        def skips_ahead(prev: int) -> bool:  # 第四章 after 第一章, standing alone as a heading
+            return mk.kind in SKIPPABLE and 0 < prev < mk.number <= prev + 1 + MAX_SKIP and stands_alone(mk)
+
         kinds = [o.kind for o in stack]
         if mk.kind == "dec":  # 1.2.3 goes under the open 1.2, numbered on from its last child
             prefix = mk.path.rsplit(".", 1)[0]
@@ -274,7 +297,7 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
             i = len(kinds) - 1 - kinds[::-1].index(mk.kind)  # the deepest open level of this kind
             parent = stack[i - 1] if i else root
             prev = last_number.get((parent.clause_id, mk.kind), 0)
-            if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1):
+            if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1) or skips_ahead(prev):
                 return i
             if mk.number == 1 and i < len(stack) - 1:
                 return len(stack)  # loosely numbered text reusing "1." one level down: 5、… › (一)… › 1.…
@@ -291,7 +314,7 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
         prev = last_number.get((parent.clause_id, mk.kind), 0)
         if mk.number == last_global.get(mk.kind, 0) + 1:
             return depth  # numbering that runs on across parents: （七） opening 二、 after （六） under 一、
-        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
+        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) or skips_ahead(prev) else None
 
     def add_table(t: tables.Table) -> None:
         parent = stack[-1] if stack else root
@@ -311,8 +334,28 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
                                   page=page_of(start), parent_id=parent_id))
             head = head or clauses[-1]
 
+    def add_para(p_start: int, p_end: int) -> None:
+        parent = stack[-1] if stack else root
+        parent.n_paras += 1
+        cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
+        clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
+                              kind="para" if stack else "preamble", marker="", number=0,
+                              heading="", text=text[p_start:p_end], section=parent.section,
+                              start=p_start, end=p_end, page=page_of(p_start),
+                              parent_id=parent.clause_id if stack else None))
+
+    def wrapped_title(k: int) -> int:
+        """How many lines from line k make one wrapped title (0 unless more than one): adjacent lines, none a
+        heading, a table row or a contents entry."""
+        n = metadata.title_lines(lines, k)
+        run = range(k, k + n)
+        if n < 2 or any(j in in_toc or j in table_at or is_heading_line(lines[j]) for j in run):
+            return 0
+        return n if all(text.count("\n", spans[j][1], spans[j + 1][0]) == 1 for j in run[:-1]) else 0
+
     n_plain = 0
     numbered = False  # a numbered heading has been opened
+    note_list = False  # the last line skipped was a 抄送 list (or its continuation), which the next may continue
     i = 0
     while i < len(spans):
         (start, end), line = spans[i], lines[i]
@@ -324,12 +367,20 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
             add_table(table_at[i - 1])
             i = table_at[i - 1].last + 1
             continue
-        in_note = bool(skipped) and skipped[-1][0] == "note" and not text[skipped[-1][2]:start].strip()
+        in_note = note_list and skipped[-1][0] == "note" and not text[skipped[-1][2]:start].strip()
         kind = None if is_heading_line(line) else junk_kind(
             line, opening=not numbered, before=lines[i - 2] if i > 1 else "", after=lines[i] if i < len(lines) else "",
             in_note=in_note)
         if kind:
+            note_list = kind == "note" and (in_note or bool(NOTE_LIST.match(line)))
             skip(kind, start, end)
+            continue
+        # a title wrapped over lines is one title, at the top of the document or of a part (附件)
+        n = wrapped_title(i - 1) if not stack or len(stack) == 1 and stack[0].kind == "plain" \
+            and not stack[0].n_paras else 0
+        if n:
+            add_para(start, spans[i - 2 + n][1])
+            i += n - 1
             continue
         closing = PLAIN_CLOSING.fullmatch(line)
         if closing or PLAIN_OPENING.fullmatch(line):
@@ -363,15 +414,8 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
                                   parent_id=parent.clause_id if stack else None))
             stack.append(node)
         else:
-            parent = stack[-1] if stack else root
             for p_start, p_end in _pieces(text, start, end):
-                parent.n_paras += 1
-                cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
-                clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
-                                      kind="para" if stack else "preamble", marker="", number=0,
-                                      heading="", text=text[p_start:p_end], section=parent.section,
-                                      start=p_start, end=p_end, page=page_of(p_start),
-                                      parent_id=parent.clause_id if stack else None))
+                add_para(p_start, p_end)
     return Outline(tuple(clauses), tuple(skipped))
 
 

@@ -9,6 +9,9 @@ from indexer.models import Document
 NATIONAL = re.compile(r"^(中共中央|国务院|全国人民代表大会|中华人民共和国|国家[\u4e00-\u9fff]{1,12}(局|委员会|部)|"
                       r"[\u4e00-\u9fff]{2,8}部$|[\u4e00-\u9fff]{2,6}部(办公厅)?)")
 
+# A title that opens with a central organ is a national document, whatever follows (国务院2024年度立法工作计划).
+NATIONAL_TITLE = re.compile(r"^(中共中央|党中央|国务院|全国人民代表大会|全国人大|中华人民共和国|中央办公厅)")
+
 
 @lru_cache(maxsize=4096)
 def resolve_region(name: str) -> tuple[str, str, str]:

@@ -324,7 +324,8 @@ def test_mixed_encodings_in_one_file(lib):
     assert report.errors == [] and report.documents == len(lib.doc_ids) + 1
     engine = lib.assert_nothing_lost()
     doc = next(d for d in engine.store.documents() if d.doc_id == "mixed")
-    assert list(doc.warnings) == ["文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line"]
+    assert list(doc.warnings) == ["文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line；"
+                                  "第 2 行按 GB18030（GBK）解码 / line 2 read as GB18030 (GBK)"]
     hit = engine.search("海上风电装备制造集群", k=1, mode="phrase")[0]
     assert hit.doc_id == "mixed" and hit.section.startswith("一、总体要求 › （一）推动海上风电")
 

@@ -50,3 +50,22 @@ def test_same_file_name_in_two_folders_gets_distinct_ids(tmp_path, monkeypatch):
 def test_slug_keeps_chinese_and_ascii_words():
     assert corpus.slug("Guangzhou 2025 化妆品.PDF") == "guangzhou-2025-化妆品"
     assert corpus.slug("../../etc/passwd") == "passwd"
+
+
+def test_a_file_of_only_numbers_is_refused_not_indexed_empty(tmp_path):
+    """A file of page numbers, figures and dates has no clause to search: it is refused at load with one line,
+    as unreadable files are, instead of being indexed silently with 0 clauses."""
+    import pytest
+
+    from indexer.errors import IngestError
+
+    f = tmp_path / "numbers.txt"
+    f.write_text("1\n2\n3\n12345\n- 4 -\n3.14 2.71\n", encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        corpus.load_document(f)
+    msg = str(info.value)
+    assert "文件中没有可读的正文" in msg and "no readable text" in msg and "numbers.txt" in msg and "\n" not in msg
+    errors = []
+    (tmp_path / "ok.txt").write_text("一、总体要求\n加强组织领导。\n", encoding="utf-8")
+    assert [d.doc_id for d in corpus.load_corpus(tmp_path, errors=errors)] == ["ok"]
+    assert len(errors) == 1 and errors[0].kind == "error"

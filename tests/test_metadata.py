@@ -101,3 +101,49 @@ def test_expiry_is_judged_against_today():
     fields = metadata.header_fields(lines)
     assert metadata.find_status(lines, "", fields, today="2026-11-22") == ""
     assert metadata.find_status(lines, "", fields, today="2028-01-01") == "expired"
+
+
+def test_a_title_wrapped_over_lines_is_read_whole_without_the_issuer_line_above_it():
+    from indexer.metadata import find_title
+
+    lines = ["海南省农业农村厅  海南省财政厅", "关于印发2024-2026年海南省农机", "购置与应用补贴实施方案的通知", "各市、县："]
+    assert find_title(lines) == "关于印发2024-2026年海南省农机购置与应用补贴实施方案的通知"
+    three = ["广西壮族自治区人民政府办公厅关于印发", "广西壮族自治区北部湾经济区", "发展规划实施方案的通知"]
+    assert find_title(three) == "".join(three)
+
+
+EXTERNAL = SHARED / "external"
+
+
+@pytest.mark.skipif(not EXTERNAL.is_dir(), reason="shared/external not present")
+@pytest.mark.parametrize("suffix", [".pdf", ".docx"])
+def test_the_2026_no1_document_is_national_with_its_issuer_and_date(suffix):
+    """A Xinhua release (中央一号文件 2 月 3 日由新华社受权发布): every filter silently dropped it."""
+    from indexer.corpus import load_document
+
+    m = load_document(EXTERNAL / f"national_2026_central-no1-document{suffix}").meta
+    assert (m.issuer, m.date, m.date_published, m.region, m.level) == (
+        "中共中央 国务院", "2026-02-03", "2026-02-03", "全国", "national")
+
+
+@pytest.mark.parametrize("text, issuer, date", [
+    ("关于加快构建普惠托育服务体系的若干措施\n新华社北京2025年3月5日电 中共中央办公厅、国务院办公厅近日印发了《关于加快构建"
+     "普惠托育服务体系的若干措施》，并发出通知。\n", "中共中央办公厅 国务院办公厅", "2025-03-05"),
+    ("中共中央 国务院关于进一步深化农村改革的意见\n（2025年1月1日）\n新华社北京2月23日电\n", "中共中央 国务院", "2025-01-01"),
+    ("2025年中央一号文件\n新华社北京2月23日电\n", "中共中央 国务院", "2025-02-23"),  # the year from the title
+    ("关于某事的意见\n新华社北京2月23日电 国务院近日印发《关于某事的意见》。\n", "国务院", ""),  # no year anywhere
+])
+def test_a_news_agency_release_gives_issuer_date_and_national_level(text, issuer, date):
+    m = metadata.extract(text + "一、总体要求\n正文内容。\n")
+    assert (m.issuer, m.date, m.region, m.level) == (issuer, date, "全国", "national")
+
+
+@pytest.mark.parametrize("title, issuer", [
+    ("中共中央关于进一步全面深化改革推进中国式现代化的决定", "中共中央"),
+    ("国务院办公厅转发国家发展改革委关于恢复和扩大消费措施的通知", "国务院办公厅"),
+    ("中共中央办公厅 国务院办公厅印发《关于加快构建普惠托育服务体系的若干措施》", "中共中央办公厅 国务院办公厅"),
+    ("国务院2024年度立法工作计划", ""),
+])
+def test_a_title_opening_with_a_central_organ_is_national(title, issuer):
+    m = metadata.extract(title + "\n一、总体要求\n正文内容。\n")
+    assert (m.issuer, m.region, m.level) == (issuer, "全国", "national")

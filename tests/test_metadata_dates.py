@@ -52,3 +52,41 @@ def test_scanned_opinion_gets_the_date_of_its_print_line():
         pytest.skip("rapidocr-onnxruntime not installed")
     m = load_document(SCANNED).meta
     assert (m.date, m.issuer, m.level) == ("2025-01-24", "农业农村部办公厅", "national")
+
+
+GUANGXI = Path(__file__).resolve().parents[2] / "shared" / "external" / "guangxi_2011_industry-it-12th-fyp.txt"
+PLAN_BODY = "\n前  言\n“十二五”时期是我区加快发展的关键时期。\n第一章  发展基础\n一、发展回顾\n正文。\n"
+
+
+@pytest.mark.parametrize("head, issuer, date", [
+    ("广西北部湾经济区发展规划\n广西壮族自治区人民政府\n二〇〇八年一月", "广西壮族自治区人民政府", "2008-01"),
+    ("广西壮族自治区工业和信息化\n发展“十二五”规划\n广西壮族自治区工业和信息化委员会\n2011年12月",
+     "广西壮族自治区工业和信息化委员会", "2011-12"),
+    ("南宁市科学技术发展“十三五”规划\n南宁市科学技术局  2016年12月", "南宁市科学技术局", "2016-12"),
+    ("北海市工业发展规划\n（北海市人民政府  2012年3月5日）", "北海市人民政府", "2012-03-05"),
+    ("钦州市港口发展规划\n钦州市人民政府办公室\n钦州市发展和改革委员会\n2013年6月", "钦州市人民政府办公室 钦州市发展和改革委员会",
+     "2013-06"),
+])
+def test_issuer_and_date_lines_under_a_plan_title(head, issuer, date):
+    """A plan printed with its issuer and its date under the title (the Guangxi / Beibu Gulf style)."""
+    m = metadata.extract(head + PLAN_BODY)
+    assert (m.issuer, m.date_written, m.date) == (issuer, date, date)
+    assert m.level in ("province", "city")
+
+
+def test_a_month_in_the_body_is_no_date_of_the_document():
+    m = metadata.extract("广西北部湾经济区发展规划\n前  言\n2008年1月，国务院批准实施本规划。\n第一章  发展基础\n正文。\n")
+    assert m.date == "" and m.issuer == ""
+
+
+@pytest.mark.skipif(not GUANGXI.exists(), reason="shared/external not present")
+def test_the_guangxi_plan_with_its_issuer_and_date_lines():
+    from indexer import outline
+
+    lines = GUANGXI.read_text(encoding="utf-8").split("\n")
+    text = "\n".join(lines[:2] + ["广西壮族自治区工业和信息化委员会", "二〇一一年十二月"] + lines[2:])
+    m = metadata.extract(text)
+    assert (m.issuer, m.date, m.region, m.level) == ("广西壮族自治区工业和信息化委员会", "2011-12", "广西壮族自治区",
+                                                     "province")
+    # the two lines are the document's metadata, kept out of its searchable clauses
+    assert [k for k, _, _ in outline.parse(text[:3000], "gx").skipped][:2] == ["issuer", "date"]

@@ -1,6 +1,7 @@
 """Noise removal: portal banners, headers, menus, TOCs and artefacts go; headings, signatures and dates stay."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -218,6 +219,43 @@ def test_page_numbers_and_running_headers_are_stripped():
     assert not any(t.startswith("—") for t in texts)
     assert "海南省农业农村厅文件" not in texts
     assert texts.count("正文第二行，同样足够长的一行。") == 5
+
+
+
+def test_many_distinct_short_pages_are_body_text_not_running_headers():
+    """2,000 pages of one distinct line each (told apart by a number): nothing repeats, so nothing is furniture.
+    The digits of every line were once masked alike, which made all 2,000 lines one "running header"."""
+    from indexer.readers.pdf import assemble_pages
+
+    texts = [f"这是第{i}份材料的正文，内容各不相同。" for i in range(1, 2001)]
+    pages = [[Line(t, 90, 90 + 15 * len(t), 100, 112)] for t in texts]
+    assert [ln.text for page in noise.strip_page_furniture(pages) for ln in page] == texts
+    text, starts, _ = assemble_pages(pages)
+    assert text.split("\n") == texts and len(starts) == 2000
+
+
+def test_running_headers_with_a_page_number_inside_are_still_furniture():
+    pages = [_page([f"测试市人民政府公报 2024年第3期 {i + 4}", f"第{i * 3}段正文，各页不同的一行文字。", "正文第二行，同样足够长的一行。",
+                    f"材料{i * 7}号：另一行正文。", "（此页无正文结束）"]) for i in range(1, 8)]
+    out = [[ln.text for ln in page] for page in noise.strip_page_furniture(pages)]
+    assert not any("公报" in t for page in out for t in page)  # its number follows the page: furniture
+    assert all(page[0].startswith("第") and page[2].startswith("材料") for page in out)  # numbers that do not
+    assert not any("此页无正文结束" in t for page in out for t in page)  # the same line on every page
+
+
+DISTINCT_LINES = st.lists(st.text(st.characters(codec="utf-8", categories=("Lo", "Nd")), min_size=1, max_size=20),
+                          min_size=1, max_size=60, unique_by=lambda s: re.sub(r"\d+", "#", "".join(s.split())))
+
+
+@settings(max_examples=200, deadline=None)
+@given(DISTINCT_LINES, st.integers(1, 4))
+def test_property_lines_that_repeat_on_no_page_are_kept(texts, per_page):
+    """Furniture is what repeats across pages: a line found on one page only, even with its numbers masked (a page
+    number aside), stays."""
+    pages = [[Line(t, 90, 300, 100 + 15 * k, 112 + 15 * k) for k, t in enumerate(texts[i:i + per_page])]
+             for i in range(0, len(texts), per_page)]
+    kept = [ln.text for page in noise.strip_page_furniture(pages) for ln in page]
+    assert kept == [t for t in texts if not noise.is_page_number(t)]
 
 
 def test_is_page_number_accepts_common_and_ocr_forms():

@@ -103,6 +103,37 @@ def test_articles_numbered_through_chapters():
         (1, "第一章总则"), (2, "第一章总则"), (3, "第二章职责"), (4, "第三章附则")]
 
 
+
+# A regulation amended by deleting whole chapters keeps the numbers of the rest (a Shenzhen regulation runs
+# 第一章, 第四章 … 第七章): each is still a chapter, and the articles under it belong to it.
+SKIPPING_CHAPTERS = [("第一章　总则", 2), ("第四章　监督管理", 3), ("第五章　法律责任", 2), ("第七章　附则", 1)]
+
+
+def test_chapters_are_headings_even_when_their_numbering_skips():
+    lines, n = ["深圳经济特区某某管理条例"], 0
+    for chapter, k in SKIPPING_CHAPTERS:
+        lines.append(chapter)
+        for _ in range(k):
+            n += 1
+            lines.append(f"第{'一二三四五六七八'[n - 1]}条　本条的内容，依照有关规定执行。")
+    text = "\n".join(lines) + "\n"
+    clauses = outline.segment(text, "t")
+    assert [c.heading for c in clauses if c.kind == "chapter"] == ["总则", "监督管理", "法律责任", "附则"]
+    arts = [c for c in clauses if c.kind == "article"]
+    expected = [c.replace("\u3000", "") for c, k in SKIPPING_CHAPTERS for _ in range(k)]
+    assert [c.section[0] for c in arts] == expected
+    assert [c.clause_id for c in arts][2:4] == ["t:ch4.a3", "t:ch4.a4"]
+
+
+@pytest.mark.parametrize("line", [
+    "第四章规定的情形，依照本条例处理。",  # a cross-reference wrapped onto its own line: a sentence
+    "第九章　附则",  # too far ahead of 第二章 to be the next chapter
+])
+def test_a_chapter_far_ahead_or_in_a_sentence_is_text(line):
+    text = f"第一章　总则\n第一条　目的。\n第二章　管理\n第二条　内容。\n{line}\n第三条　施行。\n"
+    assert [c.heading for c in outline.segment(text, "t") if c.kind == "chapter"] == ["总则", "管理"]
+
+
 def test_toc_lines_do_not_steal_headings():
     text = "目  录\n第一章  发展基础\t2\n第二章  发展目标\t9\n第一章  发展基础\n正文一。\n第二章  发展目标\n正文二。\n"
     heads = [c for c in outline.segment(text, "t") if c.kind == "chapter"]
@@ -163,7 +194,7 @@ def test_clause_ids_are_stable_across_runs():
 
 
 OUTLINE_LINES = st.sampled_from(["一、总则", "二、目标", "（一）发展思路。正文", "（二）原则", "1.项目。内容",
-                                 "2.资金", "第一条 目的", "第二条 范围", "第一章 总则", "①试点", "正文段落。",
+                                 "2.资金", "第一条 目的", "第二条 范围", "第一章 总则", "第四章 监督管理", "①试点", "正文段落。",
                                  "依照第十条执行。", "", "   ", "\t", "2025年目标"])
 
 

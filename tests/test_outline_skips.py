@@ -217,3 +217,41 @@ def test_no_clause_is_only_digits_punctuation_or_a_page_number(folder):
         n += len(doc.clauses)
         bad += [(doc.doc_id, c.text) for c in doc.clauses if NUMBER_ONLY.fullmatch(c.text.strip())]
     assert n > 100 and bad == []
+
+
+def test_a_line_of_figures_is_never_a_heading():
+    # "3.14 2.71" starts like a decimal heading (3.14) but holds nothing to search
+    parsed = outline.parse("12\n3.14 2.71\n1、2、3\n", "t")
+    assert parsed.clauses == () and [k for k, _, _ in parsed.skipped] == ["number"]
+
+
+HAINAN = EXTERNAL / "hainan_2024_farm-machinery-subsidy-implementation-plan"
+WRAPPED_TITLES = ("关于印发2024-2026年海南省农机\n购置与应用补贴实施方案的通知", "2024—2026年海南省\n农机购置与应用补贴实施方案")
+COVER_NOTE = (f"海南省农业农村厅  海南省财政厅\n{WRAPPED_TITLES[0]}\n\n各市、县、自治县农业农村局、财政局：\n"
+              "现将《实施方案》印发给你们，请遵照执行。\n\n海南省农业农村厅  海南省财政厅\n2024年7月1日\n（此件主动公开）\n\n"
+              f"{WRAPPED_TITLES[1]}\n\n一、总体要求\n以习近平新时代中国特色社会主义思想为指导。\n")
+
+
+def test_a_title_wrapped_over_two_lines_is_one_clause():
+    parsed = outline.parse(COVER_NOTE, "t")
+    preamble = [c.text for c in parsed.clauses if c.kind == "preamble"]
+    assert preamble == [WRAPPED_TITLES[0], "现将《实施方案》印发给你们，请遵照执行。", WRAPPED_TITLES[1]]
+    # the line under （此件主动公开） opens the next title: it does not continue the note
+    assert [k for k, _, _ in parsed.skipped] == ["issuer", "salutation", "issuer", "date", "note"]
+    assert_tiles(COVER_NOTE, list(parsed.clauses), parsed.skipped)
+
+
+@pytest.mark.parametrize("text", [
+    "一、总体要求\n加快推进产业集群发展，制定本实施\n方案。\n",  # wrapped body text under a heading
+    "关于印发实施方案的通知\n2024年7月1日\n",  # a one-line title and a date
+])
+def test_body_lines_and_one_line_titles_are_not_joined(text):
+    assert all("\n" not in c.text for c in outline.segment(text, "t"))
+
+
+@needs_external
+@pytest.mark.parametrize("suffix", [".doc", ".pdf"])
+def test_the_hainan_titles_are_one_clause_each_in_doc_and_pdf(suffix):
+    doc = load_document(HAINAN.with_suffix(suffix), doc_id="hn")
+    titles = [re.sub(r"\s", "", c.text) for c in doc.clauses if c.kind == "preamble" and len(c.text) < 60]
+    assert titles == ["关于印发2024-2026年海南省农机购置与应用补贴实施方案的通知", "2024—2026年海南省农机购置与应用补贴实施方案"]

@@ -205,6 +205,36 @@ def test_corrupt_doc(tmp_path):
     fails(f, ".doc 文件无法读取", "cannot read .doc")
 
 
+
+def test_word_files_are_read_by_their_bytes_not_their_name(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("一、总体要求")
+    d.add_paragraph("加强组织领导。")
+    named_doc = tmp_path / "new.doc"
+    d.save(named_doc)  # a .docx named .doc
+    assert read_path(named_doc).format == "docx"
+    ole = tmp_path / "old.docx"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)  # a Word 97 file named .docx
+    with pytest.raises(IngestError, match=r"\.doc"):
+        read_path(ole)
+
+
+def test_word_readers_do_not_import_each_other():
+    """doc.py and docx.py once imported each other (a circle); the choice between them lives in word.py."""
+    import ast
+
+    folder = Path(readers.__file__).parent
+
+    def imports(name):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+
+    assert "indexer.readers.docx" not in imports("doc")
+    assert "indexer.readers.doc" not in imports("docx")
+
+
 # ---- PDF ----
 
 def _wrap(text: str, width: int = 27) -> list[str]:
@@ -249,6 +279,17 @@ def test_pdf_pages_lose_headers_and_numbers_and_wrapped_lines_rejoin(tmp_path):
     assert pages["一、"] == 1 and pages["（一）"] == 1 and pages["二、"] == 2 and pages["三、"] == 3
     # some page starts in the middle of a paragraph that wrapped across the page break
     assert any(raw.text[s - 1] != "\n" for s in raw.page_starts[1:])
+
+
+
+def test_a_pdf_of_many_distinct_short_pages_keeps_its_text(tmp_path, n_pages=2000):
+    """Each page one distinct line: none repeats across pages, so none is a running header (it was all
+    "running headers and page numbers, no body text")."""
+    texts = [f"这是第{i}份材料的正文，内容各不相同。" for i in range(1, n_pages + 1)]
+    f = tmp_path / "many.pdf"
+    f.write_bytes(make_pdf([[(90, 100, t)] for t in texts]))
+    raw = read_path(f, ocr=False)
+    assert raw.text.split("\n") == texts and len(raw.page_starts) == n_pages
 
 
 def test_pdf_without_text_layer_needs_ocr(tmp_path, monkeypatch):

@@ -70,6 +70,23 @@ def test_mixed_file_names_the_lines_read_as_big5_and_those_that_could_not_be_rea
     assert "第 5 行无法识别" in warn and "line 5 could not be decoded" in warn
 
 
+
+def test_mixed_file_names_every_encoding_it_fell_back_to(tmp_path):
+    """UTF-8 lines, GBK lines and one short Big5 line: the warning names the GBK lines as well as the Big5 one
+    (it once named only Big5 lines, and a Big5 line this short came out as mojibake, "could not be decoded")."""
+    lines = [("一、总体要求", "utf-8"), ("（一）坚持市场主导，政府引导。", "gbk"), ("二、保障措施", "utf-8"),
+             ("（二）加強組織領導。", "big5"), ("（三）强化要素保障。", "gbk"), ("三、附则", "utf-8")]
+    f = tmp_path / "mixed.txt"
+    f.write_bytes(b"".join((t + "\n").encode(enc) for t, enc in lines))
+    raw = read_path(f)
+    assert raw.text.split("\n") == [t for t, _ in lines]
+    (warn,) = raw.warnings
+    assert "mixed encodings" in warn
+    assert "第 2、5 行按 GB18030（GBK）解码" in warn and "lines 2, 5 read as GB18030 (GBK)" in warn
+    assert "第 4 行按繁体 Big5 解码" in warn and "line 4 read as Big5" in warn
+    assert "无法识别" not in warn
+
+
 @pytest.mark.parametrize("text, odd", [
     (SIMPLE, False),
     (TRAD, False),

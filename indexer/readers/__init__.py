@@ -9,13 +9,13 @@ from typing import Callable
 
 from indexer.errors import IngestError
 from indexer.readers.charsets import sniff_binary
-from indexer.readers.doc import read_doc
-from indexer.readers.docx import MAX_UNZIPPED, read_docx
+from indexer.readers.docx import MAX_UNZIPPED
 from indexer.readers.html import read_html
 from indexer.readers.markdown import read_markdown
 from indexer.readers.pdf import MIN_PAGE_TEXT, assemble_pages, read_pdf
 from indexer.readers.raw import CHUNK, ProgressFn, RawText, ReadOptions, blank_controls
 from indexer.readers.text import decode_text_file, read_text
+from indexer.readers.word import read_word
 
 __all__ = ["CHUNK", "MAX_BYTES", "MAX_OCR_PAGES", "MAX_TEXT_BYTES", "MAX_UNZIPPED", "MIN_PAGE_TEXT", "READERS",
            "SUPPORTED_SUFFIXES", "Format", "ProgressFn", "RawText", "ReadOptions", "assemble_pages",
@@ -45,8 +45,8 @@ READERS: dict[str, Format] = {
     ".txt": Format(read_text, text=True),
     ".md": Format(read_markdown, text=True),
     ".pdf": Format(read_pdf),
-    ".docx": Format(read_docx),
-    ".doc": Format(read_doc),
+    ".docx": Format(read_word),
+    ".doc": Format(read_word),
     ".html": Format(read_html, text=True),
     ".htm": Format(read_html, text=True),
 }

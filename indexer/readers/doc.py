@@ -7,17 +7,13 @@ import subprocess
 from pathlib import Path
 
 from indexer.errors import IngestError
-from indexer.readers.docx import read_docx
 from indexer.readers.raw import RawText, ReadOptions, file_sha, finish, newlines
 
 ANTIWORD_TIMEOUT = 120
 
 
 def read_doc(path: Path, options: ReadOptions | None = None) -> RawText:
-    """Legacy Word 97 .doc through antiword (a .docx named .doc goes to read_docx)."""
-    with path.open("rb") as f:
-        if f.read(4) == b"PK\x03\x04":
-            return read_docx(path)  # a .docx named .doc
+    """Legacy Word 97 .doc through antiword (readers.word sends a .docx named .doc to read_docx)."""
     exe = shutil.which("antiword")
     if not exe:
         raise IngestError(path, ".doc 需要 antiword：apt-get install -y antiword / legacy .doc needs antiword")

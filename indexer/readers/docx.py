@@ -10,7 +10,7 @@ MAX_UNZIPPED = 256 * 1024 * 1024  # a .docx whose parts inflate beyond this is r
 
 
 def read_docx(path: Path, options: ReadOptions | None = None) -> RawText:
-    """Paragraphs and table rows of a .docx in document order (a Word 97 file named .docx goes to read_doc)."""
+    """Paragraphs and table rows of a .docx in document order (readers.word sends a Word 97 file to read_doc)."""
     try:
         import docx
         from docx.table import Table
@@ -23,11 +23,6 @@ def read_docx(path: Path, options: ReadOptions | None = None) -> RawText:
     except IngestError:
         raise
     except Exception as exc:
-        with path.open("rb") as f:
-            if f.read(4) == b"\xd0\xcf\x11\xe0":
-                from indexer.readers.doc import read_doc  # here: doc.py imports this module
-
-                return read_doc(path)  # a Word 97 file named .docx
         raise IngestError(path, f"DOCX 损坏或不是 Word 文件 / corrupt DOCX ({type(exc).__name__})") from None
     qn = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     lines: list[str] = []

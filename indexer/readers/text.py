@@ -87,24 +87,24 @@ def _decode_line(raw: bytes, encodings: list[str]) -> tuple[str, str]:
         if enc != "gb18030" or not garbled(s, min_chars=2):
             return s, enc
         fallback = fallback or (s, enc)
-        try:  # GB18030 reads Big5 bytes too, as mojibake
-            big5 = traditional(raw)
-            if big5:
-                return raw.decode(big5), big5
-        except UnicodeDecodeError:
-            pass
+        for big5 in TRADITIONAL:  # GB18030 reads Big5 bytes too, as mojibake: one line is too short for
+            try:  # traditional()'s judgement of a whole file, so each Big5 reading is tried as it stands
+                t = raw.decode(big5)
+            except UnicodeDecodeError:
+                continue
+            if not garbled(t, min_chars=1):
+                return t, big5
     if fallback:
         return fallback[0], ""
     return raw.decode("gb18030", errors="replace"), ""
 
 
-def _decode_by_line(path: Path, guess: str | None, transform: Transform) -> tuple[str, list[int], list[int]]:
-    """Each line in the first encoding that reads it (mixed files): the text, the numbers of the lines read
-    as Big5, and of those no encoding could read (replaced or left garbled)."""
+def _decode_by_line(path: Path, guess: str | None, transform: Transform) -> tuple[str, dict[str, list[int]]]:
+    """Each line in the first encoding that reads it (mixed files): the text, and the numbers of the lines of
+    non-ASCII text read in each encoding ("" for those no encoding could read: replaced or left garbled)."""
     encodings = ["utf-8", "gb18030"] + ([guess] if guess and guess not in ("utf_8", "gb18030") else [])
     parts: list[str] = []
-    big5: list[int] = []
-    bad: list[int] = []
+    used: dict[str, list[int]] = {}
     n = 0
     for block in _blocks(path):
         lines = []
@@ -112,12 +112,10 @@ def _decode_by_line(path: Path, guess: str | None, transform: Transform) -> tupl
             n += 1
             s, enc = _decode_line(raw, encodings)
             lines.append(s)
-            if not enc:
-                bad.append(n)
-            elif enc in TRADITIONAL:
-                big5.append(n)
+            if not raw.isascii():
+                used.setdefault(enc, []).append(n)
         parts.append(transform(newlines("".join(lines))))
-    return "".join(parts), big5, bad
+    return "".join(parts), used
 
 
 def _line_list_en(numbers: list[int], limit: int = 10) -> str:
@@ -128,6 +126,30 @@ def _line_list_en(numbers: list[int], limit: int = 10) -> str:
 def _line_list(numbers: list[int], limit: int = 10) -> str:
     shown = "、".join(str(k) for k in numbers[:limit])
     return shown + (f" 等 {len(numbers)} 行" if len(numbers) > limit else " 行")
+
+
+def _read_as(enc: str) -> tuple[str, str]:
+    """(Chinese, English) words for lines read in an encoding, in a warning."""
+    if enc == "gb18030":
+        return "按 GB18030（GBK）解码", "GB18030 (GBK)"
+    if enc in TRADITIONAL:
+        return "按繁体 Big5 解码", "Big5"
+    return f"按 {enc} 解码", enc
+
+
+def mixed_warning(used: dict[str, list[int]]) -> str:
+    """The warning of a file decoded line by line: every encoding it fell back to, with its lines. The encoding
+    of most lines is the file's own and goes unnamed (UTF-8 when as many lines read as UTF-8)."""
+    warn = "文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line"
+    readable = {e: ns for e, ns in used.items() if e}
+    main = max(readable, key=lambda e: (len(readable[e]), e == "utf-8"), default="")
+    for enc, numbers in readable.items():
+        if enc != main:
+            cn, en = _read_as(enc)
+            warn += f"；第 {_line_list(numbers)}{cn} / {_line_list_en(numbers)} read as {en}"
+    if used.get(""):
+        warn += f"；第 {_line_list(used[''])}无法识别，可能是乱码 / {_line_list_en(used[''])} could not be decoded"
+    return warn
 
 
 def _utf8_lines_mixed(path: Path) -> bool:
@@ -170,7 +192,8 @@ def decode_text_file(path: Path, transform: Transform = lambda s: s) -> tuple[st
 
     Tries UTF-8 strictly, then GB18030 (a superset of GBK and GB2312) unless its reading looks like mojibake
     and a Big5 encoding reads the file cleanly, then charset-normalizer's guess; a file mixing encodings is
-    decoded line by line, with a warning naming the lines that were read as Big5 or could not be read. The
+    decoded line by line, with a warning naming the lines read in each encoding it fell back to (GB18030, Big5,
+    the guess) and those that could not be read. The
     file is read in blocks that end at line ends and `transform` is applied to each decoded block, so a large
     file is held in memory about twice (decoded blocks, then the joined text), never as bytes and text at once.
     """
@@ -205,13 +228,8 @@ def decode_text_file(path: Path, transform: Transform = lambda s: s) -> tuple[st
         text = _decode_strict(path, guess, transform)
         if text is not None:
             return text, guess, [f"编码按猜测 {guess} 解码 / encoding guessed as {guess}"]
-    text, big5_lines, bad = _decode_by_line(path, guess, transform)
-    warn = "文件混用多种编码，已逐行解码 / mixed encodings, decoded line by line"
-    if big5_lines:
-        warn += f"；第 {_line_list(big5_lines)}按繁体 Big5 解码 / {_line_list_en(big5_lines)} read as Big5"
-    if bad:
-        warn += f"；第 {_line_list(bad)}无法识别，可能是乱码 / {_line_list_en(bad)} could not be decoded"
-    return text, "mixed", [warn]
+    text, used = _decode_by_line(path, guess, transform)
+    return text, "mixed", [mixed_warning(used)]
 
 
 def _sample(path: Path) -> bytes:
