@@ -23,12 +23,13 @@ _UNITS = {
     "月": (DURATION, 30, "日"), "年": (DURATION, 365, "日"), "小时": (DURATION, 1 / 24, "日"), "周": (DURATION, 7, "日"),
     "倍": (MULTIPLE, 1, "倍"), "%": (PERCENT, 1, "%"), "％": (PERCENT, 1, "%"),
 }
-_MEASURES = ("平方米", "立方米", "平方公里", "公里", "千米", "米", "公顷", "亩", "吨", "千克", "公斤", "分贝", "周岁", "岁",
+_MEASURES = ("毫升", "平方米", "立方米", "平方公里", "公里", "千米", "米", "公顷", "亩", "吨", "千克", "公斤", "分贝", "周岁", "岁",
              "人", "辆", "层", "户", "次", "项", "座", "株", "只", "头")
 _NUM = (r"(?:[0-9０-９]+(?:[,，][0-9]{3})*(?:[.．][0-9０-９]+)?[万亿]?"
         r"|[零〇○一二两三四五六七八九十百千万亿]+(?:点[零〇○一二三四五六七八九]+[万亿]?)?)")
 _UNIT_RE = "|".join(sorted([re.escape(u) for u in _UNITS if u not in ("月",)] + ["个月"] +
                            [re.escape(m) for m in _MEASURES], key=len, reverse=True))
+_FRACTION = re.compile(r"(?P<den>[一二三四五六七八九十]+)分之(?P<nom>[一二三四五六七八九十]+)|(?P<n>[0-9]+)/(?P<d>[0-9]+)")
 _QTY = re.compile(rf"(?P<pct>百分之|千分之)?(?P<num>{_NUM})(?:个(?=工作日|小时))?(?P<unit>{_UNIT_RE})?")
 _BEFORE = re.compile(r"(?:不得超过|不超过|不高于|不多于|最高不超过|最多|最高|不少于|不低于|不得少于|不得低于|至少|最低|"
                      r"超过|高于|多于|不足|少于|低于|未满|满)$")
@@ -152,9 +153,28 @@ class _Qty:
     end: int
 
 
-def _quantities(text: str) -> list[_Qty]:
+def _fractions(text: str) -> list[_Qty]:
+    """三分之二 and 2/3, as percentages (百分之 and 千分之 are read with the other quantities)."""
     out = []
+    for m in _FRACTION.finditer(text):
+        if m.group("den"):
+            if text[m.start() - 1:m.start()] in ("百", "千") or m.group("den") in ("百", "千"):
+                continue
+            den, nom = cn_int(m.group("den")), cn_int(m.group("nom"))
+        else:
+            den, nom = int(m.group("d")), int(m.group("n"))
+        if den:
+            out.append(_Qty(round(100 * nom / den, 2), PERCENT, "%", m.start(), m.end()))
+    return out
+
+
+def _quantities(text: str) -> list[_Qty]:
+    fractions = _fractions(text)
+    taken = [(q.start, q.end) for q in fractions]
+    out = list(fractions)
     for m in _QTY.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
         num, unit, pct = m.group("num"), m.group("unit"), m.group("pct")
         if num in ("万", "亿", "千", "百") or (not unit and not pct and len(num) == 1 and not num.isdigit()):
             continue  # 一 / 十 alone is a word (一律, 十分), not a quantity
@@ -175,7 +195,7 @@ def _quantities(text: str) -> list[_Qty]:
         else:
             kind, factor, base = None, 1, ""
         out.append(_Qty(value * factor, kind, base, m.start(), m.end()))
-    return out
+    return sorted(out, key=lambda q: q.start)
 
 
 def find_amounts(text: str) -> list[Amount]:

@@ -46,7 +46,7 @@ from indexer.review_diff import (
 DUTY_TAKEN = 0.25
 MAX_DUTY_DOCS = 3
 # a pair restates the upper article (what one says and the other omits counts) from this wording on
-CLOSE = 0.45
+CLOSE = 0.25
 CAVEATS = {
     NUMBERS: "只比较同类同单位的数额；条文改写较多时可能配错数额，请对照原文。",
     "modality": "按情态词后的措辞配对；一句多义或拆分改写时可能误判。",
@@ -226,3 +226,38 @@ def review(docs: Sequence[Document], key: str, *, upper: Sequence[str] = (), lev
 
     local = find(docs, key)
     return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)
+
+
+# ---------------------------------------------------------------- the library a review reads
+
+LIBRARY_ENV = "POLICY_REVIEW_LIBRARY"  # extra folders (national laws …) the review reads, os.pathsep-separated
+_EXTRA: dict[tuple, list[Document]] = {}
+
+
+def review_folders(folders: Sequence[str] = ()) -> list[str]:
+    """The extra library folders: those given, else $POLICY_REVIEW_LIBRARY."""
+    import os
+
+    if folders:
+        return list(folders)
+    return [f for f in os.environ.get(LIBRARY_ENV, "").split(os.pathsep) if f.strip()]
+
+
+def with_upper_law(docs: Sequence[Document], folders: Sequence[str] = ()) -> list[Document]:
+    """The library plus the documents of the extra folders (read once per process), doc_ids kept unique."""
+    from pathlib import Path
+
+    from indexer.corpus import load_folders
+
+    folders = review_folders(folders)
+    if not folders:
+        return list(docs)
+    for f in folders:
+        if not Path(f).is_dir():
+            raise PolicyError(f"找不到上位法文件夹 / no such library folder: {f}")
+    key = tuple(folders)
+    if key not in _EXTRA:
+        _EXTRA.clear()
+        _EXTRA[key] = load_folders([Path(f) for f in folders], errors=[])
+    known = {d.doc_id for d in docs}
+    return list(docs) + [d for d in _EXTRA[key] if d.doc_id not in known]

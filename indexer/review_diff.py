@@ -67,8 +67,11 @@ MIN_CONTEXT = 0.3
 
 
 def _context(text: str, a: Amount) -> set[str]:
-    return bigrams(re.sub(r"[\s，。；、：（）()]", "", text[max(0, a.start - _CONTEXT):a.start]
-                          + text[a.end:a.end + _CONTEXT]))
+    """What an amount is about: its clause back to the last full stop or semicolon (the act and who is fined),
+    and the few characters after it (罚款, 内作出决定)."""
+    start = max(text.rfind(p, 0, a.start) for p in "。；;\n") + 1
+    before = text[max(start, a.start - 60):a.start]
+    return bigrams(re.sub(r"[\s，。；、：（）()]", "", before + text[a.end:a.end + _CONTEXT]))
 
 
 def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) -> tuple[Amount, float] | None:
@@ -188,7 +191,7 @@ def modality_differences(local_text: str, upper_text: str, close: bool = False) 
             if sim > best_sim:
                 best, best_sim = k, sim
         if best is None or best_sim < 0.5:
-            if close and a.cls == MUST_NOT and not any(b.cls == MUST_NOT for b in um):
+            if close and a.cls == MUST_NOT:
                 added.append(a)
             continue
         b = um[best]
@@ -211,8 +214,7 @@ def modality_differences(local_text: str, upper_text: str, close: bool = False) 
         words = "；".join(f"“{a.subject[-12:]}{a.word}…”" for a in added[:3])
         out.append(Difference(PROHIBITION_ADDED, f"本地增设禁止性规定{words}，对应上位法条文无此禁止",
                               tuple((a.start, a.end) for a in added), (), 0.5))
-    dropped = [b for k, b in enumerate(um) if close and k not in matched_u and b.cls == MUST_NOT
-               and not any(a.cls == MUST_NOT for a in lm)]
+    dropped = [b for k, b in enumerate(um) if close and k not in matched_u and b.cls == MUST_NOT]
     if dropped:
         words = "；".join(f"“{b.subject[-12:]}{b.word}…”" for b in dropped[:3])
         out.append(Difference(PROHIBITION_DROPPED, f"上位法禁止性规定{words}在本地条文中没有对应", (),
@@ -227,15 +229,20 @@ POWER_LABELS = {PENALTY: "行政处罚", LICENCE: "行政许可", COMPULSION: "�
 POWER_TYPE = {PENALTY: PENALTY_ADDED, LICENCE: LICENCE_ADDED, COMPULSION: COMPULSION_ADDED, FEE: FEE_ADDED}
 _ORGAN = r"(?:部门|机关|政府|机构|局|办事处|委员会)"
 _POWERS = {
-    PENALTY: re.compile(r"罚款|没收(?:违法所得|非法财物|[^。；，]{0,8}(?:工具|物品|设备))|吊销|暂扣[^。；，]{0,6}(?:许可证|"
+    PENALTY: re.compile(r"罚款|给予警告|处以警告|通报批评|没收(?:违法所得|非法财物|[^。；，]{0,8}(?:工具|物品|设备))|吊销|暂扣[^。；，]{0,6}(?:许可证|"
                         r"执照)|责令停产停业|责令关闭|行政拘留|降低资质等级|限制开展生产经营活动|责令停止执业"),
     LICENCE: re.compile(rf"(?:未经|须经|应当经|必须经|报经|经)[^。；，]{{0,16}}{_ORGAN}[^。；，]{{0,6}}(?:批准|许可|核准|审批)|"
                         rf"(?:应当|须|必须)[^。；，]{{0,20}}(?:申请|办理|取得)[^。；，]{{0,8}}(?:许可|审批|核准|批准)(?![^。；，]{{0,4}}(?:之日|后))|"
                         r"实行[^。；，]{0,8}(?:许可|审批)"),
-    COMPULSION: re.compile(r"查封|扣押|冻结|强制拆除|代履行|强制清除|强制隔离|先行登记保存|拖移|(?<!人民法院)强制执行"),
+    COMPULSION: re.compile(r"查封|扣押|冻结|强制拆除|代履行|代为(?:改正|采取|清除|拆除|恢复)|强制清除|强制隔离|先行登记保存|"
+                           r"拖移|(?<!人民法院)强制执行"),
     FEE: re.compile(r"(?:征收|收取|缴纳|交纳)[^。；，]{0,12}(?:费|基金)(?!用)"),
 }
 _NOT_FEE = re.compile(r"物业|服务费|违约金|停车费|租金")
+# On the upper side any mention of a power counts: an upper article that speaks of 处罚 or a 许可证 at all covers the
+# local one's (the local side must set the power, see _POWERS).
+_MENTIONS = {PENALTY: re.compile(r"罚|没收|吊销|警告|通报批评|停产停业|拘留"), LICENCE: re.compile(r"许可|批准|审批|核准|同意"),
+             COMPULSION: re.compile(r"查封|扣押|冻结|强制|代为|代履行"), FEE: re.compile(r"费|基金")}
 
 
 def powers(text: str) -> dict[str, list[Span]]:
@@ -255,9 +262,7 @@ def powers(text: str) -> dict[str, list[Span]]:
 def power_differences(local_text: str, upper_texts: list[str]) -> list[Difference]:
     """Powers the local article sets that none of its aligned upper articles sets."""
     mine = powers(local_text)
-    theirs: set[str] = set()
-    for t in upper_texts:
-        theirs |= set(powers(t))
+    theirs = {p for t in upper_texts for p, rx in _MENTIONS.items() if rx.search(t)}
     out = []
     for p, spans in mine.items():
         if p in theirs:
@@ -272,8 +277,9 @@ def power_differences(local_text: str, upper_texts: list[str]) -> list[Differenc
 
 # ---------------------------------------------------------------- duties on local governments
 
-_DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各级人民政府|省、自治区、直辖市人民政府|设区的市(?:级)?人民政府|"
-                   r"县级人民政府|乡(?:、|级)?镇人民政府|地方人民政府|城市人民政府)(?:[^。；]{0,12}?)(?:应当|必须|负责)")
+_DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各级人民政府|各级人民政府|省、自治区、直辖市人民政府|"
+                   r"设区的市(?:级)?人民政府|市、县级人民政府|县级人民政府|乡(?:、|级)?镇人民政府|地方人民政府|城市人民政府)"
+                   r"(?:[^。；]{0,12}?)(?:应当|必须|负责|领导)")
 
 
 def government_duties(text: str) -> list[Span]:
