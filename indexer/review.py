@@ -72,6 +72,7 @@ class Finding:
     local_value: str = ""
     upper_value: str = ""
     caveat: str = ""
+    priority: int = 1  # within a type, 0 first (a fine beyond the upper law's)
 
     @property
     def kind(self) -> str:
@@ -147,7 +148,7 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     for art, bs in zip(arts, bases, strict=True):
         findings += _article_findings(art, bs)
     findings += _duty_findings(layer, arts, cands)
-    findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), -f.confidence))
+    findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
     notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
     if not cands:
         notes.append("文库中找不到本文件的上位法，无法审查 / no upper document found in the library")
@@ -159,7 +160,7 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
 
 def _finding(d: Difference, art: Article, b: Basis | None, confidence: float, caveat: str) -> Finding:
     return Finding(d.type, d.message, confidence, art, b.article if b else None, b.title if b else "",
-                   b.level if b else "", d.local_spans, d.upper_spans, d.local_value, d.upper_value, caveat)
+                   b.level if b else "", d.local_spans, d.upper_spans, d.local_value, d.upper_value, caveat, d.priority)
 
 
 def _article_findings(art: Article, basis: Sequence[Basis]) -> list[Finding]:

@@ -47,6 +47,7 @@ class Difference:
     confidence: float
     local_value: str = ""  # e.g. 2000–100000元
     upper_value: str = ""
+    priority: int = 1  # 0 before 1 within a type: a fine beyond the upper law's before a longer time limit
 
     @property
     def kind(self) -> str:
@@ -111,7 +112,7 @@ def number_differences(local_text: str, upper_text: str) -> list[Difference]:
         if exceeds:
             msg = f"本地规定{what}{a.label()}（{a.text}），超出上位法{b.label()}（{b.text}）"
             out.append(Difference(RANGE_EXCEEDS, msg, ((a.start, a.end),), ((b.start, b.end),), conf,
-                                  a.label(), b.label()))
+                                  a.label(), b.label(), 0 if a.kind in (MONEY, MULTIPLE) else 1))
         else:
             msg = f"本地规定{a.label()}（{a.text}），上位法为{b.label()}（{b.text}）"
             out.append(Difference(NUMBER_CHANGED, msg, ((a.start, a.end),), ((b.start, b.end),), conf * 0.9,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from indexer.api import errors, routes_compare, routes_read, routes_write
+from indexer.api import errors, routes_compare, routes_read, routes_review, routes_write
 from indexer.api.security import Guard, token_from_env
 from indexer.api.state import ApiState
 
@@ -33,7 +33,7 @@ def create_app(index_dir: str | Path | None = None, upload_dir: str | Path | Non
                   openapi_tags=[{"name": "v1"}])
     app.state.api = ApiState(index_dir, upload_dir)
     errors.install(app)
-    for module in (routes_read, routes_compare, routes_write):
+    for module in (routes_read, routes_compare, routes_write, routes_review):
         app.include_router(module.router, tags=["v1"])
     token = token if token is not None else token_from_env()
     # CORS, added last, is outermost: it answers a preflight before the guard and adds its headers to the guard's errors
