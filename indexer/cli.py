@@ -9,7 +9,8 @@ import sys
 
 from indexer.errors import PolicyError
 
-COMMAND_MODULES = ("indexer.cli_ingest", "indexer.cli_search", "indexer.cli_align", "indexer.cli_provincial", "indexer.cli_serve")
+COMMAND_MODULES = ("indexer.cli_ingest", "indexer.cli_search", "indexer.cli_align", "indexer.cli_provincial", "indexer.cli_serve",
+                   "indexer.cli_review")
 
 
 def print_json(data) -> None:

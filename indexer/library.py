@@ -253,3 +253,13 @@ class Library:
         counts = facet_counts(docs, by)
         return {"facet": by, "tags": list(tags),
                 "counts": {k: {t: c[t] for t in tags if c[t]} for k, c in counts.items()}}
+
+    def review(self, doc: str | None = None, text: str | None = None, *, title: str = "", level: str | None = None,
+               upper: Sequence[str] = ()):
+        """Upper-law review of a library document (`doc`) or a pasted draft (`text`) against the higher-level
+        documents of the library (and of $POLICY_REVIEW_LIBRARY's folders)."""
+        from indexer.review import draft_document, review_document, with_upper_law
+
+        docs = with_upper_law(self.documents())
+        local = find(docs, doc) if doc else draft_document(text or "", title, level or "")
+        return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)

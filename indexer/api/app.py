@@ -6,7 +6,15 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI
 
-from indexer.api import docs, errors, routes_compare, routes_provincial, routes_read, routes_write
+from indexer.api import (
+    docs,
+    errors,
+    routes_compare,
+    routes_provincial,
+    routes_read,
+    routes_review,
+    routes_write,
+)
 from indexer.api.security import Guard, token_from_env
 from indexer.api.state import ApiState
 
@@ -35,7 +43,7 @@ def create_app(index_dir: str | Path | None = None, upload_dir: str | Path | Non
     docs.install(app, assets)  # /docs and /redoc work offline: their JavaScript and CSS are served from here
     app.state.api = ApiState(index_dir, upload_dir)
     errors.install(app)
-    for module in (routes_read, routes_compare, routes_provincial, routes_write):
+    for module in (routes_read, routes_compare, routes_provincial, routes_write, routes_review):
         app.include_router(module.router, tags=["v1"], dependencies=[Depends(routes_read.valid_text)])
     token = token if token is not None else token_from_env()
     # CORS, added last, is outermost: it answers a preflight before the guard and adds its headers to the guard's errors
