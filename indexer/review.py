@@ -223,7 +223,7 @@ def draft_document(text: str, title: str = "", level: str = "") -> Document:
 
 def review(docs: Sequence[Document], key: str, *, upper: Sequence[str] = (), level: str | None = None) -> Review:
     """Review the library document `key` (doc_id, path or file name); `upper` names the upper documents."""
-    from indexer.library import find
+    from indexer.models import find_document as find
 
     local = find(docs, key)
     return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)
