@@ -52,7 +52,7 @@ def state_stamp() -> tuple:
 
 @st.cache_resource(show_spinner="正在读取文库… / loading documents", max_entries=2)
 def _load_corpus(stamp: tuple) -> tuple[list[Document], list[str]]:
-    from indexer.corpus import load_default_corpus
+    from indexer.ingest.corpus import load_default_corpus
 
     errors: list = []
     docs = load_default_corpus(errors=errors)
@@ -149,8 +149,8 @@ def build_index(message: str = "正在更新索引 / updating the index", queue:
 
     queue: when another build (e.g. a CLI build) holds the index, wait for it and build after it, saying so.
     """
-    from indexer.build import build_index as _build
     from indexer.errors import IndexError_
+    from indexer.ingest.build import build_index as _build
 
     bar = st.progress(0.0, text=message)
     started = time.perf_counter()

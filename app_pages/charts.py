@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from indexer.diffusion import WORDING_LABELS
+from indexer.compare.diffusion import WORDING_LABELS
 from indexer.labels import date_words, lag_words, level_words
 
 WORDING_COLOUR = {"verbatim": "#cf222e", "partly_reused": "#bf8700", "rewritten": "#0969da"}

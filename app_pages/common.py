@@ -35,7 +35,7 @@ BUILTIN_TYPES = ("txt", "md", "pdf", "docx", "doc", "html", "htm")
 
 def upload_types() -> list[str]:
     """The file types uploads take: every registered reader's, read now (a reader registered later counts)."""
-    from indexer.readers import supported_suffixes
+    from indexer.ingest.readers import supported_suffixes
 
     return [s.lstrip(".") for s in supported_suffixes()]
 
@@ -73,8 +73,8 @@ STAGES = STAGE_LABELS
 PAGE_SIZE = 50  # aligned pairs drawn at once: two long plans give a thousand pairs, the export has them all
 
 def _relations() -> dict[str, str]:
-    from indexer.align import RELATION_ENGLISH, RELATION_LABELS
-    from indexer.align import RELATIONS as ORDER
+    from indexer.compare.align import RELATION_ENGLISH, RELATION_LABELS
+    from indexer.compare.align import RELATIONS as ORDER
 
     return {r: f"{RELATION_LABELS[r]} {RELATION_ENGLISH[r]}" for r in (*ORDER, "only_a", "only_b")}
 
@@ -89,7 +89,7 @@ def find_doc(docs: list[Document], doc_id: str) -> Document | None:
 
 def lists_of(doc: Document) -> list:
     """The document's named lists, the primary one first."""
-    from indexer.lists import find_lists, primary_list
+    from indexer.ingest.lists import find_lists, primary_list
 
     found = find_lists(doc)
     main = primary_list(doc)
@@ -97,13 +97,13 @@ def lists_of(doc: Document) -> list:
 
 
 def parse_names(text: str) -> tuple[str, ...]:
-    from indexer.coverage import parse_names as _parse
+    from indexer.compare.coverage import parse_names as _parse
 
     return tuple(_parse(text))
 
 
 def redline(old: str, new: str):
-    from indexer.redline import redline as _redline
+    from indexer.compare.redline import redline as _redline
 
     return _redline(old, new, ignore_width=True)  # full- vs half-width punctuation is not an edit
 

@@ -14,7 +14,7 @@ FORMAT_LABELS = {".xlsx": "Excel", ".docx": "Word", ".csv": "CSV", ".md": "Markd
 def export_bytes(result, suffix: str, settings: tuple[str, ...] = ()) -> bytes:
     """A coverage or alignment report in the format named by its suffix, as bytes: documents named by title and
     文号 and the choices behind the result recorded, as the CLI's --export writes it."""
-    from indexer.coverage import Coverage
+    from indexer.compare.coverage import Coverage
     from indexer.export import alignment_report, coverage_report, report_bytes
 
     docs = documents()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import backend, charts, common
 from app_pages.render import STYLE, esc, md
-from indexer.answering import REASON_LABELS, REPRINT
+from indexer.compare.answering import REASON_LABELS, REPRINT
 from indexer.errors import PolicyError
 from indexer.labels import NO_DATE, where_when
 
@@ -33,7 +33,7 @@ def _index_parts():
 
 @st.cache_data(show_spinner="正在比对各文件… / comparing the answering documents", max_entries=16)
 def matrix_of(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
-    from indexer.matrix import implementation_matrix
+    from indexer.compare.matrix import implementation_matrix
 
     embedder, vectors = _index_parts()
     return implementation_matrix(backend.documents(), reference, list(targets) if targets is not None else None,
@@ -42,7 +42,7 @@ def matrix_of(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
 
 @st.cache_data(show_spinner="正在统计政策工具… / tagging instruments", max_entries=8)
 def facets_of(by: str, stamp: tuple) -> pd.DataFrame:
-    from indexer.instruments import default_codebook, facet_counts
+    from indexer.compare.instruments import default_codebook, facet_counts
 
     docs = backend.documents()
     return charts.facet_frame(facet_counts(docs, by), default_codebook(), by, {d.doc_id: d for d in docs})
@@ -51,21 +51,21 @@ def facets_of(by: str, stamp: tuple) -> pd.DataFrame:
 @st.cache_data(show_spinner="正在比对措辞… / comparing wording", max_entries=32)
 def timeline(reference: str, targets: tuple[str, ...] | None, item: int, stamp: tuple):
     """One item's diffusion timeline of a (cached) matrix: worked out once per item, not on every rerun."""
-    from indexer.diffusion import timeline_of
+    from indexer.compare.diffusion import timeline_of
 
     return timeline_of(matrix_of(reference, targets, stamp), item, backend.documents())
 
 
 @st.cache_data(max_entries=16)
 def spread(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
-    from indexer.diffusion import spread_additions
+    from indexer.compare.diffusion import spread_additions
 
     return spread_additions(matrix_of(reference, targets, stamp))
 
 
 @st.cache_data(max_entries=16)
 def matrix_file(reference: str, targets: tuple[str, ...] | None, suffix: str, stamp: tuple) -> bytes:
-    from indexer.export_matrix import matrix_bytes
+    from indexer.compare.export_matrix import matrix_bytes
 
     return matrix_bytes(matrix_of(reference, targets, stamp), suffix, backend.documents())
 
@@ -194,7 +194,7 @@ with tab_time:
 
 # ------------------------------------------------------------------ instruments
 with tab_tools:
-    from indexer.instruments import default_codebook
+    from indexer.compare.instruments import default_codebook
 
     cb = default_codebook()
     st.caption("按供给型、需求型、环境型政策工具（Rothwell & Zegveld 1981；赵筱媛、苏竣 2007）给每条条款打标签，"
@@ -207,7 +207,7 @@ with tab_tools:
         st.altair_chart(charts.instrument_chart(df, cb.tags), width="stretch")
     tags = st.multiselect("筛选条款 Clauses with", list(cb.tags), key="prov_tags")
     if tags:
-        from indexer.instruments import clauses_with
+        from indexer.compare.instruments import clauses_with
 
         found_clauses = clauses_with(docs, tags)
         st.caption(f"{len(found_clauses)} 条款 / clauses")

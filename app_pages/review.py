@@ -16,7 +16,7 @@ st.caption("逐条找出本地文件所依据的上位法条文，标出数额�
 
 @st.cache_resource(show_spinner="正在读取上位法文库… / loading the upper law", max_entries=2)
 def _library(stamp: tuple):
-    from indexer.review import with_upper_law
+    from indexer.compare.review import with_upper_law
 
     return with_upper_law(backend.documents())
 
@@ -41,7 +41,7 @@ with st.form("review_form"):
     go = st.form_submit_button("开始审查 Review", icon=":material/gavel:", type="primary")
 
 if go:
-    from indexer.review import draft_document, review_document
+    from indexer.compare.review import draft_document, review_document
 
     with common.guard("审查"), st.spinner("正在审查… / reviewing"):
         if source.startswith("文库"):
@@ -58,7 +58,7 @@ rv = st.session_state.get("review_result")
 if rv is None:
     st.stop()
 
-from indexer.review_diff import KIND_LABELS, KINDS, TYPE_LABELS  # noqa: E402
+from indexer.compare.review_diff import KIND_LABELS, KINDS, TYPE_LABELS  # noqa: E402
 
 st.subheader(f"《{rv.title}》")
 cols = st.columns(len(KINDS) + 1)
@@ -72,8 +72,8 @@ for note in rv.notes:
 
 
 def _export(suffix: str) -> bytes:
+    from indexer.compare.review_export import review_report
     from indexer.export import report_bytes
-    from indexer.review_export import review_report
 
     return report_bytes(review_report(rv), suffix)
 

@@ -17,10 +17,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer import coverage as cov  # noqa: E402
-from indexer.align import embedding_memo  # noqa: E402
-from indexer.corpus import find_document, load_default_corpus  # noqa: E402
-from indexer.lists import primary_list  # noqa: E402
+from indexer.compare import coverage as cov  # noqa: E402
+from indexer.compare.align import embedding_memo  # noqa: E402
+from indexer.ingest.corpus import find_document, load_default_corpus  # noqa: E402
+from indexer.ingest.lists import primary_list  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 FEATURES = tuple(os.environ.get("FEATURES", ",".join(k for k in cov.COEF if k != "bias")).split(","))

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer import build  # noqa: E402
-from indexer.corpus import load_folders  # noqa: E402
 from indexer.embedders import get_embedder  # noqa: E402
+from indexer.ingest import build  # noqa: E402
+from indexer.ingest.corpus import load_folders  # noqa: E402
 
 ZHEJIANG = ROOT.parent / "shared" / "library" / "zhejiang"
 

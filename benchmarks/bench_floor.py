@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from vector_cache import CachedEmbedder  # noqa: E402
 
 from indexer import paths  # noqa: E402
-from indexer.build import build_index  # noqa: E402
 from indexer.evaluate import first_relevant_rank, load_queries  # noqa: E402
+from indexer.ingest.build import build_index  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 from indexer.search.floor import MARGIN, MIN_SUPPORT, Floor, keyword_support  # noqa: E402
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexer.instruments import agreement, default_codebook, macro_f1, tag_text  # noqa: E402
+from indexer.compare.instruments import agreement, default_codebook, macro_f1, tag_text  # noqa: E402
 
 LABELS = Path(__file__).with_name("instrument_labels.json")
 

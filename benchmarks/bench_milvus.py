@@ -25,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer import corpus  # noqa: E402
 from indexer.embedders import FakeEmbedder, get_embedder  # noqa: E402
 from indexer.filters import SearchFilters  # noqa: E402
+from indexer.ingest import corpus  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 from indexer.store import open_store, store_writer  # noqa: E402
 
@@ -133,7 +133,7 @@ def bench_stores(sizes: list[int], work: Path) -> None:
 
 def bench_ray(n: int, work: Path) -> None:
     """The same passages embedded by a local build and by build --ray auto (2 workers), in one run."""
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     from indexer.ray_embed import connect, shutdown
 
     docs, total = [], 0

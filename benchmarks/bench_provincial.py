@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer import library  # noqa: E402
-from indexer.diffusion import WORDING_LABELS, spread_additions, timeline_of  # noqa: E402
-from indexer.matrix import implementation_matrix  # noqa: E402
+from indexer.compare.diffusion import WORDING_LABELS, spread_additions, timeline_of  # noqa: E402
+from indexer.compare.matrix import implementation_matrix  # noqa: E402
 
 PROVINCE, DONGGUAN, CHAOZHOU = ("guangdong-2020-strategic-clusters", "dongguan-2021-strategic-clusters",
                                 "chaozhou-strategic-clusters-draft")
@@ -36,9 +36,9 @@ REFERENCES = {"浙江省物业管理条例-2009-11-27": (),
 
 
 def seeds(embedder_name: str) -> int:
-    from indexer.corpus import load_default_corpus
-    from indexer.coverage import embedding_memo
+    from indexer.compare.coverage import embedding_memo
     from indexer.embedders import get_embedder
+    from indexer.ingest.corpus import load_default_corpus
 
     docs = load_default_corpus()
     memo = embedding_memo(get_embedder(embedder_name))
@@ -74,9 +74,9 @@ def seeds(embedder_name: str) -> int:
 
 
 def zhejiang(index: Path, spot: int, embedder_name: str, seed: int = 7) -> int:
-    from indexer.build import build_index
-    from indexer.corpus import load_folders
-    from indexer.matrix import answering_documents
+    from indexer.compare.matrix import answering_documents
+    from indexer.ingest.build import build_index
+    from indexer.ingest.corpus import load_folders
 
     if not index.exists():
         all_docs = load_folders([ZHEJIANG])

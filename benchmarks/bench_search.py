@@ -29,10 +29,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer import corpus  # noqa: E402
-from indexer.build import build_index, passage_text  # noqa: E402
 from indexer.embedders import get_embedder  # noqa: E402
 from indexer.evaluate import load_queries  # noqa: E402
+from indexer.ingest import corpus  # noqa: E402
+from indexer.ingest.build import build_index, passage_text  # noqa: E402
 from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer  # noqa: E402
 from indexer.models import DocMeta, Document  # noqa: E402
 from indexer.search import Engine, SearchFilters  # noqa: E402

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer import library  # noqa: E402
-from indexer.corpus import load_folders  # noqa: E402
+from indexer.ingest.corpus import load_folders  # noqa: E402
 
 DEV = Path(__file__).parent / "compare_dev"
 SHARED = ROOT.parent / "shared"
@@ -46,7 +46,7 @@ def _prf(tp: int, fp: int, fn: int) -> str:
 
 
 def answering(split: str) -> None:
-    from indexer.answering import answering_documents, same_subject
+    from indexer.compare.answering import answering_documents, same_subject
 
     t0 = time.perf_counter()
     docs = load_folders(FOLDERS, errors=[])
@@ -86,7 +86,7 @@ def answering(split: str) -> None:
 
 
 def lists(split: str) -> None:
-    from indexer.coverage import core_name
+    from indexer.compare.coverage import core_name
 
     docs = load_folders([ROOT / "corpus"], errors=[])
     data = json.loads((DEV / "lists.json").read_text(encoding="utf-8"))

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer import paths  # noqa: E402
-from indexer.build import build_index  # noqa: E402
 from indexer.evaluate import compare_fusions, evaluate, format_table, load_queries  # noqa: E402
+from indexer.ingest.build import build_index  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

@@ -37,8 +37,8 @@ from baselines import BM25, CharOverlap, Dense, Fused, Unit, sentence_units  # n
 from vector_cache import CachedEmbedder  # noqa: E402
 
 from indexer import paths  # noqa: E402
-from indexer.build import build_index, load_documents  # noqa: E402
 from indexer.evaluate import is_relevant, load_queries, metrics, run_mode  # noqa: E402
+from indexer.ingest.build import build_index, load_documents  # noqa: E402
 from indexer.models import Document  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 

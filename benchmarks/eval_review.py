@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.align import normalize  # noqa: E402
-from indexer.review import CLOSE, _duty_findings  # noqa: E402
-from indexer.review_basis import (  # noqa: E402
+from indexer.compare.align import normalize  # noqa: E402
+from indexer.compare.review import CLOSE, _duty_findings  # noqa: E402
+from indexer.compare.review_basis import (  # noqa: E402
     SUBJECT,
     Candidate,
     article_basis,
@@ -30,7 +30,7 @@ from indexer.review_basis import (  # noqa: E402
     is_above,
     upper_layer,
 )
-from indexer.review_diff import MODALITY, NUMBERS, POWERS, pair_differences, power_differences  # noqa: E402
+from indexer.compare.review_diff import MODALITY, NUMBERS, POWERS, pair_differences, power_differences  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "review_dev"
 FOLDERS = ("national/laws", "national/administrative-regulations", "zhejiang")
@@ -40,7 +40,7 @@ SPLITS = ("heldout", "tune")
 def load(library: Path, cache: Path | None):
     if cache and cache.exists():
         return pickle.loads(cache.read_bytes())
-    from indexer.corpus import load_folders
+    from indexer.ingest.corpus import load_folders
 
     docs = load_folders([library / f for f in FOLDERS], errors=[])
     if cache:
@@ -145,8 +145,8 @@ def eval_duties(by_id, layer, items) -> dict:
 # ---------------------------------------------------------------- speed
 
 def speed(docs) -> tuple[str, int, float, float]:
-    from indexer.review import review_document
-    from indexer.review_basis import _LAYERS
+    from indexer.compare.review import review_document
+    from indexer.compare.review_basis import _LAYERS
 
     city = [d for d in docs if d.meta.level == "city"]
     local = min(city, key=lambda d: abs(len(article_units(d)) - 60))

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from eval_library import QUERIES, WORK, answerable, load_library_queries, read_library  # noqa: E402
 from vector_cache import CachedEmbedder  # noqa: E402
 
-from indexer.build import build_index  # noqa: E402
 from indexer.evaluate import is_relevant, metrics  # noqa: E402
+from indexer.ingest.build import build_index  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 from indexer.search.rerank import FEATURES, WEIGHTS_FILE, Reranker, load, rerank  # noqa: E402
 

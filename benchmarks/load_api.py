@@ -97,7 +97,7 @@ def run(corpus: Path, duration: float = 60.0, clients: int = 20, index_dir: Path
     """One load run; returns the figures (see the module docstring)."""
     import httpx
 
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     from indexer.search import Engine, SearchFilters
 
     tmp = Path(tempfile.mkdtemp(prefix="load-api-"))

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer import legislation  # noqa: E402
-from indexer.corpus import load_document  # noqa: E402
+from indexer.ingest import legislation  # noqa: E402
+from indexer.ingest.corpus import load_document  # noqa: E402
 
 LIBRARY = ROOT.parent / "shared" / "library" / "zhejiang"
 FIELDS = ("title", "issuer", "date", "region", "province", "level", "date_passed", "date_approved", "approver")

@@ -2,7 +2,7 @@
 
 Vectors are appended in small chunks (an .npy file and its .keys.json, keys written last so a chunk counts
 only when complete): a run killed mid-way loses at most one chunk of work. Passage keys are the product's own
-indexer.build.vector_key (sha256 of embedder name and text), so the product index and the baselines share
+indexer.ingest.build.vector_key (sha256 of embedder name and text), so the product index and the baselines share
 vectors whenever they embed the same string; query keys live in a separate namespace.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.build import vector_key
 from indexer.embedders import Embedder, get_embedder
+from indexer.ingest.build import vector_key
 
 CHUNK = 64  # vectors per saved chunk
 BATCH = 8  # texts per model call (what the product's build uses on 2 cores)

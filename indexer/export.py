@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.align import RELATION_LABELS, Alignment
-from indexer.coverage import Coverage
+from indexer.compare.align import RELATION_LABELS, Alignment
+from indexer.compare.coverage import Coverage
+from indexer.compare.redline import DELETE, INSERT, redline, to_text
 from indexer.errors import PolicyError
-from indexer.redline import DELETE, INSERT, redline, to_text
 
 FORMATS = (".csv", ".xlsx", ".docx", ".md")
 STATUS = {"covered": "已覆盖", "missing": "未覆盖", "aligned": "已对应", "local_addition": "本地新增"}  # as on screen

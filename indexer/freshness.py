@@ -13,7 +13,7 @@ _SHAS: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) → sha256: p
 
 def file_sha(path: Path) -> str:
     """The readers' content hash of a file, computed once per version of the file."""
-    from indexer.readers.raw import file_sha as read_sha
+    from indexer.ingest.readers.raw import file_sha as read_sha
 
     st = Path(path).stat()
     key = (str(path), st.st_size, st.st_mtime_ns)
@@ -29,7 +29,7 @@ def unindexed_files(docs: Sequence[Document], folders: Sequence[Path] | None = N
 
     Matched by content hash, not by path, so an index copied or moved with its folder still knows its files.
     """
-    from indexer.corpus import corpus_files
+    from indexer.ingest.corpus import corpus_files
 
     have = {d.sha256 for d in docs if d.sha256}
     paths_have = {Path(d.path).name for d in docs if not d.sha256}

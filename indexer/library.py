@@ -12,7 +12,9 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from indexer import pairs, paths
+from indexer import paths
+from indexer.compare import pairs
+from indexer.compare.pairs import CoverageAnswer, align_pair, coverage_settings  # noqa: F401
 from indexer.errors import PolicyError
 from indexer.freshness import (  # noqa: F401 — part of the service layer
     FileProblem,
@@ -21,10 +23,9 @@ from indexer.freshness import (  # noqa: F401 — part of the service layer
     unindexed_files,
     waiting_files,
 )
-from indexer.lists import pick_list  # noqa: F401 — part of the service layer
+from indexer.ingest.lists import pick_list  # noqa: F401 — part of the service layer
+from indexer.ingest.places import document_region as target_region  # noqa: F401
 from indexer.models import Document
-from indexer.pairs import CoverageAnswer, align_pair, coverage_settings  # noqa: F401
-from indexer.places import document_region as target_region  # noqa: F401
 from indexer.uploads import (  # noqa: F401 — part of the service layer
     CORRECTABLE,
     UploadOutcome,
@@ -50,14 +51,14 @@ def documents(index_dir: str | Path | None = None) -> list[Document]:
     try:
         return open_store(index_dir or paths.INDEX_DIR).load_documents()
     except PolicyError:
-        from indexer.corpus import load_default_corpus
+        from indexer.ingest.corpus import load_default_corpus
 
         return load_default_corpus()
 
 
 def find(docs: Sequence[Document], key: str) -> Document:
     """A document by doc_id, path or file name (NotFoundError naming the key otherwise)."""
-    from indexer.corpus import find_document
+    from indexer.ingest.corpus import find_document
 
     return find_document(list(docs), key)
 
@@ -97,7 +98,7 @@ def reuse_pairs(docs: Sequence[Document], keys: Sequence[str] = (), min_chars: i
     """Reused passages among the library (or the documents named by `keys`), with the CLI's checks.
 
     Returns (min_chars, pairs)."""
-    from indexer.reuse import DEFAULT_MIN_CHARS, find_reuse
+    from indexer.compare.reuse import DEFAULT_MIN_CHARS, find_reuse
 
     if keys:
         docs = [find(docs, k) for k in keys]
@@ -158,7 +159,7 @@ class Library:
         try:
             return self.engine().documents
         except PolicyError:
-            from indexer.corpus import load_folders
+            from indexer.ingest.corpus import load_folders
 
             return load_folders(self.folders(), errors=[])
 
@@ -226,7 +227,7 @@ class Library:
 
     def matrix(self, reference: str, targets: Sequence[str] | None = None, *, add: Sequence[str] = (),
                drop: Sequence[str] = (), section: str | None = None, unit: str | None = None):
-        from indexer.matrix import implementation_matrix
+        from indexer.compare.matrix import implementation_matrix
 
         return implementation_matrix(self.documents(), reference, targets, add=add, drop=drop,
                                      reference_section=section, unit=unit, embedder=self.embedder(),
@@ -234,7 +235,7 @@ class Library:
 
     def diffusion(self, clause_id: str | None = None, item: str | None = None, *, reference: str | None = None,
                   targets: Sequence[str] | None = None, add: Sequence[str] = (), drop: Sequence[str] = ()):
-        from indexer.diffusion import diffusion
+        from indexer.compare.diffusion import diffusion
 
         if not clause_id and not item:
             raise PolicyError("请给出条款编号或条目名称 / give a clause id or an item name")
@@ -244,7 +245,7 @@ class Library:
     def instruments(self, by: str = "document", doc_ids: Sequence[str] = ()) -> dict:
         """Clauses per policy-instrument tag for each document, region, year or level (the JSON of the CLI's
         `instruments --facet BY --json` and of /v1/instruments)."""
-        from indexer.instruments import default_codebook, facet_counts
+        from indexer.compare.instruments import default_codebook, facet_counts
 
         docs = self.documents()
         if doc_ids:
@@ -258,7 +259,7 @@ class Library:
                upper: Sequence[str] = ()):
         """Upper-law review of a library document (`doc`) or a pasted draft (`text`) against the higher-level
         documents of the library (and of $POLICY_REVIEW_LIBRARY's folders)."""
-        from indexer.review import draft_document, review_document, with_upper_law
+        from indexer.compare.review import draft_document, review_document, with_upper_law
 
         docs = with_upper_law(self.documents())
         local = find(docs, doc) if doc else draft_document(text or "", title, level or "")

@@ -74,7 +74,7 @@ def remove_upload(doc: Document, folder: Path | None = None) -> None:
 def waiting_upload(key: str, folder: Path | None = None) -> tuple[str, Path] | None:
     """An uploaded file no build has indexed yet, by the doc_id a build would give it or its file name (the
     upload answer's saved_as): (doc_id, path), or None. Nothing is read but the folder's listing."""
-    from indexer.corpus import corpus_files
+    from indexer.ingest.corpus import corpus_files
 
     for path, doc_id, _ in corpus_files(Path(folder or paths.UPLOAD_DIR)):
         if key in (doc_id, path.name):
@@ -108,7 +108,7 @@ def correct_metadata(doc: Document, fields: dict[str, str], folder: Path | None 
     if not is_upload(doc, folder):
         raise PolicyError("只能更正上传文件的元数据；内置文件请编辑 corpus/manifest.json / only uploads can be "
                           "corrected here; edit corpus/manifest.json for shipped documents")
-    from indexer.meta_fields import check_correction
+    from indexer.ingest.meta_fields import check_correction
 
     unknown = sorted(set(fields) - set(CORRECTABLE))
     if unknown:
@@ -141,7 +141,7 @@ def correct_metadata(doc: Document, fields: dict[str, str], folder: Path | None 
 
 def duplicate_of(doc: Document, docs: Sequence[Document]) -> Document | None:
     """The library document holding the same text (whitespace aside) as `doc`, if any (not `doc` itself)."""
-    from indexer.corpus import content_key
+    from indexer.ingest.corpus import content_key
 
     key = content_key(doc.text)
     return next((d for d in docs if d.doc_id != doc.doc_id and d.path != doc.path and content_key(d.text) == key),
@@ -179,8 +179,8 @@ def import_upload(name: str, data: bytes, docs: Sequence[Document], folder: Path
                   progress=None) -> UploadOutcome:
     """Save an uploaded file and read it as the library page does: an unreadable file or one holding the text
     of a library document is not kept. The size limit (upload_limit_mb) is the caller's to check first."""
-    from indexer.corpus import load_document
     from indexer.errors import IngestError
+    from indexer.ingest.corpus import load_document
 
     path, existed = save_upload(name, data, folder)
     if existed:

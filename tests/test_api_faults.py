@@ -193,7 +193,7 @@ def test_an_upload_removed_while_its_build_runs_is_not_published(lib):
 
 
 def test_a_build_drops_a_document_whose_file_was_removed_while_it_ran(tmp_path):
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     from indexer.search import Engine
 
     corpus = copy_corpus(tmp_path / "corpus", ["guangdong-2020-strategic-clusters.txt"])

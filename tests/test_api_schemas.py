@@ -39,9 +39,9 @@ def cli(capsys, *argv):
 
 # A fixed set of calls: (CLI arguments, API request, the Python API's answer)
 def _calls(engine, docs):
-    from indexer.align import align_documents
-    from indexer.lists import find_lists
-    from indexer.reuse import find_reuse
+    from indexer.compare.align import align_documents
+    from indexer.compare.reuse import find_reuse
+    from indexer.ingest.lists import find_lists
     from indexer.search import SearchFilters
 
     def doc(i):
@@ -109,10 +109,10 @@ def test_the_api_the_cli_and_the_python_api_give_the_same_answers(on_index, caps
                                         (schemas.DocumentSummary, "summary"), (schemas.BuildReport, "build")])
 def test_each_model_holds_exactly_the_to_dict_shape(model, key, fake_engine, tmp_path):
     """Validating real to_dict() output and dumping it back changes nothing, and no key is left undeclared."""
-    from indexer.build import build_index
+    from indexer.compare.reuse import find_reuse
     from indexer.embedders import FakeEmbedder
-    from indexer.lists import find_lists
-    from indexer.reuse import find_reuse
+    from indexer.ingest.build import build_index
+    from indexer.ingest.lists import find_lists
 
     docs = fake_engine.documents
     dg = next(d for d in docs if d.doc_id == DONGGUAN)

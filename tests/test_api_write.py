@@ -111,16 +111,16 @@ def test_removing_an_upload_and_refusing_to_remove_a_shipped_document(lib):
 
 
 def test_a_build_while_a_build_runs_is_refused_and_searches_go_on(lib, monkeypatch):
-    import indexer.build
+    import indexer.ingest.build
 
-    real, release, entered = indexer.build.build_index, threading.Event(), threading.Event()
+    real, release, entered = indexer.ingest.build.build_index, threading.Event(), threading.Event()
 
     def held(*a, **kw):
         entered.set()
         assert release.wait(60)
         return real(*a, **kw)
 
-    monkeypatch.setattr(indexer.build, "build_index", held)
+    monkeypatch.setattr(indexer.ingest.build, "build_index", held)
     first = lib.post("/v1/index/build")
     assert first.status_code == 202 and first.json()["reason"] == "build"
     assert entered.wait(10)
@@ -141,13 +141,13 @@ def test_a_build_while_a_build_runs_is_refused_and_searches_go_on(lib, monkeypat
 
 
 def test_a_failed_build_says_why_in_its_job(lib, monkeypatch):
-    import indexer.build
+    import indexer.ingest.build
     from indexer.errors import PolicyError
 
     def fails(*a, **kw):
         raise PolicyError("磁盘已满 / disk full")
 
-    monkeypatch.setattr(indexer.build, "build_index", fails)
+    monkeypatch.setattr(indexer.ingest.build, "build_index", fails)
     job = lib.post("/v1/index/build").json()
     lib.jobs.wait(job["job_id"], timeout=30)
     got = lib.get(f"/v1/jobs/{job['job_id']}").json()

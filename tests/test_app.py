@@ -268,7 +268,7 @@ def test_library_lists_documents_with_metadata(app_env):
 def test_an_index_built_by_an_older_parser_is_rebuilt_on_first_use(private_env):
     import json
 
-    from indexer.corpus import PARSER_VERSION
+    from indexer.ingest.corpus import PARSER_VERSION
     from indexer.store import current_generation
 
     live = current_generation(paths.INDEX_DIR)
@@ -402,10 +402,10 @@ def test_remove_an_uploaded_document(private_env):
 # ---------------------------------------------------------------- pure helpers
 
 def test_export_bytes_are_real_files(seed_docs):
-    from indexer.align import align_documents
-    from indexer.coverage import coverage
+    from indexer.compare.align import align_documents
+    from indexer.compare.coverage import coverage
     from indexer.embedders import FakeEmbedder
-    from indexer.lists import primary_list
+    from indexer.ingest.lists import primary_list
 
     gd, dg = seed_docs[0], seed_docs[1]
     al = align_documents(gd, dg, embedder=FakeEmbedder())
@@ -710,7 +710,7 @@ def test_a_refused_file_type_is_named_in_chinese_with_the_accepted_ones(private_
 
 
 def test_metadata_corrections_of_an_upload_persist_across_rebuilds(private_env):
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     from indexer.library import documents
 
     rule = "关于停车管理的若干规定\n一、总则\n为规范停车管理，制定本规定。\n二、附则\n自发布之日起施行。\n"
@@ -795,7 +795,7 @@ def test_an_impossible_date_correction_is_refused_and_the_form_keeps_it(private_
 @pytest.fixture(scope="module")
 def regulation_index(tmp_path_factory):
     """The province's and Hangzhou's parking regulations, indexed with the fake embedder."""
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     from tests.conftest import FakeEmbedder
 
     d = tmp_path_factory.mktemp("regulation-index")
@@ -806,7 +806,7 @@ def regulation_index(tmp_path_factory):
 def test_coverage_page_compares_two_regulations_article_by_article(app_env, regulation_index, monkeypatch):
     """Regulations have no list: the page offers their articles and answers as the matrix's row does."""
     from indexer import library, paths
-    from indexer.matrix import implementation_matrix
+    from indexer.compare.matrix import implementation_matrix
 
     monkeypatch.setattr(paths, "INDEX_DIR", regulation_index)
     monkeypatch.setattr(paths, "corpus_dirs", lambda: [Path(__file__).parent / "data" / "provincial"])

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import background_names as bn
-from indexer import coverage as cov
+from indexer.compare import background_names as bn
+from indexer.compare import coverage as cov
 from indexer.embedders import get_embedder
-from indexer.lists import primary_list
+from indexer.ingest.lists import primary_list
 from tests.align_fixtures import PROVINCE, FakeEmbedder, corpus, doc
 
 finite = st.floats(min_value=-10, max_value=10, allow_nan=False, width=32)

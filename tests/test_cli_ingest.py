@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from indexer.corpus import DEFAULT_CORPUS
+from indexer.ingest.corpus import DEFAULT_CORPUS
 
 
 def run(*args, check=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from indexer.build import build_index
+from indexer.ingest.build import build_index
 from indexer.search import Engine, SearchFilters
 from tests.conftest import RecordingEmbedder, copy_corpus, seed_files
 

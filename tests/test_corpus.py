@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import shutil
 
-from indexer import corpus
-from indexer.corpus import DEFAULT_CORPUS
+from indexer.ingest import corpus
+from indexer.ingest.corpus import DEFAULT_CORPUS
 
 
 def test_manifest_ids_and_overrides():

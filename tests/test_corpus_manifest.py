@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 import os
 
-from indexer import corpus
-from indexer.build import build_index
 from indexer.embedders import FakeEmbedder
+from indexer.ingest import corpus
+from indexer.ingest.build import build_index
 from tests.conftest import copy_corpus
 
 

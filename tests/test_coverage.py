@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from indexer import coverage as cov
-from indexer import coverage_model as cov_model
 from indexer.cli import main
+from indexer.compare import coverage as cov
+from indexer.compare import coverage_model as cov_model
 from indexer.embedders import get_embedder
-from indexer.lists import primary_list
+from indexer.ingest.lists import primary_list
 from tests.align_fixtures import CHAOZHOU, DONGGUAN, PROVINCE, FakeEmbedder, corpus, doc, gold
 
 
@@ -197,7 +197,7 @@ def test_one_item_covers_its_best_counterpart_only_unless_its_name_supports_more
     name (新能源和节能环保) covers a second item because a part of it names that item."""
     import numpy as np
 
-    from indexer.coverage import COVERED, Item, _assignment, support
+    from indexer.compare.coverage import COVERED, Item, _assignment, support
 
     refs = [Item("智能机器人"), Item("智能家电"), Item("软件与信息服务"), Item("新能源"), Item("安全应急与环保")]
     tgts = [Item("人工智能"), Item("新能源和节能环保"), Item("海洋经济")]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
 from indexer.errors import IndexError_
+from indexer.ingest.build import build_index
 from indexer.search import Engine
 from indexer.store import CURRENT, LOCK, current_generation
 from tests.conftest import ROOT, RecordingEmbedder, copy_corpus, seed_files
@@ -29,7 +29,7 @@ CHILD = r'''
 import os, signal, sys
 point, corpus, idx = sys.argv[1:4]
 from indexer import store
-from indexer.build import build_index
+from indexer.ingest.build import build_index
 from indexer.embedders import FakeEmbedder
 
 def die():

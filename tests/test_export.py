@@ -5,11 +5,12 @@ import csv
 
 import pytest
 
-from indexer import align, export
-from indexer import coverage as cov
+from indexer import export
 from indexer.cli import main
+from indexer.compare import align
+from indexer.compare import coverage as cov
 from indexer.errors import PolicyError
-from indexer.lists import primary_list
+from indexer.ingest.lists import primary_list
 from tests.align_fixtures import CHAOZHOU, DONGGUAN, PROVINCE, FakeEmbedder, doc
 
 

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer import paths
-from indexer.build import build_index
 from indexer.cli import main
 from indexer.errors import DUPLICATE, IngestError, PolicyError
 from indexer.filters import SearchFilters, validate
+from indexer.ingest.build import build_index
 from indexer.limits import MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, check_items, check_query
 from indexer.search import Engine
 from indexer.store import CURRENT
@@ -110,7 +110,7 @@ def test_a_full_disk_names_the_index_and_leaves_no_temp_folder(lib, capsys, monk
     if where == "generation":
         monkeypatch.setattr(FaissStore, "save", full)
     else:
-        monkeypatch.setattr("indexer.build.CACHE_EVERY", 1)  # save every batch while embedding
+        monkeypatch.setattr("indexer.ingest.build.CACHE_EVERY", 1)  # save every batch while embedding
         monkeypatch.setattr(VectorCache, "add", full)
     err = one_line_error(capsys, build(index, "--corpus", str(corpus)), "no space left on device", str(index))
     assert "磁盘空间不足" in err and "error: :" not in err
@@ -122,7 +122,7 @@ def test_a_full_disk_names_the_index_and_leaves_no_temp_folder(lib, capsys, monk
 
 
 def test_an_os_error_without_a_file_name_has_no_empty_name(capsys, monkeypatch):
-    import indexer.cli_ingest as ingest
+    import indexer.cli.ingest as ingest
 
     def fail(args):
         raise OSError(errno.EIO, os.strerror(errno.EIO))
@@ -316,7 +316,7 @@ def test_cli_exports_name_documents_by_title_and_record_the_lists(lib, tmp_path,
 # ---------------------------------------------------------------- caps that could be bypassed
 
 def test_a_long_pasted_item_is_refused_before_embedding_from_the_cli(lib, capsys, monkeypatch):
-    import indexer.coverage as coverage
+    import indexer.compare.coverage as coverage
     from indexer.limits import MAX_ITEM_CHARS
 
     monkeypatch.setattr(coverage, "coverage", lambda *a, **k: pytest.fail("must not compute"))
@@ -325,7 +325,7 @@ def test_a_long_pasted_item_is_refused_before_embedding_from_the_cli(lib, capsys
 
 
 def test_the_service_layer_refuses_long_or_many_items_for_every_door(lib, monkeypatch):
-    import indexer.coverage as coverage
+    import indexer.compare.coverage as coverage
     from indexer import library
     from indexer.limits import MAX_ITEM_CHARS, MAX_TOTAL_CHARS, check_items
 

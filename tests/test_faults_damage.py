@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.build import build_index
 from indexer.cli import main
+from indexer.ingest.build import build_index
 from indexer.search import Engine
 from indexer.store import CURRENT, current_generation
 from tests.conftest import copy_corpus

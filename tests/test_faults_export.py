@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import align, export
-from indexer import coverage as cov
-from indexer.lists import primary_list
+from indexer import export
+from indexer.compare import align
+from indexer.compare import coverage as cov
+from indexer.ingest.lists import primary_list
 from tests.align_fixtures import CHAOZHOU, DONGGUAN, PROVINCE, FakeEmbedder, corpus, doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +181,7 @@ def _screen_colour(css_class: str) -> str:
 def test_word_redline_colours_and_legend_match_the_screen(tmp_path):
     from docx import Document as Docx
 
-    from indexer.redline import DELETE, INSERT
+    from indexer.compare.redline import DELETE, INSERT
 
     assert export.REDLINE_COLOURS == {DELETE: _screen_colour("del.rl-del"), INSERT: _screen_colour("ins.rl-ins")}
     rep = export.Report("t", (), (), redlines=(("第一条", "加快建设海上风电产业", "加快发展海上风电装备产业"),))

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index
 from indexer.embedders import FakeEmbedder
 from indexer.evaluate import first_relevant_rank
+from indexer.ingest.build import build_index
 from indexer.search import Engine
 from indexer.search.floor import MARGIN, MIN_SUPPORT, PROBES, Floor, calibrate, keyword_support
 from tests.conftest import copy_corpus, seed_files

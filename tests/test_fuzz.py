@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer import noise, outline
 from indexer.errors import IngestError
-from indexer.readers import read_path
+from indexer.ingest import noise, outline
+from indexer.ingest.readers import read_path
 from tests.test_outline import OUTLINE_LINES, assert_tiles
 from tests.test_readers import make_pdf
 

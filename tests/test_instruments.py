@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import instruments as ins
+from indexer.compare import instruments as ins
 from indexer.errors import PolicyError
 
 LABELS = Path(__file__).resolve().parent.parent / "benchmarks" / "instrument_labels.json"

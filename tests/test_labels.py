@@ -34,8 +34,8 @@ def test_words_for_what_is_missing():
 @pytest.fixture
 def placeless(seed_docs):
     """The seed matrix with Chaozhou's row stripped of region, level and date (as a bare upload would be)."""
+    from indexer.compare.matrix import implementation_matrix
     from indexer.embedders import FakeEmbedder
-    from indexer.matrix import implementation_matrix
 
     m = implementation_matrix(seed_docs, PROVINCE, embedder=FakeEmbedder())
     rows = tuple(dataclasses.replace(r, region="", level="", date="") if r.doc_id == CHAOZHOU else r for r in m.rows)
@@ -44,8 +44,9 @@ def placeless(seed_docs):
 
 
 def test_cli_matrix_names_what_is_missing(placeless, seed_docs, monkeypatch, capsys, seed_library):
-    from indexer import cli_provincial, matrix
     from indexer.cli import main
+    from indexer.cli import provincial as cli_provincial
+    from indexer.compare import matrix
 
     monkeypatch.setattr(cli_provincial, "_library", lambda: seed_library)
     monkeypatch.setattr(matrix, "implementation_matrix", lambda *a, **kw: placeless)
@@ -55,7 +56,7 @@ def test_cli_matrix_names_what_is_missing(placeless, seed_docs, monkeypatch, cap
 
 
 def test_matrix_export_names_what_is_missing(placeless, seed_docs):
-    from indexer.export_matrix import matrix_report
+    from indexer.compare.export_matrix import matrix_report
 
     docs = next(t for t in matrix_report(placeless, seed_docs).tables if t.title == "文件")
     row = next(r for r in docs.rows if r[0] == CHAOZHOU)
@@ -65,7 +66,7 @@ def test_matrix_export_names_what_is_missing(placeless, seed_docs):
 def test_provincial_page_names_what_is_missing(app_env, placeless, monkeypatch):
     import streamlit as st
 
-    from indexer import matrix
+    from indexer.compare import matrix
     from tests.test_provincial_app import open_page
 
     st.cache_data.clear()

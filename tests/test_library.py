@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer import library, paths, uploads
-from indexer.build import build_index
 from indexer.cli import main
 from indexer.embedders import FakeEmbedder
+from indexer.ingest.build import build_index
 from tests.conftest import copy_corpus
 
 PROVINCE, DONGGUAN = "guangdong-2020-strategic-clusters", "dongguan-2021-strategic-clusters"

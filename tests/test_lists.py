@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer import lists
-from indexer.corpus import DEFAULT_CORPUS, load_document
+from indexer.ingest import lists
+from indexer.ingest.corpus import DEFAULT_CORPUS, load_document
 
 PROVINCE_20 = ["新一代电子信息", "绿色石化", "智能家电", "汽车", "先进材料", "现代轻工纺织", "软件与信息服务",
                "超高清视频显示", "生物医药与健康", "现代农业与食品", "半导体与集成电路", "高端装备制造",

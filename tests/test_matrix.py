@@ -9,9 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer import library
-from indexer.coverage import embedding_memo
-from indexer.embedders import FakeEmbedder
-from indexer.matrix import (
+from indexer.compare.coverage import embedding_memo
+from indexer.compare.matrix import (
     ADDED,
     BASIS,
     CITES,
@@ -26,6 +25,7 @@ from indexer.matrix import (
     same_subject,
     title_subject,
 )
+from indexer.embedders import FakeEmbedder
 from indexer.models import DocMeta, Document
 
 PROVINCE, DONGGUAN, CHAOZHOU = ("guangdong-2020-strategic-clusters", "dongguan-2021-strategic-clusters",
@@ -41,7 +41,7 @@ def memo():
 
 @pytest.fixture(scope="module")
 def regulations():
-    from indexer.corpus import load_document
+    from indexer.ingest.corpus import load_document
 
     return [load_document(DATA / "zhejiang-parking-province.md"), load_document(DATA / "hangzhou-parking-city.md")]
 
@@ -134,7 +134,7 @@ def test_regulation_articles_covered_missing_and_added(regulations, memo):
 
 def test_matrix_on_every_store_backend(tmp_path, regulations, seed_docs):
     """The same matrix from documents and vectors read back through the folder and the memory backend."""
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     from indexer.search import Engine
     from indexer.store import open_store
 
@@ -158,7 +158,7 @@ def test_xlsx_and_docx_hold_the_matrix_numbers(tmp_path, seed_docs, memo):
     import docx
     import openpyxl
 
-    from indexer.export_matrix import export_matrix
+    from indexer.compare.export_matrix import export_matrix
 
     m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
     wb = openpyxl.load_workbook(export_matrix(m, tmp_path / "m.xlsx", seed_docs))
@@ -198,7 +198,7 @@ def test_cli_matrix_unknown_reference_is_one_line(capsys):
 def test_real_model_matrix_is_todays_coverage_and_news_is_verbatim(seed_docs):
     """With the default model: the provincial 20 × Dongguan and Chaozhou cell for cell as coverage gives them,
     and the news reprint a verbatim carrier of every item, marked as a reprint and not counted."""
-    from indexer.diffusion import VERBATIM, timeline_of
+    from indexer.compare.diffusion import VERBATIM, timeline_of
     from indexer.embedders import get_embedder
 
     memo = embedding_memo(get_embedder())

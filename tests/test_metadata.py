@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import metadata
-from indexer.corpus import DEFAULT_CORPUS, load_corpus
+from indexer.ingest import metadata
+from indexer.ingest.corpus import DEFAULT_CORPUS, load_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -104,7 +104,7 @@ def test_expiry_is_judged_against_today():
 
 
 def test_a_title_wrapped_over_lines_is_read_whole_without_the_issuer_line_above_it():
-    from indexer.metadata import find_title
+    from indexer.ingest.metadata import find_title
 
     lines = ["海南省农业农村厅  海南省财政厅", "关于印发2024-2026年海南省农机", "购置与应用补贴实施方案的通知", "各市、县："]
     assert find_title(lines) == "关于印发2024-2026年海南省农机购置与应用补贴实施方案的通知"
@@ -119,7 +119,7 @@ EXTERNAL = SHARED / "external"
 @pytest.mark.parametrize("suffix", [".pdf", ".docx"])
 def test_the_2026_no1_document_is_national_with_its_issuer_and_date(suffix):
     """A Xinhua release (中央一号文件 2 月 3 日由新华社受权发布): every filter silently dropped it."""
-    from indexer.corpus import load_document
+    from indexer.ingest.corpus import load_document
 
     m = load_document(EXTERNAL / f"national_2026_central-no1-document{suffix}").meta
     assert (m.issuer, m.date, m.date_published, m.region, m.level) == (

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import metadata, ocr
-from indexer.corpus import load_document
+from indexer.ingest import metadata, ocr
+from indexer.ingest.corpus import load_document
 
 SCANNED = Path(__file__).resolve().parents[2] / "shared" / "external" / \
     "national_2025_moa-farm-machinery-subsidy-opinion_SCANNED.pdf"
@@ -81,7 +81,7 @@ def test_a_month_in_the_body_is_no_date_of_the_document():
 
 @pytest.mark.skipif(not GUANGXI.exists(), reason="shared/external not present")
 def test_the_guangxi_plan_with_its_issuer_and_date_lines():
-    from indexer import outline
+    from indexer.ingest import outline
 
     lines = GUANGXI.read_text(encoding="utf-8").split("\n")
     text = "\n".join(lines[:2] + ["广西壮族自治区工业和信息化委员会", "二〇一一年十二月"] + lines[2:])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import legislation, metadata
-from indexer.corpus import load_document
+from indexer.ingest import legislation, metadata
+from indexer.ingest.corpus import load_document
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "library" / "zhejiang"
 needs_library = pytest.mark.skipif(not LIBRARY.is_dir(), reason="../shared/library not present")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer import metadata
+from indexer.ingest import metadata
 
 BODY = "\n第一章 总则\n第一条 为了促进发展，根据有关法律、行政法规，结合实际，制定本条例。"
 

@@ -8,8 +8,8 @@ pytest.importorskip("pymilvus", reason="pymilvus not installed (requirements-sca
 pytest.importorskip("milvus_lite", reason="milvus-lite not installed (requirements-scale.txt)")
 
 from indexer import paths  # noqa: E402
-from indexer.build import build_index  # noqa: E402
 from indexer.embedders import FakeEmbedder  # noqa: E402
+from indexer.ingest.build import build_index  # noqa: E402
 from indexer.store import open_store  # noqa: E402
 from tests.conftest import SEED_CORPUS  # noqa: E402
 from tests.test_app import (  # noqa: E402, F401 - collected here, with this module's fixtures

@@ -13,8 +13,8 @@ import pytest
 pytest.importorskip("pymilvus", reason="pymilvus not installed (requirements-scale.txt)")
 pytest.importorskip("milvus_lite", reason="milvus-lite not installed (requirements-scale.txt)")
 
-from indexer.build import build_index  # noqa: E402
 from indexer.embedders import FakeEmbedder  # noqa: E402
+from indexer.ingest.build import build_index  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 from indexer.store import open_store  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
@@ -23,7 +23,7 @@ from tests.test_store_contract import random_corpus  # noqa: E402
 BUILD = """
 import os, signal, sys
 from pathlib import Path
-from indexer.build import build_index
+from indexer.ingest.build import build_index
 from indexer.embedders import FakeEmbedder
 from tests.test_store_contract import random_corpus
 seed, kill = int(sys.argv[2]), sys.argv[3] == "kill"

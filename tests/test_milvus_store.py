@@ -17,8 +17,8 @@ from indexer.store.milvus_schema import public_uri, query_terms, resolve_uri
 pytest.importorskip("pymilvus", reason="pymilvus not installed (requirements-scale.txt)")
 pytest.importorskip("milvus_lite", reason="milvus-lite not installed (requirements-scale.txt)")
 
-from indexer.build import build_index  # noqa: E402
 from indexer.embedders import FakeEmbedder  # noqa: E402
+from indexer.ingest.build import build_index  # noqa: E402
 from indexer.models import Document  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 from indexer.store import current_generation, open_store  # noqa: E402

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexer import noise
-from indexer.noise import Line
+from indexer.ingest import noise
+from indexer.ingest.noise import Line
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
@@ -225,7 +225,7 @@ def test_page_numbers_and_running_headers_are_stripped():
 def test_many_distinct_short_pages_are_body_text_not_running_headers():
     """2,000 pages of one distinct line each (told apart by a number): nothing repeats, so nothing is furniture.
     The digits of every line were once masked alike, which made all 2,000 lines one "running header"."""
-    from indexer.readers.pdf import assemble_pages
+    from indexer.ingest.readers.pdf import assemble_pages
 
     texts = [f"这是第{i}份材料的正文，内容各不相同。" for i in range(1, 2001)]
     pages = [[Line(t, 90, 90 + 15 * len(t), 100, 112)] for t in texts]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import outline
-from indexer.corpus import DEFAULT_CORPUS, load_document
+from indexer.ingest import outline
+from indexer.ingest.corpus import DEFAULT_CORPUS, load_document
 
 SEEDS = {
     "chaozhou": DEFAULT_CORPUS / "chaozhou-strategic-clusters-draft.txt",

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import outline, tables, toc
-from indexer.corpus import DEFAULT_CORPUS, load_document
-from indexer.junk import junk_kind
-from indexer.readers import SUPPORTED_SUFFIXES
+from indexer.ingest import outline, tables, toc
+from indexer.ingest.corpus import DEFAULT_CORPUS, load_document
+from indexer.ingest.junk import junk_kind
+from indexer.ingest.readers import SUPPORTED_SUFFIXES
 from tests.test_outline import FUZZ_EXAMPLES, SEEDS, assert_tiles
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -24,8 +24,8 @@ def _frame(at: AppTest, column: str):
 
 
 def test_matrix_of_the_provincial_list(app_env, fake_index):
+    from indexer.compare.matrix import implementation_matrix
     from indexer.library import documents, index_embedder
-    from indexer.matrix import implementation_matrix
 
     at = open_page()
     assert at.selectbox(key="prov_ref").value == "guangdong-2020-strategic-clusters"

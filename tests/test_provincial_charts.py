@@ -7,8 +7,8 @@ import json
 import pytest
 
 from app_pages import charts
-from indexer.diffusion import timeline_of
-from indexer.instruments import default_codebook, facet_counts
+from indexer.compare.diffusion import timeline_of
+from indexer.compare.instruments import default_codebook, facet_counts
 from tests.test_provincial_app import open_page
 
 PROVINCE = "guangdong-2020-strategic-clusters"
@@ -17,8 +17,8 @@ CHAOZHOU = "chaozhou-strategic-clusters-draft"
 
 @pytest.fixture(scope="module")
 def timeline(seed_docs):
+    from indexer.compare.matrix import implementation_matrix
     from indexer.embedders import FakeEmbedder
-    from indexer.matrix import implementation_matrix
 
     m = implementation_matrix(seed_docs, PROVINCE, embedder=FakeEmbedder())
     t = timeline_of(m, 15, seed_docs)  # 新能源: the news (2021), Dongguan (2021) and Chaozhou's undated draft
@@ -43,8 +43,8 @@ def test_undated_rows_say_so_in_words(timeline, seed_docs):
 
 
 def test_cli_diffusion_text_never_says_none(monkeypatch, capsys, seed_docs, seed_library):
-    from indexer import cli_provincial
     from indexer.cli import main
+    from indexer.cli import provincial as cli_provincial
 
     monkeypatch.setattr(cli_provincial, "_library", lambda: seed_library)
     assert main(["diffusion", "--item", "新能源"]) == 0
@@ -54,7 +54,7 @@ def test_cli_diffusion_text_never_says_none(monkeypatch, capsys, seed_docs, seed
 
 @pytest.mark.parametrize("suffix", [".md", ".csv"])
 def test_timeline_exports_never_say_none(timeline, seed_docs, suffix):
-    from indexer.export_matrix import matrix_bytes
+    from indexer.compare.export_matrix import matrix_bytes
 
     text = matrix_bytes(timeline, suffix, seed_docs).decode("utf-8-sig")
     assert "None" not in text and "日期未注明" in text

@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("ray", reason="ray not installed (requirements-scale.txt)")
 
-from indexer.build import build_index  # noqa: E402
 from indexer.embedders import FakeEmbedder  # noqa: E402
+from indexer.ingest.build import build_index  # noqa: E402
 from indexer.ray_embed import embed_on_ray, shutdown, worker_spec  # noqa: E402
 from indexer.store import VectorCache, open_store  # noqa: E402
 from tests.test_store_contract import random_corpus  # noqa: E402

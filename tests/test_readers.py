@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer import noise, ocr, outline, readers
-from indexer.corpus import load_document
 from indexer.errors import IngestError
-from indexer.readers import read_path
+from indexer.ingest import noise, ocr, outline, readers
+from indexer.ingest.corpus import load_document
+from indexer.ingest.readers import read_path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXTERNAL = SHARED / "external"
@@ -231,8 +231,8 @@ def test_word_readers_do_not_import_each_other():
         tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
         return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
 
-    assert "indexer.readers.docx" not in imports("doc")
-    assert "indexer.readers.doc" not in imports("docx")
+    assert "indexer.ingest.readers.docx" not in imports("doc")
+    assert "indexer.ingest.readers.doc" not in imports("docx")
 
 
 # ---- PDF ----

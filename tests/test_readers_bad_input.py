@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import ocr
-from indexer.corpus import load_document
 from indexer.errors import IngestError
-from indexer.readers import read_path
-from indexer.readers.charsets import garbled
-from indexer.readers.raw import strip_controls
+from indexer.ingest import ocr
+from indexer.ingest.corpus import load_document
+from indexer.ingest.readers import read_path
+from indexer.ingest.readers.charsets import garbled
+from indexer.ingest.readers.raw import strip_controls
 
 # 深圳、香港 texts as published: traditional characters
 TRAD = ("第一條　為了規範數據處理活動，保護個人、組織的合法權益，促進數據作為生產要素開放流動和開發利用，制定本條例。\n"

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import outline
-from indexer.corpus import load_document
 from indexer.errors import IngestError
-from indexer.readers import read_path
-from indexer.readers.markdown import to_plain
+from indexer.ingest import outline
+from indexer.ingest.corpus import load_document
+from indexer.ingest.readers import read_path
+from indexer.ingest.readers.markdown import to_plain
 
 LIBRARY = Path(__file__).resolve().parents[2] / "shared" / "library" / "zhejiang"
 needs_library = pytest.mark.skipif(not LIBRARY.is_dir(), reason="../shared/library not present")

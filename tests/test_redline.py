@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.redline import DELETE, EQUAL, INSERT, new_text, old_text, redline, to_html, to_text
+from indexer.compare.redline import DELETE, EQUAL, INSERT, new_text, old_text, redline, to_html, to_text
 from tests.align_fixtures import CHAOZHOU, PROVINCE, clause
 
 CJK = st.text(alphabet=st.sampled_from(list("市场主导政府引导，。、创新（一）ab<>&\n ")), max_size=60)

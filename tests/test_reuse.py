@@ -5,11 +5,11 @@ import json
 import random
 import time
 
-from indexer import reuse
 from indexer.cli import main
-from indexer.lists import primary_list
+from indexer.compare import reuse
+from indexer.ingest.lists import primary_list
+from indexer.ingest.outline import segment
 from indexer.models import DocMeta, Document
-from indexer.outline import segment
 from tests.align_fixtures import NEWS, PROVINCE, corpus, doc
 
 

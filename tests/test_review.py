@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.errors import PolicyError
-from indexer.review import draft_document, review, review_document
-from indexer.review_diff import (
+from indexer.compare.review import draft_document, review, review_document
+from indexer.compare.review_diff import (
     MUST_NOT,
     NUMBER_CHANGED,
     PENALTY_ADDED,
@@ -16,6 +15,7 @@ from indexer.review_diff import (
     number_differences,
     power_differences,
 )
+from indexer.errors import PolicyError
 from tests.review_fixtures import CITY, load_library
 
 CITY_ID = "丽水市烟花示例管理规定-2021-01-11"

@@ -17,7 +17,7 @@ def library(tmp_path, monkeypatch):
     """The fixture library as the review's extra folders; the project's own corpus stays the base library."""
     import os
 
-    from indexer import review
+    from indexer.compare import review
 
     root = write_library(tmp_path / "lib")
     monkeypatch.setenv(review.LIBRARY_ENV, os.pathsep.join([str(root / "national"), str(root / "zhejiang")]))

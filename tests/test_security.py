@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from indexer import paths
-from indexer.build import build_index
 from indexer.errors import PolicyError
+from indexer.ingest.build import build_index
 from indexer.search import Engine
 from indexer.store import current_generation
 from tests.conftest import ROOT, copy_corpus

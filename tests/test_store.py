@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.build import build_index
 from indexer.errors import IndexError_
+from indexer.ingest.build import build_index
 from indexer.keywords import KeywordIndex, get_tokenizer, highlight_spans, mark
 from indexer.store import (
     CURRENT,

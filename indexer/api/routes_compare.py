@@ -24,7 +24,7 @@ def _vectors_and_embedder(state):
 @router.post("/coverage", response_model=schemas.Coverage, responses={**NotFound, **Invalid},
              summary="清单覆盖 / coverage of a target document's list, or pasted names, against a reference list")
 def coverage(state: State, body: schemas.CoverageRequest):
-    from indexer.coverage import parse_names
+    from indexer.compare.coverage import parse_names
     from indexer.library import coverage_between
 
     if body.target and body.items:

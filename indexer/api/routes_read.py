@@ -199,6 +199,6 @@ def outline(state: State, doc_id: str):
 @router.get("/documents/{doc_id}/lists", response_model=list[schemas.NamedList], responses={**NotFound},
             summary="列举清单 / the document's named lists (the CLI's lists --json)")
 def lists(state: State, doc_id: str):
-    from indexer.lists import find_lists
+    from indexer.ingest.lists import find_lists
 
     return [nl.to_dict() for nl in find_lists(_document(state, doc_id))]

@@ -23,8 +23,8 @@ Busy = {409: {"model": schemas.Error, "description": "a build is already running
 def upload(state: State, response: Response,
            files: Annotated[list[UploadFile], File(description="txt, md, pdf, docx, doc, html (one or more)")],
            build: Annotated[bool, Form(description="start (or join) a build that indexes the added files")] = True):
+    from indexer.ingest.readers import supported_suffixes
     from indexer.library import import_upload, safe_filename, upload_limit_mb
-    from indexer.readers import supported_suffixes
 
     limit = upload_limit_mb()
     if len(files) > MAX_UPLOAD_FILES:

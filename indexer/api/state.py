@@ -31,7 +31,7 @@ class ApiState(Library):
             return None
 
     def _build(self, progress):
-        from indexer.build import build_index
+        from indexer.ingest.build import build_index
 
         report = build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=True)
         with contextlib.suppress(PolicyError):  # open and warm the new generation before searches reach it

@@ -1,0 +1,1 @@
+"""Store → comparisons: align, coverage, answering documents, matrix, diffusion, reuse, review."""

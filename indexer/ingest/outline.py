@@ -1,0 +1,435 @@
+"""Text → clause tree along the Chinese outline (篇/章/节/条, 一、, （一）, 1., （1）, ①), with offsets. Pure."""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from indexer.ingest import metadata, tables, toc
+from indexer.ingest.junk import NUMBERS, junk_kind
+from indexer.models import Clause
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM = "零〇一二两三四五六七八九十百千"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# Conventional rank of each marker kind, outermost first. Used only when a structural kind
+# (篇/章/节/条) first appears below other levels; enumerations nest in order of appearance.
+RANK = {"part": 0, "chapter": 1, "section": 2, "article": 3, "cn": 4, "cn_paren": 5, "num": 6, "dec": 6,
+        "num_rparen": 7, "num_paren": 8, "circled": 9}
+STRUCTURAL = {"part", "chapter", "section", "article"}
+ID_PREFIX = {"part": "p", "chapter": "ch", "section": "s", "article": "a"}
+
+_WS = " \t\u3000\xa0"
+MARKERS = [
+    ("part", re.compile(rf"第([{CN_NUM}\d]{{1,4}})篇")),
+    ("chapter", re.compile(rf"第([{CN_NUM}\d]{{1,4}})章")),
+    ("section", re.compile(rf"第([{CN_NUM}\d]{{1,4}})节")),
+    ("article", re.compile(rf"第([{CN_NUM}\d]{{1,5}})条")),
+    ("cn", re.compile(r"([一二三四五六七八九十]{1,3})[、．.](?![\d.．])")),
+    ("cn_paren", re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]")),
+    ("num_paren", re.compile(r"[（(](\d{1,3})[）)]")),
+    ("num_rparen", re.compile(r"(\d{1,3})[）)](?!\d)")),
+    # decimal outline of catalogues and technical plans (1.1耕地机械, 1.1.2旋耕机); not amounts (1.5亿元)
+    ("dec", re.compile(r"(\d{1,3}(?:[.．]\d{1,3}){1,4})(?!\d)(?![.．]\d)[.．、]?[ \t\u3000]*+"
+                       r"(?![亿万千百%％倍个年月日元吨亩米度时分秒kKmMgG])")),
+    ("num", re.compile(r"(\d{1,3})(?:[、]|[.．](?![\d.．]))")),
+    ("circled", re.compile(rf"([{CIRCLED}])")),
+]
+HEADING_END = "。：:；;！？"
+# A table-of-contents entry ("第一章  发展基础 …… 2"): a heading followed by a page number. Not a clause heading,
+# or the real headings further down would be rejected as out of sequence.
+TOC_LINE = re.compile(r"(\t|\s{2,}|…{2,}|\.{4,}|·{4,})\s*[（(]?\d{1,4}[）)]?$")
+MAX_HEADING = 40
+# Unnumbered lines that open a part of their own. A closing part (a news article's 总结, a plan's 附件 with its
+# project table) closes every open section, and what follows nests under it, numbering included. An opening
+# part (前言, 编者按), or any of them before the document's numbering has begun (an attachment file starting
+# with 附件1), holds only unnumbered paragraphs: the first numbered heading returns to the top level.
+PLAIN_CLOSING = re.compile(r"(总结|结语|小结|名词解释|政策解读|附件\s*[0-9一二三四五六七八九十]{0,3}|"
+                           r"附录\s*[0-9一二三四五六七八九十]{0,3})\s*[：:]?")
+NOTE_LIST = re.compile(r"(?:抄送|抄报|主送|分送)[：:]")  # a note whose list of bodies may wrap onto the next lines
+PLAIN_OPENING = re.compile(r"(前言|引言|序言|背景|编者按)\s*[：:]?")
+
+
+# 篇/章/节 whose numbering skips ahead stay headings when they stand alone as one: a regulation amended by
+# deleting whole chapters keeps the numbers of the rest (第一章, 第四章 …). Articles and enumerations do not.
+SKIPPABLE = {"part", "chapter", "section"}
+MAX_SKIP = 5  # numbers left out between two such headings; further ahead, the line is read as text
+_CONTINUATION = re.compile(r"[的之所中和或及至以与规第]")  # "第四章规定的…": a reference running on
+
+
+def cn_to_int(s: str) -> int | None:
+    """Chinese or Arabic numeral → int ("二十七" → 27, "一百零五" → 105, "12" → 12)."""
+    if not s:
+        return None
+    if s in CIRCLED:
+        return CIRCLED.index(s) + 1
+    if s.isdigit():
+        return int(s)
+    total, cur = 0, 0
+    for ch in s:
+        if ch in CN_DIGITS:
+            cur = CN_DIGITS[ch]
+        elif ch in CN_UNITS:
+            total += (cur or 1) * CN_UNITS[ch]
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str
+    number: int
+    marker: str  # as written
+    rest: str  # line text after the marker
+    path: str = ""  # decimal numbering as dotted digits (1.1.2), "" for other kinds
+
+
+def match_marker(line: str) -> Marker | None:
+    """The outline marker a (left-stripped) line starts with, if any."""
+    for kind, rx in MARKERS:
+        m = rx.match(line)
+        if not m:
+            continue
+        path = ""
+        if kind == "dec":
+            path = m.group(1).replace("．", ".")
+            n = int(path.rsplit(".", 1)[1])
+        else:
+            n = cn_to_int(m.group(1))
+        if n is None or n == 0:
+            return None
+        rest = line[m.end():]
+        if kind in STRUCTURAL:
+            rest = rest.lstrip(_WS + "　")
+            # "第十条规定的……" mid-sentence wrap: a structural marker is followed by space, a title or
+            # the article body; a verb-like continuation is not ours to judge, the sequence check is.
+        if not rest.strip() and kind not in STRUCTURAL:
+            return None  # a bare "1." line is not a heading
+        return Marker(kind, n, m.group(0), rest, path)
+    return None
+
+
+def stands_alone(mk: Marker) -> bool:
+    """Whether a structural marker's line is a heading by its look alone: the marker, then nothing or a short
+    title without punctuation (第四章　监督管理), not a sentence that cites it (第四章规定的情形，…)."""
+    rest = mk.rest.strip(_WS)
+    return not rest or (len(rest) <= MAX_HEADING and not re.search(r"[。：:；;！？!?，,、]", rest)
+                        and not _CONTINUATION.match(rest))
+
+
+def split_heading(kind: str, rest: str) -> str:
+    """The short title after a marker: "新一代电子信息产业集群。重点发展……" → "新一代电子信息产业集群"."""
+    s = rest.strip(_WS)
+    if not s:
+        return ""
+    if kind == "article":  # 条 carry a title only when bracketed: 第一条【用地保障】… or 第一条（目的）…
+        m = re.match(r"[【\[（(]([^】\]）)]{2,30})[】\]）)]", s)
+        return m.group(1) if m else ""
+    for i, ch in enumerate(s[: MAX_HEADING + 1]):
+        if ch in HEADING_END:
+            head = s[:i].strip(_WS)
+            return head if len(head) <= MAX_HEADING else ""
+    if len(s) <= MAX_HEADING and not any(c in s for c in "，,"):
+        return s.rstrip(_WS)
+    if len(s) <= 24:  # short line with a comma: "市场主导，政府引导" style titles
+        return s
+    return ""
+
+
+LABEL_CHARS = 16  # an untitled numbered clause is named in section paths by its marker and this much text
+
+
+def _untitled_label(mk: Marker) -> str:
+    """How an untitled clause appears in section paths: 第十条 as is (statutes cite articles by number alone),
+    others with the start of their text, 1、当今世界正处于“百年未有之… rather than a bare 1、."""
+    rest = mk.rest.strip(_WS)
+    if mk.kind in STRUCTURAL or not rest:
+        return mk.marker.strip()
+    return mk.marker.strip() + (rest[:LABEL_CHARS] + "…" if len(rest) > LABEL_CHARS else rest)
+
+
+@dataclass
+class _Open:
+    kind: str
+    number: int
+    clause_id: str
+    section: tuple[str, ...]
+    level: int
+    n_paras: int = 0
+    path: str = ""  # decimal path of a 1. or 1.1 heading, which 1.1 or 1.1.1 must continue
+    holds: bool = False  # an unnumbered part (总结, 附件) that numbered headings nest under
+    n_tables: int = 0
+
+
+MAX_PARAGRAPH = 800  # longer unnumbered lines are cut at sentence ends into pieces of about …
+PIECE = 400  # … this many characters, so a document without line breaks still gives usable clauses
+SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def _lines(text: str):
+    """(start, end) of each non-blank line, stripped of surrounding whitespace."""
+    pos = 0
+    n = len(text)
+    while pos <= n:
+        nl = text.find("\n", pos)
+        line_end = n if nl < 0 else nl
+        raw = text[pos:line_end]
+        left = len(raw) - len(raw.lstrip(_WS + "\r"))
+        right = len(raw.rstrip(_WS + "\r"))
+        if right > left:
+            yield pos + left, pos + right
+        pos = line_end + 1
+
+
+def _pieces(text: str, start: int, end: int):
+    """Cut an over-long paragraph at sentence ends into pieces of about PIECE characters."""
+    if end - start <= MAX_PARAGRAPH:
+        yield start, end
+        return
+    piece_start = start
+    for m in SENTENCE_END.finditer(text, start, end):
+        if m.end() - piece_start >= PIECE and end - m.end() >= PIECE // 4:
+            cut = m.end()
+            yield piece_start, cut
+            piece_start = cut
+            while piece_start < end and text[piece_start] in _WS:
+                piece_start += 1
+    if end - piece_start > MAX_PARAGRAPH * 4:  # no sentence ends at all: cut blindly
+        while end - piece_start > PIECE:
+            yield piece_start, piece_start + PIECE
+            piece_start += PIECE
+    yield piece_start, end
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The searchable clauses of a text, and the lines kept out of them.
+
+    Every non-blank line lies in exactly one clause or one skipped span. Skipped kinds: toc (a table of
+    contents), salutation, issuer, doc_number, date, note (此件公开发布, 抄送 …), number (a line of nothing but
+    digits and punctuation, e.g. a page number).
+    """
+
+    clauses: tuple[Clause, ...]
+    skipped: tuple[tuple[str, int, int], ...] = ()  # (kind, start, end), in document order
+
+
+def is_heading_line(line: str) -> bool:
+    """Whether a stripped line could open a clause (a numbered heading or an unnumbered 总结 / 前言).
+
+    A line of nothing but figures ("3.14 2.71", "1、2、3") is never one, whatever it starts with."""
+    if NUMBERS.fullmatch(line):
+        return False
+    return match_marker(line) is not None or bool(PLAIN_CLOSING.fullmatch(line) or PLAIN_OPENING.fullmatch(line))
+
+
+def segment(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> list[Clause]:
+    """Split document text into its searchable clauses along its outline (see `parse` for what is left out)."""
+    return list(parse(text, doc_id, page_starts).clauses)
+
+
+def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
+    """Split document text into clauses along its outline, keeping metadata lines and contents lists out.
+
+    Args:
+        text: the cleaned document text; offsets refer to it.
+        doc_id: prefix of every clause id.
+        page_starts: for PDFs, the offset where each page starts (page 1 first).
+
+    Returns:
+        Clauses in document order, and the skipped spans. Tables become clauses of kind "table", cut at row
+        boundaries into pieces of about MAX_PARAGRAPH characters; pieces after the first nest under it, so the
+        table's label reaches each piece's section path.
+    """
+    spans = list(_lines(text))
+    lines = [text[a:b] for a, b in spans]
+    in_toc = {k for a, b in toc.toc_blocks(lines) for k in range(a, b + 1)}
+    table_at = {t.first: t for t in tables.find_tables(lines, is_heading_line, in_toc)}
+    skipped: list[tuple[str, int, int]] = []
+
+    def skip(kind: str, start: int, end: int) -> None:
+        if skipped and skipped[-1][0] == kind and not text[skipped[-1][2]:start].strip():
+            skipped[-1] = (kind, skipped[-1][1], end)  # one span for a run of lines of one kind
+        else:
+            skipped.append((kind, start, end))
+
+    stack: list[_Open] = []
+    root = _Open("root", 0, f"{doc_id}:0", (), 0)
+    clauses: list[Clause] = []
+    used_ids: set[str] = set()
+    last_number: dict[tuple[str, str], int] = {}  # (parent id, kind) → last number accepted
+    last_global: dict[str, int] = {}  # kind → last number accepted anywhere (篇/章/条)
+
+    next_suffix: dict[str, int] = {}
+
+    def unique(cid: str) -> str:
+        base = cid
+        k = next_suffix.get(base, 2)  # resume where the last repeat of this id stopped: linear in repeats
+        while cid in used_ids:
+            cid = f"{base}~{k}"
+            k += 1
+        next_suffix[base] = k
+        used_ids.add(cid)
+        return cid
+
+    def page_of(pos: int) -> int | None:
+        return bisect.bisect_right(page_starts, pos) if page_starts else None
+
+    def accept(mk: Marker, stack: list[_Open]) -> int | None:
+        """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
+        def skips_ahead(prev: int) -> bool:  # 第四章 after 第一章, standing alone as a heading
+            return mk.kind in SKIPPABLE and 0 < prev < mk.number <= prev + 1 + MAX_SKIP and stands_alone(mk)
+
+        kinds = [o.kind for o in stack]
+        if mk.kind == "dec":  # 1.2.3 goes under the open 1.2, numbered on from its last child
+            prefix = mk.path.rsplit(".", 1)[0]
+            i = next((j for j in range(len(stack) - 1, -1, -1) if stack[j].path == prefix), None)
+            if i is None:
+                return None
+            prev = last_number.get((stack[i].clause_id, "dec"), 0)
+            return i + 1 if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
+        if mk.kind in kinds:
+            i = len(kinds) - 1 - kinds[::-1].index(mk.kind)  # the deepest open level of this kind
+            parent = stack[i - 1] if i else root
+            prev = last_number.get((parent.clause_id, mk.kind), 0)
+            if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1) or skips_ahead(prev):
+                return i
+            if mk.number == 1 and i < len(stack) - 1:
+                return len(stack)  # loosely numbered text reusing "1." one level down: 5、… › (一)… › 1.…
+            return None
+        top = last_number.get((root.clause_id, mk.kind), 0)
+        if stack and stack[0].kind == "plain" and top and mk.number == top + 1:
+            return 0  # 六、 after an unnumbered 总结 that followed 五、: back at the top level
+        if mk.kind in STRUCTURAL and mk.kind != "article":
+            # a 章 arriving under 条 or 一、 closes them: cut the stack below the first deeper rank
+            depth = next((j for j, o in enumerate(stack) if RANK.get(o.kind, 99) > RANK[mk.kind]), len(stack))
+        else:
+            depth = len(stack)
+        parent = stack[depth - 1] if depth else root
+        prev = last_number.get((parent.clause_id, mk.kind), 0)
+        if mk.number == last_global.get(mk.kind, 0) + 1:
+            return depth  # numbering that runs on across parents: （七） opening 二、 after （六） under 一、
+        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) or skips_ahead(prev) else None
+
+    def add_table(t: tables.Table) -> None:
+        parent = stack[-1] if stack else root
+        parent.n_tables += 1
+        base = f"{parent.clause_id}-t{parent.n_tables}"
+        head: Clause | None = None
+        for k, (a, b) in enumerate(tables.pieces(spans, t, MAX_PARAGRAPH), 1):
+            start, end = spans[a][0], spans[b][1]
+            if head is None:
+                cid, level, label, section = unique(base), parent.level + 1, t.label, parent.section + (t.label,)
+                parent_id = parent.clause_id if stack else None
+            else:  # a continuation: under the first piece, whose label (caption or header) names the table
+                cid, level, label, section = unique(f"{base}.{k}"), head.level + 1, "续表", head.section + ("续表",)
+                parent_id = head.clause_id
+            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=level, kind="table", marker="", number=0,
+                                  heading=label, text=text[start:end], section=section, start=start, end=end,
+                                  page=page_of(start), parent_id=parent_id))
+            head = head or clauses[-1]
+
+    def add_para(p_start: int, p_end: int) -> None:
+        parent = stack[-1] if stack else root
+        parent.n_paras += 1
+        cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
+        clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
+                              kind="para" if stack else "preamble", marker="", number=0,
+                              heading="", text=text[p_start:p_end], section=parent.section,
+                              start=p_start, end=p_end, page=page_of(p_start),
+                              parent_id=parent.clause_id if stack else None))
+
+    def wrapped_title(k: int) -> int:
+        """How many lines from line k make one wrapped title (0 unless more than one): adjacent lines, none a
+        heading, a table row or a contents entry."""
+        n = metadata.title_lines(lines, k)
+        run = range(k, k + n)
+        if n < 2 or any(j in in_toc or j in table_at or is_heading_line(lines[j]) for j in run):
+            return 0
+        return n if all(text.count("\n", spans[j][1], spans[j + 1][0]) == 1 for j in run[:-1]) else 0
+
+    n_plain = 0
+    numbered = False  # a numbered heading has been opened
+    note_list = False  # the last line skipped was a 抄送 list (or its continuation), which the next may continue
+    i = 0
+    while i < len(spans):
+        (start, end), line = spans[i], lines[i]
+        i += 1
+        if i - 1 in in_toc:
+            skip("toc", start, end)
+            continue
+        if i - 1 in table_at:
+            add_table(table_at[i - 1])
+            i = table_at[i - 1].last + 1
+            continue
+        in_note = note_list and skipped[-1][0] == "note" and not text[skipped[-1][2]:start].strip()
+        kind = None if is_heading_line(line) else junk_kind(
+            line, opening=not numbered, before=lines[i - 2] if i > 1 else "", after=lines[i] if i < len(lines) else "",
+            in_note=in_note)
+        if kind:
+            note_list = kind == "note" and (in_note or bool(NOTE_LIST.match(line)))
+            skip(kind, start, end)
+            continue
+        # a title wrapped over lines is one title, at the top of the document or of a part (附件)
+        n = wrapped_title(i - 1) if not stack or len(stack) == 1 and stack[0].kind == "plain" \
+            and not stack[0].n_paras else 0
+        if n:
+            add_para(start, spans[i - 2 + n][1])
+            i += n - 1
+            continue
+        closing = PLAIN_CLOSING.fullmatch(line)
+        if closing or PLAIN_OPENING.fullmatch(line):
+            del stack[:]
+            n_plain += 1
+            heading = line.rstrip("：:").strip(_WS)
+            cid = unique(f"{doc_id}:h{n_plain}")
+            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=1, kind="plain", marker="", number=0,
+                                  heading=heading, text=line, section=(heading,), start=start, end=end,
+                                  page=page_of(start), parent_id=None))
+            stack.append(_Open("plain", 0, cid, (heading,), 1, holds=bool(closing) and numbered))
+            continue
+        mk = None if TOC_LINE.search(line) and len(line) <= 80 else match_marker(line)
+        held = bool(stack) and stack[0].kind == "plain" and not stack[0].holds
+        depth = accept(mk, [] if held else stack) if mk else None
+        if mk is not None and depth is not None:
+            numbered = True
+            del stack[depth:]
+            parent = stack[-1] if stack else root
+            last_number[(parent.clause_id, mk.kind)] = mk.number
+            last_global[mk.kind] = mk.number
+            heading = split_heading(mk.kind, mk.rest)
+            label = f"{mk.marker}{heading}" if heading else _untitled_label(mk)
+            num_id = f"{ID_PREFIX.get(mk.kind, '')}{mk.number}"
+            cid = unique(f"{parent.clause_id}.{num_id}" if stack else f"{doc_id}:{num_id}")
+            path = mk.path or (str(mk.number) if mk.kind == "num" else "")
+            node = _Open(mk.kind, mk.number, cid, parent.section + (label,), len(stack) + 1, path=path)
+            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=node.level, kind=mk.kind,
+                                  marker=mk.marker, number=mk.number, heading=heading, text=line,
+                                  section=node.section, start=start, end=end, page=page_of(start),
+                                  parent_id=parent.clause_id if stack else None))
+            stack.append(node)
+        else:
+            for p_start, p_end in _pieces(text, start, end):
+                add_para(p_start, p_end)
+    return Outline(tuple(clauses), tuple(skipped))
+
+
+def subtree_end(clauses: list[Clause] | tuple[Clause, ...], index: int) -> int:
+    """End offset of clause `index` together with all its descendants."""
+    c = clauses[index]
+    end = c.end
+    for d in clauses[index + 1:]:
+        if d.level <= c.level and d.kind != "preamble":
+            break
+        end = d.end
+    return end
+
+
+def children(clauses, clause_id: str | None) -> list[Clause]:
+    """Direct children of a clause (None: the top-level clauses)."""
+    return [c for c in clauses if c.parent_id == clause_id and c.kind != "preamble"]
