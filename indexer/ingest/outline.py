@@ -246,63 +246,67 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
         boundaries into pieces of about MAX_PARAGRAPH characters; pieces after the first nest under it, so the
         table's label reaches each piece's section path.
     """
-    spans = list(_lines(text))
-    lines = [text[a:b] for a, b in spans]
-    in_toc = {k for a, b in toc.toc_blocks(lines) for k in range(a, b + 1)}
-    table_at = {t.first: t for t in tables.find_tables(lines, is_heading_line, in_toc)}
-    skipped: list[tuple[str, int, int]] = []
+    return _Parser(text, doc_id, page_starts).run()
 
-    def skip(kind: str, start: int, end: int) -> None:
-        if skipped and skipped[-1][0] == kind and not text[skipped[-1][2]:start].strip():
-            skipped[-1] = (kind, skipped[-1][1], end)  # one span for a run of lines of one kind
+
+class _Parser:
+    """One pass over a document's lines: the open headings (a stack), the clauses so far, the skipped spans."""
+
+    def __init__(self, text: str, doc_id: str, page_starts: tuple[int, ...]):
+        self.text, self.doc_id, self.page_starts = text, doc_id, page_starts
+        self.spans = list(_lines(text))
+        self.lines = [text[a:b] for a, b in self.spans]
+        self.in_toc = {k for a, b in toc.toc_blocks(self.lines) for k in range(a, b + 1)}
+        self.table_at = {t.first: t for t in tables.find_tables(self.lines, is_heading_line, self.in_toc)}
+        self.skipped: list[tuple[str, int, int]] = []
+        self.stack: list[_Open] = []
+        self.root = _Open("root", 0, f"{doc_id}:0", (), 0)
+        self.clauses: list[Clause] = []
+        self.used_ids: set[str] = set()
+        self.next_suffix: dict[str, int] = {}
+        self.last_number: dict[tuple[str, str], int] = {}  # (parent id, kind) → last number accepted
+        self.last_global: dict[str, int] = {}  # kind → last number accepted anywhere (篇/章/条)
+        self.n_plain = 0
+        self.numbered = False  # a numbered heading has been opened
+        self.note_list = False  # the last line skipped was a 抄送 list (or its continuation), which the next may continue
+
+    # ---- bookkeeping
+
+    def skip(self, kind: str, start: int, end: int) -> None:
+        sk = self.skipped
+        if sk and sk[-1][0] == kind and not self.text[sk[-1][2]:start].strip():
+            sk[-1] = (kind, sk[-1][1], end)  # one span for a run of lines of one kind
         else:
-            skipped.append((kind, start, end))
+            sk.append((kind, start, end))
 
-    stack: list[_Open] = []
-    root = _Open("root", 0, f"{doc_id}:0", (), 0)
-    clauses: list[Clause] = []
-    used_ids: set[str] = set()
-    last_number: dict[tuple[str, str], int] = {}  # (parent id, kind) → last number accepted
-    last_global: dict[str, int] = {}  # kind → last number accepted anywhere (篇/章/条)
-
-    next_suffix: dict[str, int] = {}
-
-    def unique(cid: str) -> str:
+    def unique(self, cid: str) -> str:
         base = cid
-        k = next_suffix.get(base, 2)  # resume where the last repeat of this id stopped: linear in repeats
-        while cid in used_ids:
+        k = self.next_suffix.get(base, 2)  # resume where the last repeat of this id stopped: linear in repeats
+        while cid in self.used_ids:
             cid = f"{base}~{k}"
             k += 1
-        next_suffix[base] = k
-        used_ids.add(cid)
+        self.next_suffix[base] = k
+        self.used_ids.add(cid)
         return cid
 
-    def page_of(pos: int) -> int | None:
-        return bisect.bisect_right(page_starts, pos) if page_starts else None
+    def page_of(self, pos: int) -> int | None:
+        return bisect.bisect_right(self.page_starts, pos) if self.page_starts else None
 
-    def accept(mk: Marker, stack: list[_Open]) -> int | None:
+    # ---- which depth a heading opens at
+
+    def accept(self, mk: Marker, stack: list[_Open]) -> int | None:
         """Index in the stack at which this marker opens a clause (its depth), or None to treat as text."""
-        def skips_ahead(prev: int) -> bool:  # 第四章 after 第一章, standing alone as a heading
-            return mk.kind in SKIPPABLE and 0 < prev < mk.number <= prev + 1 + MAX_SKIP and stands_alone(mk)
-
-        kinds = [o.kind for o in stack]
         if mk.kind == "dec":  # 1.2.3 goes under the open 1.2, numbered on from its last child
             prefix = mk.path.rsplit(".", 1)[0]
             i = next((j for j in range(len(stack) - 1, -1, -1) if stack[j].path == prefix), None)
             if i is None:
                 return None
-            prev = last_number.get((stack[i].clause_id, "dec"), 0)
+            prev = self.last_number.get((stack[i].clause_id, "dec"), 0)
             return i + 1 if mk.number == prev + 1 or (prev == 0 and mk.number == 1) else None
+        kinds = [o.kind for o in stack]
         if mk.kind in kinds:
-            i = len(kinds) - 1 - kinds[::-1].index(mk.kind)  # the deepest open level of this kind
-            parent = stack[i - 1] if i else root
-            prev = last_number.get((parent.clause_id, mk.kind), 0)
-            if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1) or skips_ahead(prev):
-                return i
-            if mk.number == 1 and i < len(stack) - 1:
-                return len(stack)  # loosely numbered text reusing "1." one level down: 5、… › (一)… › 1.…
-            return None
-        top = last_number.get((root.clause_id, mk.kind), 0)
+            return self._accept_open_kind(mk, stack, len(kinds) - 1 - kinds[::-1].index(mk.kind))
+        top = self.last_number.get((self.root.clause_id, mk.kind), 0)
         if stack and stack[0].kind == "plain" and top and mk.number == top + 1:
             return 0  # 六、 after an unnumbered 总结 that followed 五、: back at the top level
         if mk.kind in STRUCTURAL and mk.kind != "article":
@@ -310,113 +314,141 @@ def parse(text: str, doc_id: str, page_starts: tuple[int, ...] = ()) -> Outline:
             depth = next((j for j, o in enumerate(stack) if RANK.get(o.kind, 99) > RANK[mk.kind]), len(stack))
         else:
             depth = len(stack)
-        parent = stack[depth - 1] if depth else root
-        prev = last_number.get((parent.clause_id, mk.kind), 0)
-        if mk.number == last_global.get(mk.kind, 0) + 1:
+        parent = stack[depth - 1] if depth else self.root
+        prev = self.last_number.get((parent.clause_id, mk.kind), 0)
+        if mk.number == self.last_global.get(mk.kind, 0) + 1:
             return depth  # numbering that runs on across parents: （七） opening 二、 after （六） under 一、
-        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) or skips_ahead(prev) else None
+        return depth if mk.number == prev + 1 or (prev == 0 and mk.number == 1) or _skips_ahead(mk, prev) else None
 
-    def add_table(t: tables.Table) -> None:
-        parent = stack[-1] if stack else root
+    def _accept_open_kind(self, mk: Marker, stack: list[_Open], i: int) -> int | None:
+        """A marker of a kind already open at stack index i (the deepest such level)."""
+        parent = stack[i - 1] if i else self.root
+        prev = self.last_number.get((parent.clause_id, mk.kind), 0)
+        if mk.number == prev + 1 or (mk.number == 1 and i == len(stack) - 1 and prev > 1) or _skips_ahead(mk, prev):
+            return i
+        if mk.number == 1 and i < len(stack) - 1:
+            return len(stack)  # loosely numbered text reusing "1." one level down: 5、… › (一)… › 1.…
+        return None
+
+    # ---- clauses
+
+    def add_table(self, t: tables.Table) -> None:
+        parent = self.stack[-1] if self.stack else self.root
         parent.n_tables += 1
         base = f"{parent.clause_id}-t{parent.n_tables}"
         head: Clause | None = None
-        for k, (a, b) in enumerate(tables.pieces(spans, t, MAX_PARAGRAPH), 1):
-            start, end = spans[a][0], spans[b][1]
+        for k, (a, b) in enumerate(tables.pieces(self.spans, t, MAX_PARAGRAPH), 1):
+            start, end = self.spans[a][0], self.spans[b][1]
             if head is None:
-                cid, level, label, section = unique(base), parent.level + 1, t.label, parent.section + (t.label,)
-                parent_id = parent.clause_id if stack else None
+                cid, level, label, section = self.unique(base), parent.level + 1, t.label, parent.section + (t.label,)
+                parent_id = parent.clause_id if self.stack else None
             else:  # a continuation: under the first piece, whose label (caption or header) names the table
-                cid, level, label, section = unique(f"{base}.{k}"), head.level + 1, "续表", head.section + ("续表",)
+                cid, level, label, section = self.unique(f"{base}.{k}"), head.level + 1, "续表", head.section + ("续表",)
                 parent_id = head.clause_id
-            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=level, kind="table", marker="", number=0,
-                                  heading=label, text=text[start:end], section=section, start=start, end=end,
-                                  page=page_of(start), parent_id=parent_id))
-            head = head or clauses[-1]
+            self.clauses.append(Clause(clause_id=cid, doc_id=self.doc_id, level=level, kind="table", marker="",
+                                       number=0, heading=label, text=self.text[start:end], section=section,
+                                       start=start, end=end, page=self.page_of(start), parent_id=parent_id))
+            head = head or self.clauses[-1]
 
-    def add_para(p_start: int, p_end: int) -> None:
-        parent = stack[-1] if stack else root
+    def add_para(self, p_start: int, p_end: int) -> None:
+        parent = self.stack[-1] if self.stack else self.root
         parent.n_paras += 1
-        cid = unique(f"{parent.clause_id}-p{parent.n_paras}")
-        clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=parent.level + 1,
-                              kind="para" if stack else "preamble", marker="", number=0,
-                              heading="", text=text[p_start:p_end], section=parent.section,
-                              start=p_start, end=p_end, page=page_of(p_start),
-                              parent_id=parent.clause_id if stack else None))
+        cid = self.unique(f"{parent.clause_id}-p{parent.n_paras}")
+        self.clauses.append(Clause(clause_id=cid, doc_id=self.doc_id, level=parent.level + 1,
+                                   kind="para" if self.stack else "preamble", marker="", number=0,
+                                   heading="", text=self.text[p_start:p_end], section=parent.section,
+                                   start=p_start, end=p_end, page=self.page_of(p_start),
+                                   parent_id=parent.clause_id if self.stack else None))
 
-    def wrapped_title(k: int) -> int:
+    def add_plain(self, line: str, start: int, end: int, closing: bool) -> None:
+        """An unnumbered part (总结, 附件) at the top level."""
+        del self.stack[:]
+        self.n_plain += 1
+        heading = line.rstrip("：:").strip(_WS)
+        cid = self.unique(f"{self.doc_id}:h{self.n_plain}")
+        self.clauses.append(Clause(clause_id=cid, doc_id=self.doc_id, level=1, kind="plain", marker="", number=0,
+                                   heading=heading, text=line, section=(heading,), start=start, end=end,
+                                   page=self.page_of(start), parent_id=None))
+        self.stack.append(_Open("plain", 0, cid, (heading,), 1, holds=closing and self.numbered))
+
+    def add_heading(self, mk: Marker, depth: int, line: str, start: int, end: int) -> None:
+        self.numbered = True
+        stack = self.stack
+        del stack[depth:]
+        parent = stack[-1] if stack else self.root
+        self.last_number[(parent.clause_id, mk.kind)] = mk.number
+        self.last_global[mk.kind] = mk.number
+        heading = split_heading(mk.kind, mk.rest)
+        label = f"{mk.marker}{heading}" if heading else _untitled_label(mk)
+        num_id = f"{ID_PREFIX.get(mk.kind, '')}{mk.number}"
+        cid = self.unique(f"{parent.clause_id}.{num_id}" if stack else f"{self.doc_id}:{num_id}")
+        path = mk.path or (str(mk.number) if mk.kind == "num" else "")
+        node = _Open(mk.kind, mk.number, cid, parent.section + (label,), len(stack) + 1, path=path)
+        self.clauses.append(Clause(clause_id=cid, doc_id=self.doc_id, level=node.level, kind=mk.kind,
+                                   marker=mk.marker, number=mk.number, heading=heading, text=line,
+                                   section=node.section, start=start, end=end, page=self.page_of(start),
+                                   parent_id=parent.clause_id if stack else None))
+        stack.append(node)
+
+    def wrapped_title(self, k: int) -> int:
         """How many lines from line k make one wrapped title (0 unless more than one): adjacent lines, none a
         heading, a table row or a contents entry."""
-        n = metadata.title_lines(lines, k)
+        n = metadata.title_lines(self.lines, k)
         run = range(k, k + n)
-        if n < 2 or any(j in in_toc or j in table_at or is_heading_line(lines[j]) for j in run):
+        if n < 2 or any(j in self.in_toc or j in self.table_at or is_heading_line(self.lines[j]) for j in run):
             return 0
-        return n if all(text.count("\n", spans[j][1], spans[j + 1][0]) == 1 for j in run[:-1]) else 0
+        return n if all(self.text.count("\n", self.spans[j][1], self.spans[j + 1][0]) == 1 for j in run[:-1]) else 0
 
-    n_plain = 0
-    numbered = False  # a numbered heading has been opened
-    note_list = False  # the last line skipped was a 抄送 list (or its continuation), which the next may continue
-    i = 0
-    while i < len(spans):
-        (start, end), line = spans[i], lines[i]
-        i += 1
-        if i - 1 in in_toc:
-            skip("toc", start, end)
-            continue
-        if i - 1 in table_at:
-            add_table(table_at[i - 1])
-            i = table_at[i - 1].last + 1
-            continue
-        in_note = note_list and skipped[-1][0] == "note" and not text[skipped[-1][2]:start].strip()
+    # ---- the pass
+
+    def run(self) -> Outline:
+        i = 0
+        while i < len(self.spans):
+            i = self.step(i)
+        return Outline(tuple(self.clauses), tuple(self.skipped))
+
+    def step(self, i: int) -> int:
+        """Read line i (and any lines it takes with it); the index of the next line to read."""
+        (start, end), line, lines, stack = self.spans[i], self.lines[i], self.lines, self.stack
+        if i in self.in_toc:
+            self.skip("toc", start, end)
+            return i + 1
+        if i in self.table_at:
+            self.add_table(self.table_at[i])
+            return self.table_at[i].last + 1
+        sk = self.skipped
+        in_note = self.note_list and sk[-1][0] == "note" and not self.text[sk[-1][2]:start].strip()
         kind = None if is_heading_line(line) else junk_kind(
-            line, opening=not numbered, before=lines[i - 2] if i > 1 else "", after=lines[i] if i < len(lines) else "",
-            in_note=in_note)
+            line, opening=not self.numbered, before=lines[i - 1] if i else "",
+            after=lines[i + 1] if i + 1 < len(lines) else "", in_note=in_note)
         if kind:
-            note_list = kind == "note" and (in_note or bool(NOTE_LIST.match(line)))
-            skip(kind, start, end)
-            continue
+            self.note_list = kind == "note" and (in_note or bool(NOTE_LIST.match(line)))
+            self.skip(kind, start, end)
+            return i + 1
         # a title wrapped over lines is one title, at the top of the document or of a part (附件)
-        n = wrapped_title(i - 1) if not stack or len(stack) == 1 and stack[0].kind == "plain" \
+        n = self.wrapped_title(i) if not stack or len(stack) == 1 and stack[0].kind == "plain" \
             and not stack[0].n_paras else 0
         if n:
-            add_para(start, spans[i - 2 + n][1])
-            i += n - 1
-            continue
+            self.add_para(start, self.spans[i + n - 1][1])
+            return i + n
         closing = PLAIN_CLOSING.fullmatch(line)
         if closing or PLAIN_OPENING.fullmatch(line):
-            del stack[:]
-            n_plain += 1
-            heading = line.rstrip("：:").strip(_WS)
-            cid = unique(f"{doc_id}:h{n_plain}")
-            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=1, kind="plain", marker="", number=0,
-                                  heading=heading, text=line, section=(heading,), start=start, end=end,
-                                  page=page_of(start), parent_id=None))
-            stack.append(_Open("plain", 0, cid, (heading,), 1, holds=bool(closing) and numbered))
-            continue
+            self.add_plain(line, start, end, bool(closing))
+            return i + 1
         mk = None if TOC_LINE.search(line) and len(line) <= 80 else match_marker(line)
         held = bool(stack) and stack[0].kind == "plain" and not stack[0].holds
-        depth = accept(mk, [] if held else stack) if mk else None
+        depth = self.accept(mk, [] if held else stack) if mk else None
         if mk is not None and depth is not None:
-            numbered = True
-            del stack[depth:]
-            parent = stack[-1] if stack else root
-            last_number[(parent.clause_id, mk.kind)] = mk.number
-            last_global[mk.kind] = mk.number
-            heading = split_heading(mk.kind, mk.rest)
-            label = f"{mk.marker}{heading}" if heading else _untitled_label(mk)
-            num_id = f"{ID_PREFIX.get(mk.kind, '')}{mk.number}"
-            cid = unique(f"{parent.clause_id}.{num_id}" if stack else f"{doc_id}:{num_id}")
-            path = mk.path or (str(mk.number) if mk.kind == "num" else "")
-            node = _Open(mk.kind, mk.number, cid, parent.section + (label,), len(stack) + 1, path=path)
-            clauses.append(Clause(clause_id=cid, doc_id=doc_id, level=node.level, kind=mk.kind,
-                                  marker=mk.marker, number=mk.number, heading=heading, text=line,
-                                  section=node.section, start=start, end=end, page=page_of(start),
-                                  parent_id=parent.clause_id if stack else None))
-            stack.append(node)
+            self.add_heading(mk, depth, line, start, end)
         else:
-            for p_start, p_end in _pieces(text, start, end):
-                add_para(p_start, p_end)
-    return Outline(tuple(clauses), tuple(skipped))
+            for p_start, p_end in _pieces(self.text, start, end):
+                self.add_para(p_start, p_end)
+        return i + 1
+
+
+def _skips_ahead(mk: Marker, prev: int) -> bool:
+    """第四章 after 第一章, standing alone as a heading: chapters are headings even when numbering skips."""
+    return mk.kind in SKIPPABLE and 0 < prev < mk.number <= prev + 1 + MAX_SKIP and stands_alone(mk)
 
 
 def subtree_end(clauses: list[Clause] | tuple[Clause, ...], index: int) -> int:
