@@ -109,11 +109,13 @@ if named_gaps:
                icon=":material/priority_high:")
 
 # ------------------------------------------------------------------ matrix
-st.subheader("匹配矩阵 Match matrix")
-common.restore_widgets(["cov_view"])
-view = st.radio("显示 View", ["matrix", "list"], horizontal=True, key="cov_view",
-                format_func={"matrix": "矩阵 Matrix", "list": "列表 List（窄屏适用 / for narrow screens）"}.get)
-common.remember_widgets(["cov_view"])
+view = "list"
+if matrix is not None:  # two regulations compared article by article have no matrix of probabilities
+    st.subheader("匹配矩阵 Match matrix")
+    common.restore_widgets(["cov_view"])
+    view = st.radio("显示 View", ["matrix", "list"], horizontal=True, key="cov_view",
+                    format_func={"matrix": "矩阵 Matrix", "list": "列表 List（窄屏适用 / for narrow screens）"}.get)
+    common.remember_widgets(["cov_view"])
 if matrix is None and not pasted:
     st.caption("逐条比对：条款对齐且两条措辞相近即视为覆盖；分数为条款对齐得分。/ Articles: covered when aligned "
                "and worded alike; scores are alignment scores.")
