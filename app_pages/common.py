@@ -22,7 +22,7 @@ from app_pages.widgets import (  # noqa: F401 — pages reach these through comm
     stop,
     time_left,
 )
-from indexer.errors import PolicyError
+from indexer.errors import PolicyError, first_line
 from indexer.models import LEVEL_LABELS, STAGE_LABELS, STATUS_LABELS, Document, ProgressFn
 
 log = logging.getLogger("policy_app")
@@ -50,9 +50,7 @@ def max_upload_mb() -> int:
 
 # ---------------------------------------------------------------- errors
 
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+one_line = first_line  # the same first line the CLI and the API show
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.errors import PolicyError
+from indexer.errors import PolicyError, first_line
 
 DEFAULT_EMBEDDER = "e5-onnx"  # $POLICY_EMBEDDER overrides it
 
@@ -191,7 +191,7 @@ class SentenceTransformerEmbedder(Embedder):
             self._model = SentenceTransformer(self.model_ref, device=device)
         except Exception as exc:  # noqa: BLE001 - hub/offline/format errors all become one line
             raise EmbedderError(f"无法加载模型 / cannot load model {model!r}: {type(exc).__name__}: "
-                                f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+                                f"{first_line(exc) if str(exc) else ''}") from exc
         dq, dp = _default_prefixes(model)
         self.query_prefix = dq if query_prefix is None else query_prefix
         self.passage_prefix = dp if passage_prefix is None else passage_prefix

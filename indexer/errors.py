@@ -44,3 +44,9 @@ class IndexError_(PolicyError):
 
 class NotFoundError(PolicyError):
     """A named document, clause or list does not exist."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none): what a door shows a user."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
