@@ -10,6 +10,8 @@ from indexer.errors import NotFoundError
 # Progress of a long step, for bars and time-left estimates: (stage, done, total). Stages: "read", "page" (a PDF
 # page), "ocr" (a scanned page recognised), "embed", "write".
 ProgressFn = Callable[[str, int, int], None]
+# The search modes, one list for every door (the engine, the CLI's --mode, the API's `mode`).
+SEARCH_MODES = ("hybrid", "semantic", "keyword", "phrase", "fuzzy")
 STAGE_LABELS = {"read": "读取文件", "page": "读取页面", "ocr": "识别扫描页", "embed": "计算向量", "write": "写入索引"}
 
 # Chinese labels for the level and status codes (the codes stay in JSON; people read the labels).

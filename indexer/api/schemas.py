@@ -16,9 +16,9 @@ from pydantic_core import PydanticCustomError
 from indexer.errors import PolicyError
 from indexer.filters import SearchFilters
 from indexer.limits import MAX_ITEM_CHARS, MAX_ITEMS, MAX_K, MAX_QUERY_CHARS, MAX_TOTAL_CHARS, check_text
-from indexer.models import DocMeta
+from indexer.models import SEARCH_MODES, DocMeta
 
-Mode = Literal["hybrid", "semantic", "keyword", "phrase", "fuzzy"]
+Mode = Literal[SEARCH_MODES]
 
 
 class Shape(BaseModel):

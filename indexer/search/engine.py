@@ -19,7 +19,7 @@ from indexer.keywords import (
     highlight_spans,
     normalise,
 )
-from indexer.models import Clause, Document, Hit, IndexedDocument
+from indexer.models import SEARCH_MODES, Clause, Document, Hit, IndexedDocument
 from indexer.passages import passage_text, vector_key
 from indexer.search import bilingual
 from indexer.search import rerank as learned_fusion
@@ -38,7 +38,7 @@ from indexer.search.spans import fuzzy_span
 from indexer.store.base import ClauseStore, Ranked, open_store
 from indexer.versions import PARSER_VERSION
 
-MODES = ("hybrid", "semantic", "keyword", "phrase", "fuzzy")
+MODES = SEARCH_MODES
 DEPTH = 100  # candidates each signal contributes to fusion
 # Similar clauses: shared wording (rapidfuzz ratio of the normalised texts, 0-1) adds this much to the cosine. The
 # top cosines of one clause sit within ~0.01 of each other, so a 10-point lead in wording (a reused sentence or
