@@ -149,6 +149,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
     report = BuildReport(index_dir=str(index_dir))
     with build_lock(index_dir, wait=wait):
         remove_stale_temps(index_dir)
+        writer = store_writer(index_dir, store, approximate=approximate)
+        writer.prepare()  # a store that cannot be written is refused before any file is read or embedded
         if documents is None:
             folders = paths.corpus_dirs() if folders is None else list(folders)
             docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress)
@@ -190,7 +192,6 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             progress("write", 0, 1)
         vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
                    else np.zeros((0, emb.dim), dtype=np.float32))
-        writer = store_writer(index_dir, store, approximate=approximate)
         writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
         new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
         report.removed = sum(1 for p in previous if p not in new_ids)

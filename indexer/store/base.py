@@ -139,6 +139,11 @@ class ClauseStore(ABC):
 class StoreWriter(ABC):
     """Writes the next version of an index; nothing is visible to readers until `publish`."""
 
+    def prepare(self) -> None:
+        """Check that this writer can write (a busy or unreachable engine), before a build reads or embeds
+        anything; raises a one-line IndexError_."""
+        return None  # a local folder or memory needs no check
+
     @abstractmethod
     def add(self, documents: Sequence[Document], clauses: Sequence[tuple[Clause, str]], vectors: np.ndarray) -> None:
         """Documents and their clauses with vector keys, row-aligned with `vectors`."""

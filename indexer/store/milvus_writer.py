@@ -58,6 +58,9 @@ class MilvusWriter(CollectingWriter):
         self._info: dict = {}
         self.stats: dict = {}
 
+    def prepare(self) -> None:
+        connect(resolve_uri(self.index_dir))  # a Lite file open in another process is refused here, in one line
+
     def vector_info(self, dim: int) -> dict:
         n = len(self._clauses)
         ann = self.approximate if self.approximate is not None else n > ANN_THRESHOLD
