@@ -25,6 +25,7 @@ from indexer.store import (
     backend_of,
     build_lock,
     open_store,
+    previous_backend,
     remove_stale_temps,
     store_writer,
 )
@@ -134,7 +135,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         approximate: force (True) or forbid (False) an approximate vector index; None decides by size.
         wait: wait for another running build instead of refusing.
         documents: index these documents instead of reading folders (benchmarks, tests).
-        backend: the store backend to write (default $POLICY_STORE, else the live index's, else "folder").
+        backend: the store backend to write (default $POLICY_STORE, else the live index's, else the default).
         allow_empty: publish even when no clause is left of a non-empty index (a mistyped folder would
             otherwise remove every clause); a first build of an empty library needs no permission.
         ray: embed new clauses on the Ray cluster at this address ("auto": a local one) instead of here.
@@ -263,9 +264,7 @@ def _known_vectors(index_dir: Path, emb: Embedder,
                    backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], str]:
     """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
     what is damaged in it ("" when it is sound or there is none)."""
-    # folder and milvus indexes share the generation pointer: reuse the vectors of whichever built the live
-    # one, so switching POLICY_STORE embeds nothing again (other backends keep their own state)
-    live = backend_of(index_dir) if backend in (DEFAULT_BACKEND, "milvus") else backend
+    live = previous_backend(index_dir, backend)  # switching POLICY_STORE between such backends embeds nothing again
     try:
         prev = open_store(index_dir, live)
     except (PolicyError, OSError, ValueError, KeyError) as exc:

@@ -12,7 +12,6 @@ import numpy as np
 from indexer.errors import IndexError_
 from indexer.keywords import TokenizerConfig, get_tokenizer
 from indexer.store.base import CollectingWriter
-from indexer.store.folder import document_record, is_bare_heading
 from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
 from indexer.store.milvus_schema import (
     ANALYZER_ENV,
@@ -28,6 +27,7 @@ from indexer.store.milvus_schema import (
     row_digest,
     tokens_field,
 )
+from indexer.store.records import document_record, is_bare_heading
 from indexer.store.vectors import ANN_THRESHOLD
 
 BACKEND_NAME = "milvus"
