@@ -93,4 +93,4 @@ def _check_unzipped_size(path: Path) -> None:
     total = sum(i.file_size for i in infos)
     if total > MAX_UNZIPPED:
         raise IngestError(path, f"DOCX 解压后 {total / mb:.0f} MB，超过上限 {MAX_UNZIPPED // mb} MB / "
-                                f"DOCX inflates to {total / mb:.0f} MB in all, more than {MAX_UNZIPPED // mb} MB")
+                                "DOCX expands too large")
