@@ -111,7 +111,8 @@ def run(corpus: Path, duration: float = 60.0, clients: int = 20, index_dir: Path
             build_index([corpus], index, embedder)
         index_seconds = time.perf_counter() - t0
         before = Engine.open(index)  # kept open: it answers for the first generation after the build replaces it
-        engines = {Path(before.store.folder).name: before}
+        first = before.store.generation
+        engines = {first: before}
         qs = queries(n_queries)
 
         port = free_port()
@@ -168,6 +169,10 @@ def run(corpus: Path, duration: float = 60.0, clients: int = 20, index_dir: Path
                              report={k: (job.get("report") or {}).get(k) for k in ("documents", "clauses",
                                                                                     "embedded", "seconds")})
 
+        def switched() -> bool:
+            with lock:
+                return any(gen and gen != first for _, _, gen, _, _ in records)
+
         threads = [threading.Thread(target=searcher, args=(i,), daemon=True) for i in range(clients)]
         up = threading.Thread(target=uploader, daemon=True)
         start = time.perf_counter()
@@ -175,7 +180,10 @@ def run(corpus: Path, duration: float = 60.0, clients: int = 20, index_dir: Path
             t.start()
         up.start()
         time.sleep(min(duration, MAX_SECONDS))
-        while up.is_alive() and time.perf_counter() - start < MAX_SECONDS:  # searches go on until the build is done
+        # searches go on until the build is done and its generation has answered (a search that started before
+        # the switch still answers from the old one), however slow the machine: never a fixed window
+        while (up.is_alive() or (build.get("state") == "done" and not switched())) \
+                and time.perf_counter() - start < MAX_SECONDS:
             time.sleep(0.1)
         stop.set()
         for t in threads:
@@ -185,7 +193,7 @@ def run(corpus: Path, duration: float = 60.0, clients: int = 20, index_dir: Path
         server_peak = peak_rss_mib(proc.pid)
 
         after = Engine.open(index)
-        engines.setdefault(Path(after.store.folder).name, after)
+        engines.setdefault(after.store.generation, after)
         wrong, unknown_gen, expected = 0, 0, {}
         for _, _, gen, params, answer in records:  # the Python API's answer on the generation that answered
             eng = engines.get(gen)

@@ -96,3 +96,10 @@ def check_total(texts: Sequence[str], zh: str, en: str, code: str) -> None:
     if total > MAX_TOTAL_CHARS:
         raise LimitError(f"{zh}总长 {total} 字，超过上限 {MAX_TOTAL_CHARS} 字 / {en} too long in all: {total} "
                          f"characters, at most {MAX_TOTAL_CHARS}", code)
+
+# A .docx is a zip: python-docx inflates and parses every XML part it reads. A 730 kB file whose parts inflated to
+# 200 MB took 273 s and 2.9 GB to read; the longest policy document.xml we hold is a few MB.
+MAX_DOCX_PART = 32 * 2**20  # inflated bytes of one XML part (document.xml, a header, the styles)
+MAX_DOCX_XML = 64 * 2**20  # inflated bytes of all XML parts of one .docx together
+# Seconds one document may take to read (parsing and walking it; OCR has its own page limit).
+MAX_READ_SECONDS = 120

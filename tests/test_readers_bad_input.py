@@ -202,3 +202,60 @@ def test_a_pdf_whose_object_refers_back_to_itself_is_refused_not_followed_foreve
     good = Path(__file__).resolve().parents[2] / "shared" / "external" / "national_2026_central-no1-document.pdf"
     if good.exists():  # the guard is installed now: a sound PDF reads as before
         assert "乡村" in read_path(good, ocr=False).text
+
+
+# ---------------------------------------------------------------- .docx that inflate (zip bombs below the old guard)
+
+def _inflating_docx(path: Path, parts: dict[str, int]) -> Path:
+    """A minimal .docx whose named XML parts inflate to the given sizes (padding compresses ~1000:1)."""
+    import zipfile
+
+    body = "<w:p><w:r><w:t>第一条 为了规范管理，制定本办法。</w:t></w:r></w:p>"
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+                   'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
+                   'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                   'wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        for name, size in parts.items():
+            head = f'<?xml version="1.0"?><w:document {ns}><w:body>{body}'
+            tail = "</w:body></w:document>"
+            pad = max(0, size - len(head.encode()) - len(tail))
+            chunk = "<!--" + " " * (2**20 - 7) + "-->"  # comments of 1 MB (lxml refuses one text over 10 MB)
+            z.writestr(name, head + chunk * (pad // len(chunk)) + " " * (pad % len(chunk)) + tail)
+    return path
+
+
+def test_a_docx_part_that_inflates_past_the_cap_is_refused_at_once(tmp_path):
+    import time
+
+    from indexer import limits
+
+    bomb = _inflating_docx(tmp_path / "bomb.docx", {"word/document.xml": limits.MAX_DOCX_PART + 2**20})
+    assert bomb.stat().st_size < 2**20  # well under a megabyte on disk
+    t0 = time.perf_counter()
+    msg = fails(bomb, "解压", "MB", "inflates")
+    assert "word/document.xml" in msg and time.perf_counter() - t0 < 10
+
+
+def test_docx_parts_that_inflate_past_the_total_cap_together_are_refused(tmp_path):
+    from indexer import limits
+
+    each = limits.MAX_DOCX_PART - 2**20
+    parts = {"word/document.xml": each, **{f"word/header{i}.xml": each
+                                           for i in range(1, limits.MAX_DOCX_XML // each + 1)}}
+    msg = fails(_inflating_docx(tmp_path / "many.docx", parts), "解压", "MB", "inflate")
+    assert "in all" in msg
+
+
+def test_reading_one_docx_stops_at_the_time_limit(tmp_path, monkeypatch):
+    from indexer import limits
+
+    slow = _inflating_docx(tmp_path / "slow.docx", {"word/document.xml": 2000})
+    assert "规范管理" in read_path(slow).text
+    monkeypatch.setattr(limits, "MAX_READ_SECONDS", 0)
+    fails(slow, "超时", "longer than 0 s")

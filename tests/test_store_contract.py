@@ -7,6 +7,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -228,3 +229,38 @@ def test_region_scope_and_undated_documents(store):
     assert undated and dated.undated_left_out(docs) == len(undated)
     keep = SearchFilters(date_from="2018", include_undated=True)
     assert len(store.select(keep)) > len(store.select(dated)) and keep.undated_left_out(docs) == 0
+
+
+# ---------------------------------------------------------------- a backend describes itself; nothing outside store/ knows it
+
+def test_a_store_describes_itself(store):
+    info = store.info()
+    assert info["backend"] == store.backend and info["generation"] == store.generation
+    assert isinstance(store.location, str) and info["vector_index"] == store.manifest.get("vector_index", {})
+    if store.backend == "memory":
+        assert store.generation == "" and store.location == ""
+    else:  # a generation of the index folder: what X-Index-Generation and /v1/status name
+        from indexer.store import current_generation
+
+        folder = current_generation(Path(store.location).parent)
+        assert store.generation == folder.name and store.location == str(folder)
+
+
+def test_the_command_line_offers_every_registered_backend():
+    from indexer.cli import build_parser
+    from indexer.store.base import backends
+
+    assert backends() == ("folder", "memory", "milvus")
+    for name in backends():
+        assert build_parser().parse_args(["build", "--store", name]).store == name
+
+
+def test_no_module_outside_the_store_names_a_backend_or_its_attributes():
+    """Doors and the build talk to the ClauseStore interface; backends share helpers from store/, not each other."""
+    outside = [p for p in (ROOT / "indexer").rglob("*.py") if "store" not in p.relative_to(ROOT / "indexer").parts]
+    leaks = [f"{p.name}: {line.strip()}" for p in outside for line in p.read_text(encoding="utf-8").splitlines()
+             if 'store, "folder"' in line or '"milvus")' in line or 'choices=("folder"' in line]
+    assert leaks == []
+    for name in ("milvus.py", "milvus_writer.py", "milvus_schema.py", "memory.py"):
+        text = (ROOT / "indexer" / "store" / name).read_text(encoding="utf-8")
+        assert "from indexer.store.folder import" not in text, name

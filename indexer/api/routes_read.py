@@ -51,9 +51,8 @@ def checked_filters(f: SearchFilters, engine) -> SearchFilters | None:
 
 def generation(engine, response: Response) -> None:
     """Name the generation that answered (a client can tell answers before and after a build apart)."""
-    folder = getattr(engine.store, "folder", None)
-    if folder is not None:
-        response.headers["X-Index-Generation"] = Path(folder).name
+    if engine.store.generation:
+        response.headers["X-Index-Generation"] = engine.store.generation
 
 
 def public_summary(summary: dict) -> dict:
@@ -85,7 +84,7 @@ def index_status(state: State):
     problems = build_problems(manifest, docs)
     waiting = waiting_files(docs, manifest.get("failed_paths") or [], folders=state.folders())
     return {"ready": True, "backend": info["backend"], "documents": info["documents"], "clauses": info["clauses"],
-            "generation": Path(getattr(engine.store, "folder", "") or "").name,
+            "generation": info["generation"],
             "created": manifest.get("created", ""), "embedder": info["embedder"], "versions": info["versions"],
             "vector_index": info["vector_index"], "parser_outdated": engine.parser_outdated(),
             "problems": [{"file": p.file, "kind": p.kind, "message": p.message} for p in problems],

@@ -10,6 +10,7 @@ from indexer.cli import print_json
 from indexer.errors import NotFoundError, PolicyError
 from indexer.labels import date_words, level_words, region_words
 from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_queries, check_query
+from indexer.store.base import backends
 
 LEVELS = "national, province, city, county, news, other"
 
@@ -165,7 +166,7 @@ def cmd_evaluate(args) -> int:
     if args.json:
         print_json(results)
     else:
-        where = getattr(engine.store, "folder", engine.index_dir)
+        where = engine.store.location or engine.index_dir
         print(f"{len(queries)} queries, index {where} ({engine.store.backend}, {engine.store.embedder_name})")
         print(evaluate.format_table(results, queries if args.per_query else None))
     return 0
@@ -212,7 +213,7 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar")
     p.add_argument("--allow-empty", action="store_true",
                    help="允许构建出空索引（删除全部条款）/ allow a build that removes every clause")
-    p.add_argument("--store", choices=("folder", "milvus"), default=None,
+    p.add_argument("--store", choices=backends(), default=None,
                    help="索引后端 / store backend (default $POLICY_STORE or folder; milvus: $POLICY_MILVUS_URI)")
     p.add_argument("--ray", metavar="ADDRESS", default=None,
                    help="在 Ray 集群上嵌入 / embed on the Ray cluster at ADDRESS, or auto for a local one")

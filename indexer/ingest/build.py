@@ -25,6 +25,7 @@ from indexer.store import (
     backend_of,
     build_lock,
     open_store,
+    previous_backend,
     remove_stale_temps,
     store_writer,
 )
@@ -134,7 +135,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         approximate: force (True) or forbid (False) an approximate vector index; None decides by size.
         wait: wait for another running build instead of refusing.
         documents: index these documents instead of reading folders (benchmarks, tests).
-        backend: the store backend to write (default $POLICY_STORE, else the live index's, else "folder").
+        backend: the store backend to write (default $POLICY_STORE, else the live index's, else the default).
         allow_empty: publish even when no clause is left of a non-empty index (a mistyped folder would
             otherwise remove every clause); a first build of an empty library needs no permission.
         ray: embed new clauses on the Ray cluster at this address ("auto": a local one) instead of here.
@@ -149,6 +150,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
     report = BuildReport(index_dir=str(index_dir))
     with build_lock(index_dir, wait=wait):
         remove_stale_temps(index_dir)
+        writer = store_writer(index_dir, store, approximate=approximate)
+        writer.prepare()  # a store that cannot be written is refused before any file is read or embedded
         if documents is None:
             folders = paths.corpus_dirs() if folders is None else list(folders)
             docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress)
@@ -190,7 +193,6 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             progress("write", 0, 1)
         vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
                    else np.zeros((0, emb.dim), dtype=np.float32))
-        writer = store_writer(index_dir, store, approximate=approximate)
         writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
         new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
         report.removed = sum(1 for p in previous if p not in new_ids)
@@ -262,9 +264,7 @@ def _known_vectors(index_dir: Path, emb: Embedder,
                    backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], str]:
     """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
     what is damaged in it ("" when it is sound or there is none)."""
-    # folder and milvus indexes share the generation pointer: reuse the vectors of whichever built the live
-    # one, so switching POLICY_STORE embeds nothing again (other backends keep their own state)
-    live = backend_of(index_dir) if backend in (DEFAULT_BACKEND, "milvus") else backend
+    live = previous_backend(index_dir, backend)  # switching POLICY_STORE between such backends embeds nothing again
     try:
         prev = open_store(index_dir, live)
     except (PolicyError, OSError, ValueError, KeyError) as exc:

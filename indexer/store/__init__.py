@@ -1,12 +1,15 @@
 """The index store: one `ClauseStore` interface, a registry of backends, and the folder backend's parts."""
 from indexer.store.base import (
     DEFAULT_BACKEND,
+    MISSING,
     ClauseStore,
     Ranked,
     StoreWriter,
     backend,
     backend_of,
+    backends,
     open_store,
+    previous_backend,
     register_backend,
     store_writer,
 )
@@ -14,13 +17,10 @@ from indexer.store.cache import CACHE, VectorCache
 from indexer.store.folder import (
     CLAUSE_FIELDS,
     FORMAT_VERSION,
-    MISSING,
     ClauseIndex,
     FolderStore,
     FolderWriter,
     clause_record,
-    doc_meta,
-    document_record,
     open_folder,
 )
 from indexer.store.generations import (
@@ -32,6 +32,7 @@ from indexer.store.generations import (
     publish,
     remove_stale_temps,
 )
+from indexer.store.records import doc_meta, document_record
 from indexer.store.vectors import ANN_THRESHOLD, FaissStore, VectorStore
 
 open_index = open_folder  # the folder backend's opener, under its old name
@@ -39,7 +40,7 @@ open_index = open_folder  # the folder backend's opener, under its old name
 __all__ = [
     "ANN_THRESHOLD", "CACHE", "CLAUSE_FIELDS", "CURRENT", "DEFAULT_BACKEND", "FORMAT_VERSION", "LOCK", "MISSING",
     "ClauseIndex", "ClauseStore", "FaissStore", "FolderStore", "FolderWriter", "Ranked", "StoreWriter",
-    "VectorCache", "VectorStore", "backend", "backend_of", "build_lock", "clause_record", "current_generation",
-    "doc_meta", "document_record", "new_generation_dir", "open_folder", "open_index", "open_store", "publish",
+    "VectorCache", "VectorStore", "backend", "backend_of", "backends", "build_lock", "clause_record", "current_generation",
+    "doc_meta", "document_record", "new_generation_dir", "open_folder", "open_index", "open_store", "previous_backend", "publish",
     "register_backend", "remove_stale_temps", "store_writer",
 ]

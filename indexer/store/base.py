@@ -14,6 +14,7 @@ from indexer.filters import SearchFilters
 from indexer.models import Clause, Document, IndexedDocument
 
 Ranked = list[tuple[int, float]]  # (row, score), best first; a row is the store's handle of one clause
+MISSING = "索引不存在，请先运行 python -m indexer build / no index: run `python -m indexer build` first"
 
 
 class ClauseStore(ABC):
@@ -113,13 +114,24 @@ class ClauseStore(ABC):
     def embedder_dim(self) -> int:
         return int(self.manifest["embedder"]["dim"])
 
+    @property
+    def generation(self) -> str:
+        """The name of the published build this store reads ("" for a backend without generations)."""
+        return ""
+
+    @property
+    def location(self) -> str:
+        """Where that build lives, for people to read ("" when it lives in memory)."""
+        return ""
+
     def counts(self) -> dict:
         return {"documents": len(self.documents()), "clauses": len(self)}
 
     def info(self) -> dict:
-        """What index status reports: backend, counts, parser and embedder versions."""
-        return {"backend": self.backend, **self.counts(), "embedder": self.manifest.get("embedder", {}),
-                "versions": self.manifest.get("versions", {}), "vector_index": self.manifest.get("vector_index", {})}
+        """What index status reports: backend, generation, counts, parser and embedder versions, vector index."""
+        return {"backend": self.backend, "generation": self.generation, **self.counts(),
+                "embedder": self.manifest.get("embedder", {}), "versions": self.manifest.get("versions", {}),
+                "vector_index": self.manifest.get("vector_index", {})}
 
     def load_documents(self) -> list[Document]:
         """Full Document objects (text and clauses) rebuilt from the index, in index order."""
@@ -138,6 +150,11 @@ class ClauseStore(ABC):
 
 class StoreWriter(ABC):
     """Writes the next version of an index; nothing is visible to readers until `publish`."""
+
+    def prepare(self) -> None:
+        """Check that this writer can write (a busy or unreachable engine), before a build reads or embeds
+        anything; raises a one-line IndexError_."""
+        return None  # a local folder or memory needs no check
 
     @abstractmethod
     def add(self, documents: Sequence[Document], clauses: Sequence[tuple[Clause, str]], vectors: np.ndarray) -> None:
@@ -190,13 +207,29 @@ _BACKENDS: dict[str, str | Backend] = {
     "milvus": "indexer.store.milvus:BACKEND",  # pymilvus (+ milvus-lite): requirements-scale.txt
 }
 _INSTALL = {"milvus": "pip install -r requirements-scale.txt"}
+# backends whose live build is the index folder's generation pointer: a build by one of them reuses the vectors
+# of whichever of them built the live index, so switching between them embeds nothing again
+_GENERATIONS = {"folder", "milvus"}
 DEFAULT_BACKEND = "folder"
 
 
-def register_backend(name: str, backend: str | Backend, install: str = "") -> None:
+def register_backend(name: str, backend: str | Backend, install: str = "", generations: bool = False) -> None:
     _BACKENDS[name] = backend
     if install:
         _INSTALL[name] = install
+    if generations:
+        _GENERATIONS.add(name)
+
+
+def backends() -> tuple[str, ...]:
+    """The names of every registered backend (what --store accepts)."""
+    return tuple(sorted(_BACKENDS))
+
+
+def previous_backend(index_dir: Path, name: str) -> str:
+    """The backend whose live index a build by `name` reuses vectors from: the live one when both keep their
+    builds as generations of the index folder, else `name` itself (it keeps its own state)."""
+    return backend_of(index_dir) if name in _GENERATIONS else name
 
 
 def backend(name: str) -> Backend:

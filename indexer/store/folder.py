@@ -12,8 +12,8 @@ import numpy as np
 from indexer.errors import IndexError_
 from indexer.filters import SearchFilters
 from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer, normalise
-from indexer.models import Clause, DocMeta, Document, IndexedDocument
-from indexer.store.base import ClauseStore, CollectingWriter, Ranked
+from indexer.models import Clause, Document, IndexedDocument
+from indexer.store.base import MISSING, ClauseStore, CollectingWriter, Ranked
 from indexer.store.damage import broken, read_texts
 from indexer.store.generations import (
     current_generation,
@@ -22,10 +22,10 @@ from indexer.store.generations import (
     pointer_problem,
     publish,
 )
+from indexer.store.records import document_record, indexed_document, is_bare_heading
 from indexer.store.vectors import FaissStore, VectorStore
 
 FORMAT_VERSION = 1
-MISSING = "索引不存在，请先运行 python -m indexer build / no index: run `python -m indexer build` first"
 CLAUSE_FIELDS = ("clause_id", "doc_id", "level", "kind", "marker", "number", "heading", "text", "section",
                  "start", "end", "page", "parent_id")
 ROW_CACHE = 32  # filters whose admitted rows are kept (a page of results is usually re-filtered alike)
@@ -39,36 +39,8 @@ def clause_record(c: Clause, key: str) -> dict:
             "start": c.start, "end": c.end, "page": c.page, "parent_id": c.parent_id, "key": key}
 
 
-def document_record(d: Document) -> dict:
-    return {"doc_id": d.doc_id, "path": d.path, "format": d.format, "sha256": d.sha256,
-            "meta": d.meta.to_dict(), "page_starts": list(d.page_starts), "warnings": list(d.warnings),
-            "n_clauses": len(d.clauses), "skipped": [list(s) for s in d.skipped]}
-
-
-def doc_meta(record: dict) -> DocMeta:
-    m = dict(record.get("meta") or {})
-    m["cited_numbers"] = tuple(m.get("cited_numbers") or ())
-    known = DocMeta.__dataclass_fields__
-    return DocMeta(**{k: v for k, v in m.items() if k in known})
-
-
-def indexed_document(record: dict) -> IndexedDocument:
-    return IndexedDocument(doc_id=record["doc_id"], path=record.get("path", ""), meta=doc_meta(record),
-                           n_clauses=int(record.get("n_clauses", 0)), format=record.get("format", "txt"),
-                           sha256=record.get("sha256", ""), page_starts=tuple(record.get("page_starts") or ()),
-                           warnings=tuple(record.get("warnings") or ()))
-
-
 def record_clause(r: dict) -> Clause:
     return Clause(**{k: (tuple(r[k]) if k == "section" else r[k]) for k in CLAUSE_FIELDS})
-
-
-def is_bare_heading(record: dict) -> bool:
-    """A numbered clause holding nothing but its heading (call only for clauses with children)."""
-    if record["kind"] in ("para", "preamble"):
-        return False
-    rest = record["text"][len(record["marker"]):].strip().strip("。．.:：")
-    return len(rest) <= len(record["heading"].strip("。．.:：")) + 1
 
 
 # ---------------------------------------------------------------- a loaded generation
@@ -104,6 +76,14 @@ class FolderStore(ClauseStore):
             self._doc_texts()  # read now while small: a later build may delete this generation
 
     # ---- what is stored
+
+    @property
+    def generation(self) -> str:
+        return self.folder.name
+
+    @property
+    def location(self) -> str:
+        return str(self.folder)
 
     def __len__(self) -> int:
         return len(self.records)

@@ -21,9 +21,8 @@ from indexer.errors import IndexError_
 from indexer.filters import SearchFilters
 from indexer.keywords import normalise
 from indexer.models import Document, IndexedDocument
-from indexer.store.base import ClauseStore, Ranked
+from indexer.store.base import MISSING, ClauseStore, Ranked
 from indexer.store.damage import broken, read_texts
-from indexer.store.folder import MISSING, indexed_document
 from indexer.store.generations import current_generation
 from indexer.store.milvus_expr import and_, filter_expr, in_list, like_contains, literal, pks_expr
 from indexer.store.milvus_schema import (
@@ -35,6 +34,7 @@ from indexer.store.milvus_schema import (
     resolve_uri,
 )
 from indexer.store.milvus_writer import MilvusWriter
+from indexer.store.records import indexed_document
 
 if importlib.util.find_spec("pymilvus") is None:  # say what to install when the backend is chosen
     raise ImportError("pymilvus is not installed", name="pymilvus")
@@ -146,6 +146,14 @@ class MilvusStore(ClauseStore):
         return rec
 
     # ---- what is stored
+
+    @property
+    def generation(self) -> str:
+        return self.folder.name
+
+    @property
+    def location(self) -> str:
+        return str(self.folder)  # the sidecar generation that names the collection
 
     def __len__(self) -> int:
         return self._n

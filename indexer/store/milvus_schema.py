@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from indexer.errors import IndexError_
 from indexer.keywords import normalise
 from indexer.models import Clause, Document
+from indexer.store import milvus_local
 
 URI_ENV, TOKEN_ENV, COLLECTION_ENV, ANALYZER_ENV = ("POLICY_MILVUS_URI", "POLICY_MILVUS_TOKEN",
                                                     "POLICY_MILVUS_COLLECTION", "POLICY_MILVUS_ANALYZER")
@@ -34,20 +35,34 @@ _LOCK = threading.Lock()
 
 
 def resolve_uri(index_dir: Path, recorded: str = "") -> str:
-    """$POLICY_MILVUS_URI, else the URI the index was built with, else a Milvus Lite file in the index folder."""
+    """$POLICY_MILVUS_URI, else the URI the index was built with, else a Milvus Lite file in the index folder.
+
+    milvus://host:port (how Milvus names its own endpoint) means the server at http://host:port; another
+    scheme is refused rather than taken for a file path (which would create a folder named after it)."""
     uri = os.environ.get(URI_ENV, "").strip() or recorded
     if not uri:
         return str((Path(index_dir) / LITE_FILE).resolve())
-    return uri if is_server(uri) else str(Path(uri).expanduser().resolve())
+    scheme = urlsplit(uri).scheme.lower() if "://" in uri else ""
+    if scheme == "milvus":
+        parts = urlsplit(uri)
+        if not parts.hostname:
+            raise IndexError_(f"Milvus 地址缺少主机名 / no host in the Milvus URI {public_uri(uri)}")
+        return urlunsplit(("http", parts.netloc, parts.path, parts.query, parts.fragment))
+    if is_server(uri):
+        return uri
+    if scheme:
+        raise IndexError_(f"不支持的 Milvus 地址 / unsupported Milvus URI scheme {scheme}://: use http://host:19530, "
+                          "https://…, milvus://host:19530 or a Milvus Lite file path ending in .db")
+    return str(Path(uri).expanduser().resolve())
 
 
 def is_server(uri: str) -> bool:
-    return urlsplit(uri).scheme in SERVER_SCHEMES
+    return urlsplit(uri).scheme.lower() in SERVER_SCHEMES
 
 
 def public_uri(uri: str) -> str:
     """The URI without user:password, for the manifest (credentials come from the environment, never files)."""
-    if not is_server(uri):
+    if not is_server(uri) and not uri.lower().startswith("milvus://"):
         return uri
     parts = urlsplit(uri)
     host = parts.hostname or ""
@@ -78,16 +93,23 @@ def connect(uri: str):
             warnings.simplefilter("ignore")  # milvus-lite imports pkg_resources
             from pymilvus import MilvusClient
         logging.getLogger("pymilvus").setLevel(logging.ERROR)  # iterators warn on every Lite query
-        if not is_server(uri):
-            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        lite = None if is_server(uri) else Path(uri)
+        if lite is not None:  # one process per file: refuse a busy file before pymilvus touches its lock
+            if problem := milvus_local.path_problem(lite):
+                raise IndexError_(f"无法打开 Milvus Lite 文件 / cannot open the Milvus Lite file: {problem}")
+            milvus_local.install()
+            milvus_local.check_free(lite)
+            milvus_local.stop_orphans(lite)
             os.environ.setdefault("RUST_LOG", "warn")  # the Lite server logs every tantivy commit otherwise
         try:
             client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
         except Exception as exc:  # noqa: BLE001 - pymilvus raises its own exception types
-            lite = "" if is_server(uri) else ("（Milvus Lite 文件同一时间只能由一个进程打开）/ a Milvus Lite file "
-                                              "can be open in one process at a time; use a Milvus server for that")
+            if lite is not None:
+                milvus_local.check_free(lite)  # taken between the check and the start
             raise IndexError_(f"无法连接 Milvus / cannot open Milvus at {public_uri(uri)}: "
-                              f"{getattr(exc, 'message', exc)} {lite}".strip()) from exc
+                              f"{getattr(exc, 'message', exc)}") from exc
+        if lite is not None:
+            milvus_local.started(lite)
         _CLIENTS[key] = client
         return client
 

@@ -12,7 +12,6 @@ import numpy as np
 from indexer.errors import IndexError_
 from indexer.keywords import TokenizerConfig, get_tokenizer
 from indexer.store.base import CollectingWriter
-from indexer.store.folder import document_record, is_bare_heading
 from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
 from indexer.store.milvus_schema import (
     ANALYZER_ENV,
@@ -28,6 +27,7 @@ from indexer.store.milvus_schema import (
     row_digest,
     tokens_field,
 )
+from indexer.store.records import document_record, is_bare_heading
 from indexer.store.vectors import ANN_THRESHOLD
 
 BACKEND_NAME = "milvus"
@@ -57,6 +57,9 @@ class MilvusWriter(CollectingWriter):
         super().__init__()
         self._info: dict = {}
         self.stats: dict = {}
+
+    def prepare(self) -> None:
+        connect(resolve_uri(self.index_dir))  # a Lite file open in another process is refused here, in one line
 
     def vector_info(self, dim: int) -> dict:
         n = len(self._clauses)
