@@ -163,6 +163,9 @@ def mark(text: str, spans: Sequence[tuple[int, int]], left: str = "【", right: 
     return "".join(out)
 
 
+BM25_K1, BM25_B = 1.5, 0.75  # BM25 (Lucene variant) for every backend: folder, memory, Milvus
+
+
 class KeywordIndex:
     """BM25 (bm25s) over clause tokens, saved as plain .npy/.json files."""
 
@@ -171,7 +174,7 @@ class KeywordIndex:
         self.n_docs = n_docs
 
     @classmethod
-    def build(cls, token_lists: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75) -> KeywordIndex:
+    def build(cls, token_lists: Sequence[Sequence[str]], k1: float = BM25_K1, b: float = BM25_B) -> KeywordIndex:
         import bm25s
         bm25 = bm25s.BM25(k1=k1, b=b)
         docs = [list(t) for t in token_lists]

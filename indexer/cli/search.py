@@ -10,6 +10,7 @@ from indexer.cli import print_json
 from indexer.errors import NotFoundError, PolicyError
 from indexer.labels import date_words, level_words, region_words
 from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_queries, check_query
+from indexer.models import SEARCH_MODES
 from indexer.store.base import backends
 
 LEVELS = "national, province, city, county, news, other"
@@ -226,7 +227,7 @@ def register(sub) -> None:
     p.add_argument("query", nargs="?", help=f"查询 / query (at most {MAX_QUERY_CHARS} characters)")
     p.add_argument("--queries", metavar="FILE", help="每行一个查询，每行输出一个 JSON 列表 / one query per line")
     p.add_argument("--k", type=int, default=10, help=f"结果数 / hits, 1–{MAX_K}")
-    p.add_argument("--mode", default="hybrid", choices=("hybrid", "semantic", "keyword", "phrase", "fuzzy"))
+    p.add_argument("--mode", default="hybrid", choices=SEARCH_MODES)
     p.add_argument("--fuzzy", action="store_true", help="混合检索也用模糊匹配 / add fuzzy matching to hybrid")
     _filter_options(p)
     _common(p)

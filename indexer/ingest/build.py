@@ -15,7 +15,7 @@ from indexer import paths
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import DUPLICATE, IndexError_, IngestError, PolicyError
 from indexer.ingest import corpus
-from indexer.keywords import TokenizerConfig
+from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig
 from indexer.models import Document, ProgressFn
 from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
 from indexer.store import (
@@ -206,7 +206,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             "embedder": emb.info(),
             "passage_context": context,
             "tokenizer": TokenizerConfig().to_dict(),
-            "bm25": {"k1": 1.5, "b": 0.75, "implementation": "bm25s"},
+            "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": "bm25s"},
             "counts": {"documents": len(docs), "clauses": len(pairs), "embedded": report.embedded,
                        "reused": report.reused, "removed": report.removed},
             "sources": {"folders": [str(f) for f in (folders or [])], "extra_files": [str(f) for f in extra_files]},

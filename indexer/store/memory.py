@@ -11,13 +11,13 @@ import numpy as np
 
 from indexer.errors import IndexError_
 from indexer.filters import SearchFilters
-from indexer.keywords import TokenizerConfig, get_tokenizer, normalise
+from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig, get_tokenizer, normalise
 from indexer.models import Clause, Document, IndexedDocument
 from indexer.store.base import ClauseStore, CollectingWriter, Ranked
 
 _PUBLISHED: dict[str, MemoryStore] = {}  # index name → live store, for the process
 _LOCK = threading.Lock()
-K1, B = 1.5, 0.75  # the folder backend's BM25 parameters (bm25s, Lucene variant)
+K1, B = BM25_K1, BM25_B  # the folder backend's BM25 parameters (bm25s, Lucene variant)
 
 
 class MemoryStore(ClauseStore):

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from indexer.errors import IndexError_
-from indexer.keywords import normalise
+from indexer.keywords import BM25_B, BM25_K1, normalise
 from indexer.models import Clause, Document
 from indexer.store import milvus_local
 
@@ -144,7 +144,7 @@ def create_collection(client, name: str, dim: int, analyzer: str, vector_index: 
     params = {"nlist": vector_index["nlist"]} if vector_index["index_type"] == "IVF_FLAT" else {}
     ip.add_index("vector", index_type=vector_index["index_type"], metric_type="IP", params=params)
     ip.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                 params={"bm25_k1": 1.5, "bm25_b": 0.75})  # the folder backend's parameters
+                 params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})  # the folder backend's parameters
     client.create_collection(name, schema=s, index_params=ip, consistency_level="Strong")
 
 

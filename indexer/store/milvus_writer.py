@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexError_
-from indexer.keywords import TokenizerConfig, get_tokenizer
+from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig, get_tokenizer
 from indexer.store.base import CollectingWriter
 from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
 from indexer.store.milvus_schema import (
@@ -119,7 +119,7 @@ class MilvusWriter(CollectingWriter):
                   "format": FORMAT, "write": self.stats}
         manifest = {**manifest, "backend": BACKEND_NAME, "vector_index": self._info,
                     "tokenizer": self.tokenizer.to_dict(), "milvus": milvus,
-                    "bm25": {"k1": 1.5, "b": 0.75, "implementation": f"milvus ({self.analyzer} analyzer)"}}
+                    "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": f"milvus ({self.analyzer} analyzer)"}}
         tmp = new_generation_dir(self.index_dir)
         tmp.mkdir(parents=True)
         with open(tmp / "texts.jsonl", "w", encoding="utf-8") as f:
