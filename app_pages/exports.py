@@ -33,16 +33,19 @@ def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str, setti
 
 
 def hits_table(hits):
+    """The hits as the export's rows (发文机关 from the documents' metadata), for the CSV download."""
     import pandas as pd
 
     from indexer.export import SEARCH_HEADERS, search_report
 
-    return pd.DataFrame(list(search_report(hits, "").tables[0].rows), columns=list(SEARCH_HEADERS))
+    return pd.DataFrame(list(search_report(hits, "", documents=documents()).tables[0].rows),
+                        columns=list(SEARCH_HEADERS))
 
 
-def hits_xlsx(hits, query: str, filters: str = "") -> bytes:
-    """The hits as the same Excel report the CLI writes: query and filters recorded, scores as numbers."""
+def hits_xlsx(hits, query: str, filters=None) -> bytes:
+    """The hits as the same Excel report the CLI writes: the query and every filter in the page's words (a
+    SearchFilters, or None), 发文机关 and 日期 per hit, scores as numbers."""
     from indexer.export import report_bytes, search_report
 
-    return report_bytes(search_report(hits, query, filters), ".xlsx")
+    return report_bytes(search_report(hits, query, filters, documents()), ".xlsx")
 

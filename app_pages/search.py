@@ -201,10 +201,8 @@ else:
 table = exports.hits_table(hits)
 exp1.download_button("导出 CSV", table.to_csv(index=False).encode("utf-8-sig"), file_name="检索结果.csv",
                      mime="text/csv", key="export_csv")
-filters_text = "；".join(f"{name}={value}" for name, value in (
-    ("地区", "、".join(f_regions)), ("层级", "、".join(f_levels)), ("文件", "、".join(f_docs)),
-    ("状态", "、".join(f_status))) if value)
-exp2.download_button("导出 Excel", exports.hits_xlsx(hits, query.strip(), filters_text), file_name="检索结果.xlsx",
+exp2.download_button("导出 Excel", exports.hits_xlsx(hits, query.strip(), results.search_filters(filters)),
+                     file_name="检索结果.xlsx",
                      key="export_xlsx",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 show_hits(hits, "hit", query.strip())
