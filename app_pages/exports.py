@@ -40,10 +40,10 @@ def hits_bytes(hits, query: str, suffix: str, filters=None) -> bytes:
     return report_bytes(search_report(hits, query, filters, documents()), suffix)
 
 
-def hits_buttons(container, hits, query: str, filters=None) -> None:
+def hits_buttons(columns, hits, query: str, filters=None) -> None:
     """CSV and Excel downloads of the hits, each written only when its button is clicked: the first results are
     drawn without loading the report writer."""
-    for col, suffix in zip(container, (".csv", ".xlsx"), strict=True):
+    for col, suffix in zip(columns, (".csv", ".xlsx"), strict=True):
         col.download_button(f"导出 {FORMAT_LABELS[suffix]}", data=lambda s=suffix: hits_bytes(hits, query, s, filters),
                             file_name=f"检索结果{suffix}", mime=MIME[suffix], key=f"export_{suffix.lstrip('.')}",
                             on_click="ignore")
