@@ -139,7 +139,7 @@ def read_notes() -> list[str]:
 
 
 def _problems(eng):
-    from indexer.library import build_problems
+    from indexer.freshness import build_problems  # not through indexer.library: it loads compare and ingest
 
     return build_problems(eng.manifest, eng.documents)
 
@@ -217,7 +217,7 @@ def embedder_for_index():
 def waiting_files(docs: list[Document]) -> list[Path]:
     """Files on disk that searches cannot find yet (an import left before it finished, a file copied in),
     leaving out those the last build could not read (they are reported as read errors)."""
-    from indexer.library import waiting_files as _waiting
+    from indexer.freshness import waiting_files as _waiting  # light: the search page asks on every run
 
     if not index_ready():
         return []

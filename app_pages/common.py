@@ -77,8 +77,14 @@ def _relations() -> dict[str, str]:
     return {r: f"{RELATION_LABELS[r]} {RELATION_ENGLISH[r]}" for r in (*ORDER, "only_a", "only_b")}
 
 
-RELATIONS = {r: label for r, label in _relations().items() if not r.startswith("only_")}
-ONLY = {r: label for r, label in _relations().items() if r.startswith("only_")}
+def __getattr__(name: str):
+    """RELATIONS and ONLY, built when the compare page first asks: the search page loads no comparison code."""
+    if name in ("RELATIONS", "ONLY"):
+        labels = _relations()
+        globals()["RELATIONS"] = {r: label for r, label in labels.items() if not r.startswith("only_")}
+        globals()["ONLY"] = {r: label for r, label in labels.items() if r.startswith("only_")}
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def find_doc(docs: list[Document], doc_id: str) -> Document | None:

@@ -32,17 +32,18 @@ def export_buttons(result, stem: str, suffixes: tuple[str, ...], key: str, setti
                             icon=":material/download:", on_click="ignore")
 
 
-def hits_table(hits):
-    import pandas as pd
-
-    from indexer.export import SEARCH_HEADERS, search_report
-
-    return pd.DataFrame(list(search_report(hits, "").tables[0].rows), columns=list(SEARCH_HEADERS))
-
-
-def hits_xlsx(hits, query: str, filters: str = "") -> bytes:
-    """The hits as the same Excel report the CLI writes: query and filters recorded, scores as numbers."""
+def hits_bytes(hits, query: str, suffix: str, filters=None) -> bytes:
+    """The hits as the report the CLI writes (.csv or .xlsx): the query and every filter in the page's words (a
+    SearchFilters, or None), 文号, 发文机关 and 日期 per hit, scores as numbers, formula-like cells made inert."""
     from indexer.export import report_bytes, search_report
 
-    return report_bytes(search_report(hits, query, filters), ".xlsx")
+    return report_bytes(search_report(hits, query, filters, documents()), suffix)
 
+
+def hits_buttons(columns, hits, query: str, filters=None) -> None:
+    """CSV and Excel downloads of the hits, each written only when its button is clicked: the first results are
+    drawn without loading the report writer."""
+    for col, suffix in zip(columns, (".csv", ".xlsx"), strict=True):
+        col.download_button(f"导出 {FORMAT_LABELS[suffix]}", data=lambda s=suffix: hits_bytes(hits, query, s, filters),
+                            file_name=f"检索结果{suffix}", mime=MIME[suffix], key=f"export_{suffix.lstrip('.')}",
+                            on_click="ignore")

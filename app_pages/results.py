@@ -13,8 +13,9 @@ def filter_key(**kw) -> tuple:
     return tuple(sorted((k, tuple(sorted(v)) if isinstance(v, list | tuple | set) else v) for k, v in kw.items()))
 
 
-def _filters(key: tuple):
-    """The engine's SearchFilters from the page's choices (several values of a field: any matches)."""
+def search_filters(key: tuple):
+    """The engine's SearchFilters from the page's choices (several values of a field: any matches); None when
+    nothing is chosen."""
     from indexer.search import SearchFilters
 
     kw = dict(key)
@@ -29,7 +30,7 @@ def _filters(key: tuple):
 
 def undated_left_out(filters: tuple, docs) -> int:
     """How many documents the date range leaves out only because they carry no date."""
-    f = _filters(filters)
+    f = search_filters(filters)
     return f.undated_left_out(docs) if f is not None else 0
 
 
@@ -39,13 +40,13 @@ def search(query: str, mode: str, k: int, filters: tuple, stamp: tuple) -> list:
 
     check_query(query)  # the same limits as the CLI and the API: an over-long query is refused alike
     check_k(k)
-    return list(engine().search(query, k=k, mode=mode, filters=_filters(filters)))
+    return list(engine().search(query, k=k, mode=mode, filters=search_filters(filters)))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def translation(query: str, mode: str, filters: tuple, stamp: tuple) -> list[str]:
     """The Chinese words an English query is also searched with."""
-    return engine().translation(query, mode, _filters(filters))
+    return engine().translation(query, mode, search_filters(filters))
 
 
 @st.cache_data(show_spinner="正在查找相似条款… / finding similar clauses", max_entries=64)

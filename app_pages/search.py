@@ -198,13 +198,5 @@ else:
     top.markdown(f"<b>「{esc(query.strip())}」找到 {len(hits)} 条结果</b>"
                  f'<span class="card-meta">（{esc(common.MODES[mode])}，按相关度排序）</span>',
                  unsafe_allow_html=True)
-table = exports.hits_table(hits)
-exp1.download_button("导出 CSV", table.to_csv(index=False).encode("utf-8-sig"), file_name="检索结果.csv",
-                     mime="text/csv", key="export_csv")
-filters_text = "；".join(f"{name}={value}" for name, value in (
-    ("地区", "、".join(f_regions)), ("层级", "、".join(f_levels)), ("文件", "、".join(f_docs)),
-    ("状态", "、".join(f_status))) if value)
-exp2.download_button("导出 Excel", exports.hits_xlsx(hits, query.strip(), filters_text), file_name="检索结果.xlsx",
-                     key="export_xlsx",
-                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+exports.hits_buttons((exp1, exp2), hits, query.strip(), results.search_filters(filters))
 show_hits(hits, "hit", query.strip())

@@ -16,6 +16,7 @@ from indexer.compare.align import RELATION_LABELS, Alignment
 from indexer.compare.coverage import Coverage
 from indexer.compare.redline import DELETE, INSERT, redline, to_text
 from indexer.errors import PolicyError
+from indexer.labels import date_words, filter_words, issuer_words, level_words, number_words, region_words
 
 FORMATS = (".csv", ".xlsx", ".docx", ".md")
 STATUS = {"covered": "已覆盖", "missing": "未覆盖", "aligned": "已对应", "local_addition": "本地新增"}  # as on screen
@@ -72,7 +73,7 @@ class Report:
 
 # ---------------------------------------------------------------- which documents a report is about
 
-def _by_id(documents: Iterable | Mapping | None) -> Mapping:
+def by_id(documents: Iterable | Mapping | None) -> Mapping:
     """doc_id → a Document or IndexedDocument (anything with `.meta`), from a list or a mapping."""
     if documents is None:
         return {}
@@ -83,7 +84,7 @@ def _by_id(documents: Iterable | Mapping | None) -> Mapping:
 
 def doc_label(doc_id: str, documents: Iterable | Mapping | None = None) -> str:
     """How a report names a document: 《title》（文号）, or the doc_id when the document is not known."""
-    d = _by_id(documents).get(doc_id)
+    d = by_id(documents).get(doc_id)
     meta = getattr(d, "meta", None)
     if meta is None or not meta.title:
         return doc_id
@@ -94,6 +95,23 @@ def _named(doc_id: str, documents) -> str:
     """The label and, when it differs, the doc_id: the reader sees the title, a script can still find the file."""
     label = doc_label(doc_id, documents)
     return label if label == doc_id else f"{label} [{doc_id}]"
+
+
+DOCUMENT_HEADERS = ("角色", "标题", "文号", "发文机关", "日期", "地区", "层级", "doc_id")
+
+
+def documents_table(roles: Sequence[tuple[str, str]], documents) -> tuple[Table, ...]:
+    """Who issued each document a report is about, and when: one row per (role, doc_id) the library knows (a
+    pasted list is no document), missing values in words; no table when the library knows none of them."""
+    known = by_id(documents)
+    rows = []
+    for role, doc_id in roles:
+        meta = getattr(known.get(doc_id), "meta", None)
+        if meta is not None:
+            rows.append((role, meta.title or doc_id, number_words(meta.doc_number), issuer_words(meta.issuer),
+                         date_words(meta.date), region_words(meta.region, meta.level), level_words(meta.level),
+                         doc_id))
+    return (Table("文件", DOCUMENT_HEADERS, tuple(rows)),) if rows else ()
 
 
 def _settings_line(settings: Sequence[str]) -> tuple[str, ...]:
@@ -128,7 +146,8 @@ def coverage_report(cov: Coverage, documents=None, settings: Sequence[str] = ())
                                   "其他对应参照条目"),
                      tuple((t.name, t.clause_id or "", t.best or "", _score(t.score), STATUS[t.status], t.nearest,
                             "、".join(m.name for m in t.also)) for t in cov.target_items))
-    return Report(f"清单覆盖情况：{tgt} 对照 {ref}", summary, (ref_rows, tgt_rows))
+    docs = documents_table((("参照", cov.reference), ("目标", cov.target)), documents)
+    return Report(f"清单覆盖情况：{tgt} 对照 {ref}", summary, (*docs, ref_rows, tgt_rows))
 
 
 def alignment_report(al: Alignment, documents=None, settings: Sequence[str] = ()) -> Report:
@@ -150,7 +169,8 @@ def alignment_report(al: Alignment, documents=None, settings: Sequence[str] = ()
                   p.a.text, p.b.text)
                  for p in al.pairs if p.relation in ("near_identical", "partial"))
     title = f"条款比对：{doc_label(al.doc_a, documents)} 与 {doc_label(al.doc_b, documents)}"
-    return Report(title, summary, (table,), reds)
+    docs = documents_table((("文件A", al.doc_a), ("文件B", al.doc_b)), documents)
+    return Report(title, summary, (*docs, table), reds)
 
 
 # ---------------------------------------------------------------- writers
@@ -301,17 +321,31 @@ def write_report(rep: Report, path: str | Path) -> Path:
     return path
 
 
-SEARCH_HEADERS = ("序号", "标题", "文号", "地区", "层级", "日期", "章节", "条款", "页码", "得分", "clause_id", "doc_id")
+SEARCH_HEADERS = ("序号", "标题", "文号", "发文机关", "地区", "层级", "日期", "章节", "条款", "页码", "得分", "clause_id",
+                  "doc_id")
 
 
-def search_report(hits, query: str, filters: str = "") -> Report:
-    """Search results as a report: the query and filters in the summary, one row per hit, scores as numbers."""
-    from indexer.models import LEVEL_LABELS
+def search_report(hits, query: str, filters=None, documents=None) -> Report:
+    """Search results as a report: the query and every filter in words in the summary, one row per hit, scores
+    as numbers.
 
-    rows = tuple((n, h.title, h.doc_number, h.region, LEVEL_LABELS.get(h.level, h.level), h.date, h.section,
-                  h.text, h.page if h.page is not None else "", round(float(h.score), 4), h.clause_id, h.doc_id)
+    Args:
+        filters: the search's SearchFilters (or None, or a phrase already in words).
+        documents: the library (a list, or doc_id → document): each hit's 发文机关 comes from its document's
+            metadata (an empty cell when the library is not given).
+    """
+    known = by_id(documents)
+
+    def issuer(doc_id: str) -> str:
+        meta = getattr(known.get(doc_id), "meta", None)
+        return issuer_words(meta.issuer) if meta is not None else ""
+
+    rows = tuple((n, h.title or h.doc_id, number_words(h.doc_number), issuer(h.doc_id), region_words(h.region, h.level),
+                  level_words(h.level), date_words(h.date), h.section, h.text, h.page if h.page is not None else "",
+                  round(float(h.score), 4), h.clause_id, h.doc_id)
                  for n, h in enumerate(hits, 1))
-    summary = (f"检索词 / query: {query}", f"筛选 / filters: {filters or '无 / none'}", f"结果 / hits: {len(rows)}")
+    words = filters if isinstance(filters, str) else "；".join(filter_words(filters, known))
+    summary = (f"检索词 / query: {query}", f"筛选 / filters: {words or '无 / none'}", f"结果 / hits: {len(rows)}")
     return Report(title="检索结果 Search results", summary=summary,
                   tables=(Table("检索结果", SEARCH_HEADERS, rows),))
 

@@ -97,6 +97,21 @@ def test_search_shows_highlighted_clause_cards(app_env):
 
 
 @needs_search
+def test_first_results_are_drawn_before_any_export_is_built(app_env, monkeypatch):
+    """Cold start: the CSV and Excel downloads are written when clicked, so the first result card waits for
+    neither pandas, openpyxl nor the report writer."""
+    import indexer.export
+
+    built = []
+    real = indexer.export.search_report
+    monkeypatch.setattr(indexer.export, "search_report", lambda *a, **kw: built.append(1) or real(*a, **kw))
+    at = ask(open_page("search"), "工业机器人")
+    assert not at.exception and '<mark class="hit">' in html_of(at)
+    assert {b.label for b in at.get("download_button")} >= {"导出 CSV", "导出 Excel"}
+    assert built == []
+
+
+@needs_search
 @pytest.mark.parametrize("mode", ["hybrid", "keyword", "phrase", "fuzzy"])
 def test_search_modes(app_env, mode):
     at = open_page("search")
@@ -589,24 +604,34 @@ def test_index_progress_says_how_long_is_left(done, remaining, elapsed, expected
     assert common.time_left(done, remaining, elapsed) == expected
 
 
-def test_search_excel_export_is_readable_as_opened(fake_engine):
-    """The app's Excel export is the shared report writer: query and filters recorded, 文号 column, wide wrapped
-    clause column, frozen header, scores stored as numbers."""
+def test_search_excel_export_is_readable_as_opened(app_env, fake_engine):
+    """The app's Excel export is the shared report writer: query and every filter in the page's words, 文号,
+    发文机关 and 日期 columns, wide wrapped clause column, frozen header, scores stored as numbers."""
     import io
 
     import openpyxl
 
+    from app_pages import results
+
     hits = fake_engine.search("工业机器人", k=3)
-    wb = openpyxl.load_workbook(io.BytesIO(exports.hits_xlsx(hits, "工业机器人", "地区=东莞")))
-    assert "工业机器人" in wb["摘要"]["A2"].value and "东莞" in wb["摘要"]["A3"].value
+    filters = results.search_filters(results.filter_key(regions=["东莞市"], levels=["city"], statuses=[""],
+                                                        region_scope="self", date_from="2020-01-01",
+                                                        date_to="2022-12-31", include_undated=True, section="保障措施"))
+    wb = openpyxl.load_workbook(io.BytesIO(exports.hits_bytes(hits, "工业机器人", ".xlsx", filters)))
+    assert "工业机器人" in wb["摘要"]["A2"].value
+    assert wb["摘要"]["A3"].value == ("筛选 / filters: 地区：东莞市（仅本级）；层级：市级；状态：现行/未标注；"
+                                      "日期：2020-01-01 至 2022-12-31（含未注明日期）；章节：保障措施")
     ws = wb["检索结果"]
     header = [c.value for c in ws[1]]
-    assert header[:4] == ["序号", "标题", "文号", "地区"] and "条款" in header
+    assert header[:7] == ["序号", "标题", "文号", "发文机关", "地区", "层级", "日期"] and "条款" in header
+    assert all(ws.cell(row=r, column=4).value for r in range(2, 2 + len(hits)))  # an issuer, or 发文机关未标注
     col = header.index("条款") + 1
     assert ws.cell(row=2, column=col).value == hits[0].text
     assert ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width >= 60
     assert ws.cell(row=2, column=col).alignment.wrap_text and ws.freeze_panes == "A2"
     assert isinstance(ws.cell(row=2, column=header.index("得分") + 1).value, float)
+    csv = exports.hits_bytes(hits, "工业机器人", ".csv").decode("utf-8-sig")
+    assert csv.startswith("序号,标题,文号,发文机关,") and hits[0].clause_id in csv
 
 
 def test_library_table_shows_the_document_number_whole(app_env):

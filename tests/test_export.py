@@ -11,7 +11,7 @@ from indexer.compare import align
 from indexer.compare import coverage as cov
 from indexer.errors import PolicyError
 from indexer.ingest.lists import primary_list
-from tests.align_fixtures import CHAOZHOU, DONGGUAN, PROVINCE, FakeEmbedder, doc
+from tests.align_fixtures import CHAOZHOU, DONGGUAN, NEWS, PROVINCE, FakeEmbedder, corpus, doc
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +99,83 @@ def test_cli_coverage_export_xlsx(tmp_path):
     header = [c.value for c in ws[1]]
     gaps = {r[0] for r in ws.iter_rows(min_row=2, values_only=True) if r[header.index("点名未覆盖")] == "是"}
     assert {"区块链与量子信息", "数字创意"} <= gaps
+
+
+# ---------------------------------------------------------------- who issued a document, and when
+
+def _cells_of(path) -> list[list[str]]:
+    """Every table row of an export as text cells, whatever its format."""
+    suffix = path.suffix
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        return [["" if v is None else str(v) for v in row] for ws in load_workbook(path)
+                for row in ws.iter_rows(values_only=True)]
+    if suffix == ".docx":
+        from docx import Document as Docx
+
+        return [[c.text for c in r.cells] for t in Docx(str(path)).tables for r in t.rows]
+    if suffix == ".csv":
+        return list(csv.reader(path.open(encoding="utf-8-sig")))
+    return [[c.strip() for c in line.strip("|").split("|")] for line in path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ")]
+
+
+def _row_of(rows: list[list[str]], doc_id: str) -> dict[str, str]:
+    header = next(r for r in rows if "发文机关" in r and "日期" in r and "文号" in r)
+    return dict(zip(header, next(r for r in rows if doc_id in r and r is not header), strict=False))
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx", ".csv", ".md"])
+def test_coverage_and_alignment_exports_name_issuer_date_and_number(tmp_path, suffix, coverage_result,
+                                                                     alignment_result):
+    """Each document a report is about carries its 发文机关, 日期 and 文号; what the text lacks is said in words."""
+    docs = corpus()
+    rows = _cells_of(export.export(coverage_result, tmp_path / f"c{suffix}", documents=docs))
+    assert _row_of(rows, PROVINCE).items() >= {"发文机关": "广东省人民政府", "日期": "2020-06-17",
+                                               "文号": "粤府函〔2020〕82号"}.items()
+    assert _row_of(rows, DONGGUAN)["发文机关"] == "东莞市人民政府" and _row_of(rows, DONGGUAN)["文号"] == "文号未标注"
+    rows = _cells_of(export.export(alignment_result, tmp_path / f"a{suffix}", documents=docs))
+    chaozhou = _row_of(rows, CHAOZHOU)
+    assert chaozhou["日期"] == "日期未注明" and chaozhou["文号"] == "文号未标注" and chaozhou["发文机关"] == "潮州市"
+    assert _row_of(rows, PROVINCE)["日期"] == "2020-06-17"
+
+
+def _hit(d, n=1):
+    from indexer.models import Hit
+
+    c = d.clauses[n]
+    return Hit(rank=n, score=0.5, doc_id=d.doc_id, title=d.meta.title, region=d.meta.region, province=d.meta.province,
+               level=d.meta.level, date=d.meta.date, status=d.meta.status, clause_id=c.clause_id,
+               section=c.section_str, section_path=c.section, text=c.text, start=c.start, end=c.end, page=None,
+               doc_number=d.meta.doc_number)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".docx", ".csv", ".md"])
+def test_search_export_names_issuer_and_says_what_is_missing(tmp_path, suffix):
+    hits = [_hit(doc(PROVINCE)), _hit(doc(CHAOZHOU)), _hit(doc(NEWS))]
+    rep = export.search_report(hits, "产业集群", documents=corpus())
+    rows = _cells_of(export.write_report(rep, tmp_path / f"s{suffix}"))
+    assert _row_of(rows, PROVINCE)["发文机关"] == "广东省人民政府"
+    assert _row_of(rows, CHAOZHOU).items() >= {"日期": "日期未注明", "文号": "文号未标注", "发文机关": "潮州市"}.items()
+    assert _row_of(rows, NEWS)["发文机关"] == "发文机关未标注"
+
+
+def test_search_summary_writes_every_filter_in_the_words_the_app_shows(tmp_path):
+    from openpyxl import load_workbook
+
+    from indexer.filters import SearchFilters
+
+    f = SearchFilters(region="广东省", region_scope="self", level="city,county", status="draft,current",
+                      date_from="2020-01-01", date_to="2021-12-31", include_undated=True, section="保障措施",
+                      doc_ids=(PROVINCE,))
+    rep = export.search_report([_hit(doc(PROVINCE))], "产业集群", f, documents=corpus())
+    summary = "\n".join(c.value or "" for c in load_workbook(export.write_report(rep, tmp_path / "s.xlsx"))["摘要"]["A"])
+    for words in ("广东省（仅本级）", "市级、县级", "征求意见稿、现行/未标注", "2020-01-01 至 2021-12-31（含未注明日期）",
+                  "保障措施", doc(PROVINCE).meta.title):
+        assert words in summary, words
+    assert "city" not in summary and "draft" not in summary
+    f = SearchFilters(region="广东省", date_from="2021")
+    line = next(s for s in export.search_report([], "q", f).summary if s.startswith("筛选"))
+    assert "广东省（含下辖）" in line and "2021 起" in line and "含未注明日期" not in line
+    assert next(s for s in export.search_report([], "q", None).summary if s.startswith("筛选")).endswith("无 / none")

@@ -174,6 +174,22 @@ def test_xlsx_and_docx_hold_the_matrix_numbers(tmp_path, seed_docs, memo):
     assert table.rows[0].cells[0].text == "参照条目"
 
 
+def test_matrix_documents_sheet_names_issuer_and_number(tmp_path, seed_docs, memo):
+    import openpyxl
+
+    from indexer.compare.export_matrix import export_matrix
+
+    m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
+    ws = openpyxl.load_workbook(export_matrix(m, tmp_path / "m.xlsx", seed_docs))["文件"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    metas = {d.doc_id: d.meta for d in seed_docs}
+    assert {"文号", "发文机关", "日期"} <= set(header) and rows
+    for r in rows:
+        meta = metas[r["doc_id"]]
+        assert r["发文机关"] == (meta.issuer or "发文机关未标注") and r["文号"] == (meta.doc_number or "文号未标注")
+
+
 def test_cli_matrix_json_is_the_api_answer(capsys, seed_docs, monkeypatch, tmp_path):
     from indexer import paths
     from indexer.cli import main

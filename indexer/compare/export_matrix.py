@@ -11,8 +11,8 @@ from pathlib import Path
 
 from indexer.compare.diffusion import WORDING_LABELS, Timeline
 from indexer.compare.matrix import REASON_LABELS, UNIT_LABELS, Matrix
-from indexer.export import STATUS, Report, Table, doc_label, report_bytes, write_report
-from indexer.labels import NO_LAG, date_words, level_words, region_words
+from indexer.export import STATUS, Report, Table, by_id, doc_label, report_bytes, write_report
+from indexer.labels import NO_LAG, date_words, issuer_words, level_words, number_words, region_words
 
 NAMED_GAP = "点名未覆盖"
 
@@ -45,9 +45,17 @@ def matrix_report(m: Matrix, documents=None, settings: Sequence[str] = ()) -> Re
                          for r in m.rows for j, it in enumerate(m.items)))
     adds = Table("本地新增", ("文件", "doc_id", "新增条目/条款", "最接近的参照条目", "文本"),
                  tuple((r.title, r.doc_id, a.name, a.nearest, a.text[:300]) for r in m.rows for a in r.additions))
-    docs = Table("文件", ("doc_id", "标题", "地区", "层级", "日期", "纳入原因", "已覆盖", "本地新增"),
+    known = by_id(documents)
+
+    def meta(doc_id: str, field: str, words) -> str:  # "" when the library is not given: not known, not missing
+        d = known.get(doc_id)
+        return words(getattr(d.meta, field)) if d is not None else ""
+
+    docs = Table("文件", ("doc_id", "标题", "地区", "层级", "日期", "文号", "发文机关", "纳入原因", "已覆盖", "本地新增"),
                  tuple((r.doc_id, r.title, region_words(r.region), level_words(r.level), date_words(r.date),
-                        "、".join(REASON_LABELS.get(x, x) for x in r.reasons), r.covered, len(r.additions))
+                        meta(r.doc_id, "doc_number", number_words), meta(r.doc_id, "issuer", issuer_words),
+                        "、".join(REASON_LABELS.get(x, x) for x in r.reasons), r.covered,
+                        len(r.additions))
                        for r in m.rows))
     untouched = m.untouched()
     summary = (f"参照 / reference: {doc_label(m.reference, documents)} [{m.reference}]",
