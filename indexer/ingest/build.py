@@ -13,7 +13,7 @@ import numpy as np
 
 from indexer import paths
 from indexer.embedders import Embedder, get_embedder
-from indexer.errors import DUPLICATE, IndexError_, IngestError, PolicyError
+from indexer.errors import IndexError_, IngestError, PolicyError
 from indexer.ingest import corpus
 from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig
 from indexer.models import Document, ProgressFn
@@ -99,13 +99,7 @@ def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Pa
         try:
             if not Path(path).is_file():
                 raise IngestError(path, "文件不存在 / no such file")
-            doc = corpus.load_document(path, doc_id=doc_id, ocr=ocr)
-            key = corpus.content_key(doc.text)
-            if key in seen:
-                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
-                                  kind=DUPLICATE, same_as=seen[key])
-            seen[key] = doc.doc_id
-            docs.append(doc)
+            docs.append(corpus.load_unseen(Path(path), doc_id, seen, ocr=ocr))
         except IngestError as exc:
             errs.append(exc)
     return docs, errs

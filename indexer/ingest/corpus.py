@@ -140,6 +140,20 @@ def content_key(text: str) -> str:
     return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
 
 
+def load_unseen(path: Path, doc_id: str, seen: dict[str, str], *, overrides: dict | None = None,
+                ocr: bool = True) -> Document:
+    """Load a file unless its content repeats a document already in `seen` (content key → doc_id), which it joins.
+
+    Raises IngestError of kind DUPLICATE naming the earlier document."""
+    doc = load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr)
+    key = content_key(doc.text)
+    if key in seen:
+        raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
+                          kind=DUPLICATE, same_as=seen[key])
+    seen[key] = doc.doc_id
+    return doc
+
+
 def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError] | None = None,
                 ocr: bool = True, seen: dict[str, str] | None = None) -> list[Document]:
     """Load every document in a folder. Files that fail are skipped and reported in `errors`.
@@ -160,13 +174,7 @@ def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError
         while doc_id in seen.values():  # same file name in another folder
             doc_id, k = f"{base}-{k}", k + 1
         try:
-            doc = load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr)
-            key = content_key(doc.text)
-            if key in seen:
-                raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
-                                  kind=DUPLICATE, same_as=seen[key])
-            seen[key] = doc.doc_id
-            docs.append(doc)
+            docs.append(load_unseen(path, doc_id, seen, overrides=overrides, ocr=ocr))
         except IngestError as exc:
             if errors is None:
                 raise
