@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.text import CN_DIGITS as _DIGITS  # noqa: F401
+from indexer.text import CN_NUMERAL_CHARS as _CN_CHARS  # noqa: F401
+from indexer.text import chinese_int as cn_int  # noqa: F401 — part of this module's API
+
 MONEY, DURATION, WORKDAYS, PERCENT, MULTIPLE, MEASURE = "money", "duration", "workdays", "percent", "multiple", "measure"
 KIND_LABELS = {MONEY: "金额", DURATION: "期限", WORKDAYS: "工作日期限", PERCENT: "比例", MULTIPLE: "倍数",
                MEASURE: "数量"}
 
-_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
-_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_CHARS = "零〇○一二两三四五六七八九十百千万亿"
 # unit as written → (kind, factor to the kind's base unit, base unit shown)
 _UNITS = {
     "元": (MONEY, 1, "元"), "工作日": (WORKDAYS, 1, "工作日"), "日": (DURATION, 1, "日"), "天": (DURATION, 1, "日"),
@@ -73,28 +73,6 @@ class Amount:
 
 
 # ---------------------------------------------------------------- numerals
-
-def cn_int(s: str) -> int:
-    """A Chinese integer numeral: 十五 → 15, 二千 → 2000, 一亿零五万 → 100050000, 二〇二一 → 2021."""
-    if not s or any(ch not in _CN_CHARS for ch in s):
-        raise ValueError(f"not a Chinese numeral: {s!r}")
-    if all(ch in _DIGITS for ch in s):  # digit by digit: 二〇二一
-        return int("".join(str(_DIGITS[ch]) for ch in s))
-    result = section = number = 0
-    for ch in s:
-        if ch in _DIGITS:
-            number = _DIGITS[ch]
-        elif ch in _SMALL:
-            section += (number or 1) * _SMALL[ch]
-            number = 0
-        elif ch == "万":
-            result += (section + number) * 10_000
-            section = number = 0
-        else:  # 亿
-            result = (result + section + number) * 100_000_000
-            section = number = 0
-    return result + section + number
-
 
 def to_chinese(n: int) -> str:
     """The usual written form of a non-negative integer: 15 → 十五, 100010 → 十万零一十."""

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.ingest.junk import NUMBERS
+from indexer.text import chinese_int
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
@@ -66,16 +67,12 @@ def cn_to_int(s: str) -> int | None:
         return CIRCLED.index(s) + 1
     if s.isdigit():
         return int(s)
-    total, cur = 0, 0
-    for ch in s:
-        if ch in CN_DIGITS:
-            cur = CN_DIGITS[ch]
-        elif ch in CN_UNITS:
-            total += (cur or 1) * CN_UNITS[ch]
-            cur = 0
-        else:
-            return None
-    return total + cur
+    if any(ch not in CN_NUM for ch in s):
+        return None
+    try:
+        return chinese_int(s)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
