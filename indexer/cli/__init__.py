@@ -3,19 +3,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 
+from indexer.cli.output import print_json  # noqa: F401 — the commands' JSON output
 from indexer.errors import PolicyError
 
 COMMAND_MODULES = ("indexer.cli.ingest", "indexer.cli.search", "indexer.cli.align", "indexer.cli.provincial", "indexer.cli.serve",
                    "indexer.cli.review")
 
 
-def print_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -48,7 +48,7 @@ def _note(msg: str) -> None:
 
 
 def _print_json(data) -> None:
-    from indexer.cli import print_json
+    from indexer.cli.output import print_json
 
     print_json(data)
 

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from indexer import paths
-from indexer.cli import print_json
+from indexer.cli.output import print_json
 from indexer.errors import NotFoundError, notice_or_error
 from indexer.ingest import corpus, lists
 from indexer.models import LEVEL_LABELS, STATUS_LABELS

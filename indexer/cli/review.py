@@ -57,7 +57,7 @@ def cmd_review(args) -> int:
 
         print(f"已导出 / exported: {export_review(rv, args.export)}", file=sys.stderr)
     if args.json:
-        from indexer.cli import print_json
+        from indexer.cli.output import print_json
 
         print_json(rv.to_dict())
         return 0

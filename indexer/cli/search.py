@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from indexer import paths
-from indexer.cli import print_json
+from indexer.cli.output import print_json
 from indexer.errors import NotFoundError, PolicyError
 from indexer.labels import date_words, level_words, region_words
 from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_queries, check_query
