@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -74,20 +73,15 @@ def index_ready() -> bool:
 
 
 @st.cache_resource(show_spinner="正在加载检索索引… / opening the index", max_entries=2)
-def _open_engine(index_dir: str, stamp: tuple):
-    from indexer.search import Engine
+def _library(index_dir: str, upload_dir: str):
+    from indexer.library import Library
 
-    eng = Engine.open(index_dir=Path(index_dir))
-    # Load the tokenizer dictionary and the embedding model while the user is still typing.
-    threading.Thread(target=_warm_up, args=(eng,), daemon=True, name="engine-warm-up").start()
-    return eng
+    return Library(index_dir, upload_dir)
 
 
-def _warm_up(eng) -> None:
-    try:
-        eng.search("产业集群", k=1)
-    except Exception:  # noqa: BLE001 — warming is best effort; the real search reports its own errors
-        log.debug("warm-up search failed", exc_info=True)
+def library():
+    """The one Library of this process (the API and the CLI ask theirs the same questions)."""
+    return _library(str(paths.INDEX_DIR), str(paths.UPLOAD_DIR))
 
 
 def engine():
@@ -97,13 +91,17 @@ def engine():
     """
     if not index_ready():
         build_index(message="首次启动：正在建立索引 / first start: building the index")
-    eng = _open_engine(str(paths.INDEX_DIR), index_stamp())
+    lib = library()
+    fresh = not lib.is_open()
+    eng = lib.engine()
+    if fresh:
+        lib.warm_up()
     if eng.parser_outdated() and not st.session_state.get("_parser_rebuild_tried"):
         # the index was built by an older version of the parser: outlines and sections may have moved. Rebuild
         # once (unchanged clause texts keep their vectors); if that fails, the old index still answers.
         st.session_state["_parser_rebuild_tried"] = True
         build_index(message="解析程序已更新：正在重建索引 / the parser changed: rebuilding the index")
-        eng = _open_engine(str(paths.INDEX_DIR), index_stamp())
+        eng = lib.engine()
     return eng
 
 
@@ -174,7 +172,6 @@ def build_index(message: str = "正在更新索引 / updating the index", queue:
                             embedder=os.environ.get("POLICY_EMBEDDER") or None)
     finally:
         bar.empty()
-    _open_engine.clear()
     _load_corpus.clear()
     st.cache_data.clear()
     log.info("index built in %.1f s", time.perf_counter() - started)

@@ -1,8 +1,6 @@
 """省级视图 Provincial view: the implementation matrix, the diffusion timeline and the policy-instrument facets."""
 from __future__ import annotations
 
-import contextlib
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -10,7 +8,6 @@ import streamlit as st
 from app_pages import backend, charts, common
 from app_pages.render import STYLE, esc, md
 from indexer.compare.answering import REASON_LABELS, REPRINT
-from indexer.errors import PolicyError
 from indexer.labels import NO_DATE, where_when
 
 st.markdown(STYLE, unsafe_allow_html=True)
@@ -22,22 +19,9 @@ STATUS_LABEL = {"covered": "已覆盖 covered", "missing": "未覆盖 missing", 
 STATUS_COLOUR = {"covered": "#1a7f37", "missing": "#d0d7de", "named_gap": "#cf222e"}
 
 
-def _index_parts():
-    """The engine's embedder and clause vectors (so results match the other pages), or (None, None)."""
-    with contextlib.suppress(PolicyError):
-        eng = backend.engine()
-        if eng is not None:
-            return getattr(eng, "embedder", None), eng.clause_vectors
-    return None, None
-
-
 @st.cache_data(show_spinner="正在比对各文件… / comparing the answering documents", max_entries=16)
 def matrix_of(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
-    from indexer.compare.matrix import implementation_matrix
-
-    embedder, vectors = _index_parts()
-    return implementation_matrix(backend.documents(), reference, list(targets) if targets is not None else None,
-                                 embedder=embedder if embedder is not None else backend.embedder(), vectors=vectors)
+    return backend.library().matrix(reference, list(targets) if targets is not None else None)
 
 
 @st.cache_data(show_spinner="正在统计政策工具… / tagging instruments", max_entries=8)

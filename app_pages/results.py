@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.backend import clause_vectors, documents, embedder, embedder_for_index, engine
+from app_pages.backend import library
 from indexer.errors import PolicyError
 
 # ---------------------------------------------------------------- search
@@ -36,45 +36,36 @@ def undated_left_out(filters: tuple, docs) -> int:
 
 @st.cache_data(show_spinner="正在检索… / searching", max_entries=256)
 def search(query: str, mode: str, k: int, filters: tuple, stamp: tuple) -> list:
-    from indexer.limits import check_k, check_query
-
-    check_query(query)  # the same limits as the CLI and the API: an over-long query is refused alike
-    check_k(k)
-    return list(engine().search(query, k=k, mode=mode, filters=search_filters(filters)))
+    lib = library()  # the same limits and filter checks as the CLI and the API: refused alike
+    f = search_filters(filters)
+    return list(lib.search(query, k=k, mode=mode, filters=lib.check_filters(f) if f is not None else None))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def translation(query: str, mode: str, filters: tuple, stamp: tuple) -> list[str]:
     """The Chinese words an English query is also searched with."""
-    return engine().translation(query, mode, search_filters(filters))
+    return library().translation(query, mode, search_filters(filters))
 
 
 @st.cache_data(show_spinner="正在查找相似条款… / finding similar clauses", max_entries=64)
 def similar(clause_id: str, k: int, other_documents: bool, stamp: tuple) -> list:
-    return list(engine().similar(clause_id, k=k, other_documents=other_documents))
+    return list(library().similar(clause_id, k=k, other_documents=other_documents))
 
 
 # ---------------------------------------------------------------- alignment and coverage
 
 @st.cache_data(show_spinner="正在逐条对照… / aligning clauses", max_entries=32)
 def align(doc_a: str, doc_b: str, stamp: tuple):
-    from indexer.library import align_pair
-
-    vectors = clause_vectors()
-    return align_pair(documents(), doc_a, doc_b, vectors=vectors, embedder=None if vectors else embedder())
+    return library().align(doc_a, doc_b)
 
 
 @st.cache_data(show_spinner="正在计算覆盖情况… / matching list items", max_entries=32)
 def coverage(ref_doc: str, ref_section: str, target_doc: str | None, target_section: str | None,
              pasted: tuple[str, ...], region: str, stamp: tuple):
     """(Coverage, matrix targets × references, reference NamedList, target NamedList or None)."""
-    from indexer.library import coverage_between
-
     if not target_doc and not pasted:
         raise PolicyError("请粘贴至少一个条目名称 / paste at least one item name")
-    vectors = clause_vectors()
-    answer = coverage_between(documents(), ref_doc, target_doc or None, pasted, reference_section=ref_section,
-                              target_section=target_section, region=region or None,
-                              embedder=embedder_for_index(), vectors=vectors)
+    answer = library().coverage(ref_doc, target_doc or None, pasted, reference_section=ref_section,
+                                target_section=target_section, region=region or None)
     return answer.result, answer.result.matrix, answer.reference, answer.target
 

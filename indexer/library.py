@@ -7,6 +7,7 @@ similar, coverage, align, reuse, matrix, diffusion, instruments, uploads, metada
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ from indexer.uploads import (  # noqa: F401 — part of the service layer
     upload_limit_mb,
     waiting_upload,
 )
+
+log = logging.getLogger("policy_library")
 
 # ---------------------------------------------------------------- which documents
 
@@ -117,15 +120,24 @@ def reuse_pairs(docs: Sequence[Document], keys: Sequence[str] = (), min_chars: i
 
 # ---------------------------------------------------------------- the one object every door opens
 
+def _or_none(filters):
+    """None for filters that choose nothing (the engine's fast path)."""
+    return None if filters is None or filters.is_empty() else filters
+
+
 class Library:
     """One index (its folder), one upload folder, and every question the doors ask of them.
 
     The engine over the live generation is opened on first use and reopened once a build publishes a newer one;
     safe to share between request threads (the API) and reruns (the app)."""
 
-    def __init__(self, index_dir: str | Path | None = None, upload_dir: str | Path | None = None):
+    def __init__(self, index_dir: str | Path | None = None, upload_dir: str | Path | None = None,
+                 embedder: str | None = None):
+        """embedder: a model name to query with instead of the index's own (one of another name or size is
+        refused when the engine opens); None: the index's."""
         self.index_dir = Path(index_dir or paths.INDEX_DIR)
         self.upload_dir = Path(upload_dir or paths.UPLOAD_DIR)
+        self.embedder_name = embedder
         self._engine = None
         self._lock = threading.Lock()
 
@@ -140,8 +152,23 @@ class Library:
             return eng
         with self._lock:  # one caller reopens; the others wait a moment and share it
             if self._engine is None or self._engine.is_stale():
-                self._engine = Engine.open(self.index_dir)
+                self._engine = Engine.open(self.index_dir, self.embedder_name)
             return self._engine
+
+    def is_open(self) -> bool:
+        """True once the engine has been opened (it may be reopened after a build)."""
+        return self._engine is not None
+
+    def warm_up(self) -> None:
+        """Open the engine and load the tokenizer dictionary and the embedding model in the background, while
+        the user is still typing (best effort: the real search reports its own errors)."""
+        def run() -> None:
+            try:
+                self.search("产业集群", k=1)
+            except Exception:  # noqa: BLE001
+                log.debug("warm-up search failed", exc_info=True)
+
+        threading.Thread(target=run, daemon=True, name="library-warm-up").start()
 
     def has_index(self) -> bool:
         try:
@@ -163,8 +190,23 @@ class Library:
 
             return load_folders(self.folders(), errors=[])
 
+    def records(self) -> list:
+        """The documents' light records (metadata, no text): the index's, else those of the documents on disk."""
+        try:
+            return self.engine().store.documents()
+        except PolicyError:
+            return self.documents()
+
     def find(self, key: str) -> Document:
         return find(self.documents(), key)
+
+    def clause(self, clause_id: str):
+        """One indexed clause by id (NotFoundError naming it otherwise)."""
+        return self.engine().clause(clause_id)
+
+    def parser_outdated(self) -> bool:
+        """True when the index was built by an older parser (clause trees may have moved: build again)."""
+        return self.engine().parser_outdated()
 
     def embedder(self):
         """The index's embedder (item and query vectors must match the index's), else the default one."""
@@ -187,31 +229,45 @@ class Library:
                 region_scope: str = "", include_undated: bool = False):
         """SearchFilters from a door's values (levels and statuses as codes or labels), checked against the
         library: a value no document has is refused in one line naming what is there."""
-        from indexer.filters import SearchFilters, validate
+        from indexer.filters import SearchFilters
 
-        f = SearchFilters(region=region, province=province, level=level, doc_ids=tuple(doc_ids), status=status,
-                          date_from=date_from, date_to=date_to, section=section,
-                          region_scope="self" if region and region_scope == "self" else "",
-                          include_undated=include_undated)
-        problems = validate(f, self.documents())
+        return self.check_filters(SearchFilters(
+            region=region, province=province, level=level, doc_ids=tuple(doc_ids), status=status,
+            date_from=date_from, date_to=date_to, section=section,
+            region_scope="self" if region and region_scope == "self" else "", include_undated=include_undated))
+
+    def check_filters(self, filters):
+        """The filters, refused in one line (PolicyError) when a value cannot match: an unknown level or status,
+        an impossible date, a region or document the library does not hold."""
+        from indexer.filters import validate
+
+        problems = validate(filters, self.records())
         if problems:
             raise PolicyError("；".join(problems))
-        return f
+        return filters
 
     # ---- search
 
-    def search(self, query: str, *, k: int = 10, mode: str = "hybrid", filters=None, fuzzy: bool = False):
+    def search(self, query: str, *, k: int = 10, mode: str = "hybrid", filters=None, fuzzy: bool = False,
+               engine=None):
+        """Clauses answering `query`, best first. engine: one snapshot of the index to ask (a door that reports
+        which generation answered), default the live one."""
         from indexer.limits import check_k, check_query
 
         check_query(query)
         check_k(k)
-        return self.engine().search(query, k=k, mode=mode, filters=filters, fuzzy=fuzzy)
+        return (engine or self.engine()).search(query, k=k, mode=mode, filters=_or_none(filters), fuzzy=fuzzy)
 
-    def similar(self, clause_id: str, *, k: int = 10, filters=None, other_documents: bool = True):
+    def translation(self, query: str, mode: str = "hybrid", filters=None) -> list[str]:
+        """The Chinese words an English query is also searched with."""
+        return self.engine().translation(query, mode, _or_none(filters))
+
+    def similar(self, clause_id: str, *, k: int = 10, filters=None, other_documents: bool = True, engine=None):
         from indexer.limits import check_k
 
         check_k(k)
-        return self.engine().similar(clause_id, k=k, filters=filters, other_documents=other_documents)
+        return (engine or self.engine()).similar(clause_id, k=k, filters=_or_none(filters),
+                                                 other_documents=other_documents)
 
     # ---- comparison
 
@@ -220,7 +276,9 @@ class Library:
                                       vectors=self.vectors(), **kw)
 
     def align(self, doc_a: str, doc_b: str):
-        return align_pair(self.documents(), doc_a, doc_b, vectors=self.vectors())
+        vectors = self.vectors()
+        return align_pair(self.documents(), doc_a, doc_b, vectors=vectors,
+                          embedder=self.embedder() if vectors is None else None)
 
     def reuse(self, keys: Sequence[str] = (), min_chars: int | None = None):
         return reuse_pairs(self.documents(), keys, min_chars)

@@ -79,6 +79,25 @@ def test_search_is_the_same_through_every_door(doors, capsys, name, lib_kw, cli_
     assert ids(got.json()["hits"] if isinstance(got.json(), dict) else got.json()) == want
 
 
+APP_FILTERS = [  # the search page's choices (several values of a field: any matches) and the Library's words
+    ({"levels": ["市级"]}, {"level": "市级"}),
+    ({"levels": ["city", "province"]}, {"level": "市级,省级"}),
+    ({"regions": ["广东省"], "region_scope": "self"}, {"region": "广东省", "region_scope": "self"}),
+    ({"date_from": "2021-01-01", "date_to": "2021-12-31", "include_undated": True},
+     {"date_from": "2021-01-01", "date_to": "2021-12-31", "include_undated": True}),
+]
+
+
+@pytest.mark.parametrize("page, lib_kw", APP_FILTERS, ids=[str(p) for p, _ in APP_FILTERS])
+def test_the_search_page_asks_the_same_library(doors, page, lib_kw):
+    """The page's cached search goes through the one Library: same hits for the same filters."""
+    from app_pages import results
+
+    lib, _, _ = doors
+    want = ids(lib.search("产业集群", k=8, filters=lib.filters(**lib_kw)))
+    assert ids(results.search("产业集群", "hybrid", 8, results.filter_key(**page), ("doors",))) == want
+
+
 def test_the_two_vocabularies_give_one_answer(doors):
     lib, _, _ = doors
     assert lib.filters(level="市级,省级") == lib.filters(level="city,province")

@@ -10,7 +10,7 @@ from indexer.api import schemas
 from indexer.api.errors import ApiError
 from indexer.api.state import ApiState
 from indexer.errors import PolicyError
-from indexer.filters import SearchFilters, validate
+from indexer.filters import SearchFilters
 from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_queries, check_query, check_text
 from indexer.versions import PARSER_VERSION
 
@@ -42,11 +42,9 @@ def valid_text(request: Request) -> None:
         checked(check_text, str(value), name)
 
 
-def checked_filters(f: SearchFilters, engine) -> SearchFilters | None:
-    problems = validate(f, engine.store.documents())
-    if problems:
-        raise ApiError(422, "invalid_filter", "；".join(problems))
-    return None if f.is_empty() else f
+def checked_filters(f: SearchFilters, state: ApiState) -> SearchFilters:
+    """The library's filter check (Library.check_filters), its refusal answered 422 invalid_filter."""
+    return checked(state.check_filters, f, code="invalid_filter")
 
 
 def generation(engine, response: Response) -> None:
@@ -120,11 +118,11 @@ def _search(state: ApiState, response: Response, queries: list[str], k: int, mod
         checked(check_queries, queries)  # count, each query and the characters of them all
     else:
         checked(check_query, queries[0])
-    engine = state.engine()
-    f = checked_filters(filters, engine)
+    engine = state.engine()  # one generation answers every query of the request, and the header names it
+    f = checked_filters(filters, state)
     generation(engine, response)
-    return [[h.to_dict() for h in engine.search(q, k=k, mode=mode, filters=f, fuzzy=fuzzy)] if q.strip() else []
-            for q in queries]
+    return [[h.to_dict() for h in state.search(q, k=k, mode=mode, filters=f, fuzzy=fuzzy, engine=engine)]
+            if q.strip() else [] for q in queries]
 
 
 @router.get("/search", response_model=list[schemas.Hit], responses={**Invalid},
@@ -151,7 +149,7 @@ def search_batch(state: State, response: Response, body: schemas.BatchSearchRequ
 @router.get("/clauses/{clause_id}", response_model=schemas.Clause, responses={**NotFound},
             summary="一个条款 / one clause")
 def clause(state: State, clause_id: str):
-    return state.engine().clause(clause_id).to_dict()
+    return state.clause(clause_id).to_dict()
 
 
 @router.get("/clauses/{clause_id}/similar", response_model=list[schemas.Hit], responses={**NotFound, **Invalid},
@@ -160,9 +158,10 @@ def similar(state: State, response: Response, clause_id: str, filters: Filters, 
             other_documents: bool = True):
     checked(check_k, k, "k")
     engine = state.engine()
-    f = checked_filters(filters, engine)
+    f = checked_filters(filters, state)
     generation(engine, response)
-    return [h.to_dict() for h in engine.similar(clause_id, k=k, filters=f, other_documents=other_documents)]
+    return [h.to_dict() for h in state.similar(clause_id, k=k, filters=f, other_documents=other_documents,
+                                               engine=engine)]
 
 
 # ---------------------------------------------------------------- documents
@@ -170,11 +169,7 @@ def similar(state: State, response: Response, clause_id: str, filters: Filters, 
 @router.get("/documents", response_model=list[schemas.DocumentSummary],
             summary="文库中的文件 / documents of the library with their metadata (the CLI's docs --json)")
 def documents(state: State):
-    try:
-        docs = state.engine().store.documents()
-    except PolicyError:
-        docs = state.documents()
-    return [public_summary(d.summary()) for d in docs]
+    return [public_summary(d.summary()) for d in state.records()]
 
 
 def _document(state: ApiState, key: str):

@@ -69,19 +69,12 @@ def cmd_build(args) -> int:
     return 0
 
 
-def _filters(args, engine=None):
-    """The filter options as SearchFilters; with an engine, values no indexed document has are refused."""
-    from indexer.filters import validate
-    from indexer.search import SearchFilters
-    f = SearchFilters(region=args.region or "", province=args.province or "", level=args.level or "",
-                      doc_ids=tuple(args.doc or ()), status=args.status or "", date_from=args.date_from or "",
-                      date_to=args.date_to or "", section=args.section or "",
-                      region_scope="self" if args.region and args.scope == "self" else "",
-                      include_undated=bool(args.include_undated))
-    problems = validate(f, engine.store.documents() if engine is not None else ())
-    if problems:
-        raise PolicyError("；".join(problems))
-    return f
+def _filters(args, library):
+    """The filter options as SearchFilters, values no indexed document has refused (Library.filters)."""
+    return library.filters(region=args.region or "", province=args.province or "", level=args.level or "",
+                           doc_ids=tuple(args.doc or ()), status=args.status or "", date_from=args.date_from or "",
+                           date_to=args.date_to or "", section=args.section or "", region_scope=args.scope,
+                           include_undated=bool(args.include_undated))
 
 
 def _read_queries(path: str) -> list[str]:
@@ -116,50 +109,53 @@ def _print_hits(query: str, hits, translated: list[str] | None = None) -> None:
         print(f"   信号 signals: {signals}")
 
 
+def _library(args, embedder: bool = True):
+    from indexer.library import Library
+
+    return Library(args.index_dir, embedder=_embedder_name(args) if embedder else None)
+
+
 def cmd_search(args) -> int:
-    from indexer.search import Engine
     if not args.query and not args.queries:
         raise PolicyError("请给出查询或 --queries 文件 / give a QUERY or --queries FILE")
     check_k(args.k)
     lines = _read_queries(args.queries) if args.queries else []
     if args.query:
         check_query(args.query)
-    engine = Engine.open(args.index_dir, _embedder_name(args))
-    if engine.parser_outdated():
+    library = _library(args)
+    if library.parser_outdated():
         print("提示 / note: 索引由旧版解析程序生成，条款结构可能已变化，请重新运行 python -m indexer build "
               "/ the index was built by an older parser; run build again", file=sys.stderr)
-    kw = {"k": args.k, "mode": args.mode, "filters": _filters(args, engine), "fuzzy": args.fuzzy}
+    kw = {"k": args.k, "mode": args.mode, "filters": _filters(args, library), "fuzzy": args.fuzzy}
     if args.queries:
         for q in lines:  # one JSON list per input line, in order (empty line → empty list)
-            hits = engine.search(q, **kw) if q.strip() else []
+            hits = library.search(q, **kw) if q.strip() else []
             sys.stdout.write(json.dumps([h.to_dict() for h in hits], ensure_ascii=False) + "\n")
         return 0
-    hits = engine.search(args.query, **kw)
+    hits = library.search(args.query, **kw)
     if args.json:
         print_json([h.to_dict() for h in hits])
     else:
         # only with hits, as the app: a filter that leaves no clause returns before any word is searched
-        _print_hits(args.query, hits, engine.translation(args.query, args.mode, kw["filters"]) if hits else None)
+        _print_hits(args.query, hits, library.translation(args.query, args.mode, kw["filters"]) if hits else None)
     return 0
 
 
 def cmd_similar(args) -> int:
-    from indexer.search import Engine
     check_k(args.k)
-    engine = Engine.open(args.index_dir)
-    hits = engine.similar(args.clause_id, k=args.k, filters=_filters(args, engine),
-                          other_documents=not args.same_document)
+    library = _library(args, embedder=False)
+    hits = library.similar(args.clause_id, k=args.k, filters=_filters(args, library),
+                           other_documents=not args.same_document)
     if args.json:
         print_json([h.to_dict() for h in hits])
     else:
-        _print_hits(engine.clause(args.clause_id).text[:40], hits)
+        _print_hits(library.clause(args.clause_id).text[:40], hits)
     return 0
 
 
 def cmd_evaluate(args) -> int:
     from indexer import evaluate
-    from indexer.search import Engine
-    engine = Engine.open(args.index_dir, _embedder_name(args))
+    engine = _library(args).engine()
     queries = evaluate.load_queries(args.queries)
     results = evaluate.evaluate(engine, queries, args.modes.split(","))
     if args.fusions:
