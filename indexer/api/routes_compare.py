@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from indexer.api import schemas
+from indexer.api import bodies, schemas
 from indexer.api.errors import ApiError
 from indexer.api.routes_read import Invalid, NotFound, State, checked
 from indexer.errors import NotFoundError, PolicyError
@@ -23,7 +23,7 @@ def _vectors_and_embedder(state):
 
 @router.post("/coverage", response_model=schemas.Coverage, responses={**NotFound, **Invalid},
              summary="清单覆盖 / coverage of a target document's list, or pasted names, against a reference list")
-def coverage(state: State, body: schemas.CoverageRequest):
+def coverage(state: State, body: bodies.CoverageRequest):
     from indexer.compare.coverage import parse_names
     from indexer.library import coverage_between
 
@@ -46,7 +46,7 @@ def coverage(state: State, body: schemas.CoverageRequest):
 
 @router.post("/align", response_model=schemas.Alignment, responses={**NotFound, **Invalid},
              summary="条款比对 / align the clauses of two documents (the CLI's align --json)")
-def align(state: State, body: schemas.AlignRequest):
+def align(state: State, body: bodies.AlignRequest):
     from indexer.library import align_pair, find
 
     docs = state.documents()
@@ -60,7 +60,7 @@ def align(state: State, body: schemas.AlignRequest):
 
 @router.post("/reuse", response_model=schemas.Reuse, responses={**NotFound, **Invalid},
              summary="文本复用 / passages reused near-verbatim across documents (the CLI's reuse --json)")
-def reuse(state: State, body: schemas.ReuseRequest):
+def reuse(state: State, body: bodies.ReuseRequest):
     from indexer.library import reuse_pairs
 
     try:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from indexer.api import schemas
+from indexer.api import bodies, schemas
 from indexer.api.errors import ApiError
 from indexer.api.state import ApiState
 from indexer.errors import PolicyError
@@ -136,13 +136,13 @@ def search_get(state: State, response: Response, filters: Filters,
 
 @router.post("/search", response_model=list[schemas.Hit], responses={**Invalid},
              summary="检索条款（JSON 请求体）/ search clauses, the request as a JSON body")
-def search_post(state: State, response: Response, body: schemas.SearchRequest):
+def search_post(state: State, response: Response, body: bodies.SearchRequest):
     return _search(state, response, [body.query], body.k, body.mode, body.fuzzy, body.to_filters())[0]
 
 
 @router.post("/search/batch", response_model=list[list[schemas.Hit]], responses={**Invalid},
              summary="批量检索 / several queries, one result list each (the CLI's search --queries)")
-def search_batch(state: State, response: Response, body: schemas.BatchSearchRequest):
+def search_batch(state: State, response: Response, body: bodies.BatchSearchRequest):
     return _search(state, response, body.queries, body.k, body.mode, body.fuzzy, body.to_filters(), batch=True)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from indexer.api import schemas
+from indexer.api import bodies, schemas
 from indexer.api.errors import ApiError
 from indexer.api.routes_read import NotFound, State
 from indexer.api.security import MAX_UPLOAD_FILES
@@ -75,7 +75,7 @@ def remove(state: State, doc_id: str):
                           403: {"model": schemas.Error, "description": "a shipped document"}},
                summary="更正元数据 / correct an uploaded document's metadata (as the app's library page; kept "
                        "across rebuilds), then re-index by a build job")
-def correct(state: State, doc_id: str, body: schemas.MetadataCorrection):
+def correct(state: State, doc_id: str, body: bodies.MetadataCorrection):
     from indexer.library import correct_metadata, find, is_upload
 
     doc = find(state.documents(), doc_id)
