@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from indexer.ingest.metadata import CN_DATE, CN_YEAR_DATE, DOC_NUMBER, signature_line
+from indexer.ingest.dates import CN_DATE, CN_YEAR_DATE
+from indexer.ingest.metadata import DOC_NUMBER, signature_line
 
 _SPACE = " \t\u3000\u2002\u2003\xa0"
 # One issuing body as it stands alone: 东莞市人民政府, 海南省农业农村厅, 中共中央. Matched one part at a time (parts are

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indexer.ingest.dates import iso_date
+
 HEAD_LINES = 40  # the history sits between the title and the first chapter or article
 FIRST_LINES = 6  # … and starts within the first non-blank lines (title, subtitle, perhaps a 文号)
 
@@ -48,11 +50,6 @@ class Event:
     @property
     def organ(self) -> str:
         return self.place + self.body if self.body else ""
-
-
-def _iso(y: str, m: str, d: str) -> str:
-    y_, m_, d_ = int(y), int(m), int(d)
-    return f"{y_:04d}-{m_:02d}-{d_:02d}" if 1 <= m_ <= 12 and 1 <= d_ <= 31 else ""
 
 
 def _outside_titles(s: str) -> str:
@@ -110,7 +107,7 @@ def parse(lines: list[str]) -> tuple[Event, ...]:
         dates = [d for d in _DATE.finditer(line) if not _unbalanced(line[:d.start()])]  # not in a cited title
         ends = [d.start() for d in dates[1:]] + [len(line)]
         pieces = [("", line[:dates[0].start()] if dates else line)]
-        pieces += [(_iso(*d.groups()), line[d.end():end]) for d, end in zip(dates, ends, strict=False)]
+        pieces += [(iso_date(*d.groups()), line[d.end():end]) for d, end in zip(dates, ends, strict=False)]
         for iso, text in pieces:
             ev = parse_event(iso, text) if text.strip(" （(") else None
             if ev:
