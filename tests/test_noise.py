@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexer.ingest import noise
-from indexer.ingest.noise import Line
+from indexer.ingest import noise, page_layout
+from indexer.ingest.page_layout import Line
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
@@ -214,7 +214,7 @@ def _page(texts, top=80.0, left=90.0, full=505.0, step=15.0):
 def test_page_numbers_and_running_headers_are_stripped():
     pages = [_page(["海南省农业农村厅文件", f"第{i}页正文内容，足够长的一行文字用于估计版心宽度。", "正文第二行，同样足够长的一行。",
                     "正文第三行，同样足够长的一行文字。", f"— {i} —"]) for i in range(1, 6)]
-    out = noise.strip_page_furniture(pages)
+    out = page_layout.strip_page_furniture(pages)
     texts = [ln.text for page in out for ln in page]
     assert not any(t.startswith("—") for t in texts)
     assert "海南省农业农村厅文件" not in texts
@@ -229,7 +229,7 @@ def test_many_distinct_short_pages_are_body_text_not_running_headers():
 
     texts = [f"这是第{i}份材料的正文，内容各不相同。" for i in range(1, 2001)]
     pages = [[Line(t, 90, 90 + 15 * len(t), 100, 112)] for t in texts]
-    assert [ln.text for page in noise.strip_page_furniture(pages) for ln in page] == texts
+    assert [ln.text for page in page_layout.strip_page_furniture(pages) for ln in page] == texts
     text, starts, _ = assemble_pages(pages)
     assert text.split("\n") == texts and len(starts) == 2000
 
@@ -237,7 +237,7 @@ def test_many_distinct_short_pages_are_body_text_not_running_headers():
 def test_running_headers_with_a_page_number_inside_are_still_furniture():
     pages = [_page([f"测试市人民政府公报 2024年第3期 {i + 4}", f"第{i * 3}段正文，各页不同的一行文字。", "正文第二行，同样足够长的一行。",
                     f"材料{i * 7}号：另一行正文。", "（此页无正文结束）"]) for i in range(1, 8)]
-    out = [[ln.text for ln in page] for page in noise.strip_page_furniture(pages)]
+    out = [[ln.text for ln in page] for page in page_layout.strip_page_furniture(pages)]
     assert not any("公报" in t for page in out for t in page)  # its number follows the page: furniture
     assert all(page[0].startswith("第") and page[2].startswith("材料") for page in out)  # numbers that do not
     assert not any("此页无正文结束" in t for page in out for t in page)  # the same line on every page
@@ -254,15 +254,15 @@ def test_property_lines_that_repeat_on_no_page_are_kept(texts, per_page):
     number aside), stays."""
     pages = [[Line(t, 90, 300, 100 + 15 * k, 112 + 15 * k) for k, t in enumerate(texts[i:i + per_page])]
              for i in range(0, len(texts), per_page)]
-    kept = [ln.text for page in noise.strip_page_furniture(pages) for ln in page]
-    assert kept == [t for t in texts if not noise.is_page_number(t)]
+    kept = [ln.text for page in page_layout.strip_page_furniture(pages) for ln in page]
+    assert kept == [t for t in texts if not page_layout.is_page_number(t)]
 
 
 def test_is_page_number_accepts_common_and_ocr_forms():
     for s in ["— 3 —", "- 3 -", "第3页", "第 3 页 共 11 页", "3/11", "12", "—2一"]:
-        assert noise.is_page_number(s), s
+        assert page_layout.is_page_number(s), s
     for s in ["一、总体要求", "2024年", "3.单机补贴限额。"]:
-        assert not noise.is_page_number(s), s
+        assert not page_layout.is_page_number(s), s
 
 
 def test_wrapped_lines_join_but_headings_and_short_lines_do_not():
@@ -271,10 +271,10 @@ def test_wrapped_lines_join_but_headings_and_short_lines_do_not():
              Line("二、实施常态化精准帮扶", 90, 260, 30, 42),
              Line("（七）健全常态化帮扶政策体系。落实常态化帮扶责任，稳步提升", 90, 505, 45, 57),
              Line("（八）提高监测帮扶精准性时效性。合理确定防止返贫致贫对象认", 90, 505, 60, 72)]
-    m = noise.Margins(left=90, right=505, char_w=15)
-    assert noise.continues(lines[0], lines[1], m)
-    assert not noise.continues(lines[1], lines[2], m)  # short line ending in 。
-    assert not noise.continues(lines[2], lines[3], m)  # heading: not full width
-    assert not noise.continues(lines[3], lines[4], m)  # next line starts with an outline marker
+    m = page_layout.Margins(left=90, right=505, char_w=15)
+    assert page_layout.continues(lines[0], lines[1], m)
+    assert not page_layout.continues(lines[1], lines[2], m)  # short line ending in 。
+    assert not page_layout.continues(lines[2], lines[3], m)  # heading: not full width
+    assert not page_layout.continues(lines[3], lines[4], m)  # next line starts with an outline marker
     indented = Line("新段落首行缩进两个字。", 120, 505, 75, 87)
-    assert not noise.continues(lines[4], indented, m)
+    assert not page_layout.continues(lines[4], indented, m)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import IngestError
-from indexer.ingest import noise, ocr, outline, readers
+from indexer.ingest import noise, ocr, outline, page_layout, readers
 from indexer.ingest.corpus import load_document
 from indexer.ingest.readers import read_path
 
@@ -324,7 +324,7 @@ def test_pdf_clauses_carry_pages_and_no_page_number_lines():
     assert all(c.page is not None for c in doc.clauses)
     by_marker = {m.marker: c.page for c in doc.clauses if (m := outline.match_marker(c.text))}
     assert by_marker["（一）"] == 2 and by_marker["（四）"] == 3 and by_marker["（二十七）"] >= 13
-    assert not any(noise.is_page_number(line) for line in doc.text.split("\n"))
+    assert not any(page_layout.is_page_number(line) for line in doc.text.split("\n"))
     # the PDF wraps every line; the reader rejoins them, so (一) is one line up to the next heading
     first = next(c for c in doc.clauses if c.marker == "（一）")
     assert first.text.endswith("深入推进粮食节约和反食品浪费行动。")

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from indexer.ingest.noise import Line
+from indexer.ingest.page_layout import Line
 from indexer.models import ProgressFn
 
 OCR_DPI = 150  # 200 dpi was not more accurate on the sample scan, and slower

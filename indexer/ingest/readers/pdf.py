@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.errors import IngestError
-from indexer.ingest import noise, ocr
-from indexer.ingest.noise import Line
+from indexer.ingest import noise, ocr, page_layout
+from indexer.ingest.page_layout import Line
 from indexer.ingest.readers.raw import ProgressFn, RawText, ReadOptions, file_sha, strip_controls
 
 MIN_PAGE_TEXT = 10  # a PDF page with fewer characters (after noise) is treated as an image
@@ -149,11 +149,11 @@ def assemble_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...], tuple
     Drops page numbers, running headers/footers and noise lines, then joins lines wrapped mid-sentence into
     one line per paragraph (across pages too); headings keep their own line.
     """
-    pages = noise.strip_page_furniture(pages)
-    doc_margins = noise.margins([ln for lines in pages for ln in lines])
-    items: list[tuple[int, Line, noise.Margins | None]] = []
+    pages = page_layout.strip_page_furniture(pages)
+    doc_margins = page_layout.margins([ln for lines in pages for ln in lines])
+    items: list[tuple[int, Line, page_layout.Margins | None]] = []
     for p, lines in enumerate(pages):
-        m = noise.margins(lines, doc_margins)
+        m = page_layout.margins(lines, doc_margins)
         for ln in lines:
             s = noise.clean_line(strip_controls(ln.text, " "))
             if s:
@@ -164,11 +164,11 @@ def assemble_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...], tuple
     out: list[str] = []
     pos = 0
     starts: list[int | None] = [None] * len(pages)
-    prev: tuple[int, Line, noise.Margins | None] | None = None
+    prev: tuple[int, Line, page_layout.Margins | None] | None = None
     for p, ln, m in items:
         if prev is not None:
             # the layout of the line that may wrap decides (its page's margins)
-            sep = noise.join_text(prev[1].text, ln.text) if noise.continues(prev[1], ln, prev[2]) else "\n"
+            sep = page_layout.join_text(prev[1].text, ln.text) if page_layout.continues(prev[1], ln, prev[2]) else "\n"
             out.append(sep)
             pos += len(sep)
         if starts[p] is None:
