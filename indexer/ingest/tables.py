@@ -69,65 +69,86 @@ def find_tables(lines: list[str], is_heading: Callable[[str], bool], taken: set[
         is_heading: whether a line opens an outline clause; a heading ends a table and is never a cell.
         taken: lines already claimed (a table of contents), never part of a table.
     """
-    out: list[Table] = []
+    return _TableFinder(lines, is_heading, taken).run()
 
-    def fragment(s: str) -> bool:
-        return len(s) <= FRAGMENT_CHARS and not _SENTENCE.search(s) and not is_heading(s)
 
-    def wrapped(s: str) -> bool:  # a cell's text wrapped onto a line of its own, between two rows
-        return len(s) <= GAP_CHARS and not is_heading(s) and not CAPTION.fullmatch(s)
+class _TableFinder:
+    """One pass over the lines: tables of tab-separated rows, and flat tables (one cell a line, mostly figures)."""
 
-    def cell(s: str) -> bool:
-        return len(s) <= CELL_CHARS and not _SENTENCE.search(s) and (is_figure(s) or not is_heading(s))
+    def __init__(self, lines: list[str], is_heading: Callable[[str], bool], taken: set[int]):
+        self.lines, self.is_heading, self.taken = lines, is_heading, taken
+        self.out: list[Table] = []
 
-    def caption_before(i: int) -> bool:
-        return i > 0 and i - 1 not in taken and (not out or out[-1].last < i - 1) and bool(
-            CAPTION.fullmatch(lines[i - 1]))
+    def run(self) -> list[Table]:
+        i, n = 0, len(self.lines)
+        while i < n:
+            if i in self.taken:
+                i += 1
+            elif is_row(self.lines[i]):
+                i = self._rows_from(i)
+            elif self._cell(self.lines[i]):
+                i = self._flat_from(i)
+            else:
+                i += 1
+        return self.out
 
-    i, n = 0, len(lines)
-    while i < n:
-        if i in taken:
-            i += 1
-            continue
-        if is_row(lines[i]):
-            first_cell = _cells(lines[i])[:1]
-            rows, k, gap = [i], i + 1, 0
-            while k < n and k not in taken:
-                if is_row(lines[k]):
-                    if first_cell and first_cell[0] in HEADER_CELLS and _cells(lines[k])[:1] == first_cell:
-                        break  # a header row again (序号 …): the next table starts here
-                    rows.append(k)
-                    gap = 0
-                elif k - rows[-1] <= MAX_FRAGMENTS and gap + len(lines[k]) <= GAP_CHARS and wrapped(lines[k]):
-                    gap += len(lines[k])
-                else:
-                    break
-                k += 1
-            if len(rows) >= MIN_ROWS:
-                start = i
-                floor = out[-1].last + 1 if out else 0
-                while start > floor and i - start < LEAD_FRAGMENTS and start - 1 not in taken and fragment(
-                        lines[start - 1]):
-                    start -= 1  # header cells wrapped above the first row: 千亿元产业/ over 战略性新兴产业\t销售收入
-                cap = caption_before(start)
-                label = lines[start - 1] if cap else _label(_cells(lines[i]))
-                out.append(Table(start - 1 if cap else start, rows[-1], tuple(rows), label))
-            i = rows[-1] + 1
-            continue
-        if cell(lines[i]) and not is_row(lines[i]):
-            k = i
-            while k < n and k not in taken and cell(lines[k]) and not is_row(lines[k]):
-                k += 1
-            run = lines[i:k]
-            figures = sum(1 for s in run if is_figure(s))
-            if len(run) >= MIN_CELLS and figures >= NUMERIC_SHARE * len(run) and len(run) - figures >= MIN_LABELS:
-                cap = caption_before(i)
-                label = lines[i - 1] if cap else run[0] if CAPTION.fullmatch(run[0]) else _label(run[:5])
-                out.append(Table(i - 1 if cap else i, k - 1, tuple(range(i, k)), label, flat=True))
-            i = max(k, i + 1)
-            continue
-        i += 1
-    return out
+    # ---- what a line may be inside a table
+
+    def _fragment(self, s: str) -> bool:
+        return len(s) <= FRAGMENT_CHARS and not _SENTENCE.search(s) and not self.is_heading(s)
+
+    def _wrapped(self, s: str) -> bool:  # a cell's text wrapped onto a line of its own, between two rows
+        return len(s) <= GAP_CHARS and not self.is_heading(s) and not CAPTION.fullmatch(s)
+
+    def _cell(self, s: str) -> bool:
+        return (len(s) <= CELL_CHARS and not _SENTENCE.search(s) and (is_figure(s) or not self.is_heading(s))
+                and not is_row(s))
+
+    def _caption_before(self, i: int) -> bool:
+        return i > 0 and i - 1 not in self.taken and (not self.out or self.out[-1].last < i - 1) and bool(
+            CAPTION.fullmatch(self.lines[i - 1]))
+
+    # ---- the two kinds of table
+
+    def _rows_from(self, i: int) -> int:
+        """The rows starting at line i (wrapped cells between them allowed); the line after them."""
+        lines, n = self.lines, len(self.lines)
+        first_cell = _cells(lines[i])[:1]
+        rows, k, gap = [i], i + 1, 0
+        while k < n and k not in self.taken:
+            if is_row(lines[k]):
+                if first_cell and first_cell[0] in HEADER_CELLS and _cells(lines[k])[:1] == first_cell:
+                    break  # a header row again (序号 …): the next table starts here
+                rows.append(k)
+                gap = 0
+            elif k - rows[-1] <= MAX_FRAGMENTS and gap + len(lines[k]) <= GAP_CHARS and self._wrapped(lines[k]):
+                gap += len(lines[k])
+            else:
+                break
+            k += 1
+        if len(rows) >= MIN_ROWS:
+            start = i
+            floor = self.out[-1].last + 1 if self.out else 0
+            while start > floor and i - start < LEAD_FRAGMENTS and start - 1 not in self.taken and self._fragment(
+                    lines[start - 1]):
+                start -= 1  # header cells wrapped above the first row: 千亿元产业/ over 战略性新兴产业\t销售收入
+            cap = self._caption_before(start)
+            label = lines[start - 1] if cap else _label(_cells(lines[i]))
+            self.out.append(Table(start - 1 if cap else start, rows[-1], tuple(rows), label))
+        return rows[-1] + 1
+
+    def _flat_from(self, i: int) -> int:
+        """A run of short cells from line i, a table when enough of them are figures; the line after the run."""
+        lines, k = self.lines, i
+        while k < len(lines) and k not in self.taken and self._cell(lines[k]):
+            k += 1
+        run = lines[i:k]
+        figures = sum(1 for s in run if is_figure(s))
+        if len(run) >= MIN_CELLS and figures >= NUMERIC_SHARE * len(run) and len(run) - figures >= MIN_LABELS:
+            cap = self._caption_before(i)
+            label = lines[i - 1] if cap else run[0] if CAPTION.fullmatch(run[0]) else _label(run[:5])
+            self.out.append(Table(i - 1 if cap else i, k - 1, tuple(range(i, k)), label, flat=True))
+        return max(k, i + 1)
 
 
 def pieces(spans: list[tuple[int, int]], t: Table, max_chars: int):
