@@ -17,7 +17,6 @@ from indexer.store.cache import CACHE, VectorCache
 from indexer.store.folder import (
     CLAUSE_FIELDS,
     FORMAT_VERSION,
-    ClauseIndex,
     FolderStore,
     FolderWriter,
     clause_record,
@@ -39,7 +38,7 @@ open_index = open_folder  # the folder backend's opener, under its old name
 
 __all__ = [
     "ANN_THRESHOLD", "CACHE", "CLAUSE_FIELDS", "CURRENT", "DEFAULT_BACKEND", "FORMAT_VERSION", "LOCK", "MISSING",
-    "ClauseIndex", "ClauseStore", "FaissStore", "FolderStore", "FolderWriter", "Ranked", "StoreWriter",
+    "ClauseStore", "FaissStore", "FolderStore", "FolderWriter", "Ranked", "StoreWriter",
     "VectorCache", "VectorStore", "backend", "backend_of", "backends", "build_lock", "clause_record", "current_generation",
     "doc_meta", "document_record", "new_generation_dir", "open_folder", "open_index", "open_store", "previous_backend", "publish",
     "register_backend", "remove_stale_temps", "store_writer",

@@ -289,9 +289,6 @@ class FolderStore(ClauseStore):
         return store
 
 
-ClauseIndex = FolderStore  # the name this class had before the store became a package
-
-
 def open_folder(index_dir: Path) -> FolderStore:
     folder = current_generation(Path(index_dir))
     if folder is None:
