@@ -58,7 +58,7 @@ with common.guard("打开索引"):
     eng = backend.engine()
 if eng is None:
     st.stop()
-docs = list(eng.documents)
+docs = backend.library().records()  # metadata only: the texts are not needed to draw the page
 if waiting := backend.waiting_files(docs):  # e.g. an import the user left before it finished
     st.info(f"有 {len(waiting)} 个文件尚未编入索引，检索不到其中内容：" + md("、".join(p.name for p in waiting[:3]))
             + "。请到「文库」页点击「更新索引」。/ Some files are not indexed yet.", icon=":material/sync:")
@@ -162,7 +162,7 @@ def similar_panel(clause_id: str) -> None:
 
 # ------------------------------------------------------------------ results
 if not query.strip():
-    st.caption(f"文库共 {len(docs)} 份文件、{sum(len(d.clauses) for d in docs)} 个条款。输入查询后按回车。"
+    st.caption(f"文库共 {len(docs)} 份文件、{sum(d.n_clauses for d in docs)} 个条款。输入查询后按回车。"
                " / Type a query and press Enter.")
     st.stop()
 

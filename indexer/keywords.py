@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,14 +80,28 @@ class Tokenizer:
     """jieba with the policy-term user dictionary; 文号 become single tokens; stopwords and punctuation dropped."""
 
     def __init__(self, config: TokenizerConfig | None = None):
-        import jieba
-        jieba.setLogLevel(logging.WARNING)
         self.config = config or TokenizerConfig()
-        self._jieba = jieba.Tokenizer()  # private instance: never alter the global one others use
-        for line in USER_DICT.read_text(encoding="utf-8").splitlines():
-            word = normalise(line.strip())  # tokens are normalised, so the dictionary must be too
-            if word and not word.startswith("#"):
-                self._jieba.add_word(word)
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _jieba(self):
+        """jieba's dictionary with the user words, loaded on first use (about 0.6 s), by one thread."""
+        with self._lock:
+            if "_jieba" in self.__dict__:  # another thread loaded it while this one waited
+                return self.__dict__["_jieba"]
+            import jieba
+            jieba.setLogLevel(logging.WARNING)
+            tok = jieba.Tokenizer()  # private instance: never alter the global one others use
+            for line in USER_DICT.read_text(encoding="utf-8").splitlines():
+                word = normalise(line.strip())  # tokens are normalised, so the dictionary must be too
+                if word and not word.startswith("#"):
+                    tok.add_word(word)
+            return tok
+
+    def load(self) -> Tokenizer:
+        """Load the dictionary now (a warm-up), rather than on the first text."""
+        _ = self._jieba
+        return self
 
     def _words(self, chunk: str) -> list[str]:
         if self.config.mode == "search":
