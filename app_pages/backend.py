@@ -92,10 +92,8 @@ def engine():
     if not index_ready():
         build_index(message="首次启动：正在建立索引 / first start: building the index")
     lib = library()
-    fresh = not lib.is_open()
     eng = lib.engine()
-    if fresh:
-        lib.warm_up()
+    lib.warm_up()  # once per library: the models load while the page is drawn and the user types
     if eng.parser_outdated() and not st.session_state.get("_parser_rebuild_tried"):
         # the index was built by an older version of the parser: outlines and sections may have moved. Rebuild
         # once (unchanged clause texts keep their vectors); if that fails, the old index still answers.

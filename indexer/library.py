@@ -140,6 +140,7 @@ class Library:
         self.embedder_name = embedder
         self._engine = None
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
 
     # ---- what it is made of
 
@@ -155,20 +156,19 @@ class Library:
                 self._engine = Engine.open(self.index_dir, self.embedder_name)
             return self._engine
 
-    def is_open(self) -> bool:
-        """True once the engine has been opened (it may be reopened after a build)."""
-        return self._engine is not None
-
     def warm_up(self) -> None:
-        """Open the engine and load the tokenizer dictionary and the embedding model in the background, while
-        the user is still typing (best effort: the real search reports its own errors)."""
+        """Open the engine and load the tokenizer dictionary and the embedding model in a background thread,
+        once, while the user is still typing (best effort: the real search reports its own errors)."""
         def run() -> None:
             try:
                 self.search("产业集群", k=1)
             except Exception:  # noqa: BLE001
                 log.debug("warm-up search failed", exc_info=True)
 
-        threading.Thread(target=run, daemon=True, name="library-warm-up").start()
+        with self._lock:
+            if self._warming is None:
+                self._warming = threading.Thread(target=run, daemon=True, name="library-warm-up")
+                self._warming.start()
 
     def has_index(self) -> bool:
         try:
