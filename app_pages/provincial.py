@@ -49,7 +49,7 @@ def spread(reference: str, targets: tuple[str, ...] | None, stamp: tuple):
 
 @st.cache_data(max_entries=16)
 def matrix_file(reference: str, targets: tuple[str, ...] | None, suffix: str, stamp: tuple) -> bytes:
-    from indexer.compare.export_matrix import matrix_bytes
+    from indexer.export.matrix import matrix_bytes
 
     return matrix_bytes(matrix_of(reference, targets, stamp), suffix, backend.documents())
 

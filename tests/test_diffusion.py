@@ -127,7 +127,7 @@ def test_cli_diffusion_json(capsys, monkeypatch, tmp_path):
 def test_timeline_xlsx_holds_dates_lags_and_wording(tmp_path, seed_docs, seed_matrix):
     import openpyxl
 
-    from indexer.compare.export_matrix import export_matrix
+    from indexer.export.matrix import export_matrix
 
     t = timeline_of(seed_matrix, 15, seed_docs)  # 新能源
     wb = openpyxl.load_workbook(export_matrix(t, tmp_path / "t.xlsx", seed_docs))

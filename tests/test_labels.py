@@ -56,7 +56,7 @@ def test_cli_matrix_names_what_is_missing(placeless, seed_docs, monkeypatch, cap
 
 
 def test_matrix_export_names_what_is_missing(placeless, seed_docs):
-    from indexer.compare.export_matrix import matrix_report
+    from indexer.export.matrix import matrix_report
 
     docs = next(t for t in matrix_report(placeless, seed_docs).tables if t.title == "文件")
     row = next(r for r in docs.rows if r[0] == CHAOZHOU)

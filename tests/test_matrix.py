@@ -158,7 +158,7 @@ def test_xlsx_and_docx_hold_the_matrix_numbers(tmp_path, seed_docs, memo):
     import docx
     import openpyxl
 
-    from indexer.compare.export_matrix import export_matrix
+    from indexer.export.matrix import export_matrix
 
     m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
     wb = openpyxl.load_workbook(export_matrix(m, tmp_path / "m.xlsx", seed_docs))
@@ -177,7 +177,7 @@ def test_xlsx_and_docx_hold_the_matrix_numbers(tmp_path, seed_docs, memo):
 def test_matrix_documents_sheet_names_issuer_and_number(tmp_path, seed_docs, memo):
     import openpyxl
 
-    from indexer.compare.export_matrix import export_matrix
+    from indexer.export.matrix import export_matrix
 
     m = implementation_matrix(seed_docs, PROVINCE, embedder=memo)
     ws = openpyxl.load_workbook(export_matrix(m, tmp_path / "m.xlsx", seed_docs))["文件"]

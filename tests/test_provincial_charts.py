@@ -54,7 +54,7 @@ def test_cli_diffusion_text_never_says_none(monkeypatch, capsys, seed_docs, seed
 
 @pytest.mark.parametrize("suffix", [".md", ".csv"])
 def test_timeline_exports_never_say_none(timeline, seed_docs, suffix):
-    from indexer.compare.export_matrix import matrix_bytes
+    from indexer.export.matrix import matrix_bytes
 
     text = matrix_bytes(timeline, suffix, seed_docs).decode("utf-8-sig")
     assert "None" not in text and "日期未注明" in text

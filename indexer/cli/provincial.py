@@ -68,7 +68,7 @@ def _print_json(data) -> None:
 
 
 def _export(result, path: str, docs) -> None:
-    from indexer.compare.export_matrix import export_matrix
+    from indexer.export.matrix import export_matrix
 
     _note(f"已导出 / exported: {export_matrix(result, path, docs)}")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from indexer.compare.diffusion import WORDING_LABELS, Timeline
 from indexer.compare.matrix import REASON_LABELS, UNIT_LABELS, Matrix
-from indexer.export import STATUS, Report, Table, by_id, doc_label, report_bytes, write_report
+from indexer.export.report import STATUS, Report, Table, by_id, doc_label, report_bytes, write_report
 from indexer.labels import NO_LAG, date_words, issuer_words, level_words, number_words, region_words
 
 NAMED_GAP = "点名未覆盖"
