@@ -146,7 +146,6 @@ def build_index(message: str = "正在更新索引 / updating the index", queue:
     queue: when another build (e.g. a CLI build) holds the index, wait for it and build after it, saying so.
     """
     from indexer.errors import IndexError_
-    from indexer.ingest.build import build_index as _build
 
     bar = st.progress(0.0, text=message)
     started = time.perf_counter()
@@ -160,14 +159,12 @@ def build_index(message: str = "正在更新索引 / updating the index", queue:
 
     try:
         try:
-            report = _build(index_dir=paths.INDEX_DIR, progress=progress,
-                            embedder=os.environ.get("POLICY_EMBEDDER") or None)
+            report = library().build(progress=progress)
         except IndexError_ as exc:
             if not queue or "another build" not in str(exc):
                 raise
             bar.progress(0.0, text="另一个构建正在进行，文件已排队，完成后自动编入索引 / queued behind a running build")
-            report = _build(index_dir=paths.INDEX_DIR, progress=progress, wait=True,
-                            embedder=os.environ.get("POLICY_EMBEDDER") or None)
+            report = library().build(progress=progress, wait=True)
     finally:
         bar.empty()
     _load_corpus.clear()

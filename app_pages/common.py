@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from pathlib import Path
 
 import streamlit as st
 
@@ -115,27 +114,15 @@ def redline(old: str, new: str):
 # ---------------------------------------------------------------- uploads
 
 def safe_filename(name: str) -> str:
-    from indexer.library import safe_filename as _safe
+    from indexer.uploads import safe_filename as _safe
 
     return _safe(name)
 
 
-def save_upload(name: str, data: bytes, folder: Path | None = None) -> tuple[Path, bool]:
-    from indexer.library import save_upload as _save
-
-    return _save(name, data, folder)
-
-
 def is_upload(doc: Document) -> bool:
-    from indexer.library import is_upload as _is_upload
+    from indexer.uploads import is_upload as _is_upload
 
     return _is_upload(doc)
-
-
-def remove_upload(doc: Document) -> None:
-    from indexer.library import remove_upload as _remove
-
-    _remove(doc)
 
 
 def progress_fn(bar, prefix: str) -> ProgressFn:

@@ -9,8 +9,8 @@ import streamlit as st
 
 from app_pages import backend, common, exports, results
 from app_pages.render import STYLE, block, esc, md
+from indexer.compare.pairs import CoverageAnswer, coverage_settings
 from indexer.compare.reference import UNIT_ARTICLE, articles, reference_unit
-from indexer.library import CoverageAnswer, coverage_settings
 
 ARTICLES = ""  # the "list" of a regulation: all its articles, compared article by article
 

@@ -8,7 +8,6 @@ from app_pages import backend, common
 from app_pages.render import STYLE, block, esc, highlight, md
 from indexer import paths
 from indexer.labels import date_words, level_words, region_words
-from indexer.library import import_upload
 
 SCROLL_TO_FOCUS = """<script>
 (function () {
@@ -147,8 +146,8 @@ if submitted and files:
             failed.append(f"{f.name}：文件 {size_mb:.1f} MB，超过上限 {limit} MB / file too large")
             continue
         with common.guard(f"读取 {f.name}"):  # the same service the HTTP API's uploads use
-            outcome = import_upload(f.name, f.getvalue(), docs,
-                                    progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
+            outcome = backend.library().upload(f.name, f.getvalue(),
+                                               progress=common.progress_fn(bar, f"读取 {f.name}（{n}/{len(files)}）"))
             if outcome.status == "added":
                 added.append(outcome.saved_as)
             else:
@@ -161,7 +160,7 @@ if submitted and files:
         except Exception as exc:  # noqa: BLE001 — shown after the rerun, as one line
             failed.append(f"更新索引失败 / indexing failed: {common.one_line(exc)}")
         else:
-            from indexer.library import build_problems
+            from indexer.freshness import build_problems
 
             mine = [p for p in report.problems if p["file"] in added]
             for p in mine:  # e.g. the same text as a document already in the library: a note, and no copy kept
@@ -208,11 +207,9 @@ if uploaded:
         save = st.form_submit_button("保存更正并更新索引 Save and re-index")
     if save:
         with common.guard("更正元数据"):
-            from indexer.library import correct_metadata
-
             changed = {k: v for k, v in values.items() if (v or "") != (getattr(fix.meta, k) or "")}
             if changed:
-                correct_metadata(fix, changed)
+                backend.library().correct(fix_id, changed)
                 backend.build_index(message=backend.STAY, queue=True)
                 backend.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已更正 {fix_id}：{'、'.join(changed)}")]
@@ -236,7 +233,7 @@ else:
         else:
             with common.guard("删除文件"):
                 doc = common.find_doc(docs, gone)
-                common.remove_upload(doc)
+                backend.library().remove(gone)
                 backend.build_index(message=backend.STAY)
                 backend.forget_corpus()
                 st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]

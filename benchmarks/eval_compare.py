@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from indexer import library  # noqa: E402
 from indexer.ingest.corpus import load_folders  # noqa: E402
+from indexer.ingest.lists import pick_list  # noqa: E402
 
 DEV = Path(__file__).parent / "compare_dev"
 SHARED = ROOT.parent / "shared"
@@ -90,7 +91,7 @@ def lists(split: str) -> None:
 
     docs = load_folders([ROOT / "corpus"], errors=[])
     data = json.loads((DEV / "lists.json").read_text(encoding="utf-8"))
-    ref_list = library.pick_list(library.find(docs, data["reference"]))
+    ref_list = pick_list(library.find(docs, data["reference"]))
     ref_names = [it.name for it in ref_list.items]
     for part in (["tune", "heldout"] if split == "all" else [split]):
         chosen = [x for x in data["lists"] if x["split"] == part]

@@ -46,6 +46,10 @@ class NotFoundError(PolicyError):
     """A named document, clause or list does not exist."""
 
 
+class ShippedDocumentError(PolicyError):
+    """A change only uploads allow (removal, metadata correction) asked of a document shipped with the corpus."""
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an error's message (its type's name when it has none): what a door shows a user."""
     text = str(exc).strip().splitlines()

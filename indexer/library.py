@@ -15,108 +15,19 @@ from pathlib import Path
 
 from indexer import paths
 from indexer.compare import pairs
-from indexer.compare.pairs import CoverageAnswer, align_pair, coverage_settings  # noqa: F401
+from indexer.compare.pairs import CoverageAnswer, align_pair
 from indexer.errors import PolicyError
-from indexer.freshness import (  # noqa: F401 — part of the service layer
-    FileProblem,
-    build_problems,
-    file_sha,
-    unindexed_files,
-    waiting_files,
-)
-from indexer.ingest.lists import pick_list  # noqa: F401 — part of the service layer
-from indexer.ingest.places import document_region as target_region  # noqa: F401
 from indexer.models import Document
-from indexer.uploads import (  # noqa: F401 — part of the service layer
-    CORRECTABLE,
+from indexer.uploads import (
     UploadOutcome,
     correct_metadata,
-    cut_to_bytes,
-    duplicate_of,
     import_upload,
     is_upload,
     remove_upload,
     remove_waiting_upload,
-    safe_filename,
-    save_upload,
-    upload_limit_mb,
-    waiting_upload,
 )
 
 log = logging.getLogger("policy_library")
-
-# ---------------------------------------------------------------- which documents
-
-def documents(index_dir: str | Path | None = None) -> list[Document]:
-    """The documents a question is answered on: the index's when one exists, else those read from disk."""
-    from indexer.store import open_store
-
-    try:
-        return open_store(index_dir or paths.INDEX_DIR).load_documents()
-    except PolicyError:
-        from indexer.ingest.corpus import load_default_corpus
-
-        return load_default_corpus()
-
-
-def find(docs: Sequence[Document], key: str) -> Document:
-    """A document by doc_id, path or file name (NotFoundError naming the key otherwise)."""
-    from indexer.ingest.corpus import find_document
-
-    return find_document(list(docs), key)
-
-
-# ---------------------------------------------------------------- coverage and align
-
-def coverage_between(docs: Sequence[Document], reference: str, target: str | None = None,
-                     items: Sequence[str] = (), *, embedder=None, **kw) -> CoverageAnswer:
-    """`pairs.coverage_between` with the index's embedder by default (item vectors match the index)."""
-    return pairs.coverage_between(docs, reference, target, items,
-                                  embedder=embedder if embedder is not None else index_embedder(), **kw)
-
-
-def index_embedder(index_dir: str | Path | None = None):
-    """The embedder the index was built with (so item vectors match it), else the default one."""
-    from indexer.embedders import embedder_for_index, get_embedder
-    from indexer.store import open_store
-
-    try:
-        name = open_store(index_dir or paths.INDEX_DIR).embedder_name
-    except PolicyError:
-        return get_embedder(os.environ.get("POLICY_EMBEDDER") or None)
-    return embedder_for_index(name)
-
-
-def index_vectors(index_dir: str | Path | None = None):
-    """The index's clause-vector lookup (nothing embedded twice), or None when there is no index."""
-    from indexer.search import Engine
-
-    try:
-        return Engine.open(index_dir or paths.INDEX_DIR).clause_vectors
-    except PolicyError:
-        return None
-
-
-def reuse_pairs(docs: Sequence[Document], keys: Sequence[str] = (), min_chars: int | None = None):
-    """Reused passages among the library (or the documents named by `keys`), with the CLI's checks.
-
-    Returns (min_chars, pairs)."""
-    from indexer.compare.reuse import DEFAULT_MIN_CHARS, find_reuse
-
-    if keys:
-        docs = [find(docs, k) for k in keys]
-        ids = [d.doc_id for d in docs]
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        if twice:
-            raise PolicyError(f"重复列出同一文件 {', '.join(twice)}，文件不与自身比较 / the same document is listed "
-                              "twice: a document is not compared with itself")
-        if len(docs) < 2:
-            raise PolicyError("至少需要两个文件 / at least two documents are needed")
-    min_chars = DEFAULT_MIN_CHARS if min_chars is None else min_chars
-    if min_chars < 1:
-        raise PolicyError("min_chars 须为正数 / min_chars must be positive")
-    return min_chars, find_reuse(docs, min_chars=min_chars)
-
 
 # ---------------------------------------------------------------- the one object every door opens
 
@@ -198,7 +109,9 @@ class Library:
             return self.documents()
 
     def find(self, key: str) -> Document:
-        return find(self.documents(), key)
+        from indexer.ingest.corpus import find_document
+
+        return find_document(self.documents(), key)
 
     def clause(self, clause_id: str):
         """One indexed clause by id (NotFoundError naming it otherwise)."""
@@ -246,6 +159,68 @@ class Library:
             raise PolicyError("；".join(problems))
         return filters
 
+    def outline(self, key: str):
+        """A document's clauses in order (its clause tree, flattened)."""
+        return list(self.find(key).clauses)
+
+    def lists(self, key: str):
+        """A document's named lists (the 20 clusters, a city's 9 …)."""
+        from indexer.ingest.lists import find_lists
+
+        return find_lists(self.find(key))
+
+    # ---- uploads, corrections and builds (the index catches up with the folders by a build)
+
+    def upload(self, name: str, data: bytes, progress=None) -> UploadOutcome:
+        """Keep an uploaded file in the upload folder, unless its text is already in the library (said in the
+        outcome, as a file that cannot be read is). progress: (stage, done, total) while it is read (OCR)."""
+        return import_upload(name, data, self.documents(), self.upload_dir, progress=progress)
+
+    def remove(self, key: str) -> str:
+        """Remove an uploaded document, indexed or still waiting for a build (doc_id or saved file name): its file
+        goes now, its clauses at the next build. Returns its doc_id (or the file's name while waiting)."""
+        from indexer.errors import NotFoundError, ShippedDocumentError
+
+        try:
+            doc = self.find(key)
+        except NotFoundError:  # uploaded, not indexed yet (its build may be running): its file is all there is
+            removed = remove_waiting_upload(key, self.upload_dir)
+            if removed is None:
+                raise
+            return removed
+        if not is_upload(doc, self.upload_dir):
+            raise ShippedDocumentError("只能删除上传的文件，内置文库文件不可删除 / only uploaded files can be removed")
+        remove_upload(doc, self.upload_dir)
+        return doc.doc_id
+
+    def correct(self, key: str, fields: dict) -> tuple[str, dict[str, str]]:
+        """Record corrections of an uploaded document's metadata (kept across rebuilds; "" removes one), checked as
+        everywhere (real dates, levels and statuses as codes or labels). Returns (doc_id, all its corrections)."""
+        from indexer.errors import ShippedDocumentError
+
+        doc = self.find(key)
+        if not is_upload(doc, self.upload_dir):
+            raise ShippedDocumentError("只能更正上传文件的元数据；内置文件请编辑 corpus/manifest.json / only uploads "
+                                       "can be corrected here")
+        return doc.doc_id, correct_metadata(doc, fields, self.upload_dir)
+
+    def build_embedder(self):
+        """$POLICY_EMBEDDER, else the index's own model (a rebuild never changes models by accident), run the
+        fastest way that gives its vectors; None: the default model."""
+        if os.environ.get("POLICY_EMBEDDER"):
+            return os.environ["POLICY_EMBEDDER"]
+        try:
+            return self.engine().embedder
+        except PolicyError:
+            return None
+
+    def build(self, progress=None, wait: bool = False):
+        """Bring the index up to date with the folders (only new clause texts are embedded); the engine reopens
+        on the new generation at the next question. wait: queue behind a build already running."""
+        from indexer.ingest.build import build_index
+
+        return build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=wait)
+
     # ---- search
 
     def search(self, query: str, *, k: int = 10, mode: str = "hybrid", filters=None, fuzzy: bool = False,
@@ -281,7 +256,9 @@ class Library:
                           embedder=self.embedder() if vectors is None else None)
 
     def reuse(self, keys: Sequence[str] = (), min_chars: int | None = None):
-        return reuse_pairs(self.documents(), keys, min_chars)
+        from indexer.compare.reuse import reuse_among
+
+        return reuse_among(self.documents(), keys, min_chars)
 
     def matrix(self, reference: str, targets: Sequence[str] | None = None, *, add: Sequence[str] = (),
                drop: Sequence[str] = (), section: str | None = None, unit: str | None = None):
@@ -322,3 +299,34 @@ class Library:
         docs = with_upper_law(self.documents())
         local = find(docs, doc) if doc else draft_document(text or "", title, level or "")
         return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)
+
+
+# ---------------------------------------------------------------- one question, without keeping a Library
+
+def documents(index_dir: str | Path | None = None) -> list[Document]:
+    """The documents a question is answered on: the index's when one exists, else those read from disk."""
+    return Library(index_dir).documents()
+
+
+def find(docs: Sequence[Document], key: str) -> Document:
+    """A document by doc_id, path or file name (NotFoundError naming the key otherwise)."""
+    from indexer.ingest.corpus import find_document
+
+    return find_document(list(docs), key)
+
+
+def index_embedder(index_dir: str | Path | None = None):
+    """The embedder the index was built with (so item vectors match it), else the default one."""
+    return Library(index_dir).embedder()
+
+
+def index_vectors(index_dir: str | Path | None = None):
+    """The index's clause-vector lookup (nothing embedded twice), or None when there is no index."""
+    return Library(index_dir).vectors()
+
+
+def coverage_between(docs: Sequence[Document], reference: str, target: str | None = None,
+                     items: Sequence[str] = (), *, embedder=None, **kw) -> CoverageAnswer:
+    """`pairs.coverage_between` over these documents, with the index's embedder by default."""
+    return pairs.coverage_between(docs, reference, target, items,
+                                  embedder=embedder if embedder is not None else index_embedder(), **kw)

@@ -15,6 +15,7 @@ from indexer import library, paths  # noqa: E402
 from indexer.api import schemas  # noqa: E402
 from indexer.api.app import create_app  # noqa: E402
 from indexer.cli import main  # noqa: E402
+from indexer.compare import pairs  # noqa: E402
 from indexer.limits import MAX_QUERY_CHARS  # noqa: E402
 from tests.conftest import SEED_CORPUS  # noqa: E402
 
@@ -121,7 +122,7 @@ def test_each_model_holds_exactly_the_to_dict_shape(model, key, fake_engine, tmp
         "clause": lambda: [c.to_dict() for c in dg.clauses[:20]],
         "list": lambda: [nl.to_dict() for nl in find_lists(dg)],
         "coverage": lambda: [library.coverage_between(docs, PROVINCE, DONGGUAN).result.to_dict()],
-        "align": lambda: [library.align_pair(docs, DONGGUAN, PROVINCE, vectors=fake_engine.clause_vectors).to_dict()],
+        "align": lambda: [pairs.align_pair(docs, DONGGUAN, PROVINCE, vectors=fake_engine.clause_vectors).to_dict()],
         "reuse": lambda: [{"min_chars": 20, "pairs": [p.to_dict() for p in find_reuse(docs[:3])]}],
         "summary": lambda: [d.summary() for d in docs] + [d.summary() for d in fake_engine.store.documents()],
         "build": lambda: [build_index([SEED_CORPUS], tmp_path / "i", FakeEmbedder()).to_dict()],

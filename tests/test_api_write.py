@@ -78,7 +78,7 @@ def test_unreadable_unsupported_and_oversize_uploads(lib, monkeypatch):
     assert bad.status_code == 200 and bad.json()["files"][0]["status"] == "failed"
     assert not any(lib.uploads.glob("broken*"))
     error_of(upload(lib, ("tool.exe", b"MZ\x90\x00", "application/octet-stream")), 415, "unsupported_type")
-    monkeypatch.setattr("indexer.library.upload_limit_mb", lambda: 1)
+    monkeypatch.setattr("indexer.uploads.upload_limit_mb", lambda: 1)
     big = ("big.txt", "一".encode() * 400_000, "text/plain")  # 1.2 MB
     msg = error_of(upload(lib, (HUADU.name, HUADU.read_bytes(), "text/plain"), big), 413, "too_large")
     assert "big.txt" in msg and "1 MB" in msg
@@ -91,7 +91,7 @@ def test_unreadable_unsupported_and_oversize_uploads(lib, monkeypatch):
 def test_the_upload_limit_is_the_app_s():
     import tomllib
 
-    from indexer.library import upload_limit_mb
+    from indexer.uploads import upload_limit_mb
 
     config = tomllib.loads((paths.ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert upload_limit_mb() == config["server"]["maxUploadSize"] == 50

@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import library, paths, uploads
+from indexer import freshness, library, paths, uploads
 from indexer.cli import main
+from indexer.compare import pairs
 from indexer.embedders import FakeEmbedder
+from indexer.ingest import places
 from indexer.ingest.build import build_index
 from tests.conftest import copy_corpus
 
@@ -52,7 +54,7 @@ def test_align_is_the_same_from_cli_service_and_app(on_index, capsys):
     from app_pages import results
 
     cli = _cli_json(capsys, ["align", DONGGUAN, PROVINCE, "--json"])
-    service = library.align_pair(library.documents(), DONGGUAN, PROVINCE, vectors=library.index_vectors()).to_dict()
+    service = pairs.align_pair(library.documents(), DONGGUAN, PROVINCE, vectors=library.index_vectors()).to_dict()
     app = results.align(DONGGUAN, PROVINCE, ("test",)).to_dict()
     assert cli == service == app and cli["counts"]["pairs"] > 0
 
@@ -62,7 +64,7 @@ def test_region_falls_back_to_the_opening_when_metadata_has_none(seed_docs):
 
     doc = next(d for d in seed_docs if d.doc_id == DONGGUAN)
     bare = replace(doc, meta=replace(doc.meta, region=""))
-    assert library.target_region(bare) == "东莞市"
+    assert places.document_region(bare) == "东莞市"
 
 
 def test_a_moved_index_still_knows_its_files(tmp_path):
@@ -72,9 +74,9 @@ def test_a_moved_index_still_knows_its_files(tmp_path):
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     shutil.rmtree(tmp_path / "a")
     docs = library.documents(tmp_path / "b" / "index")
-    assert library.unindexed_files(docs, [tmp_path / "b" / "corpus"]) == []
+    assert freshness.unindexed_files(docs, [tmp_path / "b" / "corpus"]) == []
     (tmp_path / "b" / "corpus" / "new.txt").write_text("一、总则\n新的条款内容。", encoding="utf-8")
-    assert [p.name for p in library.unindexed_files(docs, [tmp_path / "b" / "corpus"])] == ["new.txt"]
+    assert [p.name for p in freshness.unindexed_files(docs, [tmp_path / "b" / "corpus"])] == ["new.txt"]
 
 
 def test_a_build_names_the_files_it_could_not_read(tmp_path):
@@ -83,7 +85,7 @@ def test_a_build_names_the_files_it_could_not_read(tmp_path):
     report = build_index([corpus], tmp_path / "index", FakeEmbedder())
     assert [p.split("/")[-1] for p in report.failed_paths] == ["copy.txt"]
     assert len(report.errors) == len(report.failed_paths)
-    assert library.waiting_files(library.documents(tmp_path / "index"), report.failed_paths, [corpus]) == []
+    assert freshness.waiting_files(library.documents(tmp_path / "index"), report.failed_paths, [corpus]) == []
 
 
 def test_metadata_lines_left_out_of_clauses_keep_their_offsets_in_the_index(fake_engine, seed_docs):
@@ -106,7 +108,7 @@ def test_app_and_cli_exports_name_documents_and_record_the_settings(on_index, tm
     assert main(["coverage", "--reference", PROVINCE, "--target", DONGGUAN, "--export", str(out)]) == 0
     answer = library.coverage_between(library.documents(), PROVINCE, DONGGUAN)
     app = tmp_path / "app.xlsx"
-    app.write_bytes(exports.export_bytes(answer.result, ".xlsx", tuple(library.coverage_settings(answer))))
+    app.write_bytes(exports.export_bytes(answer.result, ".xlsx", tuple(pairs.coverage_settings(answer))))
     cli_sheet, app_sheet = (openpyxl.load_workbook(p)["摘要"] for p in (out, app))
     cli_lines = [r[0] for r in cli_sheet.iter_rows(values_only=True)]
     assert cli_lines == [r[0] for r in app_sheet.iter_rows(values_only=True)]
@@ -118,18 +120,18 @@ def test_app_and_cli_exports_name_documents_and_record_the_settings(on_index, tm
 @pytest.mark.parametrize("name", ["𠀀" * 120 + ".txt", "😀" * 120 + ".PDF", "政" * 120 + ".docx", "a" * 300,
                                   "x." + "𠀀" * 100, "👨‍👩‍👧" * 50 + ".md"])
 def test_upload_names_are_cut_to_a_byte_budget_keeping_the_suffix(name, tmp_path):
-    clean = library.safe_filename(name)
+    clean = uploads.safe_filename(name)
     stem, dot, suffix = clean.rpartition(".")
     assert len((stem if dot else clean).encode()) <= uploads.MAX_STEM_BYTES
     assert clean.encode("utf-8").decode("utf-8") == clean  # whole characters only
     if name.lower().endswith((".txt", ".pdf", ".docx", ".md")):
         assert clean.endswith(name.rpartition(".")[2].lower())
-    path, _ = library.save_upload(name, b"x", tmp_path)  # was OSError: File name too long
+    path, _ = uploads.save_upload(name, b"x", tmp_path)  # was OSError: File name too long
     assert path.exists() and path.name == clean
 
 
 @given(st.text(min_size=0, max_size=400))
 def test_any_upload_name_is_a_short_whole_character_name(name):
-    clean = library.safe_filename(name)
+    clean = uploads.safe_filename(name)
     assert clean and len(clean.encode("utf-8")) <= uploads.MAX_STEM_BYTES + 1 + uploads.MAX_SUFFIX_BYTES
-    assert library.safe_filename(clean) == clean
+    assert uploads.safe_filename(clean) == clean

@@ -250,7 +250,8 @@ def test_coverage_between_regulations_is_the_matrix_row(regulations, memo, capsy
     assert [t.name for t in cov.target_items if t.status == "local_addition"] == [a.name for a in row.additions]
     assert answer.reference.items[3].text.startswith("第四条") and len(answer.target.items) == len(cov.target_items)
     monkeypatch.setattr(paths, "INDEX_DIR", tmp_path / "no-index")
-    monkeypatch.setattr(paths, "corpus_dirs", lambda: [DATA])
+    monkeypatch.setattr(paths, "CORPUS_DIR", DATA)  # the library's folders: the regulations, no uploads
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "no-uploads")
     assert main(["coverage", "--reference", prov.doc_id, "--target", city.doc_id, "--json"]) == 0
     got = json.loads(capsys.readouterr().out)
     assert got["summary"]["reference_items"] == len(cov.reference_items) and got["reference_items"][3]["name"] == "第四条"

@@ -13,7 +13,7 @@ from indexer.cli import main
 from indexer.errors import PolicyError
 from indexer.ingest import corpus
 from indexer.ingest.meta_fields import check_correction
-from indexer.library import correct_metadata
+from indexer.uploads import correct_metadata
 from tests.conftest import copy_corpus
 
 RULE = "关于停车管理的若干规定\n一、总则\n为规范停车管理，制定本规定。\n二、附则\n自发布之日起施行。\n"

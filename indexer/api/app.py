@@ -35,7 +35,7 @@ def create_app(index_dir: str | Path | None = None, upload_dir: str | Path | Non
         cors_origins: web origins allowed to call it from a browser (CORS is off when empty).
         allowed_hosts: Host header values accepted (serve sets the loopback names, against DNS rebinding).
     """
-    from indexer.library import upload_limit_mb
+    from indexer.uploads import upload_limit_mb
 
     assets = docs.asset_folder()
     app = FastAPI(title="政策文件检索 API / Policy-document search API", version="1.0.0", description=DESCRIPTION,

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.api.jobs import BuildBusy
 from indexer.api.schemas import INVALID_TEXT
-from indexer.errors import IndexError_, IngestError, NotFoundError, PolicyError
+from indexer.errors import IndexError_, IngestError, NotFoundError, PolicyError, ShippedDocumentError
 from indexer.limits import LimitError
 
 log = logging.getLogger("policy_api")
@@ -34,6 +34,8 @@ def policy_status(exc: PolicyError) -> tuple[int, str]:
     """The status and code of one of indexer's own errors (their messages are already one bilingual line)."""
     if isinstance(exc, NotFoundError):
         return 404, "not_found"
+    if isinstance(exc, ShippedDocumentError):
+        return 403, "shipped_document"
     if isinstance(exc, BuildBusy):
         return 409, "build_running"
     if isinstance(exc, IngestError):

@@ -12,20 +12,10 @@ from indexer.limits import check_items
 router = APIRouter(prefix="/v1")
 
 
-def _vectors_and_embedder(state):
-    """The index's clause vectors and model (nothing embedded twice), or neither when there is no index."""
-    try:
-        engine = state.engine()
-    except PolicyError:
-        return None, None
-    return engine.clause_vectors, engine.embedder
-
-
 @router.post("/coverage", response_model=schemas.Coverage, responses={**NotFound, **Invalid},
              summary="清单覆盖 / coverage of a target document's list, or pasted names, against a reference list")
 def coverage(state: State, body: bodies.CoverageRequest):
     from indexer.compare.coverage import parse_names
-    from indexer.library import coverage_between
 
     if body.target and body.items:
         raise ApiError(422, "invalid_input", "target 与 items 只能给出一个 / give either target or items, not both")
@@ -37,34 +27,26 @@ def coverage(state: State, body: bodies.CoverageRequest):
             raise ApiError(422, "invalid_input", "请给出 target 或至少一个条目名称 / give a target document or at "
                                                  "least one item name")
         checked(check_items, items)
-    _, embedder = _vectors_and_embedder(state)
-    answer = coverage_between(state.documents(), body.reference, body.target, items,
-                              reference_section=body.reference_section, target_section=body.target_section,
-                              region=body.region, embedder=embedder)
+    answer = state.coverage(body.reference, body.target, items, reference_section=body.reference_section,
+                            target_section=body.target_section, region=body.region)
     return answer.result.to_dict()
 
 
 @router.post("/align", response_model=schemas.Alignment, responses={**NotFound, **Invalid},
              summary="条款比对 / align the clauses of two documents (the CLI's align --json)")
 def align(state: State, body: bodies.AlignRequest):
-    from indexer.library import align_pair, find
-
-    docs = state.documents()
-    a, b = find(docs, body.doc_a), find(docs, body.doc_b)
+    a, b = state.find(body.doc_a), state.find(body.doc_b)
     if a.doc_id == b.doc_id:
         raise ApiError(422, "same_document", f"两次指定了同一文件 {a.doc_id}，请给出两个不同的文件 / doc_a and doc_b "
                                              "are the same document: give two different ones")
-    vectors, _ = _vectors_and_embedder(state)  # as the CLI: stored vectors; without an index, the default model
-    return align_pair(docs, a.doc_id, b.doc_id, vectors=vectors).to_dict()
+    return state.align(a.doc_id, b.doc_id).to_dict()
 
 
 @router.post("/reuse", response_model=schemas.Reuse, responses={**NotFound, **Invalid},
              summary="文本复用 / passages reused near-verbatim across documents (the CLI's reuse --json)")
 def reuse(state: State, body: bodies.ReuseRequest):
-    from indexer.library import reuse_pairs
-
     try:
-        min_chars, pairs = reuse_pairs(state.documents(), body.docs, body.min_chars)
+        min_chars, pairs = state.reuse(body.docs, body.min_chars)
     except NotFoundError:
         raise
     except PolicyError as exc:

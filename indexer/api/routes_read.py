@@ -67,7 +67,7 @@ def health(state: State):
 @router.get("/index", response_model=schemas.IndexStatus,
             summary="索引状态 / index status: counts, parser and embedder versions, problems, running build")
 def index_status(state: State):
-    from indexer.library import build_problems, waiting_files
+    from indexer.freshness import build_problems, waiting_files
 
     job = state.jobs.current()
     base = {"parser_version": PARSER_VERSION, "build": job.to_dict() if job else None}
@@ -187,12 +187,10 @@ def document(state: State, doc_id: str):
 @router.get("/documents/{doc_id}/outline", response_model=list[schemas.Clause], responses={**NotFound},
             summary="条款树 / the document's clauses in order (the CLI's outline --json)")
 def outline(state: State, doc_id: str):
-    return [c.to_dict() for c in _document(state, doc_id).clauses]
+    return [c.to_dict() for c in state.outline(doc_id)]
 
 
 @router.get("/documents/{doc_id}/lists", response_model=list[schemas.NamedList], responses={**NotFound},
             summary="列举清单 / the document's named lists (the CLI's lists --json)")
 def lists(state: State, doc_id: str):
-    from indexer.ingest.lists import find_lists
-
-    return [nl.to_dict() for nl in find_lists(_document(state, doc_id))]
+    return [nl.to_dict() for nl in state.lists(doc_id)]

@@ -24,7 +24,7 @@ def upload(state: State, response: Response,
            files: Annotated[list[UploadFile], File(description="txt, md, pdf, docx, doc, html (one or more)")],
            build: Annotated[bool, Form(description="start (or join) a build that indexes the added files")] = True):
     from indexer.ingest.readers import supported_suffixes
-    from indexer.library import import_upload, safe_filename, upload_limit_mb
+    from indexer.uploads import safe_filename, upload_limit_mb
 
     limit = upload_limit_mb()
     if len(files) > MAX_UPLOAD_FILES:
@@ -38,8 +38,7 @@ def upload(state: State, response: Response,
         if (f.size or 0) > limit * 2**20:
             raise ApiError(413, "too_large", f"{name}：文件 {f.size / 2**20:.1f} MB，超过上限 {limit} MB / file too "
                                              f"large: at most {limit} MB")
-    docs = state.documents()
-    outcomes = [import_upload(f.filename or "upload", f.file.read(), docs, state.upload_dir) for f in files]
+    outcomes = [state.upload(f.filename or "upload", f.file.read()) for f in files]
     added = any(o.status == "added" for o in outcomes)
     job = state.jobs.start("upload", queue=True) if added and build else None
     response.status_code = 201 if added else 200
@@ -51,21 +50,7 @@ def upload(state: State, response: Response,
                summary="删除上传的文件 / remove an uploaded document, indexed or still waiting (doc_id or saved_as): its "
                        "file, then the index by a build job")
 def remove(state: State, doc_id: str):
-    from indexer.errors import NotFoundError
-    from indexer.library import find, is_upload, remove_upload, remove_waiting_upload
-
-    try:
-        doc = find(state.documents(), doc_id)
-    except NotFoundError:  # uploaded, not indexed yet (its build may be running): its file is all there is
-        removed = remove_waiting_upload(doc_id, state.upload_dir)
-        if removed is None:
-            raise
-    else:
-        if not is_upload(doc, state.upload_dir):
-            raise ApiError(403, "shipped_document", "只能删除上传的文件，内置文库文件不可删除 / only uploaded files can "
-                                                    "be removed")
-        remove_upload(doc, state.upload_dir)
-        removed = doc.doc_id
+    removed = state.remove(doc_id)  # a shipped document is refused (403), an unknown one is 404
     job = state.jobs.start("remove", queue=True)  # a build already running drops the file at publish
     return {"doc_id": removed, "removed": True, "job": job.to_dict()}
 
@@ -76,15 +61,9 @@ def remove(state: State, doc_id: str):
                summary="更正元数据 / correct an uploaded document's metadata (as the app's library page; kept "
                        "across rebuilds), then re-index by a build job")
 def correct(state: State, doc_id: str, body: bodies.MetadataCorrection):
-    from indexer.library import correct_metadata, find, is_upload
-
-    doc = find(state.documents(), doc_id)
-    if not is_upload(doc, state.upload_dir):
-        raise ApiError(403, "shipped_document", "只能更正上传文件的元数据；内置文件请编辑 corpus/manifest.json / only "
-                                                "uploads can be corrected here")
-    overrides = correct_metadata(doc, body.model_dump(exclude_unset=True), state.upload_dir)
+    doc_id, overrides = state.correct(doc_id, body.model_dump(exclude_unset=True))
     job = state.jobs.start("correct", queue=True)
-    return {"doc_id": doc.doc_id, "overrides": overrides, "job": job.to_dict()}
+    return {"doc_id": doc_id, "overrides": overrides, "job": job.to_dict()}
 
 
 @router.post("/index/build", response_model=schemas.Job, status_code=202, responses={**Busy},

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from pathlib import Path
 
 from indexer.api.jobs import BuildJobs
@@ -20,20 +19,8 @@ class ApiState(Library):
         super().__init__(index_dir, upload_dir)
         self.jobs = BuildJobs(self._build)
 
-    def build_embedder(self):
-        """$POLICY_EMBEDDER, else the index's own model (a rebuild never changes models by accident), run the
-        fastest way that gives its vectors (embedders.embedder_for_index); None: the default model."""
-        if os.environ.get("POLICY_EMBEDDER"):
-            return os.environ["POLICY_EMBEDDER"]
-        try:
-            return self.engine().embedder
-        except PolicyError:
-            return None
-
     def _build(self, progress):
-        from indexer.ingest.build import build_index
-
-        report = build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=True)
+        report = self.build(progress=progress, wait=True)
         with contextlib.suppress(PolicyError):  # open and warm the new generation before searches reach it
             self.engine().search("产业集群", k=1)
         return report

@@ -36,11 +36,11 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_reuse)
 
 
-def _corpus():
-    """The library the question is answered on: the index's documents, else those read from disk (as the app)."""
-    from indexer.library import documents
+def _library():
+    """The Library every door opens (index and uploads from the environment, as the app and the API)."""
+    from indexer.library import Library
 
-    return documents()
+    return Library()
 
 
 def _note(msg: str) -> None:
@@ -59,15 +59,14 @@ def _short(text: str, n: int = 40) -> str:
 
 
 def cmd_align(args) -> int:
-    from indexer.library import align_pair, find, index_vectors
-
-    docs = _corpus()
-    a, b = find(docs, args.doc_a), find(docs, args.doc_b)
+    lib = _library()
+    docs = lib.documents()
+    a, b = lib.find(args.doc_a), lib.find(args.doc_b)
     if a.doc_id == b.doc_id:
         raise PolicyError(f"两次指定了同一文件 {a.doc_id}，请给出两个不同的文件 / {args.doc_a} and {args.doc_b} "
                           "are the same document: give two different ones")
     _note(f"比对 / aligning {a.doc_id} ↔ {b.doc_id} …")
-    al = align_pair(docs, a.doc_id, b.doc_id, vectors=index_vectors())
+    al = lib.align(a.doc_id, b.doc_id)
     if args.export:
         _export(al, args.export, docs)
     if args.json:
@@ -87,21 +86,20 @@ def cmd_align(args) -> int:
 
 def cmd_coverage(args) -> int:
     from indexer.compare.coverage import parse_names
-    from indexer.library import coverage_between
 
-    docs = _corpus()
+    lib = _library()
     items = () if args.target else tuple(parse_names(args.items))
     if not args.target and not items:
         raise PolicyError("--items 为空 / no names given")
     check_items(items)
     _note("计算向量 / embedding list items …")
-    answer = coverage_between(docs, args.reference, args.target, items, reference_section=args.reference_section,
-                              target_section=args.target_section, region=args.region)
+    answer = lib.coverage(args.reference, args.target, items, reference_section=args.reference_section,
+                          target_section=args.target_section, region=args.region)
     cov = answer.result
     if args.export:
-        from indexer.library import coverage_settings
+        from indexer.compare.pairs import coverage_settings
 
-        _export(cov, args.export, docs, coverage_settings(answer))
+        _export(cov, args.export, lib.documents(), coverage_settings(answer))
     if args.json:
         _print_json(cov.to_dict())
         return 0
@@ -123,11 +121,9 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_reuse(args) -> int:
-    from indexer.library import reuse_pairs
-
     want = [x.strip() for x in (args.docs or "").split(",") if x.strip()]
     try:
-        min_chars, pairs = reuse_pairs(_corpus(), want, args.min_chars)
+        min_chars, pairs = _library().reuse(want, args.min_chars)
     except PolicyError as exc:  # the same checks as the API's, said with the CLI's option names
         raise PolicyError(f"--docs / --min-chars: {exc}") from exc
     if args.json:

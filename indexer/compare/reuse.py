@@ -159,3 +159,25 @@ def find_reuse(docs: Sequence[Document], min_chars: int = DEFAULT_MIN_CHARS) -> 
         pairs = _pairs_between(norms[da], norms[db], s, min_chars)
         out.extend(sorted(pairs, key=lambda p: p.a.start))
     return out
+
+
+def reuse_among(docs: Sequence[Document], keys: Sequence[str] = (), min_chars: int | None = None):
+    """Reused passages among the library (or the documents named by `keys`), with the CLI's checks.
+
+    Returns (min_chars, pairs)."""
+    from indexer.errors import PolicyError
+    from indexer.ingest.corpus import find_document
+
+    if keys:
+        docs = [find_document(list(docs), k) for k in keys]
+        ids = [d.doc_id for d in docs]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise PolicyError(f"重复列出同一文件 {', '.join(twice)}，文件不与自身比较 / the same document is listed "
+                              "twice: a document is not compared with itself")
+        if len(docs) < 2:
+            raise PolicyError("至少需要两个文件 / at least two documents are needed")
+    min_chars = DEFAULT_MIN_CHARS if min_chars is None else min_chars
+    if min_chars < 1:
+        raise PolicyError("min_chars 须为正数 / min_chars must be positive")
+    return min_chars, find_reuse(docs, min_chars=min_chars)
