@@ -63,7 +63,7 @@ class Engine:
         self._bare = store.bare_rows()
         self.query = QueryReader(store, self.tokenizer, self._bare)
         self.english = EnglishReader(store, self.embed_query, self._bare, self.query)
-        self.relevance = Relevance(store, self.embed_query, self._bare)
+        self.relevance = Relevance(store, self.embed_query, self._bare, self.query)
         self.use_thesaurus = True  # benchmarks switch these off to measure what they add
         self.use_places = True
         self.adaptive = True

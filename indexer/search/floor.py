@@ -45,6 +45,9 @@ NEAREST = 5  # probes whose margins in this index stand for "a non-answer like t
 MARGIN = 0.02  # how far a query's margin must beat theirs to count as answered
 MIN_SUPPORT = 0.5  # share of the query's word weight found in the library at which words vouch for the result
 SAME = 0.999  # a query this close to a probe is that probe: it is not its own reference
+FLUENT_MARGIN = 0.045  # a Chinese question's lift under this is no answer unless one clause holds its words …
+MIN_COVERAGE = 0.6  # … this share of their weight (keyword coverage of the best keyword hits)
+COVERAGE_HITS = 3  # best keyword hits whose words count for coverage
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,13 @@ def calibrate(embed: Callable[[str], np.ndarray], best: Callable[[np.ndarray], f
     tops = [best(v) for v in vecs]
     reach = np.array([-math.inf if t is None else t - n for t, n in zip(tops, nearest, strict=True)])
     return Floor(probes=vecs, reach=np.where(np.isfinite(reach), reach, 0.0))
+
+
+def off_topic(lift: float, coverage: Callable[[], float], english: bool) -> bool:
+    """A fluent question the library does not answer: its lift short of FLUENT_MARGIN and no clause holding
+    MIN_COVERAGE of its words. Chinese questions only: an English one's lift is lower for a real answer too (it
+    is measured across languages), so MARGIN alone judges it. `coverage` is asked only when the lift is short."""
+    return not english and lift < FLUENT_MARGIN and coverage() < MIN_COVERAGE
 
 
 def keyword_support(tokens: Sequence[str], df: dict[str, int], n: int) -> float:
