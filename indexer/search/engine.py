@@ -33,6 +33,7 @@ from indexer.search.signals import (  # noqa: F401 (FUZZY_* are part of indexer.
     phrase_ranking,
 )
 from indexer.search.similar import similar
+from indexer.search.tables import rows_after_prose
 from indexer.store.base import ClauseStore, Ranked, open_store
 from indexer.versions import PARSER_VERSION
 
@@ -189,8 +190,11 @@ class Engine:
         if rows is not None and not len(rows):
             return []
         typed, query = query, self.read_english(query, mode, filters)
-        tokens, expanded, rankings = self._rankings(query, mode, max(DEPTH, 3 * k), filters, fuzzy, rows)
+        depth = max(DEPTH, 3 * k)
+        tokens, expanded, rankings = self._rankings(query, mode, depth, filters, fuzzy, rows)
         fused = self._order(query, mode, tokens, expanded, rankings, fusion)
+        if mode == "hybrid":  # a table row answers questions about that row, not general ones (tables.py)
+            fused = rows_after_prose(self.store, fused, tokens, depth)
         fused = self._owners_first(query, mode, rows, fused, rankings)
         phrase = normalise(query) if mode == "phrase" else None
         terms = self.query.marked_terms(expanded)
