@@ -40,7 +40,8 @@ class EnglishReader:
             if mode != "keyword":
                 raise
             context = []  # keyword search needs no model: each word's most widely used sense
-        return bilingual.translate(query, gloss, self.store.document_frequency, context, self._query.places())
+        return bilingual.translate(query, gloss, self.store.document_frequency, context, self._query.places(),
+                                   self._query.tokenizer)
 
     def typed_semantic(self, query: str, filters: SearchFilters | None) -> Ranked:
         """The best CONTEXT clauses with a body for the query as typed (kept for the search's floor check)."""
