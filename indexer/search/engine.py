@@ -65,6 +65,7 @@ class Engine:
         self.query = QueryReader(store, self.tokenizer, self._bare)
         self.english = EnglishReader(store, self.embed_query, self._bare, self.query)
         self.relevance = Relevance(store, self.embed_query, self._bare, self.query)
+        self.folded = features.FoldedTexts(store)  # clause texts as the rerank features compare them, kept
         self.use_thesaurus = True  # benchmarks switch these off to measure what they add
         self.use_places = True
         self.adaptive = True
@@ -303,7 +304,7 @@ class Engine:
         evidence = features.QueryEvidence(query, tuple(tokens), self.embed_query(query),
                                           rankings.get("semantic", []), rankings.get("keyword", []),
                                           tuple(expanded), places)
-        return features.candidate_features(self.store, evidence, rows)
+        return features.candidate_features(self.store, evidence, rows, self.folded)
 
     # ---- relevance
 

@@ -43,11 +43,41 @@ def alnum(folded: str) -> str:
     return "".join(c for c in folded if c.isalnum())
 
 
+class FoldedTexts:
+    """Each clause's folded text and its letters and digits, folded once per row for an engine's life (an engine
+    reads one index generation), not again for every query that has the row among its candidates."""
+
+    def __init__(self, store: ClauseStore):
+        self.store = store
+        self._texts: dict[int, str] = {}
+        self._chars: dict[int, frozenset[str]] = {}
+        self._titles: dict[str, str] = {}
+
+    def text(self, row: int) -> str:
+        t = self._texts.get(row)
+        if t is None:
+            t = self._texts[row] = fold(self.store.text(row))
+        return t
+
+    def chars(self, row: int) -> frozenset[str]:
+        c = self._chars.get(row)
+        if c is None:
+            c = self._chars[row] = frozenset(alnum(self.text(row)))
+        return c
+
+    def title(self, doc_id: str, title: str) -> str:
+        t = self._titles.get(doc_id)
+        if t is None:
+            t = self._titles[doc_id] = fold(title)
+        return t
+
+
 class Candidates:
     """One query's candidate rows and what the features read of them, each computed once."""
 
-    def __init__(self, store: ClauseStore, ev: QueryEvidence, rows: Sequence[int]):
+    def __init__(self, store: ClauseStore, ev: QueryEvidence, rows: Sequence[int], folded: FoldedTexts | None = None):
         self.store, self.ev, self.rows = store, ev, list(rows)
+        self.fold = folded or FoldedTexts(store)
         self.texts = [store.text(r) for r in self.rows]
         docs = [store.document_of(r) for r in self.rows]
         self.metas, self.doc_ids = [d.meta for d in docs], [d.doc_id for d in docs]
@@ -69,7 +99,7 @@ class Candidates:
 
     @cached_property
     def folded(self) -> list[str]:
-        return [fold(t) for t in self.texts]
+        return [self.fold.text(r) for r in self.rows]
 
 
 def _rrf_semantic(c: Candidates) -> np.ndarray:
@@ -88,7 +118,7 @@ def _bm25_to_best(c: Candidates) -> np.ndarray:
 
 def _char_share(c: Candidates) -> np.ndarray:
     q_chars = set(alnum(fold(c.ev.query)))
-    return np.array([len(q_chars & set(alnum(f))) / max(1, len(q_chars)) for f in c.folded])
+    return np.array([len(q_chars & c.fold.chars(r)) / max(1, len(q_chars)) for r in c.rows])
 
 
 def _named_place(c: Candidates) -> np.ndarray:
@@ -100,7 +130,7 @@ def _title_share(c: Candidates) -> np.ndarray:
     titles: dict[str, float] = {}
     for doc_id, meta in zip(c.doc_ids, c.metas, strict=True):
         if doc_id not in titles:
-            titles[doc_id] = c.share(fold(meta.title))
+            titles[doc_id] = c.share(c.fold.title(doc_id, meta.title))
     return np.array([titles[d] for d in c.doc_ids])
 
 
@@ -129,11 +159,12 @@ FEATURES = tuple(f.name for f in REGISTRY)
 LABELS = {f.name: f.label for f in REGISTRY}
 
 
-def candidate_features(store: ClauseStore, ev: QueryEvidence, rows: Sequence[int]) -> np.ndarray:
-    """One row of FEATURES per candidate row."""
+def candidate_features(store: ClauseStore, ev: QueryEvidence, rows: Sequence[int],
+                       folded: FoldedTexts | None = None) -> np.ndarray:
+    """One row of FEATURES per candidate row (`folded`: the store's texts folded once, kept between queries)."""
     if not len(rows):
         return np.zeros((0, len(REGISTRY)))
-    c = Candidates(store, ev, rows)
+    c = Candidates(store, ev, rows, folded)
     out = np.zeros((len(c.rows), len(REGISTRY)))
     for j, feature in enumerate(REGISTRY):
         out[:, j] = feature.values(c)
