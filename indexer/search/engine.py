@@ -15,7 +15,6 @@ from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.filters import SearchFilters
 from indexer.keywords import TokenizerConfig, get_tokenizer, normalise
 from indexer.models import SEARCH_MODES, Clause, Document, Hit
-from indexer.passages import passage_text, vector_key
 from indexer.search import features
 from indexer.search import rerank as learned_fusion
 from indexer.search.english import EnglishReader
@@ -34,6 +33,7 @@ from indexer.search.signals import (  # noqa: F401 (FUZZY_* are part of indexer.
 )
 from indexer.search.similar import similar
 from indexer.search.tables import rows_after_prose
+from indexer.search.vectors import clause_vectors
 from indexer.store.base import ClauseStore, Ranked, open_store
 from indexer.versions import PARSER_VERSION
 
@@ -146,23 +146,7 @@ class Engine:
         Args:
             titles: doc_id → title, only needed for indexes built with context "title" and unindexed docs.
         """
-        titles = dict(titles or {})
-        for d in self.store.documents():
-            titles.setdefault(d.doc_id, d.meta.title)
-        name = self.store.embedder_name
-        passages = [passage_text(c, titles.get(c.doc_id, ""), self.context) for c in clauses]
-        keys = [vector_key(name, p) for p in passages]
-        stored = self.store.vectors_for_keys(list(dict.fromkeys(keys)))
-        out = np.zeros((len(clauses), self.store.embedder_dim), dtype=np.float32)
-        missing = []
-        for i, k in enumerate(keys):
-            if k in stored:
-                out[i] = stored[k]
-            else:
-                missing.append(i)
-        if missing:
-            out[missing] = self.embedder.embed_passages([passages[i] for i in missing])
-        return out
+        return clause_vectors(self.store, lambda: self.embedder, self.context, clauses, titles)
 
     # ---- search
 
