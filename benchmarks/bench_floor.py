@@ -121,7 +121,7 @@ def measure(engine: Engine, all_cases: list[Case]) -> list[Row]:
         vec = engine.embed_query(c.q)
         tokens = engine.tokenizer(c.q)
         support = keyword_support(tokens, engine.store.document_frequency(tokens), len(engine.store))
-        rows.append(Row(c, rank, before, after, hidden, new.margin(vec, engine._best_score(vec)), support, vec))
+        rows.append(Row(c, rank, before, after, hidden, new.margin(vec, engine.relevance.best_score(vec)), support, vec))
     return rows
 
 

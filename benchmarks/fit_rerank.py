@@ -34,7 +34,7 @@ from vector_cache import CachedEmbedder  # noqa: E402
 from indexer.evaluate import is_relevant, metrics  # noqa: E402
 from indexer.ingest.build import build_index  # noqa: E402
 from indexer.search import Engine  # noqa: E402
-from indexer.search.rerank import FEATURES, WEIGHTS_FILE, Reranker, load, rerank  # noqa: E402
+from indexer.search.rerank import FEATURES, WEIGHTS_FILE, Reranker, rerank  # noqa: E402
 
 Sample = tuple[list[int], np.ndarray, np.ndarray]  # candidate rows, features, relevant?
 
@@ -70,9 +70,9 @@ def main(argv=None) -> None:
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--queries", type=Path, action="append", default=None,
                     help="query files (repeatable; default: library_queries.json and library_queries_tune2.json)")
-    shipped = load()
-    ap.add_argument("--features", default=",".join(shipped.features if shipped else FEATURES),
-                    help="comma-separated subset of rerank.FEATURES (default: those the shipped weights use)")
+    ap.add_argument("--features", default=",".join(FEATURES),
+                    help="comma-separated subset of the features registered in search/features.py (default: all, "
+                         "so a newly registered feature is fitted)")
     ap.add_argument("--dry-run", action="store_true", help="report leave-one-out figures, write nothing")
     args = ap.parse_args(argv)
     features = tuple(args.features.split(","))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,26 +40,45 @@ def parse(lines: Iterable[str]) -> list[Rule]:
 
 
 @dataclass(frozen=True)
+class _Compiled:
+    """A rule with its terms folded once: Chinese triggers as strings, Latin ones as one whole-word pattern."""
+
+    han: tuple[str, ...]
+    latin: re.Pattern | None
+    add: tuple[tuple[str, str], ...]  # (term, folded term)
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Compiled:
+        when = [fold_width(t, lower=True) for t in rule.when]
+        latin = [t for t in when if t.isascii()]
+        pattern = (re.compile(rf"(?<![a-z0-9])(?:{'|'.join(map(re.escape, latin))})(?![a-z0-9])") if latin
+                   else None)
+        return cls(tuple(t for t in when if not t.isascii()), pattern,
+                   tuple((t, fold_width(t, lower=True)) for t in rule.add))
+
+    def fires(self, query: str) -> bool:
+        """Chinese terms match inside the folded query; Latin ones as whole words (AI is not in "chain")."""
+        return any(t in query for t in self.han) or (self.latin is not None and self.latin.search(query) is not None)
+
+
+@dataclass(frozen=True)
 class Thesaurus:
     rules: tuple[Rule, ...]
+    _compiled: tuple[_Compiled, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_compiled", tuple(_Compiled.of(r) for r in self.rules))
 
     def expand(self, query: str) -> list[str]:
         """Terms to look for besides the query's own words (none that the query already holds)."""
         q = fold_width(query, lower=True)
         out: dict[str, None] = {}
-        for rule in self.rules:
-            if any(_holds(q, fold_width(t, lower=True)) for t in rule.when):
-                for t in rule.add:
-                    if fold_width(t, lower=True) not in q:
+        for rule in self._compiled:
+            if rule.fires(q):
+                for t, folded in rule.add:
+                    if folded not in q:
                         out[t] = None
         return list(out)
-
-
-def _holds(query: str, term: str) -> bool:
-    """Chinese terms match inside the query; Latin ones as whole words (AI is not in "chain")."""
-    if term.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", query) is not None
-    return term in query
 
 
 def files() -> list[Path]:

@@ -203,8 +203,8 @@ def test_senses_are_read_from_answering_clauses_within_the_filters(fake_engine, 
 
     seen: list[list[str]] = []
     real = bilingual.translate
-    monkeypatch.setattr(bilingual, "translate", lambda q, g, f, context, places=(): seen.append(context)
-                        or real(q, g, f, context, places))
+    monkeypatch.setattr(bilingual, "translate", lambda q, g, f, context, places=(), tokenize=None: seen.append(context)
+                        or real(q, g, f, context, places, tokenize))
     store = fake_engine.store
     bare = {store.text(r) for r in fake_engine._bare}
     fake_engine.translation("industrial robots")
@@ -255,3 +255,21 @@ def test_english_keyword_search_works_without_the_model(fake_engine):
     assert hits and "机器人" in hits[0].text
     with pytest.raises(EmbedderError):
         engine.search("industrial robots", k=3, mode="hybrid")
+
+
+def test_a_word_the_dictionary_glosses_in_the_plural_brings_that_sense(gloss):
+    """税 is glossed "taxes; duties": "tax incentives" must still bring a tax word (issue 28), and where no clause
+    uses 税 alone, the word the best clauses hold it in (个人所得税)."""
+    df = {"税": 4, "个人所得税": 3}
+    freq = lambda words: {w: df.get(w, 0) for w in words}  # noqa: E731
+    assert bilingual.translate("tax incentives", gloss, freq, ["对人才免征个人所得税"]) == ["税"]
+    df["税"] = 0
+    split = lambda text: ["对", "人才", "免征", "个人所得税"] if "个人所得税" in text else list(text)  # noqa: E731
+    assert bilingual.translate("tax incentives", gloss, freq, ["对人才免征个人所得税"], tokenize=split) == ["个人所得税"]
+    assert bilingual.translate("tax incentives", gloss, freq, ["无关的条款"], tokenize=split) == []
+
+
+@pytest.mark.parametrize(("word", "plural"), [("tax", "taxes"), ("policy", "policies"), ("fee", "fees"),
+                                              ("day", "days"), ("approach", "approaches")])
+def test_plural_forms(word, plural):
+    assert plural in bilingual.plural_forms(word)

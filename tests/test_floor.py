@@ -11,7 +11,7 @@ from indexer.embedders import FakeEmbedder
 from indexer.evaluate import first_relevant_rank
 from indexer.ingest.build import build_index
 from indexer.search import Engine
-from indexer.search.floor import MARGIN, MIN_SUPPORT, PROBES, Floor, calibrate, keyword_support
+from indexer.search.floor import FLUENT_MARGIN, MARGIN, MIN_SUPPORT, PROBES, Floor, calibrate, keyword_support
 from tests.conftest import copy_corpus, seed_files
 
 
@@ -106,6 +106,29 @@ def test_nonsense_is_flagged_and_a_real_query_is_not_with_the_fake_embedder(fake
     assert not any(h.low for h in fake_engine.search(query, k=10, mode="keyword"))  # a floor of meaning only
 
 
+class _Lift:
+    """A floor whose lift is given: the decision after it is under test, not the calibration."""
+
+    def __init__(self, lift: float):
+        self.value = lift
+
+    def lift(self, query_vec, top_semantic) -> float:
+        return self.value
+
+
+@pytest.mark.parametrize(("query", "lift", "low"), [
+    ("刘德华多大了", 0.03, True),  # beats the probes by more than MARGIN, but no clause holds its words together
+    ("刘德华多大了", FLUENT_MARGIN + 0.005, False),  # meaning clear of non-answers' reach: an answer
+    ("煤电机组节能降碳改造", 0.03, False),  # one clause holds its words: they vouch
+    ("how old is Andy Lau", 0.03, False),  # English queries lift less (another language): only MARGIN applies
+    ("asdfghjkl", MARGIN - 0.005, True),  # nonsense, as before
+])
+def test_a_fluent_question_the_library_does_not_answer_is_weak(fake_engine, monkeypatch, query, lift, low):
+    monkeypatch.setattr(fake_engine.relevance, "_floor", _Lift(lift))
+    semantic = fake_engine.store.dense_topk(fake_engine.embed_query(query), 10)
+    assert fake_engine.relevance.is_weak(query, semantic, fake_engine.tokenizer(query)) is low
+
+
 def test_common_words_are_not_marked(fake_engine):
     hit = fake_engine.search("支持企业发展新能源汽车", k=1, mode="keyword")[0]
     marked = {hit.text[s:e] for s, e in hit.highlights}
@@ -120,6 +143,19 @@ def test_nonsense_gets_a_few_hits_marked_low(nano_engine, query):
     hits = nano_engine.search(query, k=10)
     assert 0 < len(hits) <= 3 and all(h.low for h in hits)
     assert hits[0].to_dict()["low_relevance"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", [
+    "刘德华多大了", "周杰伦最新的歌叫什么", "怎么提高英语口语",
+    # its 保障 finds 要素保障 and 保障机制: lift 0.047 here, 0.058 in the library, where a clause on 外卖 companies is
+    # a near answer; FLUENT_MARGIN above 0.05 would mark relevant first hits of the library sets
+    pytest.param("外卖骑手的保障", marks=pytest.mark.xfail(reason="lift just above FLUENT_MARGIN", strict=False)),
+])
+def test_fluent_off_topic_questions_get_a_few_hits_marked_low(nano_engine, query):
+    """Everyday questions in good Chinese that no document answers (issue 28): not "找到 10 条结果"."""
+    hits = nano_engine.search(query, k=10)
+    assert 0 < len(hits) <= 3 and all(h.low for h in hits)
 
 
 @pytest.mark.slow

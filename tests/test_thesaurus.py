@@ -47,3 +47,40 @@ def test_no_shipped_rule_fires_on_a_single_character():
     rules = parse(thesaurus.THESAURUS.read_text(encoding="utf-8").splitlines())
     assert len(rules) > 300
     assert [t for r in rules for t in r.when if len(t.strip()) < 2] == []
+
+
+def _reference_expand(rules, query: str) -> list[str]:
+    """The obviously correct expansion: every term folded and matched on the spot, per query."""
+    import re
+
+    from indexer.keywords import fold_width
+
+    def holds(q: str, term: str) -> bool:
+        if term.isascii():
+            return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", q) is not None
+        return term in q
+
+    q = fold_width(query, lower=True)
+    out: dict[str, None] = {}
+    for rule in rules:
+        if any(holds(q, fold_width(t, lower=True)) for t in rule.when):
+            out.update({t: None for t in rule.add if fold_width(t, lower=True) not in q})
+    return list(out)
+
+
+def test_compiled_rules_expand_as_the_rules_read_one_by_one():
+    """The rules are folded and compiled once per thesaurus; the answer is that of re-folding them per query."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    shipped = thesaurus.load()
+    terms = sorted({t for r in shipped.rules for t in (*r.when, *r.add)})
+    pieces = st.one_of(st.sampled_from(terms), st.sampled_from(["AI", "ai", "ＡＩ", "chain", " ", "的", "5G", "x"]),
+                       st.text(max_size=4))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=5).map("".join))
+    def check(query):
+        assert shipped.expand(query) == _reference_expand(shipped.rules, query)
+
+    check()

@@ -61,6 +61,8 @@ class Glossary:
                 found: dict[str, None] = {}
                 for combo in itertools.product(*(base_forms(w) for w in seg)):
                     found.update(dict.fromkeys(self.terms.get(combo, ())))
+                if not found and n == 1:  # glossed in the plural only (税: "taxes")
+                    found.update(dict.fromkeys(self.plural_senses(seg[0])))
                 if found:
                     out.append((" ".join(seg), tuple(found)))
                     i += n
@@ -68,6 +70,22 @@ class Glossary:
             else:
                 i += 1
         return out
+
+    def plural_senses(self, phrase: str) -> tuple[str, ...]:
+        """The Chinese words of the phrase with its last word in the plural (tax → taxes → 税)."""
+        words = phrase.lower().split()
+        found: dict[str, None] = {}
+        for form in plural_forms(words[-1]) if words else ():
+            found.update(dict.fromkeys(self.terms.get((*words[:-1], form), ())))
+        return tuple(found)
+
+
+def plural_forms(word: str) -> tuple[str, ...]:
+    """What the dictionary may gloss a word by in the plural (tax → taxes: 税 is glossed "taxes; duties")."""
+    w = word.lower()
+    if w.endswith("y") and len(w) > 3 and w[-2] not in "aeiou":
+        return (w[:-1] + "ies",)
+    return (w + "es",) if w.endswith(("s", "x", "z", "ch", "sh")) else (w + "s",)
 
 
 def base_forms(word: str) -> tuple[str, ...]:
@@ -178,7 +196,8 @@ def is_english(query: str) -> bool:
 
 
 def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict[str, int]],
-              context: Sequence[str], places: Sequence[tuple[str, str]] = ()) -> list[str]:
+              context: Sequence[str], places: Sequence[tuple[str, str]] = (),
+              tokenize: Callable[[str], list[str]] | None = None) -> list[str]:
     """Chinese words for an English query.
 
     Args:
@@ -188,17 +207,15 @@ def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict
             not 细 or 精致.
         places: (name, full name) of the regions the store knows; an English word that is one's pinyin (Jiaxing,
             Ningbo's) brings its Chinese name.
+        tokenize: the store's tokenizer; with it, a plural's sense no clause uses as a word but the best clauses
+            hold inside theirs (税 in 个人所得税) brings the word they hold it in.
     """
     out: dict[str, None] = {}
-    for _, senses in gloss.concepts(query):
-        df = frequency(list(senses))
-        used = [s for s in senses if df.get(s, 0) > 0]
-        if any(len(s) >= 2 for s in used):  # single characters only when nothing longer is used (dog → 犬)
-            used = [s for s in used if len(s) >= 2]
-        weight = {s: sum(1 / (10 + i) for i, t in enumerate(context) if s in t) for s in used}
-        chosen = sorted((s for s in used if weight[s] > 0), key=lambda s: (-weight[s], -df[s]))[:SENSES]
-        if not chosen and used:  # no best clause uses any sense: the most widely used one
-            chosen = [max(used, key=lambda s: df[s])]
+    for phrase, senses in gloss.concepts(query):
+        chosen = _senses(senses, frequency, context)
+        if not chosen:  # no sense the library uses: the plural's (tax → taxes → 税), or the best clauses' word
+            plural = gloss.plural_senses(phrase)
+            chosen = _senses(plural, frequency, context) or _held_in(plural, context, frequency, tokenize)
         out.update(dict.fromkeys(chosen))
     by_pinyin: dict[str, str] = {}
     for name, _ in places:
@@ -210,3 +227,33 @@ def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict
         if name:
             out[name] = None
     return list(out)
+
+
+def _senses(senses: Sequence[str], frequency: Callable[[list[str]], dict[str, int]],
+            context: Sequence[str]) -> list[str]:
+    """Up to SENSES of a word's senses that the library uses, those the best clauses use most first."""
+    df = frequency(list(senses))
+    used = [s for s in senses if df.get(s, 0) > 0]
+    if any(len(s) >= 2 for s in used):  # single characters only when nothing longer is used (dog → 犬)
+        used = [s for s in used if len(s) >= 2]
+    weight = {s: _weight(s, context) for s in used}
+    chosen = sorted((s for s in used if weight[s] > 0), key=lambda s: (-weight[s], -df[s]))[:SENSES]
+    if not chosen and used:  # no best clause uses any sense: the most widely used one
+        chosen = [max(used, key=lambda s: df[s])]
+    return chosen
+
+
+def _weight(word: str, context: Sequence[str]) -> float:
+    """How much the best clauses use a word: each clause holding it counts 1 / (10 + its rank)."""
+    return sum(1 / (10 + i) for i, t in enumerate(context) if word in t)
+
+
+def _held_in(senses: Sequence[str], context: Sequence[str], frequency: Callable[[list[str]], dict[str, int]],
+             tokenize: Callable[[str], list[str]] | None) -> list[str]:
+    """The word of the best clauses that holds a sense most (税 → 税收): the one the best clauses use most."""
+    if tokenize is None:
+        return []
+    holding = {w for s in senses for t in context if s in t for w in tokenize(t) if s in w and len(w) > len(s)}
+    df = frequency(sorted(holding))
+    weight = {w: _weight(w, context) for w in holding if df.get(w, 0) > 0}
+    return sorted(weight, key=lambda w: (-weight[w], -df[w], w))[:1]

@@ -10,22 +10,19 @@ from pathlib import Path
 import numpy as np
 
 from indexer import paths
-from indexer.embedders import Embedder, EmbedderError, embedder_for_index, get_embedder
+from indexer.embedders import Embedder, embedder_for_index, get_embedder
 from indexer.errors import IndexError_, NotFoundError, PolicyError
 from indexer.filters import SearchFilters
-from indexer.keywords import (
-    TokenizerConfig,
-    get_tokenizer,
-    highlight_spans,
-    normalise,
-)
-from indexer.models import SEARCH_MODES, Clause, Document, Hit, IndexedDocument
-from indexer.passages import passage_text, vector_key
-from indexer.search import bilingual
+from indexer.keywords import TokenizerConfig, get_tokenizer, normalise
+from indexer.models import SEARCH_MODES, Clause, Document, Hit
+from indexer.search import features
 from indexer.search import rerank as learned_fusion
-from indexer.search.floor import MIN_SUPPORT, Floor, calibrate, keyword_support
+from indexer.search.english import EnglishReader
+from indexer.search.floor import Floor
 from indexer.search.fusion import Fusion, fuse
+from indexer.search.hits import make_hit
 from indexer.search.query import QueryReader
+from indexer.search.relevance import Relevance
 from indexer.search.rerank import Reranker
 from indexer.search.signals import (  # noqa: F401 (FUZZY_* are part of indexer.search's interface)
     FUZZY_CANDIDATES,
@@ -34,16 +31,14 @@ from indexer.search.signals import (  # noqa: F401 (FUZZY_* are part of indexer.
     fuzzy_ranking,
     phrase_ranking,
 )
-from indexer.search.spans import fuzzy_span
+from indexer.search.similar import similar
+from indexer.search.tables import rows_after_prose
+from indexer.search.vectors import clause_vectors
 from indexer.store.base import ClauseStore, Ranked, open_store
 from indexer.versions import PARSER_VERSION
 
 MODES = SEARCH_MODES
 DEPTH = 100  # candidates each signal contributes to fusion
-# Similar clauses: shared wording (rapidfuzz ratio of the normalised texts, 0-1) adds this much to the cosine. The
-# top cosines of one clause sit within ~0.01 of each other, so a 10-point lead in wording (a reused sentence or
-# two) outweighs them: Chaozhou's 5.2 finds its provincial source 5.3 (ratio .45 against ≤ .24) first, not 4th.
-SURFACE_WEIGHT = 0.1
 # A thesaurus term counts this much of a word the user typed (it may be the wrong sense: 发钱 → 奖励 or 补贴).
 EXPANSION_WEIGHT = 0.5
 # Hybrid fusion: the semantic ranking counts this much, the keyword ranking as much as its best hits explain the
@@ -68,13 +63,14 @@ class Engine:
         self._lock = threading.Lock()
         self._bare = store.bare_rows()
         self.query = QueryReader(store, self.tokenizer, self._bare)
-        self._floor: Floor | None = None
+        self.english = EnglishReader(store, self.embed_query, self._bare, self.query)
+        self.relevance = Relevance(store, self.embed_query, self._bare, self.query)
+        self.folded = features.FoldedTexts(store)  # clause texts as the rerank features compare them, kept
         self.use_thesaurus = True  # benchmarks switch these off to measure what they add
         self.use_places = True
         self.adaptive = True
         self.use_reranker = True
         self.use_translation = True
-        self._typed: tuple[tuple, Ranked] | None = None  # the last English query's own semantic ranking
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, embedder: Embedder | str | None = None,
@@ -89,11 +85,6 @@ class Engine:
             if embedder.name != built["name"] or embedder.dim != built["dim"]:
                 _refuse(built["name"], f"{embedder.name} ({embedder.dim})")
         return cls(store, embedder, index_dir)
-
-    @property
-    def index(self) -> ClauseStore:
-        """The store (the name callers used before the store interface existed)."""
-        return self.store
 
     # ---- what is indexed
 
@@ -115,9 +106,6 @@ class Engine:
         if self._documents is None:
             self._documents = self.store.load_documents()
         return self._documents
-
-    def indexed_documents(self) -> list[IndexedDocument]:
-        return self.store.documents()
 
     def document_summaries(self) -> list[dict]:
         return [d.summary() for d in self.store.documents()]
@@ -158,23 +146,7 @@ class Engine:
         Args:
             titles: doc_id → title, only needed for indexes built with context "title" and unindexed docs.
         """
-        titles = dict(titles or {})
-        for d in self.store.documents():
-            titles.setdefault(d.doc_id, d.meta.title)
-        name = self.store.embedder_name
-        passages = [passage_text(c, titles.get(c.doc_id, ""), self.context) for c in clauses]
-        keys = [vector_key(name, p) for p in passages]
-        stored = self.store.vectors_for_keys(list(dict.fromkeys(keys)))
-        out = np.zeros((len(clauses), self.store.embedder_dim), dtype=np.float32)
-        missing = []
-        for i, k in enumerate(keys):
-            if k in stored:
-                out[i] = stored[k]
-            else:
-                missing.append(i)
-        if missing:
-            out[missing] = self.embedder.embed_passages([passages[i] for i in missing])
-        return out
+        return clause_vectors(self.store, lambda: self.embedder, self.context, clauses, titles)
 
     # ---- search
 
@@ -203,7 +175,24 @@ class Engine:
         if rows is not None and not len(rows):
             return []
         typed, query = query, self.read_english(query, mode, filters)
-        tokens, expanded, rankings = self._rankings(query, mode, max(DEPTH, 3 * k), filters, fuzzy, rows)
+        depth = max(DEPTH, 3 * k)
+        tokens, expanded, rankings = self._rankings(query, mode, depth, filters, fuzzy, rows)
+        fused = self._order(query, mode, tokens, expanded, rankings, fusion)
+        if mode == "hybrid":  # a table row answers questions about that row, not general ones (tables.py)
+            fused = rows_after_prose(self.store, fused, tokens, depth)
+        fused = self._owners_first(query, mode, rows, fused, rankings)
+        phrase = normalise(query) if mode == "phrase" else None
+        terms = self.query.marked_terms(expanded)
+        low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
+               and self._weak_typed(typed, query, rankings.get("semantic", []), tokens, filters))
+        hits = [make_hit(self.store, i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
+                for i, (row, score) in enumerate(fused[:min(k, WEAK_SHOWN) if low else k])]
+        return [replace(h, low=True) for h in hits] if low else hits
+
+    def _order(self, query: str, mode: str, tokens: Sequence[str], expanded: Sequence[str],
+               rankings: dict[str, Ranked], fusion: Fusion | None) -> Ranked:
+        """The signals' rankings as one: hybrid's candidates in the learned order (the fuzzy signal fused in by
+        rank), rank fusion, or a single-signal mode's own ranking."""
         learned = self.reranker if mode == "hybrid" and fusion is None else None
         if learned is not None:  # the fused candidates, ordered by the learned score (rerank.py)
             pool = self._pool(rankings)
@@ -213,25 +202,25 @@ class Engine:
                 best = rankings["fuzzy"][0][1] * 100
                 weight = max(0.0, (best - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF))
                 fused = fuse({"learned": fused, "fuzzy": rankings["fuzzy"]}, Fusion(weights=(("fuzzy", weight),)))
-        else:
-            if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
-                fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
-                                         ("keyword", self.query.keyword_coverage(expanded, rankings["keyword"]))))
-            fused = fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
-        if mode in ("hybrid", "keyword", "phrase"):
-            owners = self.query.doc_number_owners(query, rows, exact=mode == "phrase")
-            if owners:  # a 文号 in the query: the document that carries it comes before those citing it
-                rankings["doc_number"] = owners
-                top = fused[0][1] if fused else 1.0
-                pinned = {row for row, _ in owners}
-                fused = [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
-        phrase = normalise(query) if mode == "phrase" else None
-        terms = self.query.marked_terms(expanded)
-        low = (floor and mode in ("hybrid", "semantic") and "doc_number" not in rankings
-               and self._weak_typed(typed, query, rankings.get("semantic", []), tokens, filters))
-        hits = [self._hit(i + 1, row, score, rankings, terms, phrase, query if mode == "fuzzy" else None)
-                for i, (row, score) in enumerate(fused[:min(k, WEAK_SHOWN) if low else k])]
-        return [replace(h, low=True) for h in hits] if low else hits
+            return fused
+        if mode == "hybrid" and fusion is None and self.adaptive and rankings.get("keyword"):
+            fusion = Fusion(weights=(("semantic", SEMANTIC_WEIGHT),
+                                     ("keyword", self.query.keyword_coverage(expanded, rankings["keyword"]))))
+        return fuse(rankings, fusion) if mode == "hybrid" else rankings[mode]
+
+    def _owners_first(self, query: str, mode: str, rows: np.ndarray | None, fused: Ranked,
+                      rankings: dict[str, Ranked]) -> Ranked:
+        """A 文号 in the query: the document that carries it comes before those citing it (and its ranking,
+        doc_number, joins `rankings`)."""
+        if mode not in ("hybrid", "keyword", "phrase"):
+            return fused
+        owners = self.query.doc_number_owners(query, rows, exact=mode == "phrase")
+        if not owners:
+            return fused
+        rankings["doc_number"] = owners
+        top = fused[0][1] if fused else 1.0
+        pinned = {row for row, _ in owners}
+        return [(row, top) for row, _ in owners] + [x for x in fused if x[0] not in pinned]
 
     def _rankings(self, query: str, mode: str, depth: int, filters: SearchFilters | None, fuzzy: bool,
                   rows: np.ndarray | None) -> tuple[list[str], list[str], dict[str, Ranked]]:
@@ -260,42 +249,19 @@ class Engine:
             rankings = {name: [x for x in ranked if x[0] not in self._bare] for name, ranked in rankings.items()}
         return tokens, expanded, rankings
 
+    # ---- English queries
+
     def translation(self, query: str, mode: str = "hybrid", filters: SearchFilters | None = None) -> list[str]:
         """The Chinese words an English query is also searched with (bilingual.py), in the modes that read
         words (hybrid, keyword); none for any other query or mode."""
-        if mode not in ("hybrid", "keyword") or not self.use_translation or not bilingual.is_english(query):
-            return []
-        gloss = bilingual.glossary()
-        if gloss is None:
-            return []
-        try:
-            context = [self.store.text(r) for r, _ in self._typed_semantic(query, filters)]
-        except EmbedderError:
-            if mode != "keyword":
-                raise
-            context = []  # keyword search needs no model: each word's most widely used sense
-        return bilingual.translate(query, gloss, self.store.document_frequency, context, self.query.places())
-
-    def _typed_semantic(self, query: str, filters: SearchFilters | None) -> Ranked:
-        """The best CONTEXT clauses with a body for the query as typed (kept for the search's floor check)."""
-        key = (query, filters)
-        with self._lock:
-            if self._typed is not None and self._typed[0] == key:
-                return self._typed[1]
-        vec, want = self.embed_query(query), bilingual.CONTEXT
-        for depth in (2 * want, want + len(self._bare)):  # bare headings are few among the best; all, rarely
-            found = self.store.dense_topk(vec, depth, filters)
-            ranked = [x for x in found if x[0] not in self._bare][:want]
-            if len(ranked) == want or len(found) < depth:
-                break
-        with self._lock:
-            self._typed = (key, ranked)
-        return ranked
+        return self.english.translation(query, mode, filters) if self.use_translation else []
 
     def read_english(self, query: str, mode: str = "hybrid", filters: SearchFilters | None = None) -> str:
         """The query as the signals read it: an English one with its Chinese words added."""
         words = self.translation(query, mode, filters)
         return f"{query} {' '.join(words)}" if words else query
+
+    # ---- learned fusion
 
     @property
     def reranker(self) -> Reranker | None:
@@ -319,41 +285,26 @@ class Engine:
     def _features(self, query: str, tokens: Sequence[str], expanded: Sequence[str], rankings: dict[str, Ranked],
                   rows: Sequence[int]) -> np.ndarray:
         places = tuple(self.query.places_named(query)) if self.use_places else ()
-        evidence = learned_fusion.QueryEvidence(query, tuple(tokens), self.embed_query(query),
-                                                rankings.get("semantic", []), rankings.get("keyword", []),
-                                                tuple(expanded), places)
-        return learned_fusion.candidate_features(self.store, evidence, rows)
+        evidence = features.QueryEvidence(query, tuple(tokens), self.embed_query(query),
+                                          rankings.get("semantic", []), rankings.get("keyword", []),
+                                          tuple(expanded), places)
+        return features.candidate_features(self.store, evidence, rows, self.folded)
+
+    # ---- relevance
 
     def relevance_floor(self) -> Floor:
-        """Known non-answers and what they reach in this index, measured on first use (40 short queries) and kept
-        for the engine's life (an engine reads one index generation)."""
-        if self._floor is None:
-            self._floor = calibrate(self.embed_query, self._best_score)
-        return self._floor
-
-    def _best_score(self, vec: np.ndarray) -> float | None:
-        """The best cosine of any clause with a body (what search ranks) for a query vector."""
-        for depth in (16, 1 + len(self._bare)):  # bare headings are few among the best; all of them, rarely
-            ranked = self.store.dense_topk(vec, depth)
-            best = next((s for r, s in ranked if r not in self._bare), None)
-            if best is not None or len(ranked) < depth:
-                return best
-        return None
+        """Known non-answers and what they reach in this index (measured on first use, see relevance.py)."""
+        return self.relevance.floor()
 
     def _weak_typed(self, typed: str, query: str, semantic: Ranked, tokens: Sequence[str],
                     filters: SearchFilters | None) -> bool:
         """is_weak for the query the user typed: the Chinese words added to an English one are guesses (bitcoin
         price → 价格 alone), so they vouch for nothing; the English query is judged by its meaning."""
         if typed == query:
-            return self.is_weak(query, semantic, tokens)
-        return self.is_weak(typed, self._typed_semantic(typed, filters), self.tokenizer(typed))
+            return self.relevance.is_weak(query, semantic, tokens)
+        return self.relevance.is_weak(typed, self.english.typed_semantic(typed, filters), self.tokenizer(typed))
 
-    def is_weak(self, query: str, semantic: Ranked, tokens: Sequence[str]) -> bool:
-        """Whether neither meaning nor words vouch for the best answer (see floor.py)."""
-        support = keyword_support(tokens, self.store.document_frequency(tokens), len(self.store))
-        if support >= MIN_SUPPORT:
-            return False
-        return self.relevance_floor().weak(self.embed_query(query), semantic[0][1] if semantic else None, support)
+    # ---- similar clauses
 
     def similar(self, clause_id: str, k: int = 10, filters: SearchFilters | None = None, *,
                 other_documents: bool = True) -> list[Hit]:
@@ -362,58 +313,12 @@ class Engine:
 
         other_documents: only clauses of other documents (a drafter wants other places' wording; a document's
         own neighbouring clauses otherwise fill the list)."""
-        from rapidfuzz import fuzz
-
         row = self._row(clause_id)
         if k <= 0:
             return []
         if filters is not None and filters.is_empty():
             filters = None
-        own_rows = set(self.store.rows_of_document(self.store.document_of(row).doc_id).tolist()) \
-            if other_documents else {row}
-        depth = max(3 * (k + 1), 30) + len(self._bare) + len(own_rows)
-        semantic = [(r, s) for r, s in self.store.dense_topk(self.store.vectors([row])[0], depth, filters)
-                    if r != row and r not in own_rows and r not in self._bare]
-        own = normalise_for_surface(self.store.text(row))
-        surface = {r: fuzz.ratio(own, normalise_for_surface(self.store.text(r))) / 100 for r, _ in semantic}
-        ranked = sorted(semantic, key=lambda x: (-(x[1] + SURFACE_WEIGHT * surface[x[0]]), x[0]))
-        rankings = {"semantic": semantic,
-                    "surface": sorted(((r, surface[r]) for r, _ in semantic), key=lambda x: (-x[1], x[0]))}
-        return [self._hit(i + 1, r, s + SURFACE_WEIGHT * surface[r], rankings, (), None, None)
-                for i, (r, s) in enumerate(ranked[:k])]
-
-    # ---- hits
-
-    def _hit(self, rank: int, row: int, score: float, rankings: dict[str, Ranked], tokens: Sequence[str],
-             phrase: str | None, fuzzy_query: str | None) -> Hit:
-        c = self.store.clause(row)
-        m = self.store.document_of(row).meta
-        signals = {}
-        for name, ranked in rankings.items():
-            for i, (rr, s) in enumerate(ranked, 1):
-                if rr == row:
-                    signals[name] = {"rank": i, "score": round(float(s), 6)}
-                    break
-        text = c.text
-        if phrase is not None:
-            spans = highlight_spans(text, [phrase])
-        elif fuzzy_query is not None:
-            span = fuzzy_span(fuzzy_query, text)
-            spans = highlight_spans(text, [text[span[0]:span[1]]]) if span else []  # every occurrence
-        else:
-            spans = highlight_spans(text, tokens)
-        return Hit(rank=rank, score=float(score), doc_id=c.doc_id, title=m.title, region=m.region,
-                   province=m.province, level=m.level, date=m.date, status=m.status, clause_id=c.clause_id,
-                   section=" › ".join(c.section), section_path=tuple(c.section), text=text, start=c.start,
-                   end=c.end, page=c.page, highlights=tuple(spans), signals=signals, doc_number=m.doc_number)
-
-
-def normalise_for_surface(text: str) -> str:
-    """Text for comparing wording: full/half width folded, no spaces or punctuation (as alignment does)."""
-    import unicodedata
-
-    t = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in t if not ch.isspace() and unicodedata.category(ch)[0] not in "PSZ")
+        return similar(self.store, row, k, filters, self._bare, other_documents)
 
 
 def _refuse(built: str, asked: str) -> None:

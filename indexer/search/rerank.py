@@ -6,7 +6,7 @@ about 法律援助 is usually answered by the 法律援助条例). The reranker 
 keyword and place rankings: its reciprocal semantic rank, its cosine (raw, relative to the best and to the tenth
 candidate), its BM25 relative to the best, how much of the query's IDF weight its text and its document's title
 hold, how many of the query's characters it holds, whether its document is of a place the query names, and its
-length. Weights are fitted by benchmarks/fit_rerank.py (listwise softmax, L2) on the library dev set's tuning
+length (one entry each in features.py). Weights are fitted by benchmarks/fit_rerank.py (listwise softmax, L2) on the library dev set's tuning
 split and a second tuning set (116 queries; never the held-out split or the fresh test set) and stored in rerank_weights.json with the features' means and spreads and the embedder they were
 fitted with: cosines of another model spread differently, so for another embedder hybrid fuses by rank alone.
 (Also tried on the tuning half and left out: the reciprocal keyword rank, shared character pairs, "in both
@@ -19,80 +19,23 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from indexer.search.fusion import RRF_K
-from indexer.search.query import idf_weights
-from indexer.store.base import ClauseStore, Ranked
+from indexer.search.features import FEATURES, QueryEvidence, candidate_features
+from indexer.store.base import Ranked
+
+__all__ = ["FEATURES", "MIN_SPREAD", "WEIGHTS_FILE", "QueryEvidence", "Reranker", "candidate_features", "load",
+           "rerank"]
 
 log = logging.getLogger(__name__)
 
 WEIGHTS_FILE = Path(__file__).with_name("rerank_weights.json")
-FEATURES = ("rrf_semantic", "cosine", "cosine_to_best", "cosine_to_tenth", "bm25_to_best", "word_share",
-            "char_share", "named_place", "log_length", "title_share")
 MIN_SPREAD = 1e-6  # a feature (almost) constant in training must not divide by zero
-
-
-@dataclass(frozen=True)
-class QueryEvidence:
-    """What one hybrid search knows about its query when it reranks."""
-
-    query: str
-    words: tuple[str, ...]  # the query's own tokens (their IDF weights the shares)
-    vector: np.ndarray = field(repr=False)
-    semantic: Ranked = field(default_factory=list, repr=False)
-    keyword: Ranked = field(default_factory=list, repr=False)
-    keyword_terms: tuple[str, ...] = ()  # the words plus thesaurus words: what the keyword ranking searched for
-    places: tuple[str, ...] = ()  # regions the query names
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def _alnum(folded: str) -> str:
-    """Letters and digits only (no spaces, punctuation): what character evidence counts."""
-    return "".join(c for c in folded if c.isalnum())
-
-
-def candidate_features(store: ClauseStore, ev: QueryEvidence, rows: Sequence[int]) -> np.ndarray:
-    """One row of FEATURES per candidate row."""
-    if not len(rows):
-        return np.zeros((0, len(FEATURES)))
-    sem_rank = {r: i for i, (r, _) in enumerate(ev.semantic, 1)}
-    cos = store.vectors(list(rows)) @ np.asarray(ev.vector, dtype=np.float32).ravel()
-    best, tenth = float(cos.max()), float(np.sort(cos)[-min(10, len(cos))])
-    bm25 = np.asarray(store.keyword_scores(list(ev.keyword_terms), list(rows)), dtype=np.float64)
-    bm25_best = max(float(bm25.max()), 1e-9)
-    words = [t for t in dict.fromkeys(ev.words) if t.strip()]
-    idf = {_fold(t): w for t, w in idf_weights(store, words).items()}
-    total = sum(idf.values()) or 1.0
-
-    def share(folded: str) -> float:
-        return sum(w for t, w in idf.items() if t in folded) / total
-
-    q_chars, named = set(_alnum(_fold(ev.query))), set(ev.places)
-    titles: dict[str, float] = {}
-    out = np.zeros((len(rows), len(FEATURES)))
-    for i, row in enumerate(rows):
-        text = store.text(row)
-        folded = _fold(text)
-        doc = store.document_of(row)
-        if doc.doc_id not in titles:
-            titles[doc.doc_id] = share(_fold(doc.meta.title))
-        out[i] = (1 / (RRF_K + sem_rank[row]) if row in sem_rank else 0.0,
-                  cos[i], cos[i] - best, cos[i] - tenth, bm25[i] / bm25_best, share(folded),
-                  len(q_chars & set(_alnum(folded))) / max(1, len(q_chars)),
-                  float(bool(named) and (doc.meta.region in named or doc.meta.province in named)),
-                  math.log1p(len(text)), titles[doc.doc_id])
-    return out
 
 
 @dataclass(frozen=True)

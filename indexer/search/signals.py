@@ -1,5 +1,6 @@
-"""The signals computed from the store's answers rather than asked of it: exact wording (phrase) and near-verbatim
-wording despite small edits (fuzzy)."""
+"""The signals a hit can carry (each a ranking of its own, named in `Hit.signals`, with the label users see) and
+those computed from the store's answers rather than asked of it: exact wording (phrase) and near-verbatim wording
+despite small edits (fuzzy). What the learned fusion reads of each candidate is registered in features.py."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,6 +14,10 @@ from indexer.store.base import ClauseStore, Ranked
 FUZZY_CUTOFF = 60.0  # rapidfuzz partial_ratio (0-100) below which a clause is not a near-verbatim match
 FUZZY_FULL_SCAN = 3_000  # up to this many rows fuzzy matching scans everything (~17 µs a clause)
 FUZZY_CANDIDATES = 1_000  # above that, it rescores the best keyword matches
+
+# every ranking a Hit's `signals` may name, with its label on a result card
+LABELS = {"semantic": "语义", "keyword": "关键词", "place": "地区", "phrase": "短语", "fuzzy": "模糊",
+          "doc_number": "文号", "surface": "用词"}
 
 
 def phrase_ranking(store: ClauseStore, query: str, tokens: Sequence[str], depth: int,
