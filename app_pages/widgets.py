@@ -5,6 +5,7 @@ import streamlit as st
 
 from indexer.labels import region_words
 from indexer.models import LEVEL_LABELS, Document
+from indexer.search.signals import LABELS as SIGNAL_LABELS
 
 LEVELS = LEVEL_LABELS
 
@@ -87,7 +88,7 @@ def time_left(done: int, remaining: int, elapsed: float) -> str:
 
 
 
-SIGNALS = {"semantic": "语义", "keyword": "关键词", "phrase": "短语", "fuzzy": "模糊", "doc_number": "文号", "surface": "用词"}
+SIGNALS = SIGNAL_LABELS  # one list of the rankings a hit can show, with the search's own labels (地区 for place)
 
 
 def hit_spans(hit, query: str) -> list[tuple[int, int]]:
