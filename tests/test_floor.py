@@ -184,3 +184,29 @@ def test_the_cli_says_when_nothing_matches_well(fake_index, capsys):
     assert "相关度较低 / no strong match" in out and "（3 条结果 / hits）" in out
     assert main(["search", "煤电机组节能降碳改造", "--index-dir", str(fake_index)]) == 0
     assert "相关度较低" not in capsys.readouterr().out
+
+
+def test_the_floor_measured_once_is_read_by_the_next_engine(fake_index, tmp_path, monkeypatch):
+    """The first engine measures the floor and keeps it beside the index; the next one reads it (no probe is
+    embedded) and gets the same floor; a damaged file is measured again."""
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(fake_index, index, ignore=shutil.ignore_patterns("*.lock", "floor"))
+    first = Engine.open(index).relevance.floor()
+    kept = list((index / "floor").glob("floor-*.npz"))
+    assert len(kept) == 1
+
+    def no_probe(*_a, **_k):
+        raise AssertionError("the floor was measured again")
+
+    monkeypatch.setattr("indexer.search.relevance.calibrate", no_probe)
+    again = Engine.open(index).relevance.floor()
+    assert np.array_equal(again.probes, first.probes) and np.array_equal(again.reach, first.reach)
+    monkeypatch.undo()
+
+    kept[0].write_bytes(b"damaged")
+    measured = Engine.open(index).relevance.floor()
+    assert np.array_equal(measured.reach, first.reach)
+    with np.load(kept[0]) as f:  # written again, readable
+        assert np.array_equal(f["reach"], first.reach)

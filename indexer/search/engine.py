@@ -64,7 +64,8 @@ class Engine:
         self._bare = store.bare_rows()
         self.query = QueryReader(store, self.tokenizer, self._bare)
         self.english = EnglishReader(store, self.embed_query, self._bare, self.query)
-        self.relevance = Relevance(store, self.embed_query, self._bare, self.query)
+        self.relevance = Relevance(store, self.embed_query, self._bare, self.query,
+                                   cache_dir=index_dir / "floor" if index_dir is not None else None)
         self.folded = features.FoldedTexts(store)  # clause texts as the rerank features compare them, kept
         self.use_thesaurus = True  # benchmarks switch these off to measure what they add
         self.use_places = True

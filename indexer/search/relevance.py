@@ -2,7 +2,11 @@
 store once, the words of the query found in it, and whether one clause holds them together."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -11,6 +15,7 @@ from indexer.search.floor import (
     COVERAGE_HITS,
     MARGIN,
     MIN_SUPPORT,
+    PROBES,
     Floor,
     calibrate,
     keyword_support,
@@ -19,23 +24,58 @@ from indexer.search.floor import (
 from indexer.search.query import QueryReader
 from indexer.store.base import ClauseStore, Ranked
 
+log = logging.getLogger("policy_search")
+
 
 class Relevance:
     """The relevance check of one store (an engine reads one index generation, so its floor is kept)."""
 
     def __init__(self, store: ClauseStore, embed_query: Callable[[str], np.ndarray], bare: set[int] | frozenset[int],
-                 query: QueryReader):
+                 query: QueryReader, cache_dir: Path | None = None):
+        """cache_dir: where the floor measured on this store is kept, so the next process reads it (a few
+        kilobytes per generation) instead of embedding and searching 40 probes again (about half a second)."""
         self.store = store
         self.embed_query = embed_query
         self._bare = bare
         self._query = query
         self._floor: Floor | None = None
+        self._cache = cache_dir / f"floor-{self._cache_key()}.npz" if cache_dir is not None else None
 
     def floor(self) -> Floor:
         """Known non-answers and what they reach in this store, measured on first use (40 short queries)."""
         if self._floor is None:
-            self._floor = calibrate(self.embed_query, self.best_score)
+            self._floor = self._read_floor() or self._measure_floor()
         return self._floor
+
+    def _cache_key(self) -> str:
+        """The generation, its model and the probes: a floor measured on other data or probes never applies."""
+        parts = [self.store.generation or "", self.store.embedder_name, str(len(self.store)), *PROBES]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+    def _read_floor(self) -> Floor | None:
+        if self._cache is None or not self.store.generation:
+            return None
+        try:
+            with np.load(self._cache) as f:
+                return Floor(probes=f["probes"], reach=f["reach"])
+        except (OSError, ValueError, KeyError, EOFError):
+            return None
+
+    def _measure_floor(self) -> Floor:
+        floor = calibrate(self.embed_query, self.best_score)
+        if self._cache is not None and self.store.generation:
+            tmp = self._cache.with_name(f"{self._cache.name}.{os.getpid()}.tmp.npz")
+            try:
+                self._cache.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(tmp, probes=floor.probes, reach=floor.reach)
+                os.replace(tmp, self._cache)
+                for old in self._cache.parent.glob("floor-*.npz"):  # earlier generations' (measured again if
+                    if old != self._cache:                          # an engine of one is still open)
+                        old.unlink(missing_ok=True)
+            except OSError:  # a read-only index folder: measured again by the next process
+                log.debug("floor not cached", exc_info=True)
+                tmp.unlink(missing_ok=True)
+        return floor
 
     def best_score(self, vec: np.ndarray) -> float | None:
         """The best cosine of any clause with a body (what search ranks) for a query vector."""
