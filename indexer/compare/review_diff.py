@@ -75,13 +75,35 @@ def _context(text: str, a: Amount) -> set[str]:
     return bigrams(re.sub(r"[\s，。；、：（）()]", "", before + text[a.end:a.end + _CONTEXT]))
 
 
+# who a fine or limit applies to, when the clause says (对单位处…，对个人处…)
+_PARTY = re.compile(r"对([\u4e00-\u9fff]{0,12}?(?:单位|个人|企业|经营者|个体工商户|公民|法人|组织|者|人))(?:处|并处|可以处|给予|予以)?$")
+
+
+def party(text: str, a: Amount) -> str:
+    """Who the amount applies to when the text names it just before (对个人处 → 个人), else ''."""
+    start = max(text.rfind(p, 0, a.start) for p in "。；;，,\n") + 1
+    m = _PARTY.search(text[max(start, a.start - 20):a.start].rstrip("处以罚款并可"))
+    return m.group(1) if m else ""
+
+
+def _same_party(a: str, b: str) -> bool:
+    """Both unnamed, one unnamed, or the same head (设置或者管理单位 and 单位; not 个人 and 单位)."""
+    if not a or not b:
+        return True
+    ba, bb = bigrams(a), bigrams(b)
+    return len(ba & bb) / min(len(ba), len(bb)) >= 0.5
+
+
 def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) -> tuple[Amount, float] | None:
-    """The upper amount of the same kind whose surroundings read most like the local one's."""
+    """The upper amount of the same kind, for the same party, whose surroundings read most like the local one's."""
     ctx = _context(local_text, a)
+    who = party(local_text, a)
     best, best_sim = None, -1.0
     for b in uppers:
         if b.kind != a.kind or b.unit != a.unit:
             continue
+        if not _same_party(who, party(upper_text, b)):
+            continue  # a fine on individuals is not compared with one on companies
         other = _context(upper_text, b)
         sim = len(ctx & other) / max(1, min(len(ctx), len(other)))
         if sim > best_sim:
@@ -151,6 +173,8 @@ def modals(text: str) -> list[_Modal]:
     """Every modal verb (应当, 可以, 不得 …) with who it binds (the words before it) and what (the words after)."""
     out = []
     for m in _MODAL.finditer(text):
+        if _attributive(text, m.start(), m.end()):
+            continue
         s = m.start()
         while s > 0 and not _STOP.match(text[s - 1]) and text[s - 1] not in "，," and m.start() - s < 30:
             s -= 1
@@ -163,6 +187,25 @@ def modals(text: str) -> list[_Modal]:
         out.append(_Modal(_MODAL_CLASS[m.group(0)], m.group(0), m.start(), m.end(), text[s:m.start()].strip(), s,
                           bigrams(re.sub(r"\s", "", text[m.end():e]))))
     return out
+
+
+# 禁止 naming a kind of place, time or thing (在禁止燃放区域内, 禁止经营的烟花爆竹) binds nobody
+_NOMINAL_BEFORE = re.compile(r"[在于的入为是收列]$")
+_NOMINAL_AFTER = re.compile(r"^[\u4e00-\u9fff、]{1,8}的[\u4e00-\u9fff]{0,10}(?:[，,。；;）)]|$)|^[\u4e00-\u9fff]{0,8}?(?:区域|区内|地区|地段|时段|名录|目录)")
+
+
+def _attributive(text: str, start: int, end: int) -> bool:
+    """Whether a 禁止 / 不得 is part of a noun phrase, not a modal verb."""
+    if text[start:end] not in ("禁止", "严禁"):
+        return False
+    return bool(_NOMINAL_BEFORE.search(text[max(0, start - 1):start]) and _NOMINAL_AFTER.search(text[end:end + 24]))
+
+
+def _predicate_sim(a: set[str], b: set[str]) -> float:
+    """How alike two predicates read: shared bigrams over the shorter, discounted when fewer than three are shared
+    (a short 可以成立 / 应当组织召开 shares one bigram by chance)."""
+    shared = len(a & b)
+    return shared / max(1, min(len(a), len(b))) * min(1.0, shared / 3)
 
 
 def _same_subject(a: str, b: str) -> bool:
@@ -188,7 +231,7 @@ def modality_differences(local_text: str, upper_text: str, close: bool = False) 
     for a in lm:
         best, best_sim = None, 0.0
         for k, b in enumerate(um):
-            sim = len(a.predicate & b.predicate) / max(1, min(len(a.predicate), len(b.predicate)))
+            sim = _predicate_sim(a.predicate, b.predicate)
             if sim > best_sim:
                 best, best_sim = k, sim
         if best is None or best_sim < 0.5:
@@ -211,11 +254,15 @@ def modality_differences(local_text: str, upper_text: str, close: bool = False) 
             spans = ((a.subject_start, a.start),), ((b.subject_start, b.start),)
             out.append(Difference(SUBJECT_CHANGED, f"义务主体由“{b.subject}”改为“{a.subject}”", *spans,
                                   0.3 + 0.4 * best_sim))
+    dropped = [b for k, b in enumerate(um) if close and k not in matched_u and b.cls == MUST_NOT]
+    # a prohibition reworded on both sides is not one added and one dropped: only the excess counts
+    excess = sum(a.cls == MUST_NOT for a in lm) - sum(b.cls == MUST_NOT for b in um)
+    added = added[:max(0, excess)]
+    dropped = dropped[:max(0, -excess)]
     if added:
         words = "；".join(f"“{a.subject[-12:]}{a.word}…”" for a in added[:3])
         out.append(Difference(PROHIBITION_ADDED, f"本地增设禁止性规定{words}，对应上位法条文无此禁止",
                               tuple((a.start, a.end) for a in added), (), 0.5))
-    dropped = [b for k, b in enumerate(um) if close and k not in matched_u and b.cls == MUST_NOT]
     if dropped:
         words = "；".join(f"“{b.subject[-12:]}{b.word}…”" for b in dropped[:3])
         out.append(Difference(PROHIBITION_DROPPED, f"上位法禁止性规定{words}在本地条文中没有对应", (),
