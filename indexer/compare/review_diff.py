@@ -167,6 +167,7 @@ class _Modal:
     subject: str
     subject_start: int
     predicate: set[str]
+    after: str = ""  # the first words after the modal verb, for messages
 
 
 def modals(text: str) -> list[_Modal]:
@@ -185,7 +186,7 @@ def modals(text: str) -> list[_Modal]:
         if lead:
             s = lead.end()
         out.append(_Modal(_MODAL_CLASS[m.group(0)], m.group(0), m.start(), m.end(), text[s:m.start()].strip(), s,
-                          bigrams(re.sub(r"\s", "", text[m.end():e]))))
+                          bigrams(re.sub(r"\s", "", text[m.end():e])), text[m.end():min(e, m.end() + 8)].strip()))
     return out
 
 
@@ -218,53 +219,68 @@ def _same_subject(a: str, b: str) -> bool:
     return len(ba & bb) / max(1, min(len(ba), len(bb))) >= 0.5
 
 
+MATCH = 0.5  # two modal clauses are about the same act from this predicate likeness on
+
+
+def match_modals(lm: list[_Modal], um: list[_Modal]) -> list[tuple[int, int, float]]:
+    """Local and upper modal clauses about the same act, one to one, the likest pairs first."""
+    sims = sorted(((_predicate_sim(a.predicate, b.predicate), i, k) for i, a in enumerate(lm)
+                   for k, b in enumerate(um)), reverse=True)
+    used_l, used_u, out = set(), set(), []
+    for sim, i, k in sims:
+        if sim < MATCH:
+            break
+        if i not in used_l and k not in used_u:
+            used_l.add(i)
+            used_u.add(k)
+            out.append((i, k, sim))
+    return sorted(out)
+
+
+def _said(m: _Modal) -> str:
+    return f"“{m.subject[-10:]}{m.word}{m.after}…”"
+
+
+def _pair_difference(a: _Modal, b: _Modal, sim: float) -> Difference | None:
+    """The difference between a local modal clause `a` and the upper one `b` about the same act, if any."""
+    pair = ((a.start, a.end),), ((b.start, b.end),)
+    msg = f"上位法{_said(b)}，本地为{_said(a)}"
+    if b.cls == MUST and a.cls == MAY:
+        return Difference(SHOULD_TO_MAY, msg, *pair, 0.5 + 0.4 * sim)
+    if b.cls == MAY and a.cls == MUST:
+        return Difference(MAY_TO_SHOULD, msg, *pair, 0.4 + 0.4 * sim)
+    if b.cls == MUST_NOT and a.cls != MUST_NOT:
+        return Difference(PROHIBITION_DROPPED, msg, *pair, 0.5 + 0.4 * sim)
+    if a.cls == MUST_NOT and b.cls != MUST_NOT:
+        return Difference(PROHIBITION_ADDED, msg, *pair, 0.4 + 0.4 * sim)
+    if a.cls == b.cls and not _same_subject(a.subject, b.subject):
+        spans = ((a.subject_start, a.start),), ((b.subject_start, b.start),)
+        return Difference(SUBJECT_CHANGED, f"义务主体由“{b.subject}”改为“{a.subject}”", *spans, 0.3 + 0.4 * sim)
+    return None
+
+
 def modality_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
     """应当 ↔ 可以, 不得 / 禁止 added or dropped, and a changed subject, for modal clauses about the same act.
 
-    A local and an upper modal clause are about the same act when what follows the modal verb shares at least
-    half its bigrams (应当在十五日内作出决定 / 可以在十五日内作出决定). A prohibition with no counterpart at all
-    is reported only when the two articles are `close` (restate each other), where its absence means something."""
+    A local and an upper modal clause are about the same act when what follows the modal verb reads alike
+    (应当在十五日内作出决定 / 可以在十五日内作出决定), each clause matched once. A prohibition with no counterpart
+    is reported only when the two articles are `close` (restate each other), where its absence means something,
+    and only as many as one side has more than the other (a reworded prohibition is neither added nor dropped)."""
     lm, um = modals(local_text), modals(upper_text)
-    out: list[Difference] = []
-    matched_u: set[int] = set()
-    added: list[_Modal] = []
-    for a in lm:
-        best, best_sim = None, 0.0
-        for k, b in enumerate(um):
-            sim = _predicate_sim(a.predicate, b.predicate)
-            if sim > best_sim:
-                best, best_sim = k, sim
-        if best is None or best_sim < 0.5:
-            if close and a.cls == MUST_NOT:
-                added.append(a)
-            continue
-        b = um[best]
-        matched_u.add(best)
-        pair = ((a.start, a.end),), ((b.start, b.end),)
-        if b.cls == MUST and a.cls == MAY:
-            out.append(Difference(SHOULD_TO_MAY, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.5 + 0.4 * best_sim))
-        elif b.cls == MAY and a.cls == MUST:
-            out.append(Difference(MAY_TO_SHOULD, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.4 + 0.4 * best_sim))
-        elif b.cls == MUST_NOT and a.cls != MUST_NOT:
-            out.append(Difference(PROHIBITION_DROPPED, f"上位法“{b.word}”，本地改为“{a.word}”", *pair,
-                                  0.5 + 0.4 * best_sim))
-        elif a.cls == MUST_NOT and b.cls != MUST_NOT:
-            out.append(Difference(PROHIBITION_ADDED, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.4 + 0.4 * best_sim))
-        elif a.cls == b.cls and not _same_subject(a.subject, b.subject):
-            spans = ((a.subject_start, a.start),), ((b.subject_start, b.start),)
-            out.append(Difference(SUBJECT_CHANGED, f"义务主体由“{b.subject}”改为“{a.subject}”", *spans,
-                                  0.3 + 0.4 * best_sim))
-    dropped = [b for k, b in enumerate(um) if close and k not in matched_u and b.cls == MUST_NOT]
-    # a prohibition reworded on both sides is not one added and one dropped: only the excess counts
+    pairs = match_modals(lm, um)
+    out = [d for i, k, sim in pairs if (d := _pair_difference(lm[i], um[k], sim)) is not None]
+    if not close:
+        return out
+    done_l, done_u = {i for i, _, _ in pairs}, {k for _, k, _ in pairs}
     excess = sum(a.cls == MUST_NOT for a in lm) - sum(b.cls == MUST_NOT for b in um)
-    added = added[:max(0, excess)]
-    dropped = dropped[:max(0, -excess)]
+    added = [a for i, a in enumerate(lm) if i not in done_l and a.cls == MUST_NOT][:max(0, excess)]
+    dropped = [b for k, b in enumerate(um) if k not in done_u and b.cls == MUST_NOT][:max(0, -excess)]
     if added:
-        words = "；".join(f"“{a.subject[-12:]}{a.word}…”" for a in added[:3])
+        words = "；".join(_said(a) for a in added[:3])
         out.append(Difference(PROHIBITION_ADDED, f"本地增设禁止性规定{words}，对应上位法条文无此禁止",
                               tuple((a.start, a.end) for a in added), (), 0.5))
     if dropped:
-        words = "；".join(f"“{b.subject[-12:]}{b.word}…”" for b in dropped[:3])
+        words = "；".join(_said(b) for b in dropped[:3])
         out.append(Difference(PROHIBITION_DROPPED, f"上位法禁止性规定{words}在本地条文中没有对应", (),
                               tuple((b.start, b.end) for b in dropped), 0.4))
     return out
