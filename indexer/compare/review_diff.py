@@ -94,51 +94,74 @@ def _same_party(a: str, b: str) -> bool:
     return len(ba & bb) / min(len(ba), len(bb)) >= 0.5
 
 
+_TIME = (DURATION, WORKDAYS)
+
+
+def comparable(a: Amount, b: Amount) -> bool:
+    """Amounts that measure the same sort of thing: same kind and unit, or two time limits (日 and 工作日)."""
+    return (a.kind, a.unit) == (b.kind, b.unit) or (a.kind in _TIME and b.kind in _TIME)
+
+
 def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) -> tuple[Amount, float] | None:
-    """The upper amount of the same kind, for the same party, whose surroundings read most like the local one's."""
+    """The comparable upper amount, for the same party, whose surroundings read most like the local one's.
+
+    When each side states one amount of the sort only (one age range, one time limit), they are taken to be
+    about the same thing however differently the sentences around them read."""
     ctx = _context(local_text, a)
     who = party(local_text, a)
     best, best_sim = None, -1.0
-    for b in uppers:
-        if b.kind != a.kind or b.unit != a.unit:
-            continue
+    same_sort = [b for b in uppers if comparable(a, b)]
+    for b in same_sort:
         if not _same_party(who, party(upper_text, b)):
             continue  # a fine on individuals is not compared with one on companies
         other = _context(upper_text, b)
         sim = len(ctx & other) / max(1, min(len(ctx), len(other)))
         if sim > best_sim:
             best, best_sim = b, sim
+    if best is not None and len(same_sort) == 1 and sum(comparable(a, x) for x in find_amounts(local_text)) == 1:
+        best_sim = max(best_sim, MIN_CONTEXT)
     return (best, best_sim) if best is not None else None
+
+
+def _beyond(a: Amount, b: Amount) -> str:
+    """How the local amount `a` leaves the upper range `b`, in words."""
+    if b.high is not None and a.high is None:
+        return "未设上位法的上限"
+    if b.high is not None and a.high > b.high:
+        return "高于上位法上限"
+    return "未设上位法的下限" if a.low is None else "低于上位法下限"
+
+
+def _number_difference(a: Amount, b: Amount, sim: float, what: str) -> Difference:
+    """One local amount against its upper partner: beyond the upper range, or only different."""
+    conf = 0.45 + 0.45 * min(1.0, sim)
+    spans = ((a.start, a.end),), ((b.start, b.end),)
+    if outside(a, b) and a.kind in (MONEY, MULTIPLE, DURATION, WORKDAYS):
+        side = _beyond(a, b)
+        msg = f"本地规定{what}{a.label()}（{a.text}），{side}：上位法为{b.label()}（{b.text}）"
+        return Difference(RANGE_EXCEEDS, msg, *spans, conf, a.label(), b.label(), 0 if a.kind in (MONEY, MULTIPLE) else 1)
+    unit = "（计算单位不同）" if a.unit != b.unit else ""
+    msg = f"本地规定{what}{a.label()}（{a.text}），上位法为{b.label()}（{b.text}）{unit}"
+    return Difference(NUMBER_CHANGED, msg, *spans, conf * 0.9, a.label(), b.label())
 
 
 def number_differences(local_text: str, upper_text: str) -> list[Difference]:
     """Amounts, ranges, time limits and percentages that differ; a local range beyond the upper one first.
 
-    Only amounts of the same kind and unit are compared (a fine with a fine, a time limit with a time limit), each
-    with the upper amount whose surroundings match best; an amount with no counterpart is not a difference."""
+    Only amounts of the same sort are compared (a fine with a fine, a time limit with a time limit), each with
+    the upper amount whose surroundings match best; an amount with no counterpart is not a difference, nor one the
+    upper text states anywhere for the same sort."""
     ups = find_amounts(upper_text)
     out = []
     for a in find_amounts(local_text):
         found = _partner(local_text, a, upper_text, ups)
-        if found is None:
+        if found is None or found[1] < MIN_CONTEXT:
             continue
-        b, sim = found
-        if sim < MIN_CONTEXT:
+        b = found[0]
+        if any((a.low, a.high, a.unit) == (x.low, x.high, x.unit) for x in ups if comparable(a, x)):
             continue
-        if (a.low, a.high) == (b.low, b.high) or any((a.low, a.high) == (x.low, x.high) for x in ups
-                                                     if x.kind == a.kind and x.unit == a.unit):
-            continue
-        exceeds = outside(a, b) and a.kind in (MONEY, MULTIPLE, DURATION, WORKDAYS)
-        conf = 0.45 + 0.45 * min(1.0, sim)
         what = "罚款" if "罚" in local_text[a.end:a.end + 6] + upper_text[b.end:b.end + 6] else ""
-        if exceeds:
-            msg = f"本地规定{what}{a.label()}（{a.text}），超出上位法{b.label()}（{b.text}）"
-            out.append(Difference(RANGE_EXCEEDS, msg, ((a.start, a.end),), ((b.start, b.end),), conf,
-                                  a.label(), b.label(), 0 if a.kind in (MONEY, MULTIPLE) else 1))
-        else:
-            msg = f"本地规定{a.label()}（{a.text}），上位法为{b.label()}（{b.text}）"
-            out.append(Difference(NUMBER_CHANGED, msg, ((a.start, a.end),), ((b.start, b.end),), conf * 0.9,
-                                  a.label(), b.label()))
+        out.append(_number_difference(a, b, found[1], what))
     return out
 
 
