@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from indexer.compare.review_basis import (
     DOC_BASIS,
+    NAMES_ARTICLE,
     SUBJECT,
     Article,
     Basis,
@@ -48,6 +49,7 @@ DUTY_TAKEN = 0.3
 MAX_DUTY_DOCS = 3
 # a pair restates the upper article (what one says and the other omits counts) from this wording on
 CLOSE = 0.25
+PAIRED = 0.15  # and its numbers and modal verbs are compared from this wording on (ALIGN_MIN / 2, as WORDING)
 CAVEATS = {
     NUMBERS: "只比较同类同单位的数额；条文改写较多时可能配错数额，请对照原文。",
     "modality": "按情态词后的措辞配对；一句多义或拆分改写时可能误判。",
@@ -167,8 +169,9 @@ def _finding(d: Difference, art: Article, b: Basis | None, confidence: float, ca
 def _article_findings(art: Article, basis: Sequence[Basis]) -> list[Finding]:
     aligned = [b for b in basis if b.aligned]
     out = []
-    if aligned:
-        main = aligned[0]
+    main = aligned[0] if aligned else None
+    # differences of wording are read only where the two articles share wording, not only a law's name
+    if main is not None and (main.wording >= PAIRED or NAMES_ARTICLE in main.reasons):
         weight = min(1.0, 0.6 + main.score / 2)
         for d in pair_differences(art.text, main.article.text, close=main.wording >= CLOSE):
             out.append(_finding(d, art, main, d.confidence * weight, CAVEATS[d.kind]))
