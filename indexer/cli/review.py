@@ -55,7 +55,11 @@ def cmd_review(args) -> int:
     if args.export:
         from indexer.compare.review_export import export_review
 
-        print(f"已导出 / exported: {export_review(rv, args.export)}", file=sys.stderr)
+        try:
+            written = export_review(rv, args.export)
+        except OSError as e:
+            raise PolicyError(f"无法写入导出文件 / cannot write the export: {args.export} ({e.strerror or e})") from e
+        print(f"已导出 / exported: {written}", file=sys.stderr)
     if args.json:
         from indexer.cli.output import print_json
 

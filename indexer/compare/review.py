@@ -137,7 +137,9 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
         level: the local document's level when its metadata lacks one (a pasted draft); default city.
     """
     t0 = time.perf_counter()
-    level = level or doc_level(local) or "city"
+    # a draft or a file from outside the library is local unless its metadata says otherwise
+    known = any(d.doc_id == local.doc_id for d in docs)
+    level = level or local.meta.level or (doc_level(local) if known else "") or "city"
     if level == "national":
         raise PolicyError(f"《{local.meta.title or local.doc_id}》是国家法律或行政法规，文库中没有其上位法可供审查 / "
                           "a national law has no upper law in the library to review it against")

@@ -197,6 +197,12 @@ def is_above(upper: Document, local: Document, local_level: str | None = None) -
     return up == 0 or in_jurisdiction(upper, local) is not False
 
 
+def is_law(doc: Document) -> bool:
+    """A law, regulation or rules by its title (…法, …条例, …规定, …办法): an opinion or a plan is no upper law."""
+    title = re.sub(r"[（(][^）)]*[）)]$", "", (doc.meta.title or "").strip())
+    return bool(_LAW_TITLE.search(title))
+
+
 def candidates(layer: UpperLayer, local: Document, local_level: str | None = None,
                only: Sequence[str] = ()) -> tuple[list[Candidate], list[str]]:
     """The upper documents to align against, and the law titles the local text names that the library lacks.
@@ -205,7 +211,7 @@ def candidates(layer: UpperLayer, local: Document, local_level: str | None = Non
         only: doc_ids the reviewer chose (--upper); the rest of the library is not searched.
     """
     above = [k for k, d in enumerate(layer.docs) if is_above(d, local, local_level)
-             and (not only or d.doc_id in only)]
+             and (d.doc_id in only if only else is_law(d))]
     reasons: dict[int, list[str]] = {k: [] for k in above}
     index = {d.doc_id: k for k, d in enumerate(layer.docs)}
     missing = []
