@@ -51,7 +51,7 @@ MAX_DUTY_DOCS = 3
 CLOSE = 0.25
 PAIRED = 0.15  # and its numbers and modal verbs are compared from this wording on (ALIGN_MIN / 2, as WORDING)
 CAVEATS = {
-    NUMBERS: "只比较同类同单位的数额；条文改写较多时可能配错数额，请对照原文。",
+    NUMBERS: "只比较同类数额（金额与金额、期限与期限，日与工作日视为期限）；对个人与对单位的罚款分开比较；条文改写较多时可能配错数额，请对照原文。",
     "modality": "按情态词后的措辞配对；一句多义或拆分改写时可能误判。",
     POWERS: "地方性法规可在法定权限内设定部分行政处罚、行政许可等；只比对了对应的上位法条文，未核对其他条文或授权规定。",
     DUTIES: "本地文件可能在其他文件中落实，或该职责不属于本级；只核对了同一主题的上位法。",
