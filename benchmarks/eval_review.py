@@ -27,6 +27,7 @@ from indexer.compare.review_basis import (  # noqa: E402
     article_basis,
     article_units,
     candidates,
+    doc_level,
     is_above,
     upper_layer,
 )
@@ -129,7 +130,7 @@ def eval_duties(by_id, layer, items) -> dict:
     for it in items:
         local, upper = by_id[it["local_doc"]], by_id[it["upper_doc"]]
         arts = article_units(local)
-        found = _duty_findings(layer, arts, [Candidate(upper, (SUBJECT,), 0.0)])
+        found = _duty_findings(layer, arts, [Candidate(upper, (SUBJECT,), 0.0)], doc_level(local))
         sys_missing = any(f.upper and f.upper.marker == it["upper_article"] for f in found)
         ua = article(by_id, it["upper_doc"], it["upper_article"]).text
         base_missing = max(fuzz.partial_ratio(normalize(ua), normalize(a.text)) for a in arts) < 50

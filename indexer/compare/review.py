@@ -152,7 +152,7 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     findings: list[Finding] = []
     for art, bs in zip(arts, bases, strict=True):
         findings += _article_findings(art, bs)
-    findings += _duty_findings(layer, arts, cands)
+    findings += _duty_findings(layer, arts, cands, level)
     findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
     notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
     if not cands:
@@ -183,16 +183,17 @@ def _article_findings(art: Article, basis: Sequence[Basis]) -> list[Finding]:
     return out
 
 
-def duty_sentences(text: str) -> list[tuple[int, int]]:
-    """Each duty a text puts on local governments: from the government's name to the end of its sentence."""
+def duty_sentences(text: str, level: str = "") -> list[tuple[int, int]]:
+    """Each duty a text puts on local governments (that a document of `level` can take up): from the government's
+    name to the end of its sentence."""
     out = []
-    for a, b in government_duties(text):
+    for a, b in government_duties(text, level):
         ends = [e for e in (text.find(p, b) for p in "。；\n") if e >= 0]
         out.append((a, min(ends) if ends else len(text)))
     return out
 
 
-def _duty_findings(layer, arts: Sequence[Article], cands: Sequence[Candidate]) -> list[Finding]:
+def _duty_findings(layer, arts: Sequence[Article], cands: Sequence[Candidate], level: str = "") -> list[Finding]:
     """Upper articles giving local governments a duty (县级以上地方人民政府应当 …) that no local sentence takes up."""
     main = [c for c in cands if SUBJECT in c.reasons][:MAX_DUTY_DOCS] or [c for c in cands
                                                                          if DOC_BASIS in c.reasons][:1]
@@ -201,7 +202,7 @@ def _duty_findings(layer, arts: Sequence[Article], cands: Sequence[Candidate]) -
     import numpy as np
 
     ids = {c.doc.doc_id for c in main}
-    duties = [(ua, spans) for ua in layer.articles if ua.doc_id in ids and (spans := duty_sentences(ua.text))]
+    duties = [(ua, spans) for ua in layer.articles if ua.doc_id in ids and (spans := duty_sentences(ua.text, level))]
     if not duties:
         return []
     local = layer.vectors([s for a in arts for s in _sentences(a.text)])

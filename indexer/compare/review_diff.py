@@ -222,6 +222,8 @@ def _attributive(text: str, start: int, end: int) -> bool:
     """Whether a 禁止 / 不得 is part of a noun phrase, not a modal verb."""
     if text[start:end] not in ("禁止", "严禁"):
         return False
+    if text[end:end + 1] == "的":  # 人民政府禁止的时段和区域
+        return True
     return bool(_NOMINAL_BEFORE.search(text[max(0, start - 1):start]) and _NOMINAL_AFTER.search(text[end:end + 24]))
 
 
@@ -369,9 +371,23 @@ _DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各�
                    r"(?:[^。；]{0,12}?)(?:应当|必须|负责|领导)")
 
 
-def government_duties(text: str) -> list[Span]:
-    """Spans where a text puts a duty on local governments (县级以上地方人民政府应当 …)."""
-    return [(m.start(), m.end()) for m in _DUTY.finditer(text)]
+# between the government's name and the verb: a department (县级以上人民政府市场监督管理部门应当) is not the government
+_DEPARTMENT = re.compile(r"部门|机关|机构|局|委员会|办事处")
+# governments a city's or a county's own regulation cannot act for
+_ABOVE_CITY = ("省、自治区、直辖市人民政府",)
+
+
+def government_duties(text: str, level: str = "") -> list[Span]:
+    """Spans where a text puts a duty on local governments (县级以上地方人民政府应当 …), not on their departments;
+    for a city or county document (`level`), not the duties only a province can take up."""
+    out = []
+    for m in _DUTY.finditer(text):
+        if _DEPARTMENT.search(text[m.end(1):m.end()]):
+            continue
+        if level in ("city", "county") and m.group(1) in _ABOVE_CITY:
+            continue
+        out.append((m.start(), m.end()))
+    return out
 
 
 def pair_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
