@@ -31,7 +31,8 @@ from indexer.compare.review_basis import (  # noqa: E402
     is_above,
     upper_layer,
 )
-from indexer.compare.review_diff import MODALITY, NUMBERS, POWERS, pair_differences, power_differences  # noqa: E402
+from indexer.compare.review_diff import MODALITY, NUMBERS, POWERS, pair_differences  # noqa: E402
+from indexer.compare.review_powers import power_differences  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "review_dev"
 FOLDERS = ("national/laws", "national/administrative-regulations", "zhejiang")

@@ -13,8 +13,8 @@ from indexer.compare.review_diff import (
     modality_differences,
     modals,
     number_differences,
-    power_differences,
 )
+from indexer.compare.review_powers import power_differences
 from indexer.errors import PolicyError
 from tests.review_fixtures import CITY, load_library
 

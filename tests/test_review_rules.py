@@ -165,3 +165,45 @@ def test_cache_off_writes_nothing(fixture_library, tmp_path, monkeypatch):
     monkeypatch.setenv("POLICY_REVIEW_CACHE", "off")
     review_basis.upper_layer(fixture_library)
     assert not (tmp_path / "cache").exists()
+
+
+# ---------------------------------------------------------------- what a penalty punishes
+
+LOCAL_HANG = ("第二十六条 禁止在道路两侧的树木、护栏上晾晒物品。\n\n任何单位和个人不得擅自在公共场地堆放物品。\n\n"
+              "违反本条第一款规定的，责令改正；拒不改正的，对单位处二十元以上二百元以下罚款。")
+UPPER_STATUE = ("第十四条 城市雕塑应当保持整洁、完好；出现污损的，管理单位应当及时整修。\n\n"
+                "任何单位和个人不得在道路两侧的护栏、树木上晾晒、吊挂衣物。\n\n"
+                "违反本条第一款或者第二款规定的，责令改正；其中，对违反本条第一款规定，拒不改正的，对管理单位处五百元以上三千元以下罚款。")
+
+
+def test_paragraphs_keep_items_with_their_paragraph():
+    from indexer.compare.review_acts import paragraphs
+
+    text = "第五条 施工单位应当遵守下列规定：\n\n（一）设置围挡；\n\n（二）洒水降尘。\n\n违反前款规定的，处一万元罚款。"
+    assert [text[a:b][:4] for a, b in paragraphs(text)] == ["第五条 ", "违反前款"]
+
+
+def test_the_act_a_penalty_punishes_is_the_paragraph_it_names():
+    from indexer.compare.review_acts import act
+
+    assert act(LOCAL_HANG, LOCAL_HANG.index("罚款")) == "第二十六条 禁止在道路两侧的树木、护栏上晾晒物品。"
+    # the last paragraph named before the fine counts: 对违反本条第一款规定 … 处五百元
+    assert act(UPPER_STATUE, UPPER_STATUE.index("罚款")).startswith("第十四条 城市雕塑")
+    assert act("违反本条规定的，处二百元罚款。", 10) is None
+
+
+def test_a_fine_for_another_act_neither_covers_nor_compares():
+    from indexer.compare.review_powers import power_differences
+
+    (d,) = power_differences(LOCAL_HANG, [UPPER_STATUE])
+    assert d.type == "penalty_added"
+    assert number_differences(LOCAL_HANG, UPPER_STATUE) == []
+
+
+def test_a_fine_for_the_same_act_covers_and_compares():
+    from indexer.compare.review_powers import power_differences
+
+    upper = UPPER_STATUE.replace("对违反本条第一款规定，拒不改正的，对管理单位处", "对违反本条第二款规定，拒不改正的，对单位处")
+    assert power_differences(LOCAL_HANG, [upper]) == []
+    (d,) = number_differences(LOCAL_HANG, upper)
+    assert (d.type, d.local_value, d.upper_value) == (RANGE_EXCEEDS, "20–200元", "500–3000元")

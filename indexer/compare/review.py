@@ -36,10 +36,9 @@ from indexer.compare.review_diff import (
     TYPE_LABELS,
     TYPE_ORDER,
     Difference,
-    government_duties,
     pair_differences,
-    power_differences,
 )
+from indexer.compare.review_powers import government_duties, power_differences
 from indexer.errors import PolicyError
 from indexer.models import Document
 
