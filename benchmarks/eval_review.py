@@ -37,7 +37,7 @@ from indexer.compare.review_powers import power_differences  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "review_dev"
 FOLDERS = ("national/laws", "national/administrative-regulations", "zhejiang")
-SPLITS = ("heldout", "tune")
+SPLITS = ("heldout", "heldout2", "tune")  # heldout2: labelled after heldout was first measured (see README)
 
 
 def load(library: Path, cache: Path | None):
@@ -202,8 +202,9 @@ def main() -> int:
     for s in args.split or SPLITS:
         b = basis[s]
         print(f"\n== {s} ==")
-        print(f"basis ({b['n']} articles): review top-1 {b['top1'] / b['n']:.2f} top-5 {b['top5'] / b['n']:.2f} | "
-              f"baseline (best character overlap) top-1 {b['base1'] / b['n']:.2f} top-5 {b['base5'] / b['n']:.2f}")
+        if b["n"]:
+            print(f"basis ({b['n']} articles): review top-1 {b['top1'] / b['n']:.2f} top-5 {b['top5'] / b['n']:.2f} | "
+                  f"baseline (best character overlap) top-1 {b['base1'] / b['n']:.2f} top-5 {b['base5'] / b['n']:.2f}")
         for k, c in pairs[s].items():
             print(f"{k:9} review {pr(c['sys'])} | baseline (string comparison) {pr(c['base'])}")
         print(f"{'duties':9} review {pr(duties[s]['sys'])} | baseline (no article overlaps it) {pr(duties[s]['base'])}")

@@ -207,3 +207,32 @@ def test_a_fine_for_the_same_act_covers_and_compares():
     assert power_differences(LOCAL_HANG, [upper]) == []
     (d,) = number_differences(LOCAL_HANG, upper)
     assert (d.type, d.local_value, d.upper_value) == (RANGE_EXCEEDS, "20–200元", "500–3000元")
+
+
+@pytest.mark.parametrize(("text", "level", "duty"), [
+    ("县级以上地方人民政府应当建立协调机制", "", True),
+    ("各级人民政府及其农业行政等有关部门应当鼓励和支持秸秆综合利用", "", True),
+    ("县级以上人民政府市场监督管理部门应当会同生态环境主管部门检查", "", False),
+    ("省、自治区、直辖市人民政府应当实施更严格的排放标准", "city", False),
+    ("省、自治区、直辖市人民政府应当实施更严格的排放标准", "province", True),
+])
+def test_government_duties(text, level, duty):
+    from indexer.compare.review_powers import government_duties
+
+    assert bool(government_duties(text, level)) is duty
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("第一条 甲。\n\n乙应当丙。\n\n丁应当戊。\n\n违反本条第二款或者第三款规定的，处一万元罚款。", "乙应当丙。\n丁应当戊。"),
+    ("第一条 甲。\n\n乙。\n\n违反前两款规定的，处罚款。", "第一条 甲。\n乙。"),
+    ("第九条 甲。\n\n乙禁止。\n\n违反第二款规定的，处罚款。", "乙禁止。"),
+    ("第一条 甲。\n\n违反本条例第十六条第一款规定的，处罚款。", None),
+])
+def test_paragraph_references(text, want):
+    from indexer.compare.review_acts import act
+
+    assert act(text, text.index("罚款")) == want
+
+
+def test_prohibition_naming_a_time_and_place_is_no_modal():
+    assert modals("在禁止燃放烟花爆竹的时间、地点燃放烟花爆竹的，由公安部门责令停止燃放") == []

@@ -13,7 +13,9 @@ from indexer.text import chinese_int as cn_int
 ACT_SAME = 0.3  # a local and an upper clause are about the same act from this share of shared bigrams on
 
 # 违反本条第一款规定的 / 违反前款规定的: which paragraph of its own article a penalty clause punishes
-_REF = re.compile(r"本条第([一二三四五六七八九十]+)款|(前)([两二三四]?)款")
+_N = "[一二三四五六七八九十]+"
+# 本条第二款或者第三款, 第一款至第三款 (not 第十六条第一款: another article's), 前款, 前两款
+_REF = re.compile(rf"(?:本条|(?<!条))第({_N})款((?:(?:或者|、|和|及|至|或)第{_N}款)*)|前([两二三四]?)款")
 _ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十0-9]+[）)]|[一二三四五六七八九十]+、)")
 
 
@@ -32,25 +34,28 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _named(m: re.Match, here: int) -> list[int]:
+    """The paragraphs (0-based) a reference names; `here`: the paragraph it stands in."""
+    if m.group(1) is None:  # 前款 / 前两款
+        n = cn_int(m.group(3)) if m.group(3) else 1
+        return list(range(here - n, here))
+    nums = [cn_int(m.group(1))] + [cn_int(x) for x in re.findall(_N, m.group(2) or "")]
+    if "至" in (m.group(2) or "") and len(nums) == 2:
+        nums = list(range(nums[0], nums[1] + 1))
+    return [n - 1 for n in nums]
+
+
 def act(text: str, pos: int) -> str | None:
-    """The paragraph a power at `pos` punishes, when its sentence names one of its own article (违反本条第一款 …,
-    the last named before the power counts), else None."""
+    """The paragraphs a power or amount at `pos` is about, when its sentence names paragraphs of its own article
+    (违反本条第一款, 第二款或者第三款, 前款 …; the last reference before `pos` counts), else None."""
     start = text.rfind("。", 0, pos) + 1
     refs = list(_REF.finditer(text, start, pos))
     if not refs:
         return None
     paras = paragraphs(text)
     here = next((k for k, (a, b) in enumerate(paras) if a <= pos <= b), len(paras) - 1)
-    m = refs[-1]
-    if m.group(1):
-        k = cn_int(m.group(1)) - 1
-    else:
-        k = here - (cn_int(m.group(3)) if m.group(3) else 1)
-    if not 0 <= k < len(paras) or k == here:
-        return None
-    a, b = paras[k]
-    return text[a:b]
-
+    named = [k for k in _named(refs[-1], here) if 0 <= k < len(paras) and k != here]
+    return "\n".join(text[paras[k][0]:paras[k][1]] for k in named) or None
 
 
 def same_act(local_text: str, local_pos: int, upper_text: str, upper_pos: int) -> bool | None:

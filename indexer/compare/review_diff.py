@@ -215,7 +215,7 @@ def modals(text: str) -> list[_Modal]:
 
 # 禁止 naming a kind of place, time or thing (在禁止燃放区域内, 禁止经营的烟花爆竹) binds nobody
 _NOMINAL_BEFORE = re.compile(r"[在于的入为是收列]$")
-_NOMINAL_AFTER = re.compile(r"^[\u4e00-\u9fff、]{1,8}的[\u4e00-\u9fff]{0,10}(?:[，,。；;）)]|$)|^[\u4e00-\u9fff]{0,8}?(?:区域|区内|地区|地段|时段|名录|目录)")
+_NOMINAL_AFTER = re.compile(r"^[\u4e00-\u9fff、]{1,8}的|^[\u4e00-\u9fff]{0,8}?(?:区域|区内|地区|地段|时段|名录|目录)")
 
 
 def _attributive(text: str, start: int, end: int) -> bool:

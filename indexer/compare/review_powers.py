@@ -80,6 +80,7 @@ _DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各�
 
 # between the government's name and the verb: a department (县级以上人民政府市场监督管理部门应当) is not the government
 _DEPARTMENT = re.compile(r"部门|机关|机构|局|委员会|办事处")
+_JOINT = re.compile(r"^(?:及其|及|和|以及|与|会同|、)")
 # governments a city's or a county's own regulation cannot act for
 _ABOVE_CITY = ("省、自治区、直辖市人民政府",)
 
@@ -89,8 +90,9 @@ def government_duties(text: str, level: str = "") -> list[Span]:
     for a city or county document (`level`), not the duties only a province can take up."""
     out = []
     for m in _DUTY.finditer(text):
-        if _DEPARTMENT.search(text[m.end(1):m.end()]):
-            continue
+        between = text[m.end(1):m.end()]
+        if _DEPARTMENT.search(between) and not _JOINT.match(between):
+            continue  # its department's duty; 各级人民政府及其有关部门应当 binds the government too
         if level in ("city", "county") and m.group(1) in _ABOVE_CITY:
             continue
         out.append((m.start(), m.end()))
