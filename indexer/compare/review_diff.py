@@ -106,7 +106,7 @@ def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) 
     """The comparable upper amount, for the same party, whose surroundings read most like the local one's.
 
     When each side states one amount of the sort only (one age range, one time limit), they are taken to be
-    about the same thing however differently the sentences around them read."""
+    about the same thing however differently the sentences around them read; not fines, which follow their act."""
     ctx = _context(local_text, a)
     who = party(local_text, a)
     best, best_sim = None, -1.0
@@ -118,7 +118,8 @@ def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) 
         sim = len(ctx & other) / max(1, min(len(ctx), len(other)))
         if sim > best_sim:
             best, best_sim = b, sim
-    if best is not None and len(same_sort) == 1 and sum(comparable(a, x) for x in find_amounts(local_text)) == 1:
+    if (best is not None and a.kind not in (MONEY, MULTIPLE) and len(same_sort) == 1
+            and sum(comparable(a, x) for x in find_amounts(local_text)) == 1):
         best_sim = max(best_sim, MIN_CONTEXT)
     return (best, best_sim) if best is not None else None
 
