@@ -54,7 +54,7 @@ def load(key: str, n_articles: int):
 
         rows = load_npz(folder / key / "articles.npz").tocsr()
         vocabulary = json.loads((folder / key / "vocabulary.json").read_text(encoding="utf-8"))
-        idf = np.load(folder / key / "idf.npy")
+        idf = np.load(folder / key / "idf.npy", allow_pickle=False)
     except (OSError, ValueError, KeyError):
         return None
     if rows.shape[0] != n_articles or len(idf) != len(vocabulary):
