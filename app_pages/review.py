@@ -7,6 +7,7 @@ from app_pages import backend, common
 from app_pages.exports import FORMAT_LABELS, MIME
 from app_pages.render import STYLE, block, esc, highlight, redline_html
 from app_pages.widgets import doc_label
+from indexer.compare.review_basis import doc_level, is_law
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("审查 Review")
@@ -27,6 +28,7 @@ with common.guard("读取文库"):
 if not docs:
     st.stop()
 locals_ = [d for d in docs if d.meta.level in ("province", "city", "county")]
+uppers = [d for d in docs if doc_level(d) in ("national", "province", "city") and is_law(d)]
 
 with st.form("review_form"):
     source = st.radio("审查对象 Document", ["文库文件 Library document", "粘贴草案 Pasted draft"], horizontal=True,
@@ -38,35 +40,42 @@ with st.form("review_form"):
     draft = st.text_area("草案文本 Draft text（第一条 …）", key="review_text", height=160)
     level = st.selectbox("草案层级 Level", ["city", "province", "county"], key="review_level",
                          format_func={"city": "市级", "province": "省级", "county": "县级"}.get)
+    chosen = st.multiselect("只对照这些上位法 Upper law（可选，默认在文库中查找）", [d.doc_id for d in uppers],
+                            key="review_upper", format_func=lambda i: doc_label(common.find_doc(docs, i)),
+                            placeholder="留空：按援引、主题和措辞自动查找 / empty: found in the library")
     go = st.form_submit_button("开始审查 Review", icon=":material/gavel:", type="primary")
 
 if go:
     from indexer.compare.review import draft_document, review_document
 
+    st.session_state.pop("review_result", None)  # a failed review leaves no earlier result on screen
     with common.guard("审查"), st.spinner("正在审查… / reviewing"):
         if source.startswith("文库"):
             if not pick:
                 st.warning("请选择一份文件 / pick a document")
                 st.stop()
             local = common.find_doc(docs, pick)
-            st.session_state["review_result"] = review_document(docs, local)
+            st.session_state["review_result"] = review_document(docs, local, upper=chosen)
         else:
             local = draft_document(draft, draft_title, level)
-            st.session_state["review_result"] = review_document(docs, local, level=level)
+            st.session_state["review_result"] = review_document(docs, local, upper=chosen, level=level)
 
 rv = st.session_state.get("review_result")
 if rv is None:
     st.stop()
 
 from indexer.compare.review_diff import KIND_LABELS, KINDS, TYPE_LABELS  # noqa: E402
+from indexer.models import LEVEL_LABELS  # noqa: E402
 
 st.subheader(f"《{rv.title}》")
+st.caption(" · ".join(x for x in (LEVEL_LABELS.get(rv.level, rv.level), rv.doc_number, rv.date) if x))
 cols = st.columns(len(KINDS) + 1)
 counts = rv.counts()
 for col, k in zip(cols, KINDS, strict=False):
     col.metric(KIND_LABELS[k], counts[k])
 cols[-1].metric("用时 seconds", f"{rv.seconds:.1f}")
-st.caption("对照的上位法 / upper law: " + ("；".join(f"《{c.doc.meta.title}》" for c in rv.candidates) or "无"))
+st.caption("对照的上位法 / upper law: " + ("；".join(
+    f"《{c.doc.meta.title}》（{c.doc.meta.doc_number or c.doc.meta.date or '日期未知'}）" for c in rv.candidates) or "无"))
 for note in rv.notes:
     st.info(note, icon=":material/info:")
 

@@ -13,8 +13,8 @@ from indexer.compare.review_diff import (
     modality_differences,
     modals,
     number_differences,
-    power_differences,
 )
+from indexer.compare.review_powers import power_differences
 from indexer.errors import PolicyError
 from tests.review_fixtures import CITY, load_library
 
@@ -24,7 +24,9 @@ UPPER_ID = "烟花示例安全管理条例-2016-02-06"
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    return load_library(tmp_path_factory.mktemp("review-library"))
+    with pytest.MonkeyPatch.context() as mp:  # the upper layer's disk cache goes to a temporary folder
+        mp.setenv("POLICY_REVIEW_CACHE", str(tmp_path_factory.mktemp("review-cache")))
+        yield load_library(tmp_path_factory.mktemp("review-library"))
 
 
 @pytest.fixture(scope="module")

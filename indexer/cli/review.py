@@ -55,7 +55,11 @@ def cmd_review(args) -> int:
     if args.export:
         from indexer.compare.review_export import export_review
 
-        print(f"已导出 / exported: {export_review(rv, args.export)}", file=sys.stderr)
+        try:
+            written = export_review(rv, args.export)
+        except OSError as e:
+            raise PolicyError(f"无法写入导出文件 / cannot write the export: {args.export} ({e.strerror or e})") from e
+        print(f"已导出 / exported: {written}", file=sys.stderr)
     if args.json:
         from indexer.cli.output import print_json
 
@@ -70,7 +74,11 @@ def _print(rv) -> None:
 
     c = rv.counts()
     print(f"《{rv.title}》 上位法审查 / upper-law review（{rv.seconds:.1f} s）")
-    print("上位法 / upper law: " + ("；".join(f"《{x.doc.meta.title}》" for x in rv.candidates) or "无 / none"))
+    from indexer.models import LEVEL_LABELS
+
+    print(f"{LEVEL_LABELS.get(rv.level, rv.level)} · {rv.doc_number or rv.date or '日期未知'}")
+    print("上位法 / upper law: " + ("；".join(f"《{x.doc.meta.title}》（{x.doc.meta.doc_number or x.doc.meta.date or '日期未知'}）"
+                                          for x in rv.candidates) or "无 / none"))
     for note in rv.notes:
         print(f"  注 / note: {note}")
     print("发现 / findings: " + "，".join(f"{KIND_LABELS[k]} {c[k]}" for k in KINDS))
@@ -79,3 +87,4 @@ def _print(rv) -> None:
         upper = f"《{f.upper_title}》{f.upper.marker}" if f.upper else "—"
         print(f"{n:3}. [{TYPE_LABELS[f.type]}] {f.confidence:.2f} {where} ↔ {upper}")
         print(f"     {f.message}")
+        print(f"     ※ {f.caveat}")

@@ -255,7 +255,8 @@ def shape(a: Amount) -> str:
 
 
 def outside(local: Amount, upper: Amount) -> bool:
-    """Whether the local amount reaches beyond an upper range or bound: a higher ceiling or a lower floor.
+    """Whether the local amount reaches beyond an upper range or bound: a higher ceiling or a lower floor, or no
+    ceiling (no floor) where the upper one has one (处五万元以下罚款 against 二万元以上二十万元以下 allows less).
 
     An exact upper value (处二百元罚款) has no room to exceed: a different local value is a change, not this; nor
     are a ceiling and a floor compared (不得少于七日 against 三十日内 speak of different things)."""
@@ -264,6 +265,6 @@ def outside(local: Amount, upper: Amount) -> bool:
     up, lo = shape(upper), shape(local)
     if up == "exact" or {up, lo} == {"ceiling", "floor"}:
         return False
-    above = upper.high is not None and local.high is not None and local.high > upper.high
-    below = upper.low is not None and local.low is not None and local.low < upper.low
+    above = upper.high is not None and (local.high is None or local.high > upper.high)
+    below = upper.low is not None and (local.low is None or local.low < upper.low)
     return above or below

@@ -7,12 +7,14 @@ governments that no local article takes up. Every finding says how sure it is an
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexer.compare.review_basis import (
     DOC_BASIS,
+    NAMES_ARTICLE,
     SUBJECT,
     Article,
     Basis,
@@ -34,21 +36,21 @@ from indexer.compare.review_diff import (
     TYPE_LABELS,
     TYPE_ORDER,
     Difference,
-    government_duties,
     pair_differences,
-    power_differences,
 )
+from indexer.compare.review_powers import government_duties, power_differences
 from indexer.errors import PolicyError
 from indexer.models import Document
 
-# A duty article of the upper law is taken up when some local article shares this much wording with it (bigram
-# TF-IDF cosine); set on the tune half of benchmarks/review_dev.
-DUTY_TAKEN = 0.25
+# A duty the upper law puts on local governments is taken up when some local sentence shares this much wording
+# with the duty's sentence (bigram TF-IDF cosine); set on the tune half of benchmarks/review_dev.
+DUTY_TAKEN = 0.3
 MAX_DUTY_DOCS = 3
 # a pair restates the upper article (what one says and the other omits counts) from this wording on
 CLOSE = 0.25
+PAIRED = 0.15  # and its numbers and modal verbs are compared from this wording on (ALIGN_MIN / 2, as WORDING)
 CAVEATS = {
-    NUMBERS: "只比较同类同单位的数额；条文改写较多时可能配错数额，请对照原文。",
+    NUMBERS: "只比较同类数额（金额与金额、期限与期限，日与工作日视为期限）；对个人与对单位的罚款分开比较；条文改写较多时可能配错数额，请对照原文。",
     "modality": "按情态词后的措辞配对；一句多义或拆分改写时可能误判。",
     POWERS: "地方性法规可在法定权限内设定部分行政处罚、行政许可等；只比对了对应的上位法条文，未核对其他条文或授权规定。",
     DUTIES: "本地文件可能在其他文件中落实，或该职责不属于本级；只核对了同一主题的上位法。",
@@ -134,7 +136,9 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
         level: the local document's level when its metadata lacks one (a pasted draft); default city.
     """
     t0 = time.perf_counter()
-    level = level or doc_level(local) or "city"
+    # a draft or a file from outside the library is local unless its metadata says otherwise
+    known = any(d.doc_id == local.doc_id for d in docs)
+    level = level or local.meta.level or (doc_level(local) if known else "") or "city"
     if level == "national":
         raise PolicyError(f"《{local.meta.title or local.doc_id}》是国家法律或行政法规，文库中没有其上位法可供审查 / "
                           "a national law has no upper law in the library to review it against")
@@ -147,7 +151,7 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     findings: list[Finding] = []
     for art, bs in zip(arts, bases, strict=True):
         findings += _article_findings(art, bs)
-    findings += _duty_findings(layer, arts, cands)
+    findings += _duty_findings(layer, arts, cands, level)
     findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
     notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
     if not cands:
@@ -166,8 +170,9 @@ def _finding(d: Difference, art: Article, b: Basis | None, confidence: float, ca
 def _article_findings(art: Article, basis: Sequence[Basis]) -> list[Finding]:
     aligned = [b for b in basis if b.aligned]
     out = []
-    if aligned:
-        main = aligned[0]
+    main = aligned[0] if aligned else None
+    # differences of wording are read only where the two articles share wording, not only a law's name
+    if main is not None and (main.wording >= PAIRED or NAMES_ARTICLE in main.reasons):
         weight = min(1.0, 0.6 + main.score / 2)
         for d in pair_differences(art.text, main.article.text, close=main.wording >= CLOSE):
             out.append(_finding(d, art, main, d.confidence * weight, CAVEATS[d.kind]))
@@ -177,32 +182,46 @@ def _article_findings(art: Article, basis: Sequence[Basis]) -> list[Finding]:
     return out
 
 
-def _duty_findings(layer, arts: Sequence[Article], cands: Sequence[Candidate]) -> list[Finding]:
-    """Upper articles giving local governments a duty (县级以上地方人民政府应当 …) that no local article takes up."""
+def duty_sentences(text: str, level: str = "") -> list[tuple[int, int]]:
+    """Each duty a text puts on local governments (that a document of `level` can take up): from the government's
+    name to the end of its sentence."""
+    out = []
+    for a, b in government_duties(text, level):
+        ends = [e for e in (text.find(p, b) for p in "。；\n") if e >= 0]
+        out.append((a, min(ends) if ends else len(text)))
+    return out
+
+
+def _duty_findings(layer, arts: Sequence[Article], cands: Sequence[Candidate], level: str = "") -> list[Finding]:
+    """Upper articles giving local governments a duty (县级以上地方人民政府应当 …) that no local sentence takes up."""
     main = [c for c in cands if SUBJECT in c.reasons][:MAX_DUTY_DOCS] or [c for c in cands
                                                                          if DOC_BASIS in c.reasons][:1]
-    if not main or layer.article_vectors is None:
+    if not main or layer.article_vectors is None or not arts:
         return []
     import numpy as np
 
     ids = {c.doc.doc_id for c in main}
-    rows = [k for k, a in enumerate(layer.articles) if a.doc_id in ids and government_duties(a.text)]
-    if not rows:
+    duties = [(ua, spans) for ua in layer.articles if ua.doc_id in ids and (spans := duty_sentences(ua.text, level))]
+    if not duties:
         return []
-    sims = np.asarray((layer.article_vectors[rows] @ layer.vectors([a.text for a in arts]).T).todense())
+    local = layer.vectors([s for a in arts for s in _sentences(a.text)])
     title = {c.doc.doc_id: c.doc.meta.title or c.doc.doc_id for c in main}
     level = {c.doc.doc_id: doc_level(c.doc) for c in main}
     out = []
-    for k, r in enumerate(rows):
-        best = float(sims[k].max()) if sims.shape[1] else 0.0
+    for ua, spans in duties:
+        sims = np.asarray((layer.vectors([ua.text[a:b] for a, b in spans]) @ local.T).todense())
+        best = float(sims.max()) if sims.size else 0.0
         if best >= DUTY_TAKEN:
             continue
-        ua = layer.articles[r]
-        spans = tuple(government_duties(ua.text))
-        msg = f"《{title[ua.doc_id]}》{ua.marker}规定的地方政府职责（{ua.text[spans[0][0]:spans[0][1]]}…），本文件没有相应条文"
+        a, b = spans[0]
+        msg = f"《{title[ua.doc_id]}》{ua.marker}规定的地方政府职责（{ua.text[a:min(b, a + 40)]}…），本文件没有相应条文"
         out.append(Finding(DUTY_MISSING, msg, 0.35 + 0.4 * (1 - best / DUTY_TAKEN), None, ua, title[ua.doc_id],
-                           level[ua.doc_id], (), spans, caveat=CAVEATS[DUTIES]))
+                           level[ua.doc_id], (), tuple(spans), caveat=CAVEATS[DUTIES]))
     return out
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。；\n])", text) if s.strip()] or [text]
 
 
 def draft_document(text: str, title: str = "", level: str = "") -> Document:

@@ -119,7 +119,7 @@ _LAYERS: dict[tuple, UpperLayer] = {}
 
 
 def upper_layer(docs: Sequence[Document]) -> UpperLayer:
-    """The upper layer of a library (kept for the process: the same library is prepared once)."""
+    """The upper layer of a library, kept for the process, its fitted vectors kept on disk (`review_cache`)."""
     uppers = [d for d in docs if doc_level(d) in ("national", "province", "city")]
     key = tuple((d.doc_id, d.sha256 or len(d.text)) for d in uppers)
     if key not in _LAYERS:
@@ -129,34 +129,45 @@ def upper_layer(docs: Sequence[Document]) -> UpperLayer:
     return _LAYERS[key]
 
 
-def _build_layer(uppers: list[Document]) -> UpperLayer:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize as unit_rows
-
-    from indexer.compare.align import normalize
-    from indexer.compare.answering import title_subject
-
+def _latest(uppers: list[Document]) -> tuple[list[Document], dict[str, Document]]:
+    """The documents that stand for their law (the same law in several versions: the latest), and title → it."""
     latest: dict[str, Document] = {}
-    for d in uppers:  # the same law in several versions: the latest stands for it
+    for d in uppers:
         t = _norm_title(d.meta.title or "")
         if t and (t not in latest or (d.meta.date or "") > (latest[t].meta.date or "")):
             latest[t] = d
-    keep = [d for d in uppers if latest.get(_norm_title(d.meta.title or "")) is d]
+    return [d for d in uppers if latest.get(_norm_title(d.meta.title or "")) is d], latest
+
+
+def _build_layer(uppers: list[Document]) -> UpperLayer:
+    from sklearn.preprocessing import normalize as unit_rows
+
+    from indexer.compare import review_cache
+    from indexer.compare.align import normalize
+    from indexer.compare.answering import title_subject
+
+    keep, latest = _latest(uppers)
     arts, owner = [], []
     for k, d in enumerate(keep):
         for a in article_units(d):
             arts.append(a)
             owner.append(k)
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, dtype=np.float32)
-    av = vec.fit_transform([normalize(a.text) for a in arts]) if arts else None
     owner_arr = np.asarray(owner, dtype=np.int64)
-    dv = None
-    if av is not None:
-        from scipy.sparse import csr_matrix
+    if not arts:
+        return UpperLayer(keep, latest, arts, owner_arr, None, None, review_cache.vectorizer(), {})
+    key = review_cache.digest(keep)
+    kept = review_cache.load(key, len(arts))
+    if kept is None:
+        vec = review_cache.vectorizer()
+        av = vec.fit_transform([normalize(a.text) for a in arts])
+        review_cache.save(key, vec, av)
+    else:
+        vec, av = kept
+    from scipy.sparse import csr_matrix
 
-        onehot = csr_matrix((np.ones(len(owner_arr), np.float32), (owner_arr, np.arange(len(owner_arr)))),
-                            shape=(len(keep), len(owner_arr)))
-        dv = unit_rows(onehot @ av)
+    onehot = csr_matrix((np.ones(len(owner_arr), np.float32), (owner_arr, np.arange(len(owner_arr)))),
+                        shape=(len(keep), len(owner_arr)))
+    dv = unit_rows(onehot @ av)
     return UpperLayer(keep, latest, arts, owner_arr, av, dv, vec, {d.doc_id: title_subject(d) for d in keep})
 
 
@@ -186,6 +197,12 @@ def is_above(upper: Document, local: Document, local_level: str | None = None) -
     return up == 0 or in_jurisdiction(upper, local) is not False
 
 
+def is_law(doc: Document) -> bool:
+    """A law, regulation or rules by its title (…法, …条例, …规定, …办法): an opinion or a plan is no upper law."""
+    title = re.sub(r"[（(][^）)]*[）)]$", "", (doc.meta.title or "").strip())
+    return bool(_LAW_TITLE.search(title))
+
+
 def candidates(layer: UpperLayer, local: Document, local_level: str | None = None,
                only: Sequence[str] = ()) -> tuple[list[Candidate], list[str]]:
     """The upper documents to align against, and the law titles the local text names that the library lacks.
@@ -194,7 +211,7 @@ def candidates(layer: UpperLayer, local: Document, local_level: str | None = Non
         only: doc_ids the reviewer chose (--upper); the rest of the library is not searched.
     """
     above = [k for k, d in enumerate(layer.docs) if is_above(d, local, local_level)
-             and (not only or d.doc_id in only)]
+             and (d.doc_id in only if only else is_law(d))]
     reasons: dict[int, list[str]] = {k: [] for k in above}
     index = {d.doc_id: k for k, d in enumerate(layer.docs)}
     missing = []

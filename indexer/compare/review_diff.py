@@ -1,8 +1,7 @@
 """Differences a filing reviewer must see between a local article and the upper article it implements. Pure.
 
-Each `Difference` is typed (numbers, modality, powers) and marks the differing spans in both texts by character
-offsets into the article texts. Duties the upper law gives local governments are checked across whole
-documents in `review.py`, not per pair.
+Each `Difference` is typed (numbers, modality; powers and duties in `review_powers`) and marks the differing spans
+in both texts by character offsets into the article texts.
 """
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.compare.amounts import DURATION, MONEY, MULTIPLE, WORKDAYS, Amount, find_amounts, outside
+from indexer.compare.review_acts import same_act
 from indexer.text import bigrams
 
 NUMBERS, MODALITY, POWERS, DUTIES = "numbers", "modality", "powers", "duties"
@@ -75,48 +75,94 @@ def _context(text: str, a: Amount) -> set[str]:
     return bigrams(re.sub(r"[\s，。；、：（）()]", "", before + text[a.end:a.end + _CONTEXT]))
 
 
+# who a fine or limit applies to, when the clause says (对单位处…，对个人处…)
+_PARTY = re.compile(r"对([\u4e00-\u9fff]{0,12}?(?:单位|个人|企业|经营者|个体工商户|公民|法人|组织|者|人))(?:处|并处|可以处|给予|予以)?$")
+
+
+def party(text: str, a: Amount) -> str:
+    """Who the amount applies to when the text names it just before (对个人处 → 个人), else ''."""
+    start = max(text.rfind(p, 0, a.start) for p in "。；;，,\n") + 1
+    m = _PARTY.search(text[max(start, a.start - 20):a.start].rstrip("处以罚款并可"))
+    return m.group(1) if m else ""
+
+
+def _same_party(a: str, b: str) -> bool:
+    """Both unnamed, one unnamed, or the same head (设置或者管理单位 and 单位; not 个人 and 单位)."""
+    if not a or not b:
+        return True
+    ba, bb = bigrams(a), bigrams(b)
+    return len(ba & bb) / min(len(ba), len(bb)) >= 0.5
+
+
+_TIME = (DURATION, WORKDAYS)
+
+
+def comparable(a: Amount, b: Amount) -> bool:
+    """Amounts that measure the same sort of thing: same kind and unit, or two time limits (日 and 工作日)."""
+    return (a.kind, a.unit) == (b.kind, b.unit) or (a.kind in _TIME and b.kind in _TIME)
+
+
 def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) -> tuple[Amount, float] | None:
-    """The upper amount of the same kind whose surroundings read most like the local one's."""
+    """The comparable upper amount, for the same party, whose surroundings read most like the local one's.
+
+    When each side states one amount of the sort only (one age range, one time limit), they are taken to be
+    about the same thing however differently the sentences around them read; not fines, which follow their act."""
     ctx = _context(local_text, a)
+    who = party(local_text, a)
     best, best_sim = None, -1.0
-    for b in uppers:
-        if b.kind != a.kind or b.unit != a.unit:
-            continue
+    same_sort = [b for b in uppers if comparable(a, b)]
+    for b in same_sort:
+        if not _same_party(who, party(upper_text, b)) or same_act(local_text, a.start, upper_text, b.start) is False:
+            continue  # a fine on individuals is not compared with one on companies, nor fines for different acts
         other = _context(upper_text, b)
         sim = len(ctx & other) / max(1, min(len(ctx), len(other)))
         if sim > best_sim:
             best, best_sim = b, sim
+    if (best is not None and a.kind not in (MONEY, MULTIPLE) and len(same_sort) == 1
+            and sum(comparable(a, x) for x in find_amounts(local_text)) == 1):
+        best_sim = max(best_sim, MIN_CONTEXT)
     return (best, best_sim) if best is not None else None
+
+
+def _beyond(a: Amount, b: Amount) -> str:
+    """How the local amount `a` leaves the upper range `b`, in words."""
+    if b.high is not None and a.high is None:
+        return "未设上位法的上限"
+    if b.high is not None and a.high > b.high:
+        return "高于上位法上限"
+    return "未设上位法的下限" if a.low is None else "低于上位法下限"
+
+
+def _number_difference(a: Amount, b: Amount, sim: float, what: str) -> Difference:
+    """One local amount against its upper partner: beyond the upper range, or only different."""
+    conf = 0.45 + 0.45 * min(1.0, sim)
+    spans = ((a.start, a.end),), ((b.start, b.end),)
+    if outside(a, b) and a.kind in (MONEY, MULTIPLE, DURATION, WORKDAYS):
+        side = _beyond(a, b)
+        msg = f"本地规定{what}{a.label()}（{a.text}），{side}：上位法为{b.label()}（{b.text}）"
+        return Difference(RANGE_EXCEEDS, msg, *spans, conf, a.label(), b.label(), 0 if a.kind in (MONEY, MULTIPLE) else 1)
+    unit = "（计算单位不同）" if a.unit != b.unit else ""
+    msg = f"本地规定{what}{a.label()}（{a.text}），上位法为{b.label()}（{b.text}）{unit}"
+    return Difference(NUMBER_CHANGED, msg, *spans, conf * 0.9, a.label(), b.label())
 
 
 def number_differences(local_text: str, upper_text: str) -> list[Difference]:
     """Amounts, ranges, time limits and percentages that differ; a local range beyond the upper one first.
 
-    Only amounts of the same kind and unit are compared (a fine with a fine, a time limit with a time limit), each
-    with the upper amount whose surroundings match best; an amount with no counterpart is not a difference."""
+    Only amounts of the same sort are compared (a fine with a fine, a time limit with a time limit), each with
+    the upper amount whose surroundings match best; an amount with no counterpart is not a difference, nor one the
+    upper text states anywhere for the same sort."""
     ups = find_amounts(upper_text)
     out = []
     for a in find_amounts(local_text):
         found = _partner(local_text, a, upper_text, ups)
-        if found is None:
+        if found is None or found[1] < MIN_CONTEXT:
             continue
-        b, sim = found
-        if sim < MIN_CONTEXT:
+        b = found[0]
+        if any((a.low, a.high, a.unit) == (x.low, x.high, x.unit) for x in ups if comparable(a, x)):
             continue
-        if (a.low, a.high) == (b.low, b.high) or any((a.low, a.high) == (x.low, x.high) for x in ups
-                                                     if x.kind == a.kind and x.unit == a.unit):
-            continue
-        exceeds = outside(a, b) and a.kind in (MONEY, MULTIPLE, DURATION, WORKDAYS)
-        conf = 0.45 + 0.45 * min(1.0, sim)
         what = "罚款" if "罚" in local_text[a.end:a.end + 6] + upper_text[b.end:b.end + 6] else ""
-        if exceeds:
-            msg = f"本地规定{what}{a.label()}（{a.text}），超出上位法{b.label()}（{b.text}）"
-            out.append(Difference(RANGE_EXCEEDS, msg, ((a.start, a.end),), ((b.start, b.end),), conf,
-                                  a.label(), b.label(), 0 if a.kind in (MONEY, MULTIPLE) else 1))
-        else:
-            msg = f"本地规定{a.label()}（{a.text}），上位法为{b.label()}（{b.text}）"
-            out.append(Difference(NUMBER_CHANGED, msg, ((a.start, a.end),), ((b.start, b.end),), conf * 0.9,
-                                  a.label(), b.label()))
+        out.append(_number_difference(a, b, found[1], what))
     return out
 
 
@@ -145,12 +191,15 @@ class _Modal:
     subject: str
     subject_start: int
     predicate: set[str]
+    after: str = ""  # the first words after the modal verb, for messages
 
 
 def modals(text: str) -> list[_Modal]:
     """Every modal verb (应当, 可以, 不得 …) with who it binds (the words before it) and what (the words after)."""
     out = []
     for m in _MODAL.finditer(text):
+        if _attributive(text, m.start(), m.end()):
+            continue
         s = m.start()
         while s > 0 and not _STOP.match(text[s - 1]) and text[s - 1] not in "，," and m.start() - s < 30:
             s -= 1
@@ -161,8 +210,29 @@ def modals(text: str) -> list[_Modal]:
         if lead:
             s = lead.end()
         out.append(_Modal(_MODAL_CLASS[m.group(0)], m.group(0), m.start(), m.end(), text[s:m.start()].strip(), s,
-                          bigrams(re.sub(r"\s", "", text[m.end():e]))))
+                          bigrams(re.sub(r"\s", "", text[m.end():e])), text[m.end():min(e, m.end() + 8)].strip()))
     return out
+
+
+# 禁止 naming a kind of place, time or thing (在禁止燃放区域内, 禁止经营的烟花爆竹) binds nobody
+_NOMINAL_BEFORE = re.compile(r"[在于的入为是收列]$")
+_NOMINAL_AFTER = re.compile(r"^[\u4e00-\u9fff、]{1,8}的|^[\u4e00-\u9fff]{0,8}?(?:区域|区内|地区|地段|时段|名录|目录)")
+
+
+def _attributive(text: str, start: int, end: int) -> bool:
+    """Whether a 禁止 / 不得 is part of a noun phrase, not a modal verb."""
+    if text[start:end] not in ("禁止", "严禁"):
+        return False
+    if text[end:end + 1] == "的":  # 人民政府禁止的时段和区域
+        return True
+    return bool(_NOMINAL_BEFORE.search(text[max(0, start - 1):start]) and _NOMINAL_AFTER.search(text[end:end + 24]))
+
+
+def _predicate_sim(a: set[str], b: set[str]) -> float:
+    """How alike two predicates read: shared bigrams over the shorter, discounted when fewer than three are shared
+    (a short 可以成立 / 应当组织召开 shares one bigram by chance)."""
+    shared = len(a & b)
+    return shared / max(1, min(len(a), len(b))) * min(1.0, shared / 3)
 
 
 def _same_subject(a: str, b: str) -> bool:
@@ -175,117 +245,71 @@ def _same_subject(a: str, b: str) -> bool:
     return len(ba & bb) / max(1, min(len(ba), len(bb))) >= 0.5
 
 
+MATCH = 0.5  # two modal clauses are about the same act from this predicate likeness on
+
+
+def match_modals(lm: list[_Modal], um: list[_Modal]) -> list[tuple[int, int, float]]:
+    """Local and upper modal clauses about the same act, one to one, the likest pairs first."""
+    sims = sorted(((_predicate_sim(a.predicate, b.predicate), i, k) for i, a in enumerate(lm)
+                   for k, b in enumerate(um)), reverse=True)
+    used_l, used_u, out = set(), set(), []
+    for sim, i, k in sims:
+        if sim < MATCH:
+            break
+        if i not in used_l and k not in used_u:
+            used_l.add(i)
+            used_u.add(k)
+            out.append((i, k, sim))
+    return sorted(out)
+
+
+def _said(m: _Modal) -> str:
+    return f"“{m.subject[-10:]}{m.word}{m.after}…”"
+
+
+def _pair_difference(a: _Modal, b: _Modal, sim: float) -> Difference | None:
+    """The difference between a local modal clause `a` and the upper one `b` about the same act, if any."""
+    pair = ((a.start, a.end),), ((b.start, b.end),)
+    msg = f"上位法{_said(b)}，本地为{_said(a)}"
+    if b.cls == MUST and a.cls == MAY:
+        return Difference(SHOULD_TO_MAY, msg, *pair, 0.5 + 0.4 * sim)
+    if b.cls == MAY and a.cls == MUST:
+        return Difference(MAY_TO_SHOULD, msg, *pair, 0.4 + 0.4 * sim)
+    if b.cls == MUST_NOT and a.cls != MUST_NOT:
+        return Difference(PROHIBITION_DROPPED, msg, *pair, 0.5 + 0.4 * sim)
+    if a.cls == MUST_NOT and b.cls != MUST_NOT:
+        return Difference(PROHIBITION_ADDED, msg, *pair, 0.4 + 0.4 * sim)
+    if a.cls == b.cls and not _same_subject(a.subject, b.subject):
+        spans = ((a.subject_start, a.start),), ((b.subject_start, b.start),)
+        return Difference(SUBJECT_CHANGED, f"义务主体由“{b.subject}”改为“{a.subject}”", *spans, 0.3 + 0.4 * sim)
+    return None
+
+
 def modality_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
     """应当 ↔ 可以, 不得 / 禁止 added or dropped, and a changed subject, for modal clauses about the same act.
 
-    A local and an upper modal clause are about the same act when what follows the modal verb shares at least
-    half its bigrams (应当在十五日内作出决定 / 可以在十五日内作出决定). A prohibition with no counterpart at all
-    is reported only when the two articles are `close` (restate each other), where its absence means something."""
+    A local and an upper modal clause are about the same act when what follows the modal verb reads alike
+    (应当在十五日内作出决定 / 可以在十五日内作出决定), each clause matched once. A prohibition with no counterpart
+    is reported only when the two articles are `close` (restate each other), where its absence means something,
+    and only as many as one side has more than the other (a reworded prohibition is neither added nor dropped)."""
     lm, um = modals(local_text), modals(upper_text)
-    out: list[Difference] = []
-    matched_u: set[int] = set()
-    added: list[_Modal] = []
-    for a in lm:
-        best, best_sim = None, 0.0
-        for k, b in enumerate(um):
-            sim = len(a.predicate & b.predicate) / max(1, min(len(a.predicate), len(b.predicate)))
-            if sim > best_sim:
-                best, best_sim = k, sim
-        if best is None or best_sim < 0.5:
-            if close and a.cls == MUST_NOT:
-                added.append(a)
-            continue
-        b = um[best]
-        matched_u.add(best)
-        pair = ((a.start, a.end),), ((b.start, b.end),)
-        if b.cls == MUST and a.cls == MAY:
-            out.append(Difference(SHOULD_TO_MAY, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.5 + 0.4 * best_sim))
-        elif b.cls == MAY and a.cls == MUST:
-            out.append(Difference(MAY_TO_SHOULD, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.4 + 0.4 * best_sim))
-        elif b.cls == MUST_NOT and a.cls != MUST_NOT:
-            out.append(Difference(PROHIBITION_DROPPED, f"上位法“{b.word}”，本地改为“{a.word}”", *pair,
-                                  0.5 + 0.4 * best_sim))
-        elif a.cls == MUST_NOT and b.cls != MUST_NOT:
-            out.append(Difference(PROHIBITION_ADDED, f"上位法“{b.word}”，本地改为“{a.word}”", *pair, 0.4 + 0.4 * best_sim))
-        elif a.cls == b.cls and not _same_subject(a.subject, b.subject):
-            spans = ((a.subject_start, a.start),), ((b.subject_start, b.start),)
-            out.append(Difference(SUBJECT_CHANGED, f"义务主体由“{b.subject}”改为“{a.subject}”", *spans,
-                                  0.3 + 0.4 * best_sim))
+    pairs = match_modals(lm, um)
+    out = [d for i, k, sim in pairs if (d := _pair_difference(lm[i], um[k], sim)) is not None]
+    if not close:
+        return out
+    done_l, done_u = {i for i, _, _ in pairs}, {k for _, k, _ in pairs}
+    excess = sum(a.cls == MUST_NOT for a in lm) - sum(b.cls == MUST_NOT for b in um)
+    added = [a for i, a in enumerate(lm) if i not in done_l and a.cls == MUST_NOT][:max(0, excess)]
+    dropped = [b for k, b in enumerate(um) if k not in done_u and b.cls == MUST_NOT][:max(0, -excess)]
     if added:
-        words = "；".join(f"“{a.subject[-12:]}{a.word}…”" for a in added[:3])
+        words = "；".join(_said(a) for a in added[:3])
         out.append(Difference(PROHIBITION_ADDED, f"本地增设禁止性规定{words}，对应上位法条文无此禁止",
                               tuple((a.start, a.end) for a in added), (), 0.5))
-    dropped = [b for k, b in enumerate(um) if close and k not in matched_u and b.cls == MUST_NOT]
     if dropped:
-        words = "；".join(f"“{b.subject[-12:]}{b.word}…”" for b in dropped[:3])
+        words = "；".join(_said(b) for b in dropped[:3])
         out.append(Difference(PROHIBITION_DROPPED, f"上位法禁止性规定{words}在本地条文中没有对应", (),
                               tuple((b.start, b.end) for b in dropped), 0.4))
     return out
-
-
-# ---------------------------------------------------------------- powers
-
-PENALTY, LICENCE, COMPULSION, FEE = "penalty", "licence", "compulsion", "fee"
-POWER_LABELS = {PENALTY: "行政处罚", LICENCE: "行政许可", COMPULSION: "行政强制", FEE: "收费"}
-POWER_TYPE = {PENALTY: PENALTY_ADDED, LICENCE: LICENCE_ADDED, COMPULSION: COMPULSION_ADDED, FEE: FEE_ADDED}
-_ORGAN = r"(?:部门|机关|政府|机构|局|办事处|委员会)"
-_POWERS = {
-    PENALTY: re.compile(r"罚款|给予警告|处以警告|通报批评|没收(?:违法所得|非法财物|[^。；，]{0,8}(?:工具|物品|设备))|吊销|暂扣[^。；，]{0,6}(?:许可证|"
-                        r"执照)|责令停产停业|责令关闭|行政拘留|降低资质等级|限制开展生产经营活动|责令停止执业"),
-    LICENCE: re.compile(rf"(?:未经|须经|应当经|必须经|报经|经)[^。；，]{{0,16}}{_ORGAN}[^。；，]{{0,6}}(?:批准|许可|核准|审批)|"
-                        rf"(?:应当|须|必须)[^。；，]{{0,20}}(?:申请|办理|取得)[^。；，]{{0,8}}(?:许可|审批|核准|批准)(?![^。；，]{{0,4}}(?:之日|后))|"
-                        r"实行[^。；，]{0,8}(?:许可|审批)"),
-    COMPULSION: re.compile(r"查封|扣押|冻结|强制拆除|代履行|代为(?:改正|采取|清除|拆除|恢复)|强制清除|强制隔离|先行登记保存|"
-                           r"拖移|(?<!人民法院)强制执行"),
-    FEE: re.compile(r"(?:征收|收取|缴纳|交纳)[^。；，]{0,12}(?:费|基金)(?!用)"),
-}
-_NOT_FEE = re.compile(r"物业|服务费|违约金|停车费|租金")
-# On the upper side any mention of a power counts: an upper article that speaks of 处罚 or a 许可证 at all covers the
-# local one's (the local side must set the power, see _POWERS).
-_MENTIONS = {PENALTY: re.compile(r"罚|没收|吊销|警告|通报批评|停产停业|拘留"), LICENCE: re.compile(r"许可|批准|审批|核准|同意"),
-             COMPULSION: re.compile(r"查封|扣押|冻结|强制|代为|代履行"), FEE: re.compile(r"费|基金")}
-
-
-def powers(text: str) -> dict[str, list[Span]]:
-    """Where a text sets a penalty, licence, compulsory measure or fee: power → spans."""
-    out: dict[str, list[Span]] = {}
-    for p, rx in _POWERS.items():
-        spans = [(m.start(), m.end()) for m in rx.finditer(text)]
-        if p == COMPULSION:  # asking a court to enforce is not an administrative compulsory measure
-            spans = [s for s in spans if "申请人民法院" not in text[max(0, s[0] - 10):s[0]]]
-        if p == FEE:  # what owners pay their property company is a price, not an administrative fee
-            spans = [s for s in spans if not _NOT_FEE.search(text[s[0]:s[1]])]
-        if spans:
-            out[p] = spans
-    return out
-
-
-def power_differences(local_text: str, upper_texts: list[str]) -> list[Difference]:
-    """Powers the local article sets that none of its aligned upper articles sets."""
-    mine = powers(local_text)
-    theirs = {p for t in upper_texts for p, rx in _MENTIONS.items() if rx.search(t)}
-    out = []
-    for p, spans in mine.items():
-        if p in theirs:
-            continue
-        conf = (0.7 if upper_texts else 0.45) * (0.7 if p == FEE else 1.0)
-        words = "、".join(dict.fromkeys(local_text[a:b] for a, b in spans[:3]))
-        where = "对应的上位法条文" if upper_texts else "上位法中找不到对应条文，"
-        out.append(Difference(POWER_TYPE[p], f"本条设定{POWER_LABELS[p]}（{words}），{where}没有规定",
-                              tuple(spans), (), conf))
-    return out
-
-
-# ---------------------------------------------------------------- duties on local governments
-
-_DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各级人民政府|各级人民政府|省、自治区、直辖市人民政府|"
-                   r"设区的市(?:级)?人民政府|市、县级人民政府|县级人民政府|乡(?:、|级)?镇人民政府|地方人民政府|城市人民政府)"
-                   r"(?:[^。；]{0,12}?)(?:应当|必须|负责|领导)")
-
-
-def government_duties(text: str) -> list[Span]:
-    """Spans where a text puts a duty on local governments (县级以上地方人民政府应当 …)."""
-    return [(m.start(), m.end()) for m in _DUTY.finditer(text)]
 
 
 def pair_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:

@@ -1,0 +1,101 @@
+"""Powers a local article sets that its upper articles do not (行政处罚, 行政许可, 行政强制, 收费), and the duties an
+upper text puts on local governments (县级以上地方人民政府应当 …). Pure."""
+from __future__ import annotations
+
+import re
+
+from indexer.compare.review_acts import same_act
+from indexer.compare.review_diff import (
+    COMPULSION_ADDED,
+    FEE_ADDED,
+    LICENCE_ADDED,
+    PENALTY_ADDED,
+    Difference,
+    Span,
+)
+
+PENALTY, LICENCE, COMPULSION, FEE = "penalty", "licence", "compulsion", "fee"
+POWER_LABELS = {PENALTY: "行政处罚", LICENCE: "行政许可", COMPULSION: "行政强制", FEE: "收费"}
+POWER_TYPE = {PENALTY: PENALTY_ADDED, LICENCE: LICENCE_ADDED, COMPULSION: COMPULSION_ADDED, FEE: FEE_ADDED}
+_ORGAN = r"(?:部门|机关|政府|机构|局|办事处|委员会)"
+_POWERS = {
+    PENALTY: re.compile(r"罚款|给予警告|处以警告|通报批评|没收(?:违法所得|非法财物|[^。；，]{0,8}(?:工具|物品|设备))|吊销|暂扣[^。；，]{0,6}(?:许可证|"
+                        r"执照)|责令停产停业|责令关闭|行政拘留|降低资质等级|限制开展生产经营活动|责令停止执业"),
+    LICENCE: re.compile(rf"(?:未经|须经|应当经|必须经|报经|经)[^。；，]{{0,16}}{_ORGAN}[^。；，]{{0,6}}(?:批准|许可|核准|审批)|"
+                        rf"(?:应当|须|必须)[^。；，]{{0,20}}(?:申请|办理|取得)[^。；，]{{0,8}}(?:许可|审批|核准|批准)(?![^。；，]{{0,4}}(?:之日|后))|"
+                        r"实行[^。；，]{0,8}(?:许可|审批)"),
+    COMPULSION: re.compile(r"查封|扣押|冻结|强制拆除|代履行|代为(?:改正|采取|清除|拆除|恢复)|强制清除|强制隔离|先行登记保存|"
+                           r"拖移|(?<!人民法院)强制执行"),
+    FEE: re.compile(r"(?:征收|收取|缴纳|交纳)[^。；，]{0,12}(?:费|基金)(?!用)"),
+}
+_NOT_FEE = re.compile(r"物业|服务费|违约金|停车费|租金")
+# On the upper side any mention of a power counts: an upper article that speaks of 处罚 or a 许可证 at all covers the
+# local one's (the local side must set the power, see _POWERS).
+_MENTIONS = {PENALTY: re.compile(r"罚|没收|吊销|警告|通报批评|停产停业|拘留"), LICENCE: re.compile(r"许可|批准|审批|核准|同意"),
+             COMPULSION: re.compile(r"查封|扣押|冻结|强制|代为|代履行"), FEE: re.compile(r"费|基金")}
+
+
+def powers(text: str) -> dict[str, list[Span]]:
+    """Where a text sets a penalty, licence, compulsory measure or fee: power → spans."""
+    out: dict[str, list[Span]] = {}
+    for p, rx in _POWERS.items():
+        spans = [(m.start(), m.end()) for m in rx.finditer(text)]
+        if p == COMPULSION:  # asking a court to enforce is not an administrative compulsory measure
+            spans = [s for s in spans if "申请人民法院" not in text[max(0, s[0] - 10):s[0]]]
+        if p == FEE:  # what owners pay their property company is a price, not an administrative fee
+            spans = [s for s in spans if not _NOT_FEE.search(text[s[0]:s[1]])]
+        if spans:
+            out[p] = spans
+    return out
+
+
+def _covers(local_text: str, span: Span, upper_text: str, rx: re.Pattern) -> bool:
+    """Whether `upper_text` has a power of the same kind for the act the local power punishes: any mention, unless
+    both name the paragraph they punish and the paragraphs speak of different acts."""
+    return any(same_act(local_text, span[0], upper_text, m.start()) is not False for m in rx.finditer(upper_text))
+
+
+def power_differences(local_text: str, upper_texts: list[str]) -> list[Difference]:
+    """Powers the local article sets that none of its aligned upper articles sets (for the same act, where both
+    name the paragraph a penalty punishes)."""
+    out = []
+    for p, spans in powers(local_text).items():
+        bare = [s for s in spans if not any(_covers(local_text, s, t, _MENTIONS[p]) for t in upper_texts)]
+        if not bare:
+            continue
+        conf = (0.7 if upper_texts else 0.45) * (0.7 if p == FEE else 1.0)
+        words = "、".join(dict.fromkeys(local_text[a:b] for a, b in bare[:3]))
+        where = "对应的上位法条文" if upper_texts else "上位法中找不到对应条文，"
+        out.append(Difference(POWER_TYPE[p], f"本条设定{POWER_LABELS[p]}（{words}），{where}没有规定",
+                              tuple(bare), (), conf))
+    return out
+
+
+# ---------------------------------------------------------------- duties on local governments
+
+_DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各级人民政府|各级人民政府|省、自治区、直辖市人民政府|"
+                   r"设区的市(?:级)?人民政府|市、县级人民政府|县级人民政府|乡(?:、|级)?镇人民政府|地方人民政府|城市人民政府)"
+                   r"(?:[^。；]{0,12}?)(?:应当|必须|负责|领导)")
+
+
+# between the government's name and the verb: a department (县级以上人民政府市场监督管理部门应当) is not the government
+_DEPARTMENT = re.compile(r"部门|机关|机构|局|委员会|办事处")
+_JOINT = re.compile(r"^(?:及其|及|和|以及|与|会同|、)")
+# governments a city's or a county's own regulation cannot act for
+_ABOVE_CITY = ("省、自治区、直辖市人民政府",)
+
+
+def government_duties(text: str, level: str = "") -> list[Span]:
+    """Spans where a text puts a duty on local governments (县级以上地方人民政府应当 …), not on their departments;
+    for a city or county document (`level`), not the duties only a province can take up."""
+    out = []
+    for m in _DUTY.finditer(text):
+        between = text[m.end(1):m.end()]
+        if _DEPARTMENT.search(between) and not _JOINT.match(between):
+            continue  # its department's duty; 各级人民政府及其有关部门应当 binds the government too
+        if level in ("city", "county") and m.group(1) in _ABOVE_CITY:
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
