@@ -81,8 +81,8 @@ for note in rv.notes:
 
 
 def _export(suffix: str) -> bytes:
-    from indexer.compare.review_export import review_report
     from indexer.export import report_bytes
+    from indexer.export.review import review_report
 
     return report_bytes(review_report(rv), suffix)
 

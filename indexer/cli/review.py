@@ -53,7 +53,7 @@ def cmd_review(args) -> int:
     upper = [find(docs, u.strip()).doc_id for u in (args.upper or "").split(",") if u.strip()]
     rv = review_document(docs, local, upper=upper, level=args.level)
     if args.export:
-        from indexer.compare.review_export import export_review
+        from indexer.export.review import export_review
 
         try:
             written = export_review(rv, args.export)

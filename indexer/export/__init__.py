@@ -1,6 +1,7 @@
 """Reports a reviewer can file: a result as summary lines and tables (`report.py`, with the CSV, Excel, Word and
 Markdown writers), coverage, alignment and search results as reports (`results.py`), the provincial matrix
-(`matrix.py`). `from indexer.export import export` writes a coverage or alignment result to a file."""
+(`matrix.py`) and the upper-law review (`review.py`). `from indexer.export import export` writes a coverage
+or alignment result to a file."""
 from indexer.export.report import (
     FORMATS,
     FORMULA_START,

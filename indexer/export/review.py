@@ -5,7 +5,7 @@ from pathlib import Path
 
 from indexer.compare.review import Review
 from indexer.compare.review_diff import KIND_LABELS, KINDS, NUMBERS, TYPE_LABELS
-from indexer.export import Report, Table, write_report
+from indexer.export.report import Report, Table, write_report
 from indexer.models import LEVEL_LABELS
 
 FINDING_HEADERS = ("序号", "类别", "问题类型", "问题", "本地条文", "本地条文内容", "上位法", "上位法条文", "上位法条文内容",
