@@ -169,6 +169,29 @@ class Library:
 
         return find_lists(self.find(key))
 
+    def status(self) -> dict:
+        """The index in numbers (backend, generation, counts, versions), what its last build left out and the
+        files it does not hold yet (the API's /v1/index without the running build)."""
+        from indexer.freshness import build_problems, waiting_files
+        from indexer.versions import PARSER_VERSION
+
+        try:
+            engine = self.engine()
+        except PolicyError:
+            return {"ready": False, "backend": "", "documents": 0, "clauses": 0, "generation": "", "created": "",
+                    "embedder": {}, "versions": {}, "vector_index": {}, "parser_version": PARSER_VERSION,
+                    "parser_outdated": False, "problems": [],
+                    "waiting_files": [p.name for p in waiting_files([], folders=self.folders())]}
+        info, manifest, docs = engine.store.info(), engine.manifest, engine.store.documents()
+        return {"ready": True, **{k: info[k] for k in ("backend", "documents", "clauses", "generation", "embedder",
+                                                        "versions", "vector_index")},
+                "created": manifest.get("created", ""), "parser_version": PARSER_VERSION,
+                "parser_outdated": engine.parser_outdated(),
+                "problems": [{"file": p.file, "kind": p.kind, "message": p.message}
+                             for p in build_problems(manifest, docs)],
+                "waiting_files": [p.name for p in waiting_files(docs, manifest.get("failed_paths") or [],
+                                                                 folders=self.folders())]}
+
     # ---- uploads, corrections and builds (the index catches up with the folders by a build)
 
     def upload(self, name: str, data: bytes, progress=None) -> UploadOutcome:

@@ -12,7 +12,6 @@ from indexer.api.state import ApiState
 from indexer.errors import PolicyError
 from indexer.filters import SearchFilters
 from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_queries, check_query, check_text
-from indexer.versions import PARSER_VERSION
 
 API_VERSION = "1"
 router = APIRouter(prefix="/v1")
@@ -67,26 +66,8 @@ def health(state: State):
 @router.get("/index", response_model=schemas.IndexStatus,
             summary="索引状态 / index status: counts, parser and embedder versions, problems, running build")
 def index_status(state: State):
-    from indexer.freshness import build_problems, waiting_files
-
     job = state.jobs.current()
-    base = {"parser_version": PARSER_VERSION, "build": job.to_dict() if job else None}
-    try:
-        engine = state.engine()
-    except PolicyError:
-        return {"ready": False, "backend": "", "documents": 0, "clauses": 0, "generation": "", "created": "",
-                "embedder": {}, "versions": {}, "vector_index": {}, "parser_outdated": False, "problems": [],
-                "waiting_files": [p.name for p in waiting_files([], folders=state.folders())], **base}
-    info, manifest = engine.store.info(), engine.manifest
-    docs = engine.store.documents()
-    problems = build_problems(manifest, docs)
-    waiting = waiting_files(docs, manifest.get("failed_paths") or [], folders=state.folders())
-    return {"ready": True, "backend": info["backend"], "documents": info["documents"], "clauses": info["clauses"],
-            "generation": info["generation"],
-            "created": manifest.get("created", ""), "embedder": info["embedder"], "versions": info["versions"],
-            "vector_index": info["vector_index"], "parser_outdated": engine.parser_outdated(),
-            "problems": [{"file": p.file, "kind": p.kind, "message": p.message} for p in problems],
-            "waiting_files": [p.name for p in waiting], **base}
+    return {**state.status(), "build": job.to_dict() if job else None}
 
 
 # ---------------------------------------------------------------- search
