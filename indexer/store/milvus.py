@@ -101,6 +101,8 @@ class MilvusStore(ClauseStore):
             if not self.client.has_collection(self.collection):
                 raise gone(self.uri, self.collection)
             fields = self.client.describe_collection(self.collection).get("fields", [])
+            if "Loaded" not in str(self.client.get_load_state(self.collection).get("state", "")):
+                self.client.load_collection(self.collection)  # milvus-lite 3 reopens collections released
         stored = next((int(f.get("params", {}).get("dim", 0)) for f in fields if f.get("name") == "vector"), dim)
         if dim and stored != dim:
             raise wrong_dim(self.uri, self.collection, dim, stored)

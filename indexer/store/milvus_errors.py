@@ -31,16 +31,20 @@ class MilvusGone(IndexError_):
 
 
 def _text(exc: BaseException) -> str:
-    """The exception's message and status code name, lower-cased (grpc errors carry both)."""
-    parts = [str(getattr(exc, "message", "") or exc)]
-    code = getattr(exc, "code", None)
-    if callable(code):  # grpc.RpcError
-        try:
-            parts.append(str(code()))
-        except Exception:  # noqa: BLE001 - a half-built RpcError
-            pass
-    elif code is not None:
-        parts.append(str(code))
+    """The messages and status code names of the exception and its causes, lower-cased (pymilvus wraps the
+    grpc error that says UNAUTHENTICATED in one that says "fail connecting")."""
+    parts, seen = [], 0
+    while exc is not None and seen < 5:
+        parts.append(str(getattr(exc, "message", "") or exc))
+        code = getattr(exc, "code", None)
+        if callable(code):  # grpc.RpcError
+            try:
+                parts.append(str(code()))
+            except Exception:  # noqa: BLE001 - a half-built RpcError
+                pass
+        elif code is not None:
+            parts.append(str(code))
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return " ".join(parts).lower()
 
 
@@ -71,7 +75,7 @@ def explain(exc: BaseException, uri: str, collection: str = "") -> IndexError_:
     if any(w in text for w in _DOWN):
         return MilvusDown(f"无法连接 {zh}（服务器是否在运行？地址是否正确？）/ cannot reach {en}: is it running, is "
                           "the URI right?")
-    return IndexError_(f"{zh} 出错 / {en} failed: {_scrub(first_line(text))}")
+    return IndexError_(f"{zh} 出错 / {en} failed: {_scrub(first_line(str(getattr(exc, 'message', '') or exc)))}")
 
 
 def gone(uri: str, collection: str) -> MilvusGone:
@@ -95,7 +99,7 @@ def _scrub(text: str) -> str:
     """Never echo the token, whatever a server puts in its message."""
     from indexer.store.milvus_schema import TOKEN_ENV
     token = os.environ.get(TOKEN_ENV, "")
-    return text.replace(token.lower(), "***") if token else text
+    return text.replace(token, "***") if token else text
 
 
 @contextmanager

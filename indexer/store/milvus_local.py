@@ -76,6 +76,8 @@ def holder(path: Path) -> int | None:
     try:
         lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
+        if lite3():
+            return _opener(lock_path(path))
         servers = _servers(path)
         return _parent(servers[0]) if servers else 0
     else:
@@ -132,6 +134,33 @@ def _servers(path: Path) -> list[int]:
         if len(argv) > 1 and argv[0].endswith(b"milvus_lite/lib/milvus") and argv[1] == os.fsencode(str(path)):
             out.append(int(entry))
     return [p for p in out if _alive(p)]
+
+
+def _opener(lock: Path) -> int:
+    """The pid of another process with `lock` open (milvus-lite 3 serves from the process that opened it); 0
+    when unknown."""
+    target = os.path.realpath(lock)
+    for entry in _pids():
+        if entry == os.getpid():
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{entry}/fd/{fd}") == target:
+                    return entry
+            except OSError:
+                continue
+    return 0
+
+
+def _pids() -> list[int]:
+    try:
+        return [int(e) for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
 
 
 def _alive(pid: int) -> bool:

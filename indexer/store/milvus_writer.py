@@ -12,6 +12,7 @@ import numpy as np
 
 from indexer.errors import IndexError_
 from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig, get_tokenizer
+from indexer.store import milvus_local
 from indexer.store.base import CollectingWriter
 from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
 from indexer.store.milvus_alias import has_aliases, switch_alias
@@ -106,12 +107,14 @@ class MilvusWriter(CollectingWriter):
         return final.name
 
     def _target(self, client, uri: str, previous: Path | None, manifest: dict, dim: int) -> _Target:
-        """Where this build writes: a new collection (first build, another embedder / analyzer / index type,
-        or any build on a server, where the alias switch is the go-live), else the live Lite collection."""
+        """Where this build writes: a new collection (first build, another embedder / analyzer / index type;
+        any build on a server, where the alias switch is the go-live; any build on a milvus-lite 3 file, whose
+        BM25 statistics keep counting deleted rows), else the live Lite collection, incrementally."""
         prefix = collection_prefix(self.index_dir)
         server = is_server(uri)
         alias = prefix if server and has_aliases(client, prefix, uri) else ""
-        prev = None if server else _reusable(client, previous, manifest, self.analyzer, self._info)
+        fresh = server or milvus_local.lite3()
+        prev = None if fresh else _reusable(client, previous, manifest, self.analyzer, self._info)
         if prev is None:
             name = f"{prefix}_g{time.time_ns()}"
             params = create_collection(client, name, dim, self.analyzer, self._info)
