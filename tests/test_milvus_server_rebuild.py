@@ -169,10 +169,16 @@ def test_rebuild_while_serving_switches_by_alias(milvus_server, tmp_path):
     assert all(g == 2 for _, g in api_answers[first_new:])  # once switched, never back
     new_alias, names = collections(milvus_server.uri, prefix)
     assert new_alias != old_alias and names == sorted([old_alias, new_alias])  # the old one goes after the switch
+    killed_then_rebuilt(milvus_server.uri, index, flag, env, old_alias, new_alias)
 
+
+def killed_then_rebuilt(uri: str, index: Path, flag: Path, env: dict, old_alias: str, new_alias: str) -> None:
+    """A build SIGKILLed halfway leaves the alias; the next build removes its orphan and the oldest collection."""
+    from indexer.store.milvus_schema import collection_prefix
+    prefix = collection_prefix(index)
     killed = build(index, 3, "kill", flag, env)
     assert killed.wait(WAIT) == -signal.SIGKILL, killed.stderr.read()[-2000:]
-    alias, names = collections(milvus_server.uri, prefix)
+    alias, names = collections(uri, prefix)
     assert alias == new_alias and len(names) == 3  # the alias stays; the killed build's orphan is left
     from indexer.store import open_store
     store = open_store(index)
@@ -180,7 +186,7 @@ def test_rebuild_while_serving_switches_by_alias(milvus_server, tmp_path):
 
     again = build(index, 3, "plain", flag, env)
     assert again.wait(WAIT) == 0, again.stderr.read()[-2000:]
-    alias, names = collections(milvus_server.uri, prefix)
+    alias, names = collections(uri, prefix)
     assert names == sorted([new_alias, alias]) and alias not in (old_alias, new_alias)  # orphan and oldest gone
 
 
