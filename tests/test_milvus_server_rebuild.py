@@ -162,6 +162,9 @@ def test_rebuild_while_serving_switches_by_alias(milvus_server, tmp_path):
         api.wait(60)
 
     api_answers, cli_answers = reader.answers, _cli(cli_out)
+    print(f"API: {len(api_answers)} answers ({sum(g == 1 for _, g in api_answers)} old, "
+          f"{sum(g == 2 for _, g in api_answers)} new); CLI: {len(cli_answers)} searches "
+          f"({sum(g == 1 for _, g in cli_answers)} old, {sum(g == 2 for _, g in cli_answers)} new)")
     assert [a for a in api_answers if a[0] != 200 or a[1] not in (1, 2)] == []  # 0 errors, 0 mixed answers
     assert [a for a in cli_answers if a[1] not in (1, 2)] == []
     assert {g for _, g in api_answers} == {1, 2} and {g for _, g in cli_answers} == {1, 2}
