@@ -65,9 +65,10 @@ def explain(exc: BaseException, uri: str, collection: str = "") -> IndexError_:
     """The one line for a failed Milvus call (an IndexError_ passes through unchanged)."""
     if isinstance(exc, IndexError_):
         return exc
+    from indexer.store.milvus_schema import is_server
     zh, en = where(uri)
     text = _text(exc)
-    if any(w in text for w in _AUTH):
+    if is_server(uri) and any(w in text for w in _AUTH):  # a Lite file has no token ("permission denied": a file)
         return MilvusRefused(f"{zh} 拒绝了访问令牌（检查 POLICY_MILVUS_TOKEN）/ {en} refused the token: check "
                              "POLICY_MILVUS_TOKEN")
     if collection and any(w in text for w in _GONE):
