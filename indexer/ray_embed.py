@@ -12,6 +12,7 @@ from indexer.errors import PolicyError
 
 RAY_BATCH = 256  # texts per task: below ~256 the per-task overhead eats the gain of a second worker
 IN_FLIGHT = 2  # batches queued per actor: keeps every worker busy without holding the whole library
+RETRIES = 3  # restarts of an actor whose worker died (killed, node lost), and retries of its batches
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -63,7 +64,9 @@ def connect(address: str, workers: int | None = None):
 
 
 def _actor_class(ray):
-    @ray.remote(num_cpus=1)
+    # a worker killed mid-build (OOM killer, a lost node) is restarted and its queued batches sent again:
+    # embedding is a pure function of the texts, so a retried batch returns the same vectors
+    @ray.remote(num_cpus=1, max_restarts=RETRIES, max_task_retries=RETRIES)
     class EmbedWorker:
         """One embedder per worker process, loaded once and reused for every batch it is sent."""
 

@@ -146,3 +146,12 @@ class SeedLibrary:
 def seed_library(seed_docs):
     """A Library over the seed documents, without an index (the CLI asks `indexer.cli.provincial._library()` for one)."""
     return SeedLibrary(seed_docs)
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A real Milvus server process (milvus-lite 3's `milvus-lite server`) on a free port, for the session:
+    only tests marked milvus_server ask for it (tests/milvus_server.py)."""
+    from tests.milvus_server import MilvusServer
+    with MilvusServer(tmp_path_factory.mktemp("milvus-server") / "data") as server:
+        yield server

@@ -20,11 +20,16 @@ from indexer.search import Engine
 from indexer.search.rerank import QueryEvidence, candidate_features
 from indexer.store import ClauseStore, open_store
 from tests.conftest import ROOT
+from tests.milvus_server import server_kind
 
 HAS_MILVUS = importlib.util.find_spec("pymilvus") is not None and importlib.util.find_spec("milvus_lite") is not None
 MILVUS = pytest.param("milvus", marks=pytest.mark.skipif(not HAS_MILVUS, reason="pymilvus/milvus-lite not installed "
                                                                                "(requirements-scale.txt)"))
-BACKENDS = ["folder", "memory", MILVUS]
+HAS_SERVER = HAS_MILVUS and server_kind() == "3"
+SERVER = pytest.param("milvus-server", marks=[
+    pytest.mark.milvus_server,
+    pytest.mark.skipif(not HAS_SERVER, reason="milvus-lite 3 (its `milvus-lite server`) not installed (requirements-scale.txt)")])
+BACKENDS = ["folder", "memory", MILVUS, SERVER]
 WORDS = ["产业", "集群", "人才", "税收", "优惠", "新能源", "汽车", "机器人", "数字", "经济", "财政", "资金", "土地",
          "支持", "企业", "保障", "物业", "管理", "业主", "停车", "芯片", "补贴", "金融", "科技"]
 PLACES = [("东莞市", "广东省", "city"), ("广东省", "广东省", "province"), ("潮州市", "广东省", "city"),
@@ -62,7 +67,12 @@ def random_corpus(seed: int, n_docs: int = 6) -> list[Document]:
     return docs
 
 
-def built(backend: str, tmp_path, seed: int) -> ClauseStore:
+def built(backend: str, tmp_path, seed: int, request=None) -> ClauseStore:
+    """A built store; "milvus-server" is the milvus backend on the session's Milvus server (an http:// URI)."""
+    if backend == "milvus-server":
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("POLICY_MILVUS_URI", request.getfixturevalue("milvus_server").uri)
+            return built("milvus", tmp_path, seed)
     build_index(index_dir=tmp_path / backend, embedder=FakeEmbedder(64), documents=random_corpus(seed),
                 backend=backend)
     return open_store(tmp_path / backend, backend)
@@ -82,7 +92,7 @@ def _one_milvus_lite_file(tmp_path_factory):
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path) -> ClauseStore:
-    return built(request.param, tmp_path, seed=7)
+    return built(request.param, tmp_path, seed=7, request=request)
 
 
 # ---------------------------------------------------------------- what every backend must do
@@ -155,11 +165,11 @@ def test_engine_searches_any_backend(store):
 # ---------------------------------------------------------------- the folder and milvus backends equal the reference
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("backend", ["folder", MILVUS])
-def test_backend_equals_the_reference(tmp_path, seed, backend):
+@pytest.mark.parametrize("backend", ["folder", MILVUS, SERVER])
+def test_backend_equals_the_reference(tmp_path, seed, backend, request):
     # milvus: BM25 runs in Milvus over the project's own tokens (analyzer "tokens"), so even keyword scores
     # equal bm25s' (after Milvus's (k1 + 1) factor); its jieba analyzer is compared by overlap in test_milvus_store
-    got, ref = built(backend, tmp_path, seed), built("memory", tmp_path, seed)
+    got, ref = built(backend, tmp_path, seed, request), built("memory", tmp_path, seed)
     assert got.documents() == ref.documents() and got.clause_keys() == ref.clause_keys()
     assert got.bare_rows() == ref.bare_rows()
     emb = FakeEmbedder(64)

@@ -24,11 +24,14 @@ from indexer.models import Document, IndexedDocument
 from indexer.store.base import MISSING, ClauseStore, Ranked
 from indexer.store.damage import broken, read_texts
 from indexer.store.generations import current_generation
+from indexer.store.milvus_errors import gone, translated, wrong_dim
 from indexer.store.milvus_expr import and_, filter_expr, in_list, like_contains, literal, pks_expr
 from indexer.store.milvus_schema import (
+    ANALYZERS,
     CLAUSE_OUT,
     DEFAULT_ANALYZER,
     connect,
+    escapes,
     query_terms,
     record_clause,
     resolve_uri,
@@ -57,6 +60,7 @@ class MilvusStore(ClauseStore):
         self.client = connect(self.uri)
         self.collection = info["collection"]
         self.analyzer = info.get("analyzer", DEFAULT_ANALYZER)
+        self._escaped = escapes(info.get("analyzer_params") or ANALYZERS.get(self.analyzer, {}))
         self._search_params = {"metric_type": "IP", "params": dict(info.get("search_params") or {})}
         self._doc_records = doc_records
         self._docs = [indexed_document(d) for d in doc_records]
@@ -79,22 +83,33 @@ class MilvusStore(ClauseStore):
         self._rows: OrderedDict[SearchFilters, np.ndarray] = OrderedDict()
         self._texts: dict[str, str] | None = None
         self._df: dict[str, int] | None = None
-        try:
+        self._check_collection(int(manifest.get("embedder", {}).get("dim", 0)))
+        with translated(self.uri, self.collection):
             stored = self.client.query(self.collection, filter=self._visible, output_fields=["count(*)"])[0]["count(*)"]
-            self._bare = frozenset(self._rows_of(self._scan("bare == true", ["pk"])).tolist())
-        except Exception as exc:  # noqa: BLE001 - the collection was dropped or the server is unreachable
-            raise broken(folder, f"Milvus collection {self.collection}: {getattr(exc, 'message', exc)}") from exc
+        self._bare = frozenset(self._rows_of(self._scan("bare == true", ["pk"])).tolist())
         if stored < self._n:  # more for a moment: the clauses a newer build replaced, deleted right after
             raise broken(folder, f"Milvus collection {self.collection} holds {stored} clauses, expected {self._n}")
         texts = folder / "texts.jsonl"
         if texts.exists() and texts.stat().st_size < 64 * 2**20:
             self._doc_texts()  # read now while small: a later build may delete this sidecar generation
 
-    # ---- Milvus calls
+    # ---- Milvus calls: each failure is one line naming the URI (milvus_errors)
+
+    def _check_collection(self, dim: int) -> None:
+        """The collection is there and holds vectors of the index's model dimension."""
+        with translated(self.uri, self.collection):
+            if not self.client.has_collection(self.collection):
+                raise gone(self.uri, self.collection)
+            fields = self.client.describe_collection(self.collection).get("fields", [])
+            if "Loaded" not in str(self.client.get_load_state(self.collection).get("state", "")):
+                self.client.load_collection(self.collection)  # milvus-lite 3 reopens collections released
+        stored = next((int(f.get("params", {}).get("dim", 0)) for f in fields if f.get("name") == "vector"), dim)
+        if dim and stored != dim:
+            raise wrong_dim(self.uri, self.collection, dim, stored)
 
     def _rows_of(self, records) -> np.ndarray:
         """The rows of entities (by their "pk", or "id" for search hits); -1 for one this build does not hold."""
-        pks = np.fromiter((int(r.get("pk", r.get("id"))) for r in records), dtype=np.int64)
+        pks = np.fromiter((_pk(r) for r in records), dtype=np.int64)
         inside = (pks >= 0) & (pks < len(self._row))
         out = np.full(len(pks), -1, np.int64)
         out[inside] = self._row[pks[inside]]
@@ -103,14 +118,15 @@ class MilvusStore(ClauseStore):
     def _scan(self, expr: str, fields: list[str]) -> list[dict]:
         """Every entity of this build matching expr, each with its "row" (iterated: a query alone returns
         at most 16384)."""
-        it = self.client.query_iterator(self.collection, batch_size=4096, filter=and_(self._visible, expr),
-                                        output_fields=list(dict.fromkeys(["pk", *fields])))
         out: list[dict] = []
-        try:
-            while batch := it.next():
-                out.extend(batch)
-        finally:
-            it.close()
+        with translated(self.uri, self.collection):
+            it = self.client.query_iterator(self.collection, batch_size=4096, filter=and_(self._visible, expr),
+                                            output_fields=list(dict.fromkeys(["pk", *fields])))
+            try:
+                while batch := it.next():
+                    out.extend(batch)
+            finally:
+                it.close()
         for r, row in zip(out, self._rows_of(out).tolist(), strict=True):
             r["row"] = row
         return [r for r in out if r["row"] >= 0]
@@ -121,7 +137,8 @@ class MilvusStore(ClauseStore):
         rows = list(dict.fromkeys(int(r) for r in rows))
         for i in range(0, len(rows), FETCH_BATCH):
             chunk = self._pks[rows[i:i + FETCH_BATCH]].tolist()
-            got = self.client.query(self.collection, filter=pks_expr(chunk), output_fields=fields)
+            with translated(self.uri, self.collection):
+                got = self.client.query(self.collection, filter=pks_expr(chunk), output_fields=fields)
             for r, row in zip(got, self._rows_of(got).tolist(), strict=True):
                 out[row] = r
         return out
@@ -250,11 +267,17 @@ class MilvusStore(ClauseStore):
     def _search(self, data, field: str, k: int, expr: str, params: dict) -> Ranked:
         if k <= 0 or not self._n:
             return []
-        hits = self.client.search(self.collection, data=[data], anns_field=field, limit=min(k, MAX_LIMIT),
-                                  filter=and_(self._visible, expr), search_params=params, output_fields=CLAUSE_OUT)[0]
+        with translated(self.uri, self.collection):
+            hits = self.client.search(self.collection, data=[data], anns_field=field, limit=min(k, MAX_LIMIT),
+                                      filter=and_(self._visible, expr), search_params=params,
+                                      output_fields=CLAUSE_OUT)[0]
         rows = self._rows_of(hits).tolist()
-        self._remember({row: {**h["entity"], "pk": int(h["id"])} for row, h in zip(rows, hits, strict=True) if row >= 0})
-        ranked = [(row, float(h["distance"])) for row, h in zip(rows, hits, strict=True) if row >= 0]
+        self._remember({row: {**h["entity"], "pk": _pk(h)} for row, h in zip(rows, hits, strict=True) if row >= 0})
+        # BM25: Milvus 2.5 answers the score (larger is better), milvus-lite 3 its negation (a distance,
+        # smaller is better); a BM25 score is never negative, so its magnitude is the score either way
+        bm25 = params.get("metric_type") == "BM25"
+        ranked = [(row, abs(float(h["distance"])) if bm25 else float(h["distance"]))
+                  for row, h in zip(rows, hits, strict=True) if row >= 0]
         ranked.sort(key=lambda x: (-x[1], x[0]))
         return ranked
 
@@ -264,7 +287,7 @@ class MilvusStore(ClauseStore):
 
     def keyword_topk(self, tokens: Sequence[str], k: int, filters: SearchFilters | None = None,
                      weights: dict[str, float] | None = None, expr: str = "") -> Ranked:
-        text, scale = query_terms(tokens, weights, "" if self.analyzer == "jieba" else " ")
+        text, scale = query_terms(tokens, weights, "" if self.analyzer == "jieba" else " ", self._escaped)
         if not text:
             return []
         ranked = self._search(text, "sparse", k, and_(self._expr(filters), expr), {"metric_type": "BM25"})
@@ -299,6 +322,11 @@ class MilvusStore(ClauseStore):
             if n:
                 out[r["row"]] = n
         return out
+
+
+def _pk(r) -> int:
+    """An entity's pk: "pk" in query rows and pymilvus 3's hits, "id" in pymilvus 2.5's hits."""
+    return int(r["pk"] if "pk" in r else r["id"])
 
 
 def open_milvus(index_dir: Path) -> MilvusStore:

@@ -1,5 +1,8 @@
 """A Milvus Lite file: its path checked, its lock probed, and its server process kept to one per file.
 
+milvus-lite 3 keeps the "file" as a folder holding a `LOCK` (flock) and serves it from threads of the opening
+process: only the path check and the lock probe apply. What follows is milvus-lite 2.5's case.
+
 milvus-lite runs a `milvus` server per file, guarded by a lock on `.<name>.lock` beside it. Its failed start
 (the file open in another process) deletes that lock file, which the owner still holds: the next opener then
 locks a fresh file and starts a second server on the same data, and the first process's searches break. So
@@ -11,10 +14,12 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import functools
 import os
 import re
 import signal
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from indexer.errors import IndexError_
@@ -29,9 +34,21 @@ class LiteBusy(IndexError_):
     """The Lite file is open in another process (one process per file)."""
 
 
+@functools.cache
+def lite3() -> bool:
+    """True with milvus-lite 3 (a folder per .db path, no server process)."""
+    try:
+        return int(version("milvus-lite").split(".")[0]) >= 3
+    except (PackageNotFoundError, ValueError):
+        return False
+
+
 def path_problem(path: Path) -> str:
     """What is wrong with a Lite file path, in one bilingual phrase ("" when it can be opened)."""
-    if path.is_dir():
+    if lite3() and path.exists() and not path.is_dir():
+        return (f"{path} 是 Milvus Lite 2.5 的文件，milvus-lite 3 需要文件夹；请换一个文件名重建 / {path} was written by "
+                "Milvus Lite 2.5; milvus-lite 3 keeps a folder there: build with another .db name")
+    if path.is_dir() and not lite3():
         return f"{path} 是文件夹，不是 Milvus Lite 文件 / {path} is a folder, not a Milvus Lite file (name a file ending in .db)"
     if path.suffix != ".db":
         return f"Milvus Lite 文件名须以 .db 结尾 / a Milvus Lite file name must end in .db: {path}"
@@ -44,7 +61,7 @@ def path_problem(path: Path) -> str:
 
 
 def lock_path(path: Path) -> Path:
-    return path.parent / f".{path.name}.lock"
+    return path / "LOCK" if lite3() else path.parent / f".{path.name}.lock"
 
 
 def holder(path: Path) -> int | None:
@@ -55,13 +72,16 @@ def holder(path: Path) -> int | None:
         fd = os.open(lock_path(path), os.O_RDWR)
     except OSError:
         return None
+    lock = fcntl.flock if lite3() else fcntl.lockf  # what each version takes (the two kinds do not see each other)
     try:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
+        if lite3():
+            return _opener(lock_path(path))
         servers = _servers(path)
         return _parent(servers[0]) if servers else 0
     else:
-        fcntl.lockf(fd, fcntl.LOCK_UN)
+        lock(fd, fcntl.LOCK_UN)
         return None
     finally:
         os.close(fd)
@@ -116,6 +136,33 @@ def _servers(path: Path) -> list[int]:
     return [p for p in out if _alive(p)]
 
 
+def _opener(lock: Path) -> int:
+    """The pid of another process with `lock` open (milvus-lite 3 serves from the process that opened it); 0
+    when unknown."""
+    target = os.path.realpath(lock)
+    for entry in _pids():
+        if entry == os.getpid():
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{entry}/fd/{fd}") == target:
+                    return entry
+            except OSError:
+                continue
+    return 0
+
+
+def _pids() -> list[int]:
+    try:
+        return [int(e) for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+
+
 def _alive(pid: int) -> bool:
     """True while the process exists and is not a zombie."""
     try:
@@ -140,7 +187,7 @@ def install() -> None:
     """Patch milvus-lite once (before the first Lite file is opened): a failed start leaves the owner's lock file
     alone, and this process's servers stop when it exits."""
     global _INSTALLED
-    if _INSTALLED:
+    if _INSTALLED or lite3():
         return
     _INSTALLED = True
     from milvus_lite import server, server_manager

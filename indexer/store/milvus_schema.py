@@ -15,6 +15,7 @@ from indexer.errors import IndexError_
 from indexer.keywords import BM25_B, BM25_K1, normalise
 from indexer.models import Clause, Document
 from indexer.store import milvus_local
+from indexer.store.milvus_errors import explain
 
 URI_ENV, TOKEN_ENV, COLLECTION_ENV, ANALYZER_ENV = ("POLICY_MILVUS_URI", "POLICY_MILVUS_TOKEN",
                                                     "POLICY_MILVUS_COLLECTION", "POLICY_MILVUS_ANALYZER")
@@ -25,11 +26,17 @@ SERVER_SCHEMES = ("http", "https", "tcp", "grpc", "unix")
 # "jieba": Milvus's own jieba analyzer over the raw clause text; it takes no user dictionary in Milvus 2.5
 # ("tokenizer name should be string param"), so policy terms and 文号 fall apart as in plain jieba.
 ANALYZERS = {"tokens": {"tokenizer": "whitespace"}, "jieba": {"tokenizer": "jieba"}}
+# milvus-lite 3 knows only "standard" (\w+, lower-cased) and "jieba": there the tokens go escaped, each one
+# \w-only and lower case, so its standard tokenizer keeps every token whole and apart
+FALLBACK = {"tokens": {"tokenizer": "standard"}}
+_WORD = re.compile(r"\w")
+_ESCAPED = re.compile(r"_([0-9a-f]+)_")
 DEFAULT_ANALYZER = "tokens"
 MAX_VARCHAR = 65535  # bytes, Milvus's limit for one VARCHAR value
 CLAUSE_OUT = ["pk", "clause_id", "doc_id", "level", "kind", "marker", "number", "heading", "text", "section",
               "start", "end", "page", "parent_id", "key"]
 
+CONNECT_TIMEOUT = float(os.environ.get("POLICY_MILVUS_TIMEOUT", "") or 10)  # seconds to reach a server
 _CLIENTS: dict[tuple[str, str], object] = {}
 _LOCK = threading.Lock()
 
@@ -92,7 +99,7 @@ def connect(uri: str):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # milvus-lite imports pkg_resources
             from pymilvus import MilvusClient
-        logging.getLogger("pymilvus").setLevel(logging.ERROR)  # iterators warn on every Lite query
+        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # iterators warn on every Lite query, RPC errors are raised
         lite = None if is_server(uri) else Path(uri)
         if lite is not None:  # one process per file: refuse a busy file before pymilvus touches its lock
             if problem := milvus_local.path_problem(lite):
@@ -102,20 +109,39 @@ def connect(uri: str):
             milvus_local.stop_orphans(lite)
             os.environ.setdefault("RUST_LOG", "warn")  # the Lite server logs every tantivy commit otherwise
         try:
-            client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+            kwargs = {"timeout": CONNECT_TIMEOUT} if lite is None else {}
+            client = MilvusClient(uri=uri, token=token, **kwargs) if token else MilvusClient(uri=uri, **kwargs)
+            if lite is None:
+                client.list_collections()  # a wrong token or a non-Milvus port answers here, not at the first search
         except Exception as exc:  # noqa: BLE001 - pymilvus raises its own exception types
             if lite is not None:
                 milvus_local.check_free(lite)  # taken between the check and the start
-            raise IndexError_(f"无法连接 Milvus / cannot open Milvus at {public_uri(uri)}: "
-                              f"{getattr(exc, 'message', exc)}") from exc
+                raise IndexError_(f"无法连接 Milvus / cannot open Milvus at {public_uri(uri)}: "
+                                  f"{getattr(exc, 'message', exc)}") from exc
+            raise explain(exc, uri) from exc
         if lite is not None:
             milvus_local.started(lite)
         _CLIENTS[key] = client
         return client
 
 
-def create_collection(client, name: str, dim: int, analyzer: str, vector_index: dict) -> None:
-    """A collection holding clause fields, document metadata for filters, a dense vector and a BM25 field."""
+def create_collection(client, name: str, dim: int, analyzer: str, vector_index: dict) -> dict:
+    """A collection holding clause fields, document metadata for filters, a dense vector and a BM25 field.
+
+    Returns the analyzer parameters the server took: the tokens' whitespace tokenizer, else (milvus-lite 3
+    knows no whitespace tokenizer) the standard one over escaped tokens."""
+    params = ANALYZERS[analyzer]
+    try:
+        _create(client, name, dim, params, analyzer == "jieba", vector_index)
+    except Exception as exc:  # noqa: BLE001 - pymilvus's MilvusException
+        if analyzer not in FALLBACK or "tokenizer" not in str(exc).lower():
+            raise
+        params = FALLBACK[analyzer]
+        _create(client, name, dim, params, False, vector_index)
+    return params
+
+
+def _create(client, name: str, dim: int, params: dict, raw_text: bool, vector_index: dict) -> None:
     from pymilvus import DataType, Function, FunctionType, MilvusClient
 
     s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -129,11 +155,11 @@ def create_collection(client, name: str, dim: int, analyzer: str, vector_index: 
     for field in ("level", "number", "start", "end", "page"):
         s.add_field(field, DataType.INT64)
     s.add_field("bare", DataType.BOOL)
-    bm25_source = "text" if analyzer == "jieba" else "tokens"
+    bm25_source = "text" if raw_text else "tokens"
     for field in ("text", "tokens"):
         if field == bm25_source:
             s.add_field(field, DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True,
-                        analyzer_params=ANALYZERS[analyzer])
+                        analyzer_params=params)
         else:
             s.add_field(field, DataType.VARCHAR, max_length=MAX_VARCHAR)
     s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
@@ -164,9 +190,9 @@ def clause_row(c: Clause, key: str, doc: Document, bare: bool) -> dict:
     return rec
 
 
-def tokens_field(tokens: list[str], clause_id: str) -> str:
-    """The project's tokens as the whitespace analyzer reads them: space-joined, padded."""
-    value = " " + " ".join(tokens) + " "
+def tokens_field(tokens: list[str], clause_id: str, escaped: bool = False) -> str:
+    """The project's tokens as the analyzer reads them: space-joined, padded (escaped for "standard")."""
+    value = " " + " ".join(map(escape_token, tokens) if escaped else tokens) + " "
     if len(value.encode("utf-8")) > MAX_VARCHAR:
         raise IndexError_(f"条款过长，Milvus 单个字段最多 {MAX_VARCHAR} 字节 / clause {clause_id} is longer "
                           f"than Milvus's {MAX_VARCHAR}-byte field limit")
@@ -188,12 +214,13 @@ def record_clause(r: dict) -> Clause:
                   page=None if int(r["page"]) < 0 else int(r["page"]), parent_id=r["parent_id"] or None)
 
 
-def query_terms(tokens, weights: dict[str, float] | None, sep: str = " ") -> tuple[str, int]:
+def query_terms(tokens, weights: dict[str, float] | None, sep: str = " ", escaped: bool = False) -> tuple[str, int]:
     """The BM25 query text and its scale: Milvus counts a repeated query term that many times, so a weight
     w is a term repeated round(w·m) times in a query whose typed terms are repeated m times (÷ m after).
 
     sep: " " for the whitespace analyzer; "" for jieba, which would count a space as a term (and rank
         the clauses holding many spaces first).
+    escaped: terms escaped for the standard tokenizer (see escape_token).
 
     Returns ("", 1) when no term is left.
     """
@@ -206,8 +233,22 @@ def query_terms(tokens, weights: dict[str, float] | None, sep: str = " ") -> tup
         scale = m
         if all(abs(w.get(t, 1.0) * m - round(w.get(t, 1.0) * m)) < 1e-9 for t in terms):
             break
-    words = [t for t in terms for _ in range(max(0, round(w.get(t, 1.0) * scale)))]
+    words = [escape_token(t) if escaped else t for t in terms for _ in range(max(0, round(w.get(t, 1.0) * scale)))]
     return sep.join(words), scale
+
+
+def escape_token(token: str) -> str:
+    """A token as one \\w+ word that lower-casing leaves alone: any other character (and "_") becomes _hex_."""
+    return "".join(c if c != "_" and _WORD.fullmatch(c) and c.lower() == c else f"_{ord(c):x}_" for c in token)
+
+
+def unescape_token(word: str) -> str:
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), word)
+
+
+def escapes(analyzer_params: dict) -> bool:
+    """True when the tokens field holds escaped tokens (the standard tokenizer of milvus-lite 3)."""
+    return analyzer_params.get("tokenizer") == "standard"
 
 
 def bare_token(token: str) -> str:

@@ -5,14 +5,18 @@ import json
 import os
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from indexer.errors import IndexError_
 from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig, get_tokenizer
+from indexer.store import milvus_local
 from indexer.store.base import CollectingWriter
 from indexer.store.generations import current_generation, fsync_tree, new_generation_dir, publish
+from indexer.store.milvus_alias import has_aliases, switch_alias
+from indexer.store.milvus_errors import translated
 from indexer.store.milvus_schema import (
     ANALYZER_ENV,
     ANALYZERS,
@@ -21,11 +25,13 @@ from indexer.store.milvus_schema import (
     collection_prefix,
     connect,
     create_collection,
+    escapes,
     is_server,
     public_uri,
     resolve_uri,
     row_digest,
     tokens_field,
+    unescape_token,
 )
 from indexer.store.records import document_record, is_bare_heading
 from indexer.store.vectors import ANN_THRESHOLD
@@ -78,48 +84,62 @@ class MilvusWriter(CollectingWriter):
             self.vector_info(dim)
         uri = resolve_uri(self.index_dir)
         client = connect(uri)
-        prefix = collection_prefix(self.index_dir)
         t0 = time.perf_counter()
         entities = self._entities()
         previous = current_generation(self.index_dir)
-        prev = _reusable(client, previous, manifest, self.analyzer, self._info)
-        if prev is None:  # first build, or another embedder / analyzer / index type: a new collection
-            name, generation, next_pk, old = f"{prefix}_g{time.time_ns()}", 1, 0, {}
-            create_collection(client, name, dim, self.analyzer, self._info)
-            df: Counter[str] = Counter()
-        else:  # the same collection: insert what changed, delete what went, after the switch
-            name, generation = prev["collection"], int(prev["generation"]) + 1
-            client.delete(name, filter=f"born >= {generation}")  # rows of builds killed before their switch
-            pks, digests = _rows_of(previous)
-            old = dict(zip(digests.tolist(), pks.tolist(), strict=True))
-            next_pk = int(prev["next_pk"])
-            df = Counter(json.loads((previous / "df.json").read_text(encoding="utf-8")))
-        row_pks, fresh = [], []
-        for i, (rec, digest) in enumerate(entities):
-            pk = old.pop(digest, None)
-            if pk is None:
-                pk, next_pk = next_pk, next_pk + 1
-                fresh.append((pk, i, rec))
-            row_pks.append(pk)
-        if old:  # the tokens of what goes leave the document counts (read back: only those rows)
-            for r in _fetch_tokens(client, name, sorted(old.values())):
-                df.subtract(set(r.split()))
-        self._insert(client, name, generation, fresh, df)
-        df = {t: n for t, n in df.items() if n > 0}
-        client.flush(name)
-        client.load_collection(name)
+        with translated(uri):
+            target = self._target(client, uri, previous, manifest, dim)
+            row_pks, fresh = _assign(entities, target)
+            if target.old:  # the tokens of what goes leave the document counts (read back: only those rows)
+                for r in _fetch_tokens(client, target.name, sorted(target.old.values())):
+                    target.df.subtract(set(map(unescape_token, r.split()) if target.escaped else r.split()))
+            self._insert(client, target, fresh)
+            client.flush(target.name)
+            client.load_collection(target.name)
         seconds = time.perf_counter() - t0
-        self.stats = {"rows": len(entities), "inserted": len(fresh), "deleted": len(old),
+        self.stats = {"rows": len(entities), "inserted": len(fresh), "deleted": len(target.old),
                       "seconds": round(seconds, 3),
                       "rows_per_second": round(len(fresh) / seconds, 1) if seconds else 0.0}
-        milvus = {"uri": public_uri(uri), "collection": name, "alias": prefix if is_server(uri) else "",
-                  "generation": generation, "next_pk": next_pk, "analyzer": self.analyzer,
-                  "analyzer_params": ANALYZERS[self.analyzer],
+        tmp = self._sidecar(self._manifest(manifest, uri, target), target, row_pks, entities)
+        final = publish(self.index_dir, tmp)  # the switch for this index's readers: they open build `generation`
+        with translated(uri):
+            self._retire(client, target, previous)
+        return final.name
+
+    def _target(self, client, uri: str, previous: Path | None, manifest: dict, dim: int) -> _Target:
+        """Where this build writes: a new collection (first build, another embedder / analyzer / index type;
+        any build on a server, where the alias switch is the go-live; any build on a milvus-lite 3 file, whose
+        BM25 statistics keep counting deleted rows), else the live Lite collection, incrementally."""
+        prefix = collection_prefix(self.index_dir)
+        server = is_server(uri)
+        alias = prefix if server and has_aliases(client, prefix, uri) else ""
+        fresh = server or milvus_local.lite3()
+        prev = None if fresh else _reusable(client, previous, manifest, self.analyzer, self._info)
+        if prev is None:
+            name = f"{prefix}_g{time.time_ns()}"
+            params = create_collection(client, name, dim, self.analyzer, self._info)
+            return _Target(name, prefix, alias, server, 1, 0, {}, Counter(), params)
+        name, generation = prev["collection"], int(prev["generation"]) + 1
+        client.delete(name, filter=f"born >= {generation}")  # rows of builds killed before their switch
+        pks, digests = _rows_of(previous)
+        df = Counter(json.loads((previous / "df.json").read_text(encoding="utf-8")))
+        return _Target(name, prefix, alias, server, generation, int(prev["next_pk"]),
+                       dict(zip(digests.tolist(), pks.tolist(), strict=True)), df,
+                       prev.get("analyzer_params") or ANALYZERS[self.analyzer])
+
+    def _manifest(self, manifest: dict, uri: str, target: _Target) -> dict:
+        milvus = {"uri": public_uri(uri), "collection": target.name, "alias": target.alias,
+                  "switch": "alias" if target.alias else ("record" if target.server else "sidecar"),
+                  "generation": target.generation, "next_pk": target.next_pk, "analyzer": self.analyzer,
+                  "analyzer_params": target.params,
                   "search_params": {"nprobe": self._info["nprobe"]} if "nprobe" in self._info else {},
                   "format": FORMAT, "write": self.stats}
-        manifest = {**manifest, "backend": BACKEND_NAME, "vector_index": self._info,
-                    "tokenizer": self.tokenizer.to_dict(), "milvus": milvus,
-                    "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": f"milvus ({self.analyzer} analyzer)"}}
+        return {**manifest, "backend": BACKEND_NAME, "vector_index": self._info,
+                "tokenizer": self.tokenizer.to_dict(), "milvus": milvus,
+                "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": f"milvus ({self.analyzer} analyzer)"}}
+
+    def _sidecar(self, manifest: dict, target: _Target, row_pks: list[int], entities) -> Path:
+        """The new sidecar generation, written in full to a temporary folder (published by the caller)."""
         tmp = new_generation_dir(self.index_dir)
         tmp.mkdir(parents=True)
         with open(tmp / "texts.jsonl", "w", encoding="utf-8") as f:
@@ -127,20 +147,24 @@ class MilvusWriter(CollectingWriter):
                 f.write(json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n")
         (tmp / "documents.json").write_text(json.dumps([document_record(d) for d in self._docs],
                                                        ensure_ascii=False, indent=1), encoding="utf-8")
+        df = {t: n for t, n in target.df.items() if n > 0}
         (tmp / "df.json").write_text(json.dumps(df, ensure_ascii=False), encoding="utf-8")
         np.save(tmp / "pks.npy", np.asarray(row_pks, dtype=np.int64), allow_pickle=False)
         np.save(tmp / "digests.npy", np.asarray([d for _, d in entities], dtype=np.int64), allow_pickle=False)
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         fsync_tree(tmp)
-        final = publish(self.index_dir, tmp)  # the switch: readers opening now see build `generation`
-        if old:  # clauses the new build no longer holds (readers of the previous build are stale now)
-            gone = sorted(old.values())
+        return tmp
+
+    def _retire(self, client, target: _Target, previous: Path | None) -> None:
+        """After the switch: the alias follows, then what no reader needs goes (the previous build's collection
+        stays until the next build, so readers that opened it finish their answers)."""
+        if target.old:  # clauses the new build no longer holds (readers of the previous build are stale now)
+            gone = sorted(target.old.values())
             for i in range(0, len(gone), INSERT_BATCH):
-                client.delete(name, filter=f"pk in {gone[i:i + INSERT_BATCH]}")
-        if is_server(uri):
-            _switch_alias(client, prefix, name)
-        _drop_unnamed(client, prefix, {name, _collection_of(previous)})
-        return final.name
+                client.delete(target.name, filter=f"pk in {gone[i:i + INSERT_BATCH]}")
+        if target.alias:
+            switch_alias(client, target.alias, target.name)
+        _drop_unnamed(client, target.prefix, {target.name, _collection_of(previous)})
 
     def _entities(self) -> list[tuple[dict, int]]:
         """(entity without pk/born/tokens/vector, its digest) per row in document order."""
@@ -158,8 +182,7 @@ class MilvusWriter(CollectingWriter):
             out.append((rec, row_digest(rec, settings)))
         return out
 
-    def _insert(self, client, name: str, generation: int, fresh: list[tuple[int, int, dict]],
-                df: Counter[str]) -> None:
+    def _insert(self, client, target: _Target, fresh: list[tuple[int, int, dict]]) -> None:
         """Tokenise and insert the new entities in batches (Milvus inserts are slow one by one, fast in
         batches); their tokens join the document counts."""
         tokenize = get_tokenizer(self.tokenizer)
@@ -167,13 +190,45 @@ class MilvusWriter(CollectingWriter):
             batch = []
             for pk, row, rec in fresh[start:start + INSERT_BATCH]:
                 tokens = [t for t in ("".join(t.split()) for t in tokenize(rec["text"])) if t]
-                df.update(set(tokens))
-                batch.append({**rec, "pk": pk, "born": generation, "tokens": tokens_field(tokens, rec["clause_id"]),
+                target.df.update(set(tokens))
+                batch.append({**rec, "pk": pk, "born": target.generation,
+                              "tokens": tokens_field(tokens, rec["clause_id"], target.escaped),
                               "vector": self._vectors[self._order[row]].tolist()})
-            client.insert(name, batch)
+            client.insert(target.name, batch)
 
     def info(self) -> dict:
         return dict(self._info)
+
+
+@dataclass
+class _Target:
+    """The collection a build writes, and what it carries over from the live build."""
+
+    name: str
+    prefix: str
+    alias: str  # switched to `name` after the sidecar: "" without one (Lite, a server that lacks aliases)
+    server: bool
+    generation: int
+    next_pk: int
+    old: dict[int, int]  # digest → pk of the live build's entities not yet claimed by this build
+    df: Counter[str]
+    params: dict  # the BM25 field's analyzer parameters
+
+    @property
+    def escaped(self) -> bool:
+        return escapes(self.params)
+
+
+def _assign(entities: list[tuple[dict, int]], target: _Target) -> tuple[list[int], list[tuple[int, int, dict]]]:
+    """Each row's pk: an unchanged entity keeps its own (popped from target.old), a new one gets the next."""
+    row_pks, fresh = [], []
+    for i, (rec, digest) in enumerate(entities):
+        pk = target.old.pop(digest, None)
+        if pk is None:
+            pk, target.next_pk = target.next_pk, target.next_pk + 1
+            fresh.append((pk, i, rec))
+        row_pks.append(pk)
+    return row_pks, fresh
 
 
 def _reusable(client, previous: Path | None, manifest: dict, analyzer: str, vector_index: dict) -> dict | None:
@@ -215,11 +270,6 @@ def _collection_of(folder: Path | None) -> str:
         return ""
 
 
-def _switch_alias(client, alias: str, name: str) -> None:
-    try:
-        client.alter_alias(name, alias)
-    except Exception:  # noqa: BLE001 - no such alias yet
-        client.create_alias(name, alias)
 
 
 def _drop_unnamed(client, prefix: str, keep: set[str]) -> None:
