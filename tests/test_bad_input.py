@@ -364,7 +364,7 @@ def test_document_without_any_outline_numbering_is_split_sensibly(lib):
 
 
 def test_upload_named_with_path_parts_stays_in_the_upload_folder(lib):
-    from app_pages.common import save_upload
+    from indexer.uploads import save_upload
 
     path, existed = save_upload("../../corpus/evil.txt", BODY.encode(), folder=lib.uploads)
     assert not existed and path.parent == lib.uploads and path.name == "evil.txt"
@@ -376,7 +376,7 @@ def test_upload_named_with_path_parts_stays_in_the_upload_folder(lib):
 
 
 def test_upload_named_with_control_characters_is_sanitised(lib):
-    from app_pages.common import save_upload
+    from indexer.uploads import save_upload
 
     path, _ = save_upload("通知\x1b[31m\r\n\x00.txt", BODY.encode(), folder=lib.uploads)
     assert path.parent == lib.uploads and path.name == "通知[31m.txt" and path.name.isprintable()

@@ -250,7 +250,7 @@ TOKENIZER_TEXTS = ["推动工业机器人集成应用", "Tax incentives for high
 
 def test_tokenizer_tables_read_from_the_cache_encode_alike(model_file, tokenizer, tmp_path):
     """The tables written to the cache and read back give the same ids as tables built from the model file."""
-    cache = tmp_path / "tokenizer.pickle"
+    cache = tmp_path / "tokenizer.npz"
     first = NanoTokenizer(model_file.vocab, cache)  # builds and writes
     assert cache.is_file()
     again = NanoTokenizer(model_file.vocab, cache)  # reads
@@ -258,14 +258,18 @@ def test_tokenizer_tables_read_from_the_cache_encode_alike(model_file, tokenizer
         assert first.encode(text) == again.encode(text) == tokenizer.encode(text), text
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", None])
+@pytest.mark.parametrize("damage", [b"", b"not an npz", None])
 def test_a_damaged_or_old_tokenizer_cache_is_rebuilt(model_file, tokenizer, tmp_path, damage):
-    import pickle
-
     from indexer.embed import tokenizer as tok
 
-    cache = tmp_path / "tokenizer.pickle"
-    cache.write_bytes(pickle.dumps((tok.TABLES_VERSION - 1, ())) if damage is None else damage)
+    cache = tmp_path / "tokenizer.npz"
+    if damage is None:  # a cache of another version
+        NanoTokenizer(model_file.vocab, cache)
+        with np.load(cache) as f:
+            arrays = dict(f)
+        np.savez(cache, **{**arrays, "version": np.array(tok.TABLES_VERSION - 1)})
+    else:
+        cache.write_bytes(damage)
     rebuilt = NanoTokenizer(model_file.vocab, cache)
     assert [rebuilt.encode(t) for t in TOKENIZER_TEXTS] == [tokenizer.encode(t) for t in TOKENIZER_TEXTS]
     assert tok._read_tables(cache) is not None  # written again, readable

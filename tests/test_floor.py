@@ -208,5 +208,5 @@ def test_the_floor_measured_once_is_read_by_the_next_engine(fake_index, tmp_path
     kept[0].write_bytes(b"damaged")
     measured = Engine.open(index).relevance.floor()
     assert np.array_equal(measured.reach, first.reach)
-    with np.load(kept[0]) as f:  # written again, readable
+    with np.load(kept[0], allow_pickle=False) as f:  # written again, readable
         assert np.array_equal(f["reach"], first.reach)

@@ -109,7 +109,8 @@ def test_index_metadata_is_plain_json(small_index):
                                   "a\x00b.txt", "\x1b[31m.txt", "名称\r\n换行.txt", "\u202etxt.exe.pdf", "",
                                   ".bashrc", "x" * 1000 + ".txt", "通知<script>.txt"])
 def test_uploads_are_confined_to_the_upload_folder(tmp_path, name):
-    from app_pages.common import safe_filename, save_upload
+    from app_pages.common import safe_filename
+    from indexer.uploads import save_upload
 
     folder = tmp_path / "uploads"
     path, _ = save_upload(name, b"content", folder=folder)

