@@ -1,6 +1,7 @@
 """Documents on disk → Document objects: reader + outline + metadata, with the corpus manifest's overrides."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -54,11 +55,22 @@ def _parse(path: Path, doc_id: str, ocr: bool, progress: ProgressFn | None) -> t
         raise IngestError(path, "文件中没有可读的正文（只有数字、日期或署名等）/ no readable text (only numbers, "
                                 "dates or signatures)")
     meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
-    expiry = metadata.find_date(raw.fields.get("失效日期", "")) if raw.fields else ""
     doc = Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=parsed.clauses,
                    format=raw.format, page_starts=raw.page_starts, sha256=raw.sha256,
                    warnings=raw.warnings, skipped=parsed.skipped)
-    return doc, (expiry if meta.status != "expired" else "")
+    return doc, ("" if meta.status == "expired" else _next_expiry(raw.text, raw.fields))
+
+
+_EXPIRY = re.compile(r"失\s*效\s*日\s*期\s*[:：]?\s*(.{0,24})")
+
+
+def _next_expiry(text: str, fields: tuple[tuple[str, str], ...]) -> str:
+    """The earliest 失效日期 still to come that the text or the reader's fields name ("" when none): after it the
+    document's status (metadata.find_status) may read 已失效, so a cached parse must be read again."""
+    today = datetime.date.today().isoformat()
+    found = [metadata.find_date(m.group(1)) for m in _EXPIRY.finditer(text)]
+    found += [metadata.find_date(v) for k, v in fields if "失效日期" in re.sub(r"\s", "", k)]
+    return min((d for d in found if d and d >= today), default="")
 
 
 def _corrected(doc: Document, overrides: dict) -> Document:

@@ -22,6 +22,8 @@ from indexer.store.generations import (
     pointer_problem,
     publish,
 )
+from indexer.store.keyword_build import KeywordPlan, plan_keywords
+from indexer.store.keyword_segments import KEYWORDS, KIND, SegmentedKeywords
 from indexer.store.records import document_record, indexed_document, is_bare_heading
 from indexer.store.vectors import FaissStore, VectorStore
 
@@ -51,7 +53,7 @@ class FolderStore(ClauseStore):
     backend = "folder"
 
     def __init__(self, folder: Path, manifest: dict, documents: list[dict], records: list[dict],
-                 vectors: VectorStore, keywords: KeywordIndex, index_dir: Path | None = None):
+                 vectors: VectorStore, keywords: KeywordIndex | SegmentedKeywords, index_dir: Path | None = None):
         self.folder = folder
         self.index_dir = index_dir
         self.manifest = manifest
@@ -240,7 +242,7 @@ class FolderStore(ClauseStore):
 
     @staticmethod
     def write(folder: Path, manifest: dict, documents: Sequence[Document], records: list[dict],
-              vectors: FaissStore, keywords: KeywordIndex) -> None:
+              vectors: FaissStore, keywords: KeywordPlan) -> None:
         """Write every file of a generation into `folder` (which must be new) and fsync them."""
         folder.mkdir(parents=True)
         with open(folder / "clauses.jsonl", "w", encoding="utf-8") as f:
@@ -252,7 +254,7 @@ class FolderStore(ClauseStore):
         (folder / "documents.json").write_text(
             json.dumps([document_record(d) for d in documents], ensure_ascii=False, indent=1), encoding="utf-8")
         vectors.save(folder)
-        keywords.save(folder / "bm25")
+        manifest = {**manifest, "keywords": keywords.save(folder)}
         # the manifest goes last: a folder without one is never a valid generation
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         fsync_tree(folder)
@@ -276,7 +278,7 @@ class FolderStore(ClauseStore):
             with open(folder / "clauses.jsonl", encoding="utf-8") as f:
                 records = [json.loads(line) for line in f]
             vectors = FaissStore.load(folder, manifest.get("vector_index") or {"kind": "flat"})
-            keywords = KeywordIndex.load(folder / "bm25", len(records))
+            keywords = _load_keywords(folder, manifest, len(records))
             store = cls(folder, manifest, documents, records, vectors, keywords, index_dir)
         except IndexError_:
             raise
@@ -287,6 +289,13 @@ class FolderStore(ClauseStore):
         if len(records) and vectors.dim != int(emb["dim"]):
             raise broken(folder, f"vectors of dimension {vectors.dim}, the embedder gives {emb['dim']}")
         return store
+
+
+def _load_keywords(folder: Path, manifest: dict, n: int) -> KeywordIndex | SegmentedKeywords:
+    """The generation's keyword index: segments, or the single bm25s index of generations written before them."""
+    if (manifest.get("keywords") or {}).get("kind") == KIND:
+        return SegmentedKeywords.load(folder / KEYWORDS, n)
+    return KeywordIndex.load(folder / "bm25", n)
 
 
 ClauseIndex = FolderStore  # the name this class had before the store became a package
@@ -327,11 +336,14 @@ class FolderWriter(CollectingWriter):
     def publish(self, manifest: dict) -> str:
         if not hasattr(self, "_store"):
             self.vector_info(int(manifest["embedder"]["dim"]))
-        tokenize = get_tokenizer(self.tokenizer)
-        keywords = KeywordIndex.build([tokenize(c.text) for c, _ in self._clauses])
+        tokenizer = self.tokenizer.to_dict()
+        keywords = plan_keywords([c.text for c, _ in self._clauses], current_generation(self.index_dir),
+                                  tokenizer, lambda text: get_tokenizer(self.tokenizer)(text))
+        self.keyword_counts = keywords.counts
         records = [clause_record(c, k) for c, k in self._clauses]
         manifest = {**manifest, "backend": FolderStore.backend, "format_version": FORMAT_VERSION,
-                    "vector_index": self._info, "tokenizer": self.tokenizer.to_dict()}
+                    "vector_index": self._info, "tokenizer": tokenizer,
+                    "bm25": {**manifest.get("bm25", {}), "implementation": "segments"}}
         tmp = new_generation_dir(self.index_dir)
         FolderStore.write(tmp, manifest, self._docs, records, self._store, keywords)
         return publish(self.index_dir, tmp).name
