@@ -15,12 +15,14 @@ from indexer import paths
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IndexError_, IngestError, PolicyError
 from indexer.ingest import corpus
+from indexer.ingest.parse_cache import ParseCache
 from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig
-from indexer.models import Document, ProgressFn
+from indexer.models import Clause, Document, ProgressFn
 from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
 from indexer.store import (
     DEFAULT_BACKEND,
     FORMAT_VERSION,
+    StoreWriter,
     VectorCache,
     backend_of,
     build_lock,
@@ -33,7 +35,7 @@ from indexer.store.damage import salvage_vectors
 
 __all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
            "vector_key"]
-EMBED_BATCH = 128  # passages per embedder call: the embedder sorts a call by length, so larger calls pad less
+EMBED_BATCH = 128  # passages per embedder call, taken in order of length: a call's texts pad to similar lengths
 CACHE_EVERY = 32  # clauses per saved cache chunk, at least: a killed build loses at most one call's work (EMBED_BATCH)
 
 
@@ -81,14 +83,17 @@ class BuildReport:
 
 
 def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Path] = (),
-                   ocr: bool = True, progress: ProgressFn | None = None) -> tuple[list[Document], list[IngestError]]:
-    """Documents of the folders (missing folders are skipped) and extra files, and the files that failed."""
+                   ocr: bool = True, progress: ProgressFn | None = None,
+                   cache: ParseCache | None = None) -> tuple[list[Document], list[IngestError]]:
+    """Documents of the folders (missing folders are skipped) and extra files, and the files that failed.
+
+    With `cache`, a file parsed by an earlier build (same bytes, name, parser) is not read or parsed again."""
     docs: list[Document] = []
     errs: list[IngestError] = []
     seen: dict[str, str] = {}
     for folder in folders:
         if Path(folder).is_dir():
-            docs.extend(corpus.load_corpus(folder, errors=errs, seen=seen, ocr=ocr))
+            docs.extend(corpus.load_corpus(folder, errors=errs, seen=seen, ocr=ocr, cache=cache))
             if progress:
                 progress("read", len(docs), len(docs))
     for path in extra_files:
@@ -99,7 +104,7 @@ def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Pa
         try:
             if not Path(path).is_file():
                 raise IngestError(path, "文件不存在 / no such file")
-            docs.append(corpus.load_unseen(Path(path), doc_id, seen, ocr=ocr))
+            docs.append(corpus.load_unseen(Path(path), doc_id, seen, ocr=ocr, cache=cache))
         except IngestError as exc:
             errs.append(exc)
     return docs, errs
@@ -146,14 +151,10 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         remove_stale_temps(index_dir)
         writer = store_writer(index_dir, store, approximate=approximate)
         writer.prepare()  # a store that cannot be written is refused before any file is read or embedded
+        parsed = ParseCache(index_dir) if documents is None else None
         if documents is None:
             folders = paths.corpus_dirs() if folders is None else list(folders)
-            docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress)
-            report.errors = [str(e) for e in failed]
-            report.failed_paths = [e.path for e in failed]
-            report.error_kinds = [e.kind for e in failed]
-            report.problems = [{"file": Path(e.path).name, "path": e.path, "kind": e.kind, "problem": e.problem,
-                                "same_as": e.same_as} for e in failed]
+            docs = _read(report, folders, extra_files, ocr, progress, parsed)
         else:
             docs = list(documents)
         if not allow_empty and not any(d.clauses for d in docs):
@@ -161,74 +162,118 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         report.embedder = emb.name
         report.runtime = emb.info().get("engine", "")
-
-        pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
-        keys = [vector_key(emb.name, p) for _, p in pairs]
-        known, previous, report.repaired = _known_vectors(index_dir, emb, store)
-        cache = VectorCache(index_dir, emb.name)
-        for k, v in cache.load(emb.dim).items():
-            known.setdefault(k, v)
-        todo = list(dict.fromkeys(k for k in keys if k not in known))  # each new passage once
-        passage_of = {k: p for k, (_, p) in zip(keys, pairs, strict=True)}
-
-        t_embed = time.perf_counter()
-        _embed(emb, todo, passage_of, known, cache, index_dir, progress, ray, ray_workers)
-        report.embed_seconds = time.perf_counter() - t_embed
-        report.embedded = len(todo)
+        e = _vectors(report, docs, emb, index_dir, store, context, progress, ray, ray_workers)
         if documents is None and (gone := {d.doc_id for d in docs if not Path(d.path).exists()}):
             # removed while this build read and embedded it (an upload deleted through the API): not published
             docs = [d for d in docs if d.doc_id not in gone]
-            kept = [i for i, (c, _) in enumerate(pairs) if c.doc_id not in gone]
-            pairs, keys = [pairs[i] for i in kept], [keys[i] for i in kept]
-        todo_set = set(todo)
-        report.reused = sum(1 for k in keys if k not in todo_set)
-
-        if progress:
-            progress("write", 0, 1)
-        vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
-                   else np.zeros((0, emb.dim), dtype=np.float32))
-        writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
-        new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
-        report.removed = sum(1 for p in previous if p not in new_ids)
-        prev_ids = set(previous)
-        report.added = sum(1 for p in new_ids if p not in prev_ids)
-        report.documents, report.clauses = len(docs), len(pairs)
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "backend": store,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "embedder": emb.info(),
-            "passage_context": context,
-            "tokenizer": TokenizerConfig().to_dict(),
-            "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": "bm25s"},
-            "counts": {"documents": len(docs), "clauses": len(pairs), "embedded": report.embedded,
-                       "reused": report.reused, "removed": report.removed},
-            "sources": {"folders": [str(f) for f in (folders or [])], "extra_files": [str(f) for f in extra_files]},
-            "errors": report.errors,
-            "failed_paths": report.failed_paths,
-            "error_kinds": report.error_kinds,
-            "problems": report.problems,
-            "versions": _versions(),
-        }
-        if hasattr(writer, "vector_info"):
-            manifest["vector_index"] = writer.vector_info(emb.dim)
-        try:
-            report.generation = writer.publish(manifest)
-        except OSError as exc:
-            remove_stale_temps(index_dir)  # the half-written generation; the live one is untouched
-            raise _write_error(exc, index_dir) from exc
-        report.vector_index = writer.info()
-        cache.clear()  # every vector now lives in the published generation
-        if progress:
-            progress("write", 1, 1)
+            kept = [i for i, (c, _) in enumerate(e.pairs) if c.doc_id not in gone]
+            e.pairs, e.keys = [e.pairs[i] for i in kept], [e.keys[i] for i in kept]
+        report.reused = sum(1 for k in e.keys if k not in e.todo)
+        _publish(report, writer, docs, e, emb, progress,
+                 {"backend": store, "passage_context": context,
+                  "sources": {"folders": [str(f) for f in (folders or [])],
+                              "extra_files": [str(f) for f in extra_files]}})
+        if parsed is not None:
+            parsed.prune()  # entries of files changed or gone; after publishing, so a failed build keeps them
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _read(report: BuildReport, folders: list, extra_files: Sequence[str | Path], ocr: bool,
+          progress: ProgressFn | None, parsed: ParseCache) -> list[Document]:
+    """The documents of the folders and files (parsed ones from the cache); failures go into the report."""
+    docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress, cache=parsed)
+    report.errors = [str(e) for e in failed]
+    report.failed_paths = [e.path for e in failed]
+    report.error_kinds = [e.kind for e in failed]
+    report.problems = [{"file": Path(e.path).name, "path": e.path, "kind": e.kind, "problem": e.problem,
+                        "same_as": e.same_as} for e in failed]
+    return docs
+
+
+@dataclass
+class _Embedded:
+    """Every clause with its passage and vector key, and where each key's vector is (`known`)."""
+
+    pairs: list[tuple[Clause, str]]
+    keys: list[str]
+    todo: set[str]  # keys embedded by this build
+    known: dict[str, np.ndarray]
+    cache: VectorCache
+    previous: list[tuple[str, str]]  # the live index's (clause_id, key) pairs
+
+
+def _vectors(report: BuildReport, docs: list[Document], emb: Embedder, index_dir: Path, store: str, context: str,
+             progress: ProgressFn | None, ray: str | None, ray_workers: int | None) -> _Embedded:
+    """Every clause's (clause, passage) and vector key, the vectors of keys not known yet embedded (saved to the
+    crash-safe cache as they come), and the live index's (clause_id, key) pairs."""
+    pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
+    keys = [vector_key(emb.name, p) for _, p in pairs]
+    known, previous, report.repaired = _known_vectors(index_dir, emb, store)
+    cache = VectorCache(index_dir, emb.name)
+    for k, v in cache.load(emb.dim).items():
+        known.setdefault(k, v)
+    todo = list(dict.fromkeys(k for k in keys if k not in known))  # each new passage once
+    passage_of = {k: p for k, (_, p) in zip(keys, pairs, strict=True)}
+    t_embed = time.perf_counter()
+    _embed(emb, todo, passage_of, known, cache, index_dir, progress, ray, ray_workers)
+    report.embed_seconds = time.perf_counter() - t_embed
+    report.embedded = len(todo)
+    return _Embedded(pairs, keys, set(todo), known, cache, previous)
+
+
+def _publish(report: BuildReport, writer: StoreWriter, docs: list[Document], e: _Embedded, emb: Embedder,
+             progress: ProgressFn | None, extra: dict) -> None:
+    """Hand the library to the store writer and publish it as the next generation."""
+    if progress:
+        progress("write", 0, 1)
+    pairs, keys, known, previous = e.pairs, e.keys, e.known, e.previous
+    vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
+               else np.zeros((0, emb.dim), dtype=np.float32))
+    writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
+    new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
+    report.removed = sum(1 for p in previous if p not in new_ids)
+    prev_ids = set(previous)
+    report.added = sum(1 for p in new_ids if p not in prev_ids)
+    report.documents, report.clauses = len(docs), len(pairs)
+    manifest = {**_manifest(report, emb), **extra}
+    if hasattr(writer, "vector_info"):
+        manifest["vector_index"] = writer.vector_info(emb.dim)
+    try:
+        report.generation = writer.publish(manifest)
+    except OSError as exc:
+        remove_stale_temps(Path(report.index_dir))  # the half-written generation; the live one is untouched
+        raise _write_error(exc, Path(report.index_dir)) from exc
+    report.vector_index = writer.info()
+    e.cache.clear()  # every vector now lives in the published generation
+    if progress:
+        progress("write", 1, 1)
+
+
+def _manifest(report: BuildReport, emb: Embedder) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embedder": emb.info(),
+        "tokenizer": TokenizerConfig().to_dict(),
+        "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": "bm25s"},
+        "counts": {"documents": report.documents, "clauses": report.clauses, "embedded": report.embedded,
+                   "reused": report.reused, "removed": report.removed},
+        "errors": report.errors,
+        "failed_paths": report.failed_paths,
+        "error_kinds": report.error_kinds,
+        "problems": report.problems,
+        "versions": _versions(),
+    }
 
 
 def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: dict[str, np.ndarray],
            cache: VectorCache, index_dir: Path, progress: ProgressFn | None, ray: str | None,
            ray_workers: int | None) -> None:
-    """Embed the passages of `todo` into `known`, saving cache chunks as they come (locally or on Ray)."""
+    """Embed the passages of `todo` into `known`, saving cache chunks as they come (locally or on Ray).
+
+    Passages go to the model shortest first, so each call holds texts of similar length and pads little."""
+    todo = sorted(todo, key=lambda k: len(passage_of[k]))
     if ray:
         from indexer.ray_embed import embed_on_ray
         batches = ((todo[s:s + len(v)], v) for s, v in
