@@ -31,7 +31,9 @@ from indexer.store import (
     remove_stale_temps,
     store_writer,
 )
+from indexer.store.cache import KnownVectors
 from indexer.store.damage import salvage_vectors
+from indexer.store.folder import FolderStore
 
 __all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
            "vector_key"]
@@ -111,12 +113,13 @@ def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Pa
 
 
 def _versions() -> dict:
-    import bm25s
+    from importlib import metadata
+
     import faiss
     import jieba
     return {"python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__,
-            "bm25s": bm25s.__version__, "jieba": jieba.__version__, "format": FORMAT_VERSION,
-            "parser": corpus.PARSER_VERSION}
+            "bm25s": metadata.version("bm25s"),  # reads indexes written before keyword segments; not imported
+            "jieba": jieba.__version__, "format": FORMAT_VERSION, "parser": corpus.PARSER_VERSION}
 
 
 def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Path | None = None,
@@ -198,7 +201,7 @@ class _Embedded:
     pairs: list[tuple[Clause, str]]
     keys: list[str]
     todo: set[str]  # keys embedded by this build
-    known: dict[str, np.ndarray]
+    known: KnownVectors
     cache: VectorCache
     previous: list[tuple[str, str]]  # the live index's (clause_id, key) pairs
 
@@ -228,8 +231,7 @@ def _publish(report: BuildReport, writer: StoreWriter, docs: list[Document], e: 
     if progress:
         progress("write", 0, 1)
     pairs, keys, known, previous = e.pairs, e.keys, e.known, e.previous
-    vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
-               else np.zeros((0, emb.dim), dtype=np.float32))
+    vectors = known.stack(keys, emb.dim)
     writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
     new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
     report.removed = sum(1 for p in previous if p not in new_ids)
@@ -267,7 +269,7 @@ def _manifest(report: BuildReport, emb: Embedder) -> dict:
     }
 
 
-def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: dict[str, np.ndarray],
+def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: KnownVectors,
            cache: VectorCache, index_dir: Path, progress: ProgressFn | None, ray: str | None,
            ray_workers: int | None) -> None:
     """Embed the passages of `todo` into `known`, saving cache chunks as they come (locally or on Ray).
@@ -300,7 +302,7 @@ def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: di
 
 
 def _known_vectors(index_dir: Path, emb: Embedder,
-                   backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], str]:
+                   backend: str) -> tuple[KnownVectors, list[tuple[str, str]], str]:
     """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
     what is damaged in it ("" when it is sound or there is none)."""
     live = previous_backend(index_dir, backend)  # switching POLICY_STORE between such backends embeds nothing again
@@ -309,14 +311,17 @@ def _known_vectors(index_dir: Path, emb: Embedder,
     except (PolicyError, OSError, ValueError, KeyError) as exc:
         damage = getattr(exc, "detail", "")  # set only by the store's damage checks
         if not damage or live != DEFAULT_BACKEND:
-            return {}, [], damage  # none yet, or an older format: rebuild everything
+            return KnownVectors(), [], damage  # none yet, or an older format: rebuild everything
         # damaged: rebuild from the documents, reusing only vectors that are provably sound
-        return salvage_vectors(index_dir, emb.dim), [], damage
+        return KnownVectors.of(salvage_vectors(index_dir, emb.dim)), [], damage
     pairs = prev.clause_keys()
     info = prev.manifest.get("embedder", {})
     if info.get("name") != emb.name or info.get("dim") != emb.dim or not len(prev):
-        return {}, pairs, ""
-    return prev.vectors_for_keys([k for _, k in pairs]), pairs, ""
+        return KnownVectors(), pairs, ""
+    keys = [k for _, k in pairs]
+    if isinstance(prev, FolderStore):  # row i of its vectors is clause i: one read instead of 40k lookups
+        return KnownVectors(keys, np.asarray(prev.vector_index.vectors, dtype=np.float32)), pairs, ""
+    return KnownVectors.of(prev.vectors_for_keys(keys)), pairs, ""
 
 
 def _refuse_emptying(index_dir: Path, backend: str) -> None:

@@ -21,9 +21,10 @@ from indexer.models import Clause, DocMeta, Document
 from indexer.versions import PARSER_VERSION
 
 PARSED = "parsed"  # the cache's folder inside the index folder
-ENTRY_VERSION = 1
-CLAUSE_FIELDS = ("clause_id", "doc_id", "level", "kind", "marker", "number", "heading", "text", "section",
-                 "start", "end", "page", "parent_id")
+ENTRY_VERSION = 2
+# a clause's text is document.text[start:end] and its doc_id the document's: neither is stored twice
+CLAUSE_FIELDS = ("clause_id", "level", "kind", "marker", "number", "heading", "section", "start", "end", "page",
+                 "parent_id")
 _READER_LIBS = ("python-docx", "trafilatura", "cpca", "rapidocr-onnxruntime", "pdfminer.six", "pdfplumber",
                 "pypdfium2", "charset-normalizer", "lxml")
 _INGEST = Path(__file__).resolve().parent
@@ -90,14 +91,14 @@ class ParseCache:
 
     def put(self, key: str, doc: Document, recheck_after: str = "") -> None:
         """Keep a parsed document (before corrections); a failure to write only costs a parse next time."""
-        entry = {"version": ENTRY_VERSION, "key": key, "recheck_after": recheck_after,
-                 "document": document_to_record(doc)}
         try:
+            entry = {"version": ENTRY_VERSION, "key": key, "recheck_after": recheck_after,
+                     "document": document_to_record(doc)}
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.folder / f".{key}.{os.getpid()}.tmp"
             tmp.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, self.folder / f"{key}.json")
-        except OSError:
+        except (OSError, ValueError):
             pass
 
     def prune(self) -> None:
@@ -110,6 +111,8 @@ class ParseCache:
 
 
 def document_to_record(d: Document) -> dict:
+    if any(c.text != d.text[c.start:c.end] or c.doc_id != d.doc_id for c in d.clauses):
+        raise ValueError("a clause that is not a span of its document")  # not cached: parsed afresh each time
     return {"doc_id": d.doc_id, "text": d.text, "meta": d.meta.to_dict(), "format": d.format,
             "page_starts": list(d.page_starts), "sha256": d.sha256, "warnings": list(d.warnings),
             "skipped": [list(s) for s in d.skipped],
@@ -119,11 +122,12 @@ def document_to_record(d: Document) -> dict:
 def document_from_record(r: dict, path: str) -> Document:
     meta = dict(r["meta"])
     meta["cited_numbers"] = tuple(meta.get("cited_numbers") or ())
+    text, doc_id = r["text"], r["doc_id"]
     clauses = []
     for values in r["clauses"]:
         c = dict(zip(CLAUSE_FIELDS, values, strict=True))
         c["section"] = tuple(c["section"])
-        clauses.append(Clause(**c))
-    return Document(doc_id=r["doc_id"], path=path, text=r["text"], meta=DocMeta(**meta), clauses=tuple(clauses),
+        clauses.append(Clause(doc_id=doc_id, text=text[c["start"]:c["end"]], **c))
+    return Document(doc_id=doc_id, path=path, text=text, meta=DocMeta(**meta), clauses=tuple(clauses),
                     format=r["format"], page_starts=tuple(r["page_starts"]), sha256=r["sha256"],
                     warnings=tuple(r["warnings"]), skipped=tuple(tuple(s) for s in r["skipped"]))

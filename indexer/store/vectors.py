@@ -53,13 +53,20 @@ class FaissStore(VectorStore):
         self.dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
         self.meta = dict(meta or {"kind": "flat"})
         self.kind = self.meta["kind"]
-        if index is None:
-            index = faiss.IndexFlatIP(self.dim)
-            if len(vectors):
-                index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        self.index = index
+        self._index = index
         if self.kind == "ivf":
             faiss.extract_index_ivf(index).nprobe = int(self.meta["nprobe"])
+
+    @property
+    def index(self):
+        """The FAISS index; an exact one is made on first search (a build that only saves it never needs it)."""
+        if self._index is None:
+            import faiss
+            index = faiss.IndexFlatIP(self.dim)
+            if len(self.vectors):
+                index.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+            self._index = index
+        return self._index
 
     def __len__(self) -> int:
         return len(self.vectors)
