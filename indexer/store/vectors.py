@@ -153,6 +153,15 @@ class FaissStore(VectorStore):
     def get(self, rows) -> np.ndarray:
         return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
 
+    def read_all(self) -> np.ndarray:
+        """Every vector in memory: one sequential read of a memory-mapped file, not a page fault per page."""
+        path = getattr(self.vectors, "filename", None)
+        if path:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape == self.vectors.shape:
+                return vectors.astype(np.float32, copy=False)
+        return np.asarray(self.vectors, dtype=np.float32)
+
     def save(self, folder: Path) -> None:
         np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
         if self.kind != "flat":
