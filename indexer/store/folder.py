@@ -23,7 +23,7 @@ from indexer.store.generations import (
     publish,
 )
 from indexer.store.keyword_build import KeywordPlan, plan_keywords
-from indexer.store.keyword_segments import KEYWORDS, KIND, SegmentedKeywords
+from indexer.store.keyword_segments import SegmentedKeywords, load_keywords
 from indexer.store.records import document_record, indexed_document, is_bare_heading
 from indexer.store.vectors import FaissStore, VectorStore
 
@@ -278,7 +278,7 @@ class FolderStore(ClauseStore):
             with open(folder / "clauses.jsonl", encoding="utf-8") as f:
                 records = [json.loads(line) for line in f]
             vectors = FaissStore.load(folder, manifest.get("vector_index") or {"kind": "flat"})
-            keywords = _load_keywords(folder, manifest, len(records))
+            keywords = load_keywords(folder, manifest, len(records))
             store = cls(folder, manifest, documents, records, vectors, keywords, index_dir)
         except IndexError_:
             raise
@@ -289,13 +289,6 @@ class FolderStore(ClauseStore):
         if len(records) and vectors.dim != int(emb["dim"]):
             raise broken(folder, f"vectors of dimension {vectors.dim}, the embedder gives {emb['dim']}")
         return store
-
-
-def _load_keywords(folder: Path, manifest: dict, n: int) -> KeywordIndex | SegmentedKeywords:
-    """The generation's keyword index: segments, or the single bm25s index of generations written before them."""
-    if (manifest.get("keywords") or {}).get("kind") == KIND:
-        return SegmentedKeywords.load(folder / KEYWORDS, n)
-    return KeywordIndex.load(folder / "bm25", n)
 
 
 ClauseIndex = FolderStore  # the name this class had before the store became a package

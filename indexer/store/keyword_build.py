@@ -50,14 +50,14 @@ def previous_segments(previous: Path | None, tokenizer: dict) -> list[Segment]:
         return []
     try:
         manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
-        if (manifest.get("keywords") or {}).get("kind") != KIND or manifest.get("tokenizer") != tokenizer:
+        if not isinstance(manifest, dict) or (manifest.get("keywords") or {}).get("kind") != KIND or manifest.get("tokenizer") != tokenizer:
             return []
         listed = json.loads((previous / KEYWORDS / SEGMENTS).read_text(encoding="utf-8"))
         out = []
         for e in listed:
             out.append(Segment.load(previous / KEYWORDS / e["name"]))
         return out
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.keywords import BM25_B, BM25_K1
+from indexer.keywords import BM25_B, BM25_K1, KeywordIndex
 
 KEYWORDS = "keywords"  # the folder of a generation that holds the segments
 SEGMENTS = "segments.json"
@@ -78,7 +78,8 @@ class Segment:
         """Refuse arrays that do not fit together (a damaged or hand-edited file)."""
         n, p = len(self.lengths), len(self.rows)
         if not (isinstance(self.terms, list) and self.indptr.ndim == 1 and len(self.indptr) == len(self.terms) + 1
-                and self.indptr[0] == 0 and self.indptr[-1] == p and len(self.tf) == p and self.tkeys.shape == (n, 16)
+                and self.indptr[0] == 0 and self.indptr[-1] == p and bool(np.all(np.diff(self.indptr) >= 0))
+                and len(self.tf) == p and self.tkeys.shape == (n, 16)
                 and len(self.live) == n and (p == 0 or (0 <= self.rows.min() and self.rows.max() < n))):
             raise ValueError(f"segment {self.name}: arrays of inconsistent sizes")
 
@@ -159,6 +160,13 @@ class SegmentedKeywords:
     def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
         """How many store rows hold each token (0 for tokens no live row holds)."""
         return {t: sum(len(r) for r, _, _ in self._postings(t)) for t in dict.fromkeys(tokens)}
+
+
+def load_keywords(generation: Path, manifest: dict, n: int) -> KeywordIndex | SegmentedKeywords:
+    """A generation's keyword index: segments, or the one bm25s index of generations written before them."""
+    if (manifest.get("keywords") or {}).get("kind") == KIND:
+        return SegmentedKeywords.load(generation / KEYWORDS, n)
+    return KeywordIndex.load(generation / "bm25", n)
 
 
 def save_generation(folder: Path, segments: Sequence[Segment], fresh: set[str], previous: Path | None) -> dict:
