@@ -1,4 +1,4 @@
-"""The embedded default backend: a folder of generations, each a clause table, FAISS vectors and BM25 files."""
+"""The embedded default backend: a folder of generations, each a clause table, FAISS vectors and BM25 segments."""
 from __future__ import annotations
 
 import json
@@ -307,8 +307,9 @@ def open_folder(index_dir: Path) -> FolderStore:
 class FolderWriter(CollectingWriter):
     """Collects a whole library, then writes it as a new generation and switches CURRENT to it.
 
-    A folder index is rewritten whole on every build (vectors come from the content-hash cache, so only new
-    texts are embedded); `remove` therefore only drops documents added earlier to this writer.
+    The clause table and vectors are rewritten whole on every build (vectors come from the content-hash cache, so
+    only new texts are embedded); the keyword segments of the live generation are kept and only new texts
+    tokenised (store/keyword_build.py). `remove` therefore only drops documents added earlier to this writer.
     """
 
     def __init__(self, index_dir: Path, approximate: bool | None = None,

@@ -103,6 +103,8 @@ class SegmentedKeywords:
         total = sum(int(s.lengths[s.live >= 0].sum()) for s in self.segments)
         avgdl = np.float64(total) / n_docs if n_docs else np.float64(1.0)  # as bm25s: np.mean of the lengths
         self._norm = [k1 * ((1 - b) + b * s.lengths.astype(np.int64) / avgdl) for s in self.segments]
+        self._store_rows = [s.live[s.rows] for s in self.segments]  # each posting's store row, -1 when dead
+        self._whole = [s.n_live() == len(s) for s in self.segments]
 
     @classmethod
     def load(cls, folder: Path, n_docs: int) -> SegmentedKeywords:
@@ -118,15 +120,18 @@ class SegmentedKeywords:
     def _postings(self, term: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(store rows, tf, length norm) of the live postings of a term, per segment holding it."""
         out = []
-        for seg, norm in zip(self.segments, self._norm, strict=True):
+        for seg, norm, store_rows, whole in zip(self.segments, self._norm, self._store_rows, self._whole,
+                                                strict=True):
             t = seg.term_id.get(term)
             if t is None:
                 continue
-            rows = seg.rows[seg.indptr[t]:seg.indptr[t + 1]]
-            store_rows = seg.live[rows]
-            keep = store_rows >= 0
-            if keep.any():
-                out.append((store_rows[keep], seg.tf[seg.indptr[t]:seg.indptr[t + 1]][keep], norm[rows[keep]]))
+            a, b = seg.indptr[t], seg.indptr[t + 1]
+            rows, tf, to = seg.rows[a:b], seg.tf[a:b], store_rows[a:b]
+            if not whole:
+                keep = to >= 0
+                rows, tf, to = rows[keep], tf[keep], to[keep]
+            if len(to):
+                out.append((to, tf, norm[rows]))
         return out
 
     def scores(self, tokens: Sequence[str], weights: dict[str, float] | None = None) -> np.ndarray:
@@ -152,9 +157,8 @@ class SegmentedKeywords:
             if not df:
                 continue
             idf = np.float32(math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
-            for rows, tf, norm in postings:
-                tf64 = tf.astype(np.float64)
-                out[rows] += (idf * (tf64 / (norm + tf64))).astype(np.float32)
+            for rows, tf, norm in postings:  # float64 as bm25s computes it, float32 as it stores it
+                out[rows] += (idf * (tf / (norm + tf))).astype(np.float32)
         return out
 
     def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
