@@ -37,6 +37,7 @@ from indexer.store import (
 from indexer.store.cache import KnownVectors
 from indexer.store.damage import salvage_vectors
 from indexer.store.folder import FolderStore
+from indexer.store.known import known_vectors
 
 __all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
            "vector_key"]
@@ -270,6 +271,9 @@ def _known_vectors(index_dir: Path, emb: Embedder,
     """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
     what is damaged in it ("" when it is sound or there is none)."""
     live = previous_backend(index_dir, backend)  # switching POLICY_STORE between such backends embeds nothing again
+    if live == DEFAULT_BACKEND and (fast := known_vectors(index_dir, emb.name, emb.dim)):
+        pairs, vectors = fast  # files as written: no need to parse the whole clause table
+        return KnownVectors([k for _, k in pairs], vectors), pairs, ""
     try:
         prev = open_store(index_dir, live)
     except (PolicyError, OSError, ValueError, KeyError) as exc:

@@ -24,6 +24,7 @@ from indexer.store.generations import (
 )
 from indexer.store.keyword_build import KeywordPlan, plan_keywords
 from indexer.store.keyword_segments import SegmentedKeywords, load_keywords
+from indexer.store.known import write_checked
 from indexer.store.records import document_record, indexed_document, is_bare_heading
 from indexer.store.vectors import FaissStore, VectorStore
 
@@ -245,16 +246,18 @@ class FolderStore(ClauseStore):
               vectors: FaissStore, keywords: KeywordPlan) -> None:
         """Write every file of a generation into `folder` (which must be new) and fsync them."""
         folder.mkdir(parents=True)
-        with open(folder / "clauses.jsonl", "w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        with open(folder / "texts.jsonl", "w", encoding="utf-8") as f:
-            for d in documents:
-                f.write(json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n")
-        (folder / "documents.json").write_text(
-            json.dumps([document_record(d) for d in documents], ensure_ascii=False, indent=1), encoding="utf-8")
+        sums = {
+            "clauses.jsonl": write_checked(folder / "clauses.jsonl",
+                                           "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)),
+            "texts.jsonl": write_checked(folder / "texts.jsonl", "".join(
+                json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents)),
+            "documents.json": write_checked(folder / "documents.json", json.dumps(
+                [document_record(d) for d in documents], ensure_ascii=False, indent=1)),
+            "keys.json": write_checked(folder / "keys.json", json.dumps(
+                [[r["clause_id"], r["key"]] for r in records], ensure_ascii=False)),
+        }
         vectors.save(folder)
-        manifest = {**manifest, "keywords": keywords.save(folder)}
+        manifest = {**manifest, "keywords": keywords.save(folder), "checksums": sums}
         # the manifest goes last: a folder without one is never a valid generation
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         fsync_tree(folder)
