@@ -222,3 +222,18 @@ def test_an_index_written_before_segments_still_answers_and_migrates(tmp_path):
     assert report.embedded == 0  # vectors carried over; only the keyword side is rebuilt
     assert isinstance(open_store(idx).keywords, SegmentedKeywords)
     assert [[h.clause_id for h in Engine.open(idx).search(q, k=5, mode="keyword")] for q in QUERIES] == answers
+
+
+def test_the_live_keys_and_vectors_are_read_only_when_the_files_are_as_written(tmp_path):
+    from indexer.store.known import known_vectors
+    c = copy_corpus(tmp_path / "c", seed_files()[:2])
+    idx = tmp_path / "idx"
+    build_index([c], idx, "fake")
+    st = open_store(idx)
+    pairs, vectors = known_vectors(idx, "fake", 256)
+    assert pairs == st.clause_keys() and np.array_equal(vectors, st.vectors(range(len(st))))
+    assert known_vectors(idx, "fake:64", 64) is None  # another embedder
+    docs = current_generation(idx) / "documents.json"
+    docs.write_text(docs.read_text(encoding="utf-8").replace("[", "[ ", 1), encoding="utf-8")  # still valid JSON
+    assert known_vectors(idx, "fake", 256) is None
+    assert build_index([c], idx, "fake").embedded == 0  # the store opened whole: every vector still reused
