@@ -119,8 +119,7 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         parsed = ParseCache(index_dir) if documents is None else None
         if documents is None:
             folders = paths.corpus_dirs() if folders is None else list(folders)
-            with _gc_paused():
-                docs = _read(report, folders, extra_files, ocr, progress, parsed)
+            docs = _read(report, folders, extra_files, ocr, progress, parsed)
         else:
             docs = list(documents)
         if not allow_empty and not any(d.clauses for d in docs):
@@ -295,7 +294,8 @@ def _known_vectors(index_dir: Path, emb: Embedder,
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a build makes and drops a library's worth of small objects (records,
-    clauses, tuples): the collector would walk them all again and again (a quarter of adding one file's time)."""
+    clauses, tuples): the collector would walk them all again and again (a quarter of adding one file's time).
+    Not while reading files: OCR and the readers run long and may leave cycles; ParseCache pauses it itself."""
     was = gc.isenabled()
     gc.disable()
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -75,6 +76,8 @@ class ParseCache:
     def get(self, key: str, path: Path) -> Document | None:
         """The cached document (at `path`), or None when there is none or it can no longer be trusted."""
         self.used.add(key)
+        collecting = gc.isenabled()
+        gc.disable()  # a library's clauses come back as small objects: the collector would walk them over and over
         try:
             entry = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
             if entry.get("key") != key or entry.get("version") != ENTRY_VERSION:
@@ -86,6 +89,9 @@ class ParseCache:
         except (OSError, ValueError, KeyError, TypeError):
             self.misses += 1
             return None
+        finally:
+            if collecting:
+                gc.enable()
         self.hits += 1
         return doc
 
