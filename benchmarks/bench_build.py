@@ -3,7 +3,8 @@ library, for this checkout and for a previous one (a worktree of main) in the sa
 
 1. Fresh build: the shipped corpus plus --docs Zhejiang regulations (fixed order), embedded by the default model;
    the raw embedder on the build's passage texts in calls of 256 (the best a build can reach) in the same child
-   process. Before and now alternate, --rounds times; medians are printed.
+   process. Before and now alternate, --rounds times; medians are printed. Then the same passages embedded in
+   calls of EMBED_BATCH in document order and shortest first (what the build now does), alternating.
 2. Adding one file: the 410 Zhejiang regulations (--library-docs fewer) are indexed once per checkout with hashed
    stand-in vectors under the real model's name (embedding 42,819 clauses would take half an hour here and is not
    what is measured); then one national law of ~44 articles is copied into the uploads folder and the library
@@ -14,6 +15,7 @@ library, for this checkout and for a previous one (a worktree of main) in the sa
 Every checkout runs in its own child process, so each imports its own `indexer`.
 
     .venv/bin/python benchmarks/bench_build.py --before ../wt-base [--docs 10] [--rounds 2] [--library-docs 410]
+        [--skip fresh|order|add]
 """
 from __future__ import annotations
 
@@ -63,7 +65,19 @@ class LibraryVectors(Embedder):
         return self.inner.embed_query(text)
 
 emb = get_embedder()
-if mode == "fresh":
+if mode == "order":  # the same passages in calls of EMBED_BATCH, in document order and shortest first
+    docs = load_folders([Path(args["corpus"])], errors=[]) + load_folders([Path(args["zhejiang"])], errors=[])
+    ps = list(dict.fromkeys(build.passage_text(c, d.meta.title) for d in docs[: 5 + args["docs"]] for c in d.clauses))
+    rates = {"document order": [], "shortest first": []}
+    for r in range(args["rounds"]):
+        for name in (list(rates) if r % 2 == 0 else list(reversed(rates))):
+            order = ps if name == "document order" else sorted(ps, key=len)
+            t = time.perf_counter()
+            for i in range(0, len(order), build.EMBED_BATCH):
+                emb.embed_passages(order[i:i + build.EMBED_BATCH])
+            rates[name].append(len(ps) / (time.perf_counter() - t))
+    print(json.dumps({"passages": len(ps), "batch": build.EMBED_BATCH, "rates": rates}))
+elif mode == "fresh":
     docs = load_folders([Path(args["corpus"])], errors=[]) + load_folders([Path(args["zhejiang"])], errors=[])
     docs = docs[: 5 + args["docs"]]
     passages = [build.passage_text(c, d.meta.title) for d in docs for c in d.clauses]
@@ -123,6 +137,14 @@ def fresh_builds(checkouts: dict[str, Path], docs: int, rounds: int) -> None:
         print(f"  {name:7} build {m:6.1f} clauses/s = {m / raw:.2f} of the raw embedder")
 
 
+def call_order(checkout: Path, docs: int, rounds: int) -> None:
+    res = child(checkout, "order", corpus=str(ROOT / "corpus"), zhejiang=str(ZHEJIANG), docs=docs, rounds=rounds)
+    med = {k: statistics.median(v) for k, v in res["rates"].items()}
+    print(f"embedding the same {res['passages']} passages in calls of {res['batch']} (median of {rounds}): "
+          + ", ".join(f"{k} {v:.1f}/s" for k, v in med.items())
+          + f" = {med['shortest first'] / med['document order']:.2f}×")
+
+
 def add_one_file(checkouts: dict[str, Path], work: Path, library_docs: int, rounds: int) -> None:
     import shutil
     files = list(NEW_FILES[:rounds])
@@ -158,13 +180,16 @@ def main() -> int:
     ap.add_argument("--docs", type=int, default=10, help="Zhejiang regulations in the fresh build")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--library-docs", type=int, default=410)
-    ap.add_argument("--skip", choices=("fresh", "add"), help="leave one part out")
+    ap.add_argument("--skip", choices=("fresh", "order", "add"), action="append", default=[],
+                    help="leave a part out (repeatable)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_build"))
     args = ap.parse_args()
     checkouts = ({"before": args.before.resolve()} if args.before else {}) | {"now": ROOT}
-    if args.skip != "fresh":
+    if "fresh" not in args.skip:
         fresh_builds(checkouts, args.docs, args.rounds)
-    if args.skip != "add":
+    if "order" not in args.skip:
+        call_order(ROOT, args.docs, args.rounds)
+    if "add" not in args.skip:
         add_one_file(checkouts, args.work, args.library_docs, args.rounds)
     return 0
 
