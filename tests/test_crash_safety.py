@@ -49,6 +49,8 @@ def replace(src, dst, *a, **k):
     dst_s = str(dst)
     if point == "pointer" and dst_s.endswith(store.CURRENT):
         die()  # the new generation is in place, CURRENT still names the old one
+    if point == "parse-cache" and "/parsed/" in dst_s:
+        die()  # a parsed document in its temporary file, not renamed yet; nothing published
     real_replace(src, dst, *a, **k)
     if point == "cache-chunk" and dst_s.endswith(".npy"):
         die()  # vectors saved, their keys file not yet: the chunk is incomplete
@@ -66,8 +68,18 @@ def save(self, folder):
         die()  # clauses.jsonl, texts.jsonl, documents.json written; vectors half-written
     real_save(self, folder)
 
+def segment_save(self, folder):
+    if point == "keyword-segment":
+        folder.mkdir(parents=True)
+        (folder / "terms.json").write_text('["half', encoding="utf-8")
+        die()  # the new keyword segment half-written in the temporary generation
+    real_segment_save(self, folder)
+
 real_save = store.FaissStore.save
 store.FaissStore.save = save
+from indexer.store import keyword_segments
+real_segment_save = keyword_segments.Segment.save
+keyword_segments.Segment.save = segment_save
 os.replace, os.rename = replace, rename
 build_index([corpus], idx, Dying())
 sys.exit(3)  # the kill point was never reached
@@ -94,7 +106,8 @@ def two_docs(tmp_path):
     return corpus, idx, before
 
 
-@pytest.mark.parametrize("point", ["embed", "cache-chunk", "write", "rename", "pointer", "published"])
+@pytest.mark.parametrize("point", ["embed", "cache-chunk", "parse-cache", "keyword-segment", "write", "rename",
+                                   "pointer", "published"])
 def test_build_killed_at_each_step(tmp_path, two_docs, point):
     corpus, idx, (pointer, answers) = two_docs
     script = tmp_path / "child.py"
@@ -116,12 +129,16 @@ def test_build_killed_at_each_step(tmp_path, two_docs, point):
     if point == "embed":
         assert report.embedded < report.clauses - 100 + 32  # the saved chunk was reused, not embedded again
     assert not list(idx.glob(".tmp-*")) and not list((idx / "cache").glob("*"))
+    assert not list((idx / "parsed").glob(".*")) and len(list((idx / "parsed").glob("*.json"))) == 5
     fresh = Engine.open(idx)
     assert len(fresh.documents) == 5 and current_generation(idx) == fresh.store.folder
     assert len(fresh.search("县域特色产业集群", k=3)) == 3
     # the three original answers still come from the two original documents' clauses
     for q, m in QUERIES:
         assert fresh.search(q, k=1, mode=m)
+    full = tmp_path / "full"  # and the index the rerun left answers as one built from scratch
+    build_index([corpus], full, "fake")
+    assert _answers(fresh) == _answers(Engine.open(full))
 
 
 def _locked(idx: Path) -> bool:

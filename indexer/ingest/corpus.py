@@ -1,6 +1,7 @@
 """Documents on disk → Document objects: reader + outline + metadata, with the corpus manifest's overrides."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -10,6 +11,7 @@ from pathlib import Path
 from indexer import paths
 from indexer.errors import DUPLICATE, IngestError
 from indexer.ingest import metadata, outline
+from indexer.ingest.parse_cache import ParseCache
 from indexer.ingest.readers import ProgressFn, read_path, supported_suffixes
 from indexer.models import DocMeta, Document, find_document  # noqa: F401 — looked up where loaded
 from indexer.versions import PARSER_VERSION  # noqa: E402,F401 — what a file becomes; bumped in versions.py
@@ -26,25 +28,57 @@ def slug(name: str) -> str:
 
 
 def load_document(path: str | Path, *, doc_id: str | None = None, overrides: dict | None = None,
-                  ocr: bool = True, progress: ProgressFn | None = None) -> Document:
-    """Read, segment and describe one file."""
+                  ocr: bool = True, progress: ProgressFn | None = None, cache: ParseCache | None = None) -> Document:
+    """Read, segment and describe one file (from `cache` when it holds this file's parse), then apply the
+    manifest's corrections."""
     path = Path(path)
-    raw = read_path(path, ocr=ocr, progress=progress)
     doc_id = doc_id or slug(path.name)
+    key = sha = ""
+    if cache is not None and path.is_file():
+        try:
+            key, sha = cache.key(path, doc_id, ocr)
+        except OSError:
+            pass  # unreadable: the reader below says why in its own words
+    doc = cache.get(key, path) if key else None
+    if doc is None:
+        doc, recheck_after = _parse(path, doc_id, ocr, progress)
+        if key and doc.sha256 == sha:  # the file did not change while it was read
+            cache.put(key, doc, recheck_after)
+    return _corrected(doc, overrides) if overrides else doc
+
+
+def _parse(path: Path, doc_id: str, ocr: bool, progress: ProgressFn | None) -> tuple[Document, str]:
+    """The document a file becomes, and the date after which its status must be read again ("" for never)."""
+    raw = read_path(path, ocr=ocr, progress=progress)
     parsed = outline.parse(raw.text, doc_id, page_starts=raw.page_starts)
     if not parsed.clauses:  # page numbers, figures, dates, a signature: nothing a search could find
         raise IngestError(path, "文件中没有可读的正文（只有数字、日期或署名等）/ no readable text (only numbers, "
                                 "dates or signatures)")
     meta = metadata.extract(raw.text, filename=path.name, fields=raw.fields)
-    if overrides:
-        from indexer.ingest.meta_fields import check_correction
+    doc = Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=parsed.clauses,
+                   format=raw.format, page_starts=raw.page_starts, sha256=raw.sha256,
+                   warnings=raw.warnings, skipped=parsed.skipped)
+    return doc, ("" if meta.status == "expired" else _next_expiry(raw.text, raw.fields))
 
-        known = DocMeta.__dataclass_fields__  # an unknown key in a hand-edited manifest is ignored, not fatal
-        meta = replace(meta, **check_correction({k: v for k, v in overrides.items() if k in known}))
-        meta = metadata.complete(meta)
-    return Document(doc_id=doc_id, path=str(path), text=raw.text, meta=meta, clauses=parsed.clauses,
-                    format=raw.format, page_starts=raw.page_starts, sha256=raw.sha256,
-                    warnings=raw.warnings, skipped=parsed.skipped)
+
+_EXPIRY = re.compile(r"失\s*效\s*日\s*期\s*[:：]?\s*(.{0,24})")
+
+
+def _next_expiry(text: str, fields: tuple[tuple[str, str], ...]) -> str:
+    """The earliest 失效日期 still to come that the text or the reader's fields name ("" when none): after it the
+    document's status (metadata.find_status) may read 已失效, so a cached parse must be read again."""
+    today = datetime.date.today().isoformat()
+    found = [metadata.find_date(m.group(1)) for m in _EXPIRY.finditer(text)]
+    found += [metadata.find_date(v) for k, v in fields if "失效日期" in re.sub(r"\s", "", k)]
+    return min((d for d in found if d and d >= today), default="")
+
+
+def _corrected(doc: Document, overrides: dict) -> Document:
+    from indexer.ingest.meta_fields import check_correction
+
+    known = DocMeta.__dataclass_fields__  # an unknown key in a hand-edited manifest is ignored, not fatal
+    meta = replace(doc.meta, **check_correction({k: v for k, v in overrides.items() if k in known}))
+    return replace(doc, meta=metadata.complete(meta))
 
 
 def manifest_entries(folder: Path, problems: list[IngestError] | None = None) -> list[dict]:
@@ -141,11 +175,11 @@ def content_key(text: str) -> str:
 
 
 def load_unseen(path: Path, doc_id: str, seen: dict[str, str], *, overrides: dict | None = None,
-                ocr: bool = True) -> Document:
+                ocr: bool = True, cache: ParseCache | None = None) -> Document:
     """Load a file unless its content repeats a document already in `seen` (content key → doc_id), which it joins.
 
     Raises IngestError of kind DUPLICATE naming the earlier document."""
-    doc = load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr)
+    doc = load_document(path, doc_id=doc_id, overrides=overrides, ocr=ocr, cache=cache)
     key = content_key(doc.text)
     if key in seen:
         raise IngestError(path, f"与已有文件 {seen[key]} 内容相同，未重复收录 / same content as {seen[key]}",
@@ -155,7 +189,8 @@ def load_unseen(path: Path, doc_id: str, seen: dict[str, str], *, overrides: dic
 
 
 def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError] | None = None,
-                ocr: bool = True, seen: dict[str, str] | None = None) -> list[Document]:
+                ocr: bool = True, seen: dict[str, str] | None = None,
+                cache: ParseCache | None = None) -> list[Document]:
     """Load every document in a folder. Files that fail are skipped and reported in `errors`.
 
     A file whose content repeats an earlier document's (the same text uploaded under another name) is
@@ -174,7 +209,7 @@ def load_corpus(folder: str | Path = DEFAULT_CORPUS, *, errors: list[IngestError
         while doc_id in seen.values():  # same file name in another folder
             doc_id, k = f"{base}-{k}", k + 1
         try:
-            docs.append(load_unseen(path, doc_id, seen, overrides=overrides, ocr=ocr))
+            docs.append(load_unseen(path, doc_id, seen, overrides=overrides, ocr=ocr, cache=cache))
         except IngestError as exc:
             if errors is None:
                 raise

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +52,45 @@ class VectorCache:
     def clear(self) -> None:
         for p in self.folder.glob(f"*{self.prefix}--*"):
             p.unlink(missing_ok=True)
+
+
+class KnownVectors:
+    """The vectors a build already has, by content key: the live index's as one matrix (row per key), plus those
+    found in the cache or embedded now. Stacking the library's matrix gathers rows instead of copying 40k arrays."""
+
+    def __init__(self, keys: Sequence[str] = (), matrix: np.ndarray | None = None):
+        self._row: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            self._row.setdefault(k, i)
+        self._matrix = matrix
+        self._more: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, vectors: dict[str, np.ndarray]) -> KnownVectors:
+        known = cls()
+        known._more = dict(vectors)
+        return known
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._row or key in self._more
+
+    def __len__(self) -> int:
+        return len(self._row) + sum(1 for k in self._more if k not in self._row)
+
+    def setdefault(self, key: str, vector: np.ndarray) -> None:
+        if key not in self:
+            self._more[key] = vector
+
+    def update(self, pairs) -> None:
+        self._more.update(pairs)
+
+    def stack(self, keys: Sequence[str], dim: int) -> np.ndarray:
+        """(len(keys), dim) float32: the vector of every key (each must be known)."""
+        out = np.empty((len(keys), dim), dtype=np.float32)
+        rows = np.fromiter((-1 if k in self._more else self._row.get(k, -1) for k in keys), np.int64, len(keys))
+        have = rows >= 0
+        if have.any():
+            out[have] = self._matrix[rows[have]]
+        for i in np.flatnonzero(~have).tolist():
+            out[i] = self._more[keys[i]]
+        return out

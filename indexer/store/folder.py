@@ -1,4 +1,4 @@
-"""The embedded default backend: a folder of generations, each a clause table, FAISS vectors and BM25 files."""
+"""The embedded default backend: a folder of generations, each a clause table, FAISS vectors and BM25 segments."""
 from __future__ import annotations
 
 import json
@@ -22,6 +22,9 @@ from indexer.store.generations import (
     pointer_problem,
     publish,
 )
+from indexer.store.keyword_build import KeywordPlan, plan_keywords
+from indexer.store.keyword_segments import SegmentedKeywords, load_keywords
+from indexer.store.known import write_checked
 from indexer.store.records import document_record, indexed_document, is_bare_heading
 from indexer.store.vectors import FaissStore, VectorStore
 
@@ -51,7 +54,7 @@ class FolderStore(ClauseStore):
     backend = "folder"
 
     def __init__(self, folder: Path, manifest: dict, documents: list[dict], records: list[dict],
-                 vectors: VectorStore, keywords: KeywordIndex, index_dir: Path | None = None):
+                 vectors: VectorStore, keywords: KeywordIndex | SegmentedKeywords, index_dir: Path | None = None):
         self.folder = folder
         self.index_dir = index_dir
         self.manifest = manifest
@@ -240,19 +243,21 @@ class FolderStore(ClauseStore):
 
     @staticmethod
     def write(folder: Path, manifest: dict, documents: Sequence[Document], records: list[dict],
-              vectors: FaissStore, keywords: KeywordIndex) -> None:
+              vectors: FaissStore, keywords: KeywordPlan) -> None:
         """Write every file of a generation into `folder` (which must be new) and fsync them."""
         folder.mkdir(parents=True)
-        with open(folder / "clauses.jsonl", "w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        with open(folder / "texts.jsonl", "w", encoding="utf-8") as f:
-            for d in documents:
-                f.write(json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n")
-        (folder / "documents.json").write_text(
-            json.dumps([document_record(d) for d in documents], ensure_ascii=False, indent=1), encoding="utf-8")
+        sums = {
+            "clauses.jsonl": write_checked(folder / "clauses.jsonl",
+                                           "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)),
+            "texts.jsonl": write_checked(folder / "texts.jsonl", "".join(
+                json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents)),
+            "documents.json": write_checked(folder / "documents.json", json.dumps(
+                [document_record(d) for d in documents], ensure_ascii=False, indent=1)),
+            "keys.json": write_checked(folder / "keys.json", json.dumps(
+                [[r["clause_id"], r["key"]] for r in records], ensure_ascii=False)),
+        }
         vectors.save(folder)
-        keywords.save(folder / "bm25")
+        manifest = {**manifest, "keywords": keywords.save(folder), "checksums": sums}
         # the manifest goes last: a folder without one is never a valid generation
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         fsync_tree(folder)
@@ -276,7 +281,7 @@ class FolderStore(ClauseStore):
             with open(folder / "clauses.jsonl", encoding="utf-8") as f:
                 records = [json.loads(line) for line in f]
             vectors = FaissStore.load(folder, manifest.get("vector_index") or {"kind": "flat"})
-            keywords = KeywordIndex.load(folder / "bm25", len(records))
+            keywords = load_keywords(folder, manifest, len(records))
             store = cls(folder, manifest, documents, records, vectors, keywords, index_dir)
         except IndexError_:
             raise
@@ -302,8 +307,9 @@ def open_folder(index_dir: Path) -> FolderStore:
 class FolderWriter(CollectingWriter):
     """Collects a whole library, then writes it as a new generation and switches CURRENT to it.
 
-    A folder index is rewritten whole on every build (vectors come from the content-hash cache, so only new
-    texts are embedded); `remove` therefore only drops documents added earlier to this writer.
+    The clause table and vectors are rewritten whole on every build (vectors come from the content-hash cache, so
+    only new texts are embedded); the keyword segments of the live generation are kept and only new texts
+    tokenised (store/keyword_build.py). `remove` therefore only drops documents added earlier to this writer.
     """
 
     def __init__(self, index_dir: Path, approximate: bool | None = None,
@@ -324,11 +330,14 @@ class FolderWriter(CollectingWriter):
     def publish(self, manifest: dict) -> str:
         if not hasattr(self, "_store"):
             self.vector_info(int(manifest["embedder"]["dim"]))
-        tokenize = get_tokenizer(self.tokenizer)
-        keywords = KeywordIndex.build([tokenize(c.text) for c, _ in self._clauses])
+        tokenizer = self.tokenizer.to_dict()
+        keywords = plan_keywords([c.text for c, _ in self._clauses], current_generation(self.index_dir),
+                                  tokenizer, lambda text: get_tokenizer(self.tokenizer)(text))
+        self.keyword_counts = keywords.counts
         records = [clause_record(c, k) for c, k in self._clauses]
         manifest = {**manifest, "backend": FolderStore.backend, "format_version": FORMAT_VERSION,
-                    "vector_index": self._info, "tokenizer": self.tokenizer.to_dict()}
+                    "vector_index": self._info, "tokenizer": tokenizer,
+                    "bm25": {**manifest.get("bm25", {}), "implementation": "segments"}}
         tmp = new_generation_dir(self.index_dir)
         FolderStore.write(tmp, manifest, self._docs, records, self._store, keywords)
         return publish(self.index_dir, tmp).name

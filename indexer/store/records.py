@@ -6,8 +6,15 @@ from indexer.models import DocMeta, Document, IndexedDocument
 
 def document_record(d: Document) -> dict:
     return {"doc_id": d.doc_id, "path": d.path, "format": d.format, "sha256": d.sha256,
-            "meta": d.meta.to_dict(), "page_starts": list(d.page_starts), "warnings": list(d.warnings),
+            "meta": meta_record(d.meta), "page_starts": list(d.page_starts), "warnings": list(d.warnings),
             "n_clauses": len(d.clauses), "skipped": [list(s) for s in d.skipped]}
+
+
+def meta_record(m: DocMeta) -> dict:
+    """DocMeta.to_dict() without dataclasses.asdict's deep copy (every field is a string or a tuple of them)."""
+    d = {f: getattr(m, f) for f in DocMeta.__dataclass_fields__}
+    d["cited_numbers"] = list(m.cited_numbers)
+    return d
 
 
 def doc_meta(record: dict) -> DocMeta:

@@ -53,13 +53,20 @@ class FaissStore(VectorStore):
         self.dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
         self.meta = dict(meta or {"kind": "flat"})
         self.kind = self.meta["kind"]
-        if index is None:
-            index = faiss.IndexFlatIP(self.dim)
-            if len(vectors):
-                index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        self.index = index
+        self._index = index
         if self.kind == "ivf":
             faiss.extract_index_ivf(index).nprobe = int(self.meta["nprobe"])
+
+    @property
+    def index(self):
+        """The FAISS index; an exact one is made on first search (a build that only saves it never needs it)."""
+        if self._index is None:
+            import faiss
+            index = faiss.IndexFlatIP(self.dim)
+            if len(self.vectors):
+                index.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+            self._index = index
+        return self._index
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -145,6 +152,15 @@ class FaissStore(VectorStore):
 
     def get(self, rows) -> np.ndarray:
         return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+
+    def read_all(self) -> np.ndarray:
+        """Every vector in memory: one sequential read of a memory-mapped file, not a page fault per page."""
+        path = getattr(self.vectors, "filename", None)
+        if path:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape == self.vectors.shape:
+                return vectors.astype(np.float32, copy=False)
+        return np.asarray(self.vectors, dtype=np.float32)
 
     def save(self, folder: Path) -> None:
         np.save(folder / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32), allow_pickle=False)
