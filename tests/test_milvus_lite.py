@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import IndexError_
-from indexer.store.milvus_schema import resolve_uri
+from indexer.store.milvus_uri import resolve_uri
 
 pytest.importorskip("pymilvus", reason="pymilvus not installed (requirements-scale.txt)")
 pytest.importorskip("milvus_lite", reason="milvus-lite not installed (requirements-scale.txt)")

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from indexer.filters import SearchFilters
 from indexer.store.milvus_expr import filter_expr, like_contains, literal
-from indexer.store.milvus_schema import public_uri, query_terms, resolve_uri
+from indexer.store.milvus_schema import query_terms
+from indexer.store.milvus_uri import public_uri, resolve_uri
 
 pytest.importorskip("pymilvus", reason="pymilvus not installed (requirements-scale.txt)")
 pytest.importorskip("milvus_lite", reason="milvus-lite not installed (requirements-scale.txt)")

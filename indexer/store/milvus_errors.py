@@ -55,7 +55,7 @@ def lacks_aliases(exc: BaseException) -> bool:
 
 def where(uri: str) -> tuple[str, str]:
     """('Milvus 服务器 …', 'the Milvus server at …') or the Lite file's words."""
-    from indexer.store.milvus_schema import is_server, public_uri
+    from indexer.store.milvus_uri import is_server, public_uri
     if is_server(uri):
         return f"Milvus 服务器 {public_uri(uri)}", f"the Milvus server at {public_uri(uri)}"
     return f"Milvus Lite 文件 {uri}", f"the Milvus Lite file {uri}"
@@ -65,7 +65,7 @@ def explain(exc: BaseException, uri: str, collection: str = "") -> IndexError_:
     """The one line for a failed Milvus call (an IndexError_ passes through unchanged)."""
     if isinstance(exc, IndexError_):
         return exc
-    from indexer.store.milvus_schema import is_server
+    from indexer.store.milvus_uri import is_server
     zh, en = where(uri)
     text = _text(exc)
     if is_server(uri) and any(w in text for w in _AUTH):  # a Lite file has no token ("permission denied": a file)
@@ -98,7 +98,7 @@ def first_line(text: str) -> str:
 
 def _scrub(text: str) -> str:
     """Never echo the token, whatever a server puts in its message."""
-    from indexer.store.milvus_schema import TOKEN_ENV
+    from indexer.store.milvus_uri import TOKEN_ENV
     token = os.environ.get(TOKEN_ENV, "")
     return text.replace(token, "***") if token else text
 
