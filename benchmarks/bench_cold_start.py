@@ -88,11 +88,11 @@ def library_parts(code: Path, index: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(codes: dict[str, Path], index: str, repeat: int) -> dict:
+def measure(codes: dict[str, Path], indexes: dict[str, str], repeat: int) -> dict:
     runs: dict[str, dict[str, list[float]]] = {name: {} for name in codes}
     for _ in range(repeat):
         for name, code in codes.items():  # alternating: a burst of load hits both sides alike
-            r = runs[name]
+            r, index = runs[name], indexes[name]
             r.setdefault("api_first_answer", []).append(api_first_answer(code, index))
             r.setdefault("cli_search", []).append(cli_answer(code, index))
             for k, v in library_parts(code, index).items():
@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-dir", default=os.environ.get("POLICY_INDEX") or str(ROOT / "embeddings"))
     ap.add_argument("--before", type=Path, help="a checkout of the code to compare with (same run)")
+    ap.add_argument("--before-index", help="the index that code reads (default --index-dir; an index of another "
+                                           "layout needs its own, built by that code from the same corpus)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -112,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.before:
         codes = {"before": args.before.resolve(), **codes}
     res = {"index": args.index_dir, "repeat": args.repeat, "cpus": os.cpu_count(),
-           "median_s": measure(codes, args.index_dir, args.repeat)}
+           "median_s": measure(codes, {"before": args.before_index or args.index_dir, "after": args.index_dir},
+                               args.repeat)}
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1))
         return 0
