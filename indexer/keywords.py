@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -181,6 +181,19 @@ def mark(text: str, spans: Sequence[tuple[int, int]], left: str = "【", right: 
 BM25_K1, BM25_B = 1.5, 0.75  # BM25 (Lucene variant) for every backend: folder, memory, Milvus
 
 
+def weighted_scores(tokens: Sequence[str], weights: dict[str, float], n_docs: int,
+                    scores: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+    """BM25 when some tokens count less than 1 (thesaurus expansions): the tokens of each weight scored together
+    by `scores`, scaled and summed (each distinct token once)."""
+    groups: dict[float, list[str]] = {}
+    for t in dict.fromkeys(tokens):
+        groups.setdefault(float(weights.get(t, 1.0)), []).append(t)
+    total = np.zeros(n_docs, dtype=np.float32)
+    for w, group in groups.items():
+        total += np.float32(w) * scores(group)
+    return total
+
+
 class KeywordIndex:
     """BM25 (bm25s) over clause tokens, saved as plain .npy/.json files."""
 
@@ -222,13 +235,7 @@ class KeywordIndex:
             weights: token → weight for tokens that count less than 1 (e.g. thesaurus expansions).
         """
         if weights:
-            groups: dict[float, list[str]] = {}
-            for t in dict.fromkeys(tokens):
-                groups.setdefault(float(weights.get(t, 1.0)), []).append(t)
-            total = np.zeros(self.n_docs, dtype=np.float32)
-            for w, group in groups.items():
-                total += np.float32(w) * self.scores(group)
-            return total
+            return weighted_scores(tokens, weights, self.n_docs, self.scores)
         ids = self._ids(tokens)
         if not ids:
             return np.zeros(self.n_docs, dtype=np.float32)

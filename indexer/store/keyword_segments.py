@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.keywords import BM25_B, BM25_K1, KeywordIndex
+from indexer.keywords import BM25_B, BM25_K1, KeywordIndex, weighted_scores
 
 KEYWORDS = "keywords"  # the folder of a generation that holds the segments
 SEGMENTS = "segments.json"
@@ -141,13 +141,7 @@ class SegmentedKeywords:
             weights: token → weight for tokens that count less than 1 (e.g. thesaurus expansions).
         """
         if weights:
-            groups: dict[float, list[str]] = {}
-            for t in dict.fromkeys(tokens):
-                groups.setdefault(float(weights.get(t, 1.0)), []).append(t)
-            total = np.zeros(self.n_docs, dtype=np.float32)
-            for w, group in groups.items():
-                total += np.float32(w) * self.scores(group)
-            return total
+            return weighted_scores(tokens, weights, self.n_docs, self.scores)
         out = np.zeros(self.n_docs, dtype=np.float32)
         for term in dict.fromkeys(tokens):
             if not term:
