@@ -34,10 +34,10 @@ from indexer.embedders import get_embedder  # noqa: E402
 from indexer.evaluate import load_queries  # noqa: E402
 from indexer.ingest import corpus  # noqa: E402
 from indexer.ingest.build import build_index, passage_text  # noqa: E402
-from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer  # noqa: E402
-from indexer.models import DocMeta, Document  # noqa: E402
+from indexer.keywords import TokenizerConfig, get_tokenizer  # noqa: E402
+from indexer.models import Document  # noqa: E402
 from indexer.search import Engine, SearchFilters  # noqa: E402
-from indexer.store import FaissStore, FolderStore, open_folder  # noqa: E402
+from indexer.store import FaissStore, FolderStore, current_generation, open_folder  # noqa: E402
 
 MODES = ("hybrid", "semantic", "keyword", "phrase", "fuzzy")
 
@@ -89,7 +89,7 @@ class Synth:
 
     def __init__(self, index: FolderStore, seed: int = 0):
         tok = get_tokenizer(TokenizerConfig(mode="accurate", hmm=True))
-        self.records = index.records  # the folder backend's own rows: synthetic rows are made in that format
+        self.records = list(index.table.records())  # the folder backend's own rows: synthetic rows are made alike
         self.docs = [d.summary() | {"meta": d.meta.to_dict()} for d in index.documents()]
         self.vectors = np.asarray(index.vectors(np.arange(len(index))))
         self.words = [tok._jieba.lcut(r["text"]) for r in self.records]  # words incl. punctuation, for text
@@ -201,24 +201,42 @@ def bench_ann(synth: Synth, sizes: list[int], qvecs: np.ndarray) -> list[dict]:
     return out
 
 
-def bench_size(synth: Synth, n: int, queries: list[str], repeats: int, write: bool) -> dict:
-    t0 = time.perf_counter()
-    records, tokens, vecs, documents, doc_index = synth.make(n)
-    t_synth = time.perf_counter() - t0
-    t = time.perf_counter()
-    keywords = KeywordIndex.build(tokens)
-    t_bm25 = time.perf_counter() - t
-    del tokens
+def write_synthetic(index_dir: Path, records: list[dict], tokens: list[list[str]], vecs: np.ndarray,
+                    documents: list[dict], embedder_info: dict) -> dict:
+    """Publish a generation of synthetic rows with this checkout's writer; returns the seconds of each part."""
+    from indexer.store.folder import FORMAT_VERSION
+    from indexer.store.generations import new_generation_dir, publish
+    from indexer.store.keyword_build import plan_keywords
+    from indexer.store.records import doc_meta
     t = time.perf_counter()
     store = FaissStore.build(vecs)  # auto: exact below ANN_THRESHOLD, IVF above
     t_vec = time.perf_counter() - t
+    t = time.perf_counter()
+    tokenizer = TokenizerConfig().to_dict()
+    by_text = dict(zip((r["text"] for r in records), tokens, strict=True))
+    plan = plan_keywords([r["text"] for r in records], None, tokenizer, by_text.__getitem__)
+    t_kw = time.perf_counter() - t
+    t = time.perf_counter()
+    docs = [Document(doc_id=d["doc_id"], path="", text="", meta=doc_meta(d), clauses=()) for d in documents]
+    manifest = {"embedder": embedder_info, "tokenizer": tokenizer, "passage_context": "section", "backend": "folder",
+                "format_version": FORMAT_VERSION, "vector_index": store.info(), "bm25": {"implementation": "segments"}}
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = new_generation_dir(index_dir)
+    FolderStore.write(tmp, manifest, docs, records, store, plan)
+    publish(index_dir, tmp)
+    return {"vector_index_s": round(t_vec, 1), "keywords_s": round(t_kw, 1),
+            "write_s": round(time.perf_counter() - t, 1), "vector_index": store.info()}
+
+
+def bench_size(synth: Synth, n: int, queries: list[str], repeats: int, write: bool) -> dict:
+    t0 = time.perf_counter()
+    records, tokens, vecs, documents, _ = synth.make(n)
+    res = {"clauses": n, "synth_s": round(time.perf_counter() - t0, 1), "latency": {}}
     emb = get_embedder()
-    manifest = {"embedder": emb.info(), "tokenizer": TokenizerConfig().to_dict(), "passage_context": "section",
-                "vector_index": store.info()}
-    index = FolderStore(Path(tempfile.gettempdir()), manifest, documents, records, store, keywords)
-    engine = Engine(index, emb)
-    res = {"clauses": n, "synth_s": round(t_synth, 1), "bm25_build_s": round(t_bm25, 1),
-           "vector_index_build_s": round(t_vec, 1), "vector_index": store.info(), "latency": {}}
+    d = Path(tempfile.mkdtemp(prefix="bench-index-"))
+    res.update(write_synthetic(d, records, tokens, vecs, documents, emb.info()))
+    del records, tokens
+    engine = Engine(open_folder(d), emb)
     for mode in MODES:
         res["latency"][mode] = time_queries(engine, queries, mode, repeats)
     english = [q for q in queries if q.isascii()]
@@ -227,17 +245,14 @@ def bench_size(synth: Synth, n: int, queries: list[str], repeats: int, write: bo
     res["latency"]["hybrid+filter(region=东莞)"] = time_queries(engine, queries, "hybrid", repeats,
                                                               filters=SearchFilters(region="东莞"))
     qvecs = emb.embed_queries(queries)
-    res["vectors"] = ann_vs_exact(vecs, qvecs, store if store.kind == "ivf" else None)
+    res["vectors"] = ann_vs_exact(vecs, qvecs, engine.store.vector_index if engine.store.vector_index.kind == "ivf"
+                                  else None)
     if write:
-        d = Path(tempfile.mkdtemp(prefix="bench-index-"))
-        docs = [Document(doc_id=x["doc_id"], path="", text="", meta=DocMeta(), clauses=()) for x in documents]
-        t = time.perf_counter()
-        FolderStore.write(d / "gen", {**manifest, "format_version": 1}, docs, records, store, keywords)
-        res["write_s"] = round(time.perf_counter() - t, 1)
-        res["disk_mb"] = round(dir_size_mb(d / "gen"), 1)
+        gen = current_generation(d)
+        res["disk_mb"] = round(dir_size_mb(gen), 1)
         res["disk_mb_by_file"] = {p.name: round(dir_size_mb(p) if p.is_dir() else p.stat().st_size / 2**20, 1)
-                                  for p in (d / "gen").iterdir()}
-        shutil.rmtree(d)
+                                  for p in gen.iterdir()}
+    shutil.rmtree(d)
     res["peak_rss_mb_so_far"] = round(peak_rss_mb(), 0)
     res["load_avg"] = load_avg()
     return res

@@ -170,7 +170,9 @@ def test_build_writes_a_self_describing_folder_without_pickles(fake_index):
     assert manifest["vector_index"]["kind"] == "flat"
     for p in gen.rglob("*"):
         if p.is_file():
-            assert p.suffix in (".json", ".jsonl", ".npy", ".faiss"), p
+            assert p.suffix in (".json", ".jsonl", ".npy", ".faiss", ".txt"), p
+            if p.suffix == ".txt":
+                p.read_bytes().decode("utf-8")  # plain text (the phrase file: normalised texts joined by NUL)
             if p.suffix == ".npy":
                 np.load(p, allow_pickle=False)
     rows = (gen / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
@@ -218,3 +220,18 @@ def test_vector_cache_ignores_incomplete_chunks(tmp_path):
 
 def test_seed_corpus_is_where_the_tests_expect_it():
     assert (SEED_CORPUS / "manifest.json").exists()
+
+
+def test_ivf_lists_hold_8bit_codes_and_searches_return_exact_scores():
+    import faiss
+    rng = np.random.default_rng(5)
+    v = _unit(rng, 20_000, clusters=100)
+    store = FaissStore.build(v, approximate=True)
+    ivf = faiss.extract_index_ivf(store.index)
+    assert store.info()["codes"] == "sq8" and ivf.code_size == v.shape[1]  # one byte a dimension, not four
+    assert store.info()["recall_at_10"] >= 0.99
+    for q in v[rng.choice(20_000, 20)]:
+        scores, rows = store.search(q, 10)
+        np.testing.assert_allclose(scores, v[rows] @ q, rtol=1e-6)  # re-scored from the float32 vectors
+        assert list(scores) == sorted(scores, reverse=True)
+        assert len(set(rows) & set(_brute(v, q, 10)[0])) >= 9

@@ -14,6 +14,7 @@ from indexer.filters import SearchFilters
 from indexer.keywords import KeywordIndex, TokenizerConfig, get_tokenizer, normalise
 from indexer.models import Clause, Document, IndexedDocument
 from indexer.store.base import MISSING, ClauseStore, CollectingWriter, Ranked
+from indexer.store.clause_table import ClauseTable, open_table, write_table
 from indexer.store.damage import broken, read_texts
 from indexer.store.generations import (
     current_generation,
@@ -25,7 +26,7 @@ from indexer.store.generations import (
 from indexer.store.keyword_build import KeywordPlan, plan_keywords
 from indexer.store.keyword_segments import SegmentedKeywords, load_keywords
 from indexer.store.known import write_checked
-from indexer.store.records import document_record, indexed_document, is_bare_heading
+from indexer.store.records import document_record, indexed_document
 from indexer.store.vectors import FaissStore, VectorStore
 
 FORMAT_VERSION = 1
@@ -49,31 +50,25 @@ def record_clause(r: dict) -> Clause:
 # ---------------------------------------------------------------- a loaded generation
 
 class FolderStore(ClauseStore):
-    """One generation of a folder index, loaded: the clause table in memory, vectors memory-mapped."""
+    """One generation of a folder index, opened: the clause table and vectors memory-mapped, columns in memory."""
 
     backend = "folder"
 
-    def __init__(self, folder: Path, manifest: dict, documents: list[dict], records: list[dict],
+    def __init__(self, folder: Path, manifest: dict, documents: list[dict], table: ClauseTable,
                  vectors: VectorStore, keywords: KeywordIndex | SegmentedKeywords, index_dir: Path | None = None):
         self.folder = folder
         self.index_dir = index_dir
         self.manifest = manifest
         self._doc_records = documents
         self._docs = [indexed_document(d) for d in documents]
-        self.records = records
-        pos = {d["doc_id"]: j for j, d in enumerate(documents)}
-        self.doc_index = np.fromiter((pos[r["doc_id"]] for r in records), dtype=np.int32, count=len(records))
+        self.table = table
+        self.doc_index = table.doc_index
         self.vector_index = vectors
         self.keywords = keywords
         self._lock = threading.Lock()
-        self._by_id: dict[str, int] | None = None
-        self._by_key: dict[str, int] | None = None
         self._texts: dict[str, str] | None = None
-        self._haystack: tuple[str, np.ndarray] | None = None
-        self._sections: list[str] | None = None
         self._rows: OrderedDict[SearchFilters, np.ndarray] = OrderedDict()
-        parents = {r["parent_id"] for r in records if r["parent_id"]}
-        self._bare = frozenset(i for i, r in enumerate(records) if r["clause_id"] in parents and is_bare_heading(r))
+        self._bare = frozenset(table.bare.tolist())
         texts = folder / "texts.jsonl"
         if texts.exists() and texts.stat().st_size < 64 * 2**20:
             self._doc_texts()  # read now while small: a later build may delete this generation
@@ -89,7 +84,7 @@ class FolderStore(ClauseStore):
         return str(self.folder)
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self.table)
 
     def documents(self) -> list[IndexedDocument]:
         return list(self._docs)
@@ -103,26 +98,22 @@ class FolderStore(ClauseStore):
         return self._doc_texts().get(doc_id, "")
 
     def clause(self, row: int) -> Clause:
-        return record_clause(self.records[row])
+        return record_clause(self.table.record(row))
 
     def text(self, row: int) -> str:
-        return self.records[row]["text"]
+        return self.table.record(row)["text"]
 
     def key(self, row: int) -> str:
-        return self.records[row]["key"]
+        return self.table.record(row)["key"]
 
     def document_of(self, row: int) -> IndexedDocument:
         return self._docs[int(self.doc_index[row])]
 
     def row_of(self, clause_id: str) -> int | None:
-        if self._by_id is None:
-            self._by_id = {r["clause_id"]: i for i, r in enumerate(self.records)}
-        return self._by_id.get(clause_id)
+        return self.table.row_of("clause_id", clause_id)
 
     def row_of_key(self, key: str) -> int | None:
-        if self._by_key is None:
-            self._by_key = {r["key"]: i for i, r in enumerate(self.records)}
-        return self._by_key.get(key)
+        return self.table.row_of("key", key)
 
     def rows_of_document(self, doc_id: str) -> np.ndarray:
         j = next((i for i, d in enumerate(self._docs) if d.doc_id == doc_id), None)
@@ -132,7 +123,7 @@ class FolderStore(ClauseStore):
         return self.vector_index.get(rows)
 
     def clause_keys(self) -> list[tuple[str, str]]:
-        return [(r["clause_id"], r["key"]) for r in self.records]
+        return [(r["clause_id"], r["key"]) for r in self.table.records()]
 
     def vectors_for_keys(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         rows = [(k, self.row_of_key(k)) for k in keys]
@@ -148,8 +139,8 @@ class FolderStore(ClauseStore):
     def load_documents(self) -> list[Document]:
         texts = self._doc_texts()
         rows: dict[int, list[Clause]] = {}
-        for i in range(len(self.records)):
-            rows.setdefault(int(self.doc_index[i]), []).append(self.clause(i))
+        for i, r in enumerate(self.table.records()):
+            rows.setdefault(int(self.doc_index[i]), []).append(record_clause(r))
         return [Document(doc_id=d.doc_id, path=d.path, text=texts.get(d.doc_id, ""), meta=d.meta,
                          clauses=tuple(rows.get(j, ())), format=d.format, page_starts=d.page_starts,
                          sha256=d.sha256, warnings=d.warnings,
@@ -177,11 +168,10 @@ class FolderStore(ClauseStore):
     def _compute_rows(self, filters: SearchFilters) -> np.ndarray:
         ok_docs = np.array([filters.accepts_document(d.meta, d.doc_id) for d in self._docs], dtype=bool)
         mask = ok_docs[self.doc_index] if len(ok_docs) else np.zeros(len(self), bool)
-        if filters.section:
-            if self._sections is None:
-                self._sections = [r["section"] for r in self.records]
-            mask &= np.fromiter((filters.accepts_section(s) for s in self._sections), dtype=bool,
-                                count=len(self._sections))
+        if filters.section:  # each distinct section path is asked once
+            ok = np.fromiter((filters.accepts_section(s) for s in self.table.sections), dtype=bool,
+                             count=len(self.table.sections))
+            mask &= ok[self.table.section_code] if len(ok) else False
         return np.flatnonzero(mask)
 
     # ---- signals
@@ -214,25 +204,11 @@ class FolderStore(ClauseStore):
     def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
         return self.keywords.document_frequency(tokens)
 
-    def _haystack_rows(self) -> tuple[str, np.ndarray]:
-        """All normalised clause texts joined by \\x00, and each row's start offset in it (built once)."""
-        if self._haystack is None:
-            texts = [normalise(r["text"]) for r in self.records]
-            starts = np.cumsum([0] + [len(t) + 1 for t in texts])[:-1]
-            self._haystack = ("\x00".join(texts), starts)
-        return self._haystack
-
     def phrase(self, needle: str, filters: SearchFilters | None = None) -> dict[int, int]:
         needle = normalise(needle)
         if not needle or "\x00" in needle:  # the separator itself matches between every pair of clauses
             return {}
-        hay, starts = self._haystack_rows()
-        counts: dict[int, int] = {}
-        pos = hay.find(needle)
-        while pos >= 0:
-            row = int(np.searchsorted(starts, pos, side="right") - 1)
-            counts[row] = counts.get(row, 0) + 1
-            pos = hay.find(needle, pos + 1)
+        counts = self.table.phrase_rows(needle)
         rows = self.select(filters)
         if rows is not None:
             allowed = set(rows.tolist())
@@ -247,8 +223,7 @@ class FolderStore(ClauseStore):
         """Write every file of a generation into `folder` (which must be new) and fsync them."""
         folder.mkdir(parents=True)
         sums = {
-            "clauses.jsonl": write_checked(folder / "clauses.jsonl",
-                                           "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)),
+            "clauses.jsonl": write_table(folder, records, [d.doc_id for d in documents]),
             "texts.jsonl": write_checked(folder / "texts.jsonl", "".join(
                 json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents)),
             "documents.json": write_checked(folder / "documents.json", json.dumps(
@@ -278,18 +253,17 @@ class FolderStore(ClauseStore):
             raise broken(folder, "manifest.json names no embedder")
         try:
             documents = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
-            with open(folder / "clauses.jsonl", encoding="utf-8") as f:
-                records = [json.loads(line) for line in f]
+            table = open_table(folder, manifest, [d["doc_id"] for d in documents])
             vectors = FaissStore.load(folder, manifest.get("vector_index") or {"kind": "flat"})
-            keywords = load_keywords(folder, manifest, len(records))
-            store = cls(folder, manifest, documents, records, vectors, keywords, index_dir)
+            keywords = load_keywords(folder, manifest, len(table))
+            store = cls(folder, manifest, documents, table, vectors, keywords, index_dir)
         except IndexError_:
             raise
         except Exception as exc:  # a file damaged or edited by hand: one clear line, and how to recover
             raise broken(folder, f"{type(exc).__name__}: {exc}") from exc
-        if len(vectors) != len(records):
-            raise broken(folder, f"{len(vectors)} vectors, {len(records)} clauses")
-        if len(records) and vectors.dim != int(emb["dim"]):
+        if len(vectors) != len(table):
+            raise broken(folder, f"{len(vectors)} vectors, {len(table)} clauses")
+        if len(table) and vectors.dim != int(emb["dim"]):
             raise broken(folder, f"vectors of dimension {vectors.dim}, the embedder gives {emb['dim']}")
         return store
 

@@ -1,4 +1,4 @@
-"""Vectors of a folder index: FAISS inner-product search, exact below ANN_THRESHOLD clauses, IVF above."""
+"""Vectors of a folder index: FAISS inner-product search, exact below ANN_THRESHOLD clauses, 8-bit IVF above."""
 from __future__ import annotations
 
 import os
@@ -11,6 +11,7 @@ import numpy as np
 # Above this many clauses the vector index is approximate (IVF); measured in benchmarks/bench_search.py:
 # exact search over 200k×384 takes ~25 ms on 2 cores, an IVF probe of the same corpus ~3 ms at recall ≥ 0.95.
 ANN_THRESHOLD = int(os.environ.get("POLICY_ANN_THRESHOLD", 200_000))
+REFINE = 40  # candidates an 8-bit IVF search scores again exactly (bench_scale.py: recall@10 1.0 at 1M)
 
 
 class VectorStore:
@@ -43,7 +44,7 @@ def _topk(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 class FaissStore(VectorStore):
-    """FAISS: exact inner product (IndexFlatIP) for small corpora, IVF above ANN_THRESHOLD."""
+    """FAISS: exact inner product (IndexFlatIP) for small corpora, 8-bit IVF above ANN_THRESHOLD."""
 
     SMALL_SUBSET = 20_000  # a filter leaving fewer rows than this is searched exactly over those rows
 
@@ -76,7 +77,12 @@ class FaissStore(VectorStore):
 
     @classmethod
     def build(cls, vectors: np.ndarray, approximate: bool | None = None, seed: int = 0) -> FaissStore:
-        """An index for these vectors; approximate=None chooses IVF above ANN_THRESHOLD rows."""
+        """An index for these vectors; approximate=None chooses IVF above ANN_THRESHOLD rows.
+
+        The IVF lists hold 8-bit codes (a quarter of float32: 384 MB for a million 384-d clauses), and a search
+        re-scores its REFINE best candidates with the float32 vectors read from the memory-mapped file, so the
+        scores it returns are exact and quantisation only decides which candidates are looked at.
+        """
         n = len(vectors)
         if approximate is None:
             approximate = n > ANN_THRESHOLD
@@ -84,19 +90,19 @@ class FaissStore(VectorStore):
             return cls(vectors)
         import faiss
         dim = vectors.shape[1]
-        nlist = int(min(max(16, 4 * np.sqrt(n)), n // 39))
-        quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        nlist = int(min(max(16, np.sqrt(n)), n // 39))
+        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(seed)
-        sample = vectors[np.sort(rng.choice(n, size=min(n, 64 * nlist), replace=False))]
+        sample = vectors[np.sort(rng.choice(n, size=min(n, 40 * nlist), replace=False))]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         for i in range(0, n, 100_000):
             index.add(np.ascontiguousarray(vectors[i:i + 100_000], dtype=np.float32))
-        store = cls(vectors, index, {"kind": "ivf", "nlist": nlist, "nprobe": 8})
+        store = cls(vectors, index, {"kind": "ivf", "codes": "sq8", "nlist": nlist, "nprobe": 8, "refine": REFINE})
         store.tune(seed=seed)
         return store
 
-    def tune(self, target: float = 0.95, k: int = 10, n_queries: int = 200, seed: int = 0) -> None:
+    def tune(self, target: float = 0.99, k: int = 10, n_queries: int = 200, seed: int = 0) -> None:
         """Raise nprobe until recall@k against exact search reaches the target on perturbed stored vectors.
 
         The perturbation is strong (cosine ≈ 0.75 to the stored vector) because real queries sit that far from
@@ -108,20 +114,19 @@ class FaissStore(VectorStore):
         q = np.asarray(self.vectors[np.sort(rows)], dtype=np.float32)
         q = q + rng.normal(scale=0.9 / np.sqrt(self.dim), size=q.shape).astype(np.float32)
         q /= np.linalg.norm(q, axis=1, keepdims=True)
-        exact = faiss.IndexFlatIP(self.dim)
-        exact.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
-        _, truth = exact.search(q, k)
+        truth = exact_topk(self.vectors, q, k)
         ivf = faiss.extract_index_ivf(self.index)
         recall, nprobe = 0.0, 4
         while nprobe <= self.meta["nlist"]:
-            ivf.nprobe = nprobe
-            _, got = self.index.search(q, k)
+            ivf.nprobe = self.meta["nprobe"] = nprobe
+            with _omp_threads(1):
+                got = [self._search(x, k, None)[1] for x in q]
             recall = float(np.mean([len(set(a) & set(b)) / k for a, b in zip(got, truth, strict=True)]))
             if recall >= target:
                 break
             nprobe *= 2
-        self.meta.update(nprobe=min(nprobe, self.meta["nlist"]), recall_at_10=round(recall, 4),
-                         recall_queries=len(q), recall_target=target)
+        ivf.nprobe = self.meta["nprobe"] = min(nprobe, self.meta["nlist"])
+        self.meta.update(recall_at_10=round(recall, 4), recall_queries=len(q), recall_target=target)
 
     def search(self, query: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         with _omp_threads(1):  # one query: threads only add start-up and contention (0.4 vs 3 ms at 10k)
@@ -143,12 +148,25 @@ class FaissStore(VectorStore):
             bits = np.packbits(mask, bitorder="little")  # a bitmap is O(n/8) to build, a batch set is not
             sel = faiss.IDSelectorBitmap(len(self), faiss.swig_ptr(bits))
             params = faiss.SearchParametersIVF(sel=sel, nprobe=self.meta["nprobe"])
-            d, i = self.index.search(q, k, params=params)
+            d, i = self.index.search(q, self._depth(k), params=params)
             del bits
         else:
-            d, i = self.index.search(q, min(k, len(self)))
+            d, i = self.index.search(q, min(self._depth(k), len(self)))
         keep = i[0] >= 0
+        if "codes" in self.meta:
+            return self._refine(q[0], i[0][keep].astype(np.int64), k)
         return d[0][keep], i[0][keep].astype(np.int64)
+
+    def _depth(self, k: int) -> int:
+        """How many candidates the index is asked for: more than k when their scores are computed again exactly."""
+        return max(k, int(self.meta.get("refine", 0)))
+
+    def _refine(self, q: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best of these candidates by exact inner product with the stored float32 vectors."""
+        ids = np.sort(ids)  # ascending: the memory-mapped rows are read in file order
+        scores = np.asarray(self.vectors[ids], dtype=np.float32) @ q
+        top = _topk(scores, k)
+        return scores[top], ids[top]
 
     def get(self, rows) -> np.ndarray:
         return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
@@ -175,6 +193,21 @@ class FaissStore(VectorStore):
             return cls(vectors, None, meta)
         import faiss
         return cls(vectors, faiss.read_index(str(folder / "vectors.faiss")), meta)
+
+
+def exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, chunk: int = 100_000) -> list[np.ndarray]:
+    """Each query's k best rows by exact inner product, read in chunks (no second copy of every vector)."""
+    best_s = np.full((len(queries), 0), -np.inf, np.float32)
+    best_i = np.zeros((len(queries), 0), np.int64)
+    for a in range(0, len(vectors), chunk):
+        s = queries @ np.asarray(vectors[a:a + chunk], dtype=np.float32).T
+        kk = min(k, s.shape[1])
+        idx = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
+        all_s = np.concatenate([best_s, np.take_along_axis(s, idx, 1)], 1)
+        all_i = np.concatenate([best_i, idx + a], 1)
+        order = np.argsort(-all_s, axis=1, kind="stable")[:, :k]
+        best_s, best_i = np.take_along_axis(all_s, order, 1), np.take_along_axis(all_i, order, 1)
+    return list(best_i)
 
 
 @contextmanager

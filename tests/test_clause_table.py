@@ -1,0 +1,96 @@
+"""The clause table read on demand (store/clause_table.py): the same answers as parsing clauses.jsonl whole, older
+generations without columns still open, and a file changed since it was written is refused at open."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from indexer.embedders import get_embedder
+from indexer.errors import IndexError_
+from indexer.filters import SearchFilters
+from indexer.keywords import normalise
+from indexer.search import Engine
+from indexer.store import current_generation, open_index
+from indexer.store.clause_table import TABLE
+
+QUERIES = ("人工智能产业集群", "人才引进 税收", "第三条", "新能源汽车", "东莞市")
+
+
+@pytest.fixture
+def two_tables(fake_index, tmp_path):
+    """The session's index, and a copy of it whose generation has no table/ (as written before the columns)."""
+    old = tmp_path / "old"
+    shutil.copytree(fake_index, old, ignore=shutil.ignore_patterns("*.lock"))
+    shutil.rmtree(current_generation(old) / TABLE)
+    return open_index(fake_index), open_index(old)
+
+
+def test_rows_are_read_on_demand_and_an_older_generation_is_parsed_whole(two_tables):
+    new, old = two_tables
+    assert new.table.lazy and not old.table.lazy
+    with open(current_generation(new.index_dir) / "clauses.jsonl", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    assert len(new) == len(old) == len(records)
+    assert [new.clause(i) for i in range(len(new))] == [old.clause(i) for i in range(len(old))]
+    assert list(new.table.records()) == records
+    assert new.bare_rows() == old.bare_rows() and new.bare_rows()
+    assert new.clause_keys() == old.clause_keys() == [(r["clause_id"], r["key"]) for r in records]
+    for i in (0, len(records) // 2, len(records) - 1):
+        assert new.row_of(records[i]["clause_id"]) == i and new.row_of_key(records[i]["key"]) == i
+    assert new.row_of("no-such:1") is None and new.row_of_key("0" * 64) is None
+    assert [new.document_of(i).doc_id for i in range(len(new))] == [r["doc_id"] for r in records]
+
+
+def test_phrases_and_section_filters_match_a_scan_of_every_row(two_tables):
+    new, old = two_tables
+    records = list(new.table.records())
+    for needle in ("产业", "人工智能", "第一条", "。", "新一代信息技术", "不存在的词语组合"):
+        want: dict[int, int] = {}
+        for i, r in enumerate(records):
+            hay, n, pos = normalise(r["text"]), 0, -1
+            while (pos := hay.find(normalise(needle), pos + 1)) >= 0:
+                n += 1
+            if n:
+                want[i] = n
+        assert new.phrase(needle) == old.phrase(needle) == want
+    section = next(s for r in records for s in r["section"])
+    f = SearchFilters(section=section)
+    rows = new.select(f)
+    assert rows.tolist() == old.select(f).tolist()
+    assert rows.tolist() == [i for i, r in enumerate(records) if f.accepts_section(tuple(r["section"]))]
+    assert len(rows)
+
+
+def test_search_answers_are_the_same_from_both_tables(two_tables):
+    new, old = two_tables
+    emb = get_embedder("fake")
+    a, b = Engine(new, emb), Engine(old, emb)
+    for q in QUERIES:
+        for mode in ("hybrid", "keyword", "phrase", "fuzzy"):
+            ha, hb = a.search(q, k=10, mode=mode), b.search(q, k=10, mode=mode)
+            assert [(h.clause_id, round(h.score, 6)) for h in ha] == [(h.clause_id, round(h.score, 6)) for h in hb]
+
+
+def test_a_table_changed_since_it_was_written_is_refused_at_open(fake_index, tmp_path):
+    idx = tmp_path / "idx"
+    shutil.copytree(fake_index, idx, ignore=shutil.ignore_patterns("*.lock"))
+    path = current_generation(idx) / "clauses.jsonl"
+    data = bytearray(path.read_bytes())
+    i = data.index("产业".encode())
+    data[i:i + 6] = "行业".encode()  # same length: the columns still fit, the bytes differ
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexError_, match="索引损坏.*clauses.jsonl"):
+        open_index(idx)
+
+
+def test_columns_that_do_not_fit_the_file_are_recomputed(fake_index, tmp_path):
+    idx = tmp_path / "idx"
+    shutil.copytree(fake_index, idx, ignore=shutil.ignore_patterns("*.lock"))
+    table = current_generation(idx) / TABLE
+    (table / "offsets.npy").write_bytes(b"not an array")
+    store = open_index(idx)
+    assert not store.table.lazy
+    assert [store.clause(i) for i in range(len(store))] == [open_index(fake_index).clause(i)
+                                                            for i in range(len(store))]
