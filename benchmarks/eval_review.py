@@ -1,8 +1,9 @@
 """Upper-law review against the labelled set in benchmarks/review_dev, beside naive baselines measured in the same run.
 
-Prints, for the held-out and the tune half: upper-law basis top-1 / top-5 accuracy (review vs best character
-overlap among all upper articles); per difference kind, precision and recall (review vs string comparison); duties
-not taken up; and the seconds to review a ~60-article city regulation against the library's upper layer.
+Prints, for each split (tune, and the held-out rounds heldout, heldout2, heldout3): upper-law basis top-1 / top-5
+accuracy (review vs best character overlap among all upper articles); per difference kind, precision and recall
+(review vs string comparison); duties not taken up; the seconds to review a ~60-article city regulation against the
+library's upper layer; and at the end the same figures as one table with a column per split.
 
     python benchmarks/eval_review.py [--library ../shared/library] [--cache /tmp/library.pkl]
 """
@@ -37,7 +38,7 @@ from indexer.compare.review_powers import power_differences  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "review_dev"
 FOLDERS = ("national/laws", "national/administrative-regulations", "zhejiang")
-SPLITS = ("heldout", "heldout2", "tune")  # heldout2: labelled after heldout was first measured (see README)
+SPLITS = ("heldout", "heldout2", "heldout3", "tune")  # heldout2, heldout3: labelled after the one before was measured (see README)
 
 
 def load(library: Path, cache: Path | None):
@@ -183,6 +184,26 @@ def pr(c) -> str:
     return f"P {p:.2f} R {r:.2f} ({tp}/{tp + fp}/{tp + fn})"
 
 
+def short(c) -> str:
+    tp, fp, fn = c
+    p = f"{tp / (tp + fp):.2f}" if tp + fp else " -  "
+    r = f"{tp / (tp + fn):.2f}" if tp + fn else " -  "
+    return f"{p}/{r}"
+
+
+def table(splits, basis, pairs, duties) -> None:
+    """One column per split: precision/recall (review, then baseline) per kind, and basis top-1/top-5."""
+    print("\n" + f"{'P/R':22}" + "".join(f"{s:>13}" for s in splits))
+    for name, label in (("sys", "review"), ("base", "baseline")):
+        for k in (NUMBERS, MODALITY, POWERS):
+            print(f"{k + ' ' + label:22}" + "".join(f"{short(pairs[s][k][name]):>13}" for s in splits))
+        print(f"{'duties ' + label:22}" + "".join(f"{short(duties[s][name]):>13}" for s in splits))
+    for name, label in (("top", "review"), ("base", "baseline")):
+        cells = [f"{basis[s][name + '1'] / basis[s]['n']:.2f}/{basis[s][name + '5'] / basis[s]['n']:.2f}"
+                 if basis[s]["n"] else "-" for s in splits]
+        print(f"{'basis top1/5 ' + label:22}" + "".join(f"{c:>13}" for c in cells))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--library", type=Path, default=ROOT.parent / "shared" / "library")
@@ -209,6 +230,7 @@ def main() -> int:
             print(f"{k:9} review {pr(c['sys'])} | baseline (string comparison) {pr(c['base'])}")
         print(f"{'duties':9} review {pr(duties[s]['sys'])} | baseline (no article overlaps it) {pr(duties[s]['base'])}")
     print("\n(P/R as: true positives / predicted / gold)")
+    table(args.split or SPLITS, basis, pairs, duties)
     for title, n, fit, disk, warm in timings:
         print(f"speed: 《{title}》 {n} articles against {len(layer.docs)} upper documents: {fit:.1f} s fitting the upper "
               f"layer, {disk:.1f} s reading it from its disk cache, {warm:.2f} s with it in memory")

@@ -19,8 +19,8 @@ POWER_LABELS = {PENALTY: "行政处罚", LICENCE: "行政许可", COMPULSION: "�
 POWER_TYPE = {PENALTY: PENALTY_ADDED, LICENCE: LICENCE_ADDED, COMPULSION: COMPULSION_ADDED, FEE: FEE_ADDED}
 _ORGAN = r"(?:部门|机关|政府|机构|局|办事处|委员会)"
 _POWERS = {
-    PENALTY: re.compile(r"罚款|给予警告|处以警告|通报批评|没收(?:违法所得|非法财物|[^。；，]{0,8}(?:工具|物品|设备))|吊销|暂扣[^。；，]{0,6}(?:许可证|"
-                        r"执照)|责令停产停业|责令关闭|行政拘留|降低资质等级|限制开展生产经营活动|责令停止执业"),
+    PENALTY: re.compile(r"罚款|(?:给予|处以|并处|可以处)警告|通报批评|没收(?!的)[^。；，、和及]{1,16}|吊销|暂扣[^。；，]{0,6}(?:许可证|执照)|"
+                        r"责令停产停业|责令关闭|行政拘留|降低资质等级|限制开展生产经营活动|责令停止执业"),
     LICENCE: re.compile(rf"(?:未经|须经|应当经|必须经|报经|经)[^。；，]{{0,16}}{_ORGAN}[^。；，]{{0,6}}(?:批准|许可|核准|审批)|"
                         rf"(?:应当|须|必须)[^。；，]{{0,20}}(?:申请|办理|取得)[^。；，]{{0,8}}(?:许可|审批|核准|批准)(?![^。；，]{{0,4}}(?:之日|后))|"
                         r"实行[^。；，]{0,8}(?:许可|审批)"),
@@ -29,10 +29,35 @@ _POWERS = {
     FEE: re.compile(r"(?:征收|收取|缴纳|交纳)[^。；，]{0,12}(?:费|基金)(?!用)"),
 }
 _NOT_FEE = re.compile(r"物业|服务费|违约金|停车费|租金")
-# On the upper side any mention of a power counts: an upper article that speaks of 处罚 or a 许可证 at all covers the
-# local one's (the local side must set the power, see _POWERS).
-_MENTIONS = {PENALTY: re.compile(r"罚|没收|吊销|警告|通报批评|停产停业|拘留"), LICENCE: re.compile(r"许可|批准|审批|核准|同意"),
-             COMPULSION: re.compile(r"查封|扣押|冻结|强制|代为|代履行"), FEE: re.compile(r"费|基金")}
+# On the upper side any mention of a power of the same sort counts: an upper article that speaks of 许可 or 查封 at
+# all covers the local one's (the local side must set the power, see _POWERS). A cost (费用) is no fee.
+_MENTIONS = {LICENCE: re.compile(r"许可|批准|审批|核准|同意"), COMPULSION: re.compile(r"查封|扣押|冻结|强制|代为|代履行"),
+             FEE: re.compile(r"费(?!用)|基金")}
+# Penalties come in sorts (行政处罚法 第九条) that an upper article sets one by one: a fine upstairs does not allow a
+# confiscation or a revoked licence downstairs. A generic 处罚 (not 处罚款, a fine) leaves the sort open: it covers all.
+_GENERIC = r"|(?<!治安管理)处罚(?!款)"  # 治安管理处罚 is the police's, not this article's
+_SORTS = (  # sort, how the local span reads, what upstairs mentions it
+    ("gains", re.compile(r"^没收(?:违法|非法)所得"), re.compile(r"没收|违法所得|非法所得" + _GENERIC)),
+    ("confiscation", re.compile(r"^没收"), re.compile(r"没收(?!违法所得|非法所得)" + _GENERIC)),
+    ("revocation", re.compile(r"吊销|暂扣|降低资质"), re.compile(r"吊销|暂扣|撤销[^。；]{0,6}(?:许可|资格|执照)|降低资质" + _GENERIC)),
+    ("warning", re.compile(r"警告|通报批评"), re.compile(r"警告|通报批评" + _GENERIC)),
+    ("suspension", re.compile(r"停产停业|关闭|停止执业|限制开展"), re.compile(r"停产|停业|关闭|停止执业|限制开展" + _GENERIC)),
+    ("detention", re.compile(r"拘留"), re.compile(r"拘留|治安管理处罚")),
+    ("fine", re.compile(r"罚款"), re.compile(r"罚")),
+)
+
+
+def penalty_sort(words: str) -> str | None:
+    """The sort of penalty a span of `_POWERS[PENALTY]` sets: fine, gains, confiscation, revocation, warning …"""
+    return next((sort for sort, rx, _ in _SORTS if rx.search(words)), None)
+
+
+def _mention(p: str, words: str) -> re.Pattern:
+    """What an upper text must mention to cover the local power `words` of power `p`."""
+    if p != PENALTY:
+        return _MENTIONS[p]
+    sort = penalty_sort(words)
+    return next(m for s, _, m in _SORTS if s == sort)
 
 
 def powers(text: str) -> dict[str, list[Span]]:
@@ -60,7 +85,8 @@ def power_differences(local_text: str, upper_texts: list[str]) -> list[Differenc
     name the paragraph a penalty punishes)."""
     out = []
     for p, spans in powers(local_text).items():
-        bare = [s for s in spans if not any(_covers(local_text, s, t, _MENTIONS[p]) for t in upper_texts)]
+        bare = [s for s in spans
+                if not any(_covers(local_text, s, t, _mention(p, local_text[s[0]:s[1]])) for t in upper_texts)]
         if not bare:
             continue
         conf = (0.7 if upper_texts else 0.45) * (0.7 if p == FEE else 1.0)
