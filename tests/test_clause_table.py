@@ -6,6 +6,8 @@ import json
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.embedders import get_embedder
 from indexer.errors import IndexError_
@@ -13,7 +15,7 @@ from indexer.filters import SearchFilters
 from indexer.keywords import normalise
 from indexer.search import Engine
 from indexer.store import current_generation, open_index
-from indexer.store.clause_table import TABLE
+from indexer.store.clause_table import TABLE, RowFile
 
 QUERIES = ("人工智能产业集群", "人才引进 税收", "第三条", "新能源汽车", "东莞市")
 
@@ -94,3 +96,30 @@ def test_columns_that_do_not_fit_the_file_are_recomputed(fake_index, tmp_path):
     assert not store.table.lazy
     assert [store.clause(i) for i in range(len(store))] == [open_index(fake_index).clause(i)
                                                             for i in range(len(store))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="产业人才\x00ab", max_size=60), needle=st.text(alphabet="产业人才ab", min_size=1, max_size=4),
+       chunk=st.integers(1, 9))
+def test_a_file_searched_in_chunks_finds_what_one_search_finds(tmp_path_factory, text, needle, chunk):
+    path = tmp_path_factory.mktemp("rows") / "phrases.txt"
+    data, pat = text.encode("utf-8"), needle.encode("utf-8")
+    path.write_bytes(data)
+    f = RowFile(path)
+    f.CHUNK = chunk
+    want, pos = [], data.find(pat)
+    while pos >= 0:
+        want.append(pos)
+        pos = data.find(pat, pos + 1)
+    assert list(f.find_all(pat)) == want
+
+
+def test_folded_texts_keep_a_bounded_number_of_rows(fake_index, monkeypatch):
+    from indexer.search.features import FoldedTexts
+    store = open_index(fake_index)
+    monkeypatch.setattr(FoldedTexts, "KEPT", 10)
+    folded = FoldedTexts(store)
+    for row in range(len(store)):
+        assert folded.text(row) == folded.text(row) and folded.chars(row)
+    assert len(folded._texts) == len(folded._chars) == 10
+    assert set(folded._texts) == set(range(len(store) - 10, len(store)))  # the newest are kept

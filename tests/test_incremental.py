@@ -188,6 +188,8 @@ def test_random_adds_and_removes_keep_bm25_exact(tmp_path, seed, monkeypatch):
         for q in (["甲"], ["乙乙", "丙"], ["丁", "甲", "癸癸", "无"]):
             assert np.array_equal(index.scores(q), ref.scores(q)), (gen, q)
             assert index.document_frequency(q) == ref.document_frequency(q)
+            rows = [rng.randrange(len(texts)) for _ in range(rng.randint(0, 12))]  # any order, repeats
+            assert np.array_equal(index.scores_at(q, rows), ref.scores(q)[rows]), (gen, q, rows)
         previous = folder
 
 

@@ -43,6 +43,16 @@ def alnum(folded: str) -> str:
     return "".join(c for c in folded if c.isalnum())
 
 
+def _bound(kept: dict, most: int) -> None:
+    """Drop the oldest entries of a dict (insertion order) beyond `most`. Threads of one engine share it: an entry
+    another thread dropped first, or a dict changed under the iterator, ends this round (the next insert goes on)."""
+    while len(kept) > most:
+        try:
+            del kept[next(iter(kept))]
+        except (KeyError, RuntimeError, StopIteration):
+            return
+
+
 class FoldedTexts:
     """Each clause's folded text and its letters and digits, folded once per row for an engine's life (an engine
     reads one index generation), not again for every query that has the row among its candidates."""
@@ -53,16 +63,20 @@ class FoldedTexts:
         self._chars: dict[int, frozenset[str]] = {}
         self._titles: dict[str, str] = {}
 
+    KEPT = 32_768  # rows kept folded (the oldest go first): a library of a million clauses must not fill memory
+
     def text(self, row: int) -> str:
         t = self._texts.get(row)
         if t is None:
             t = self._texts[row] = fold(self.store.text(row))
+            _bound(self._texts, self.KEPT)
         return t
 
     def chars(self, row: int) -> frozenset[str]:
         c = self._chars.get(row)
         if c is None:
             c = self._chars[row] = frozenset(alnum(self.text(row)))
+            _bound(self._chars, self.KEPT)
         return c
 
     def title(self, doc_id: str, title: str) -> str:

@@ -2,19 +2,21 @@
 and only small columns in memory (line offsets, each row's document, section code, id and key hashes).
 
 A million clauses held as Python dicts took about 2 GB and ten seconds to parse at every open; here they cost the
-columns (~40 bytes a row) and the pages of the rows a query reads. The columns are written beside clauses.jsonl at
+columns (~40 bytes a row); the rows a query reads are read with pread (RowFile), so they stay in the page cache,
+not in the process. The columns are written beside clauses.jsonl at
 build time (table/); a generation written before them, or whose columns do not fit its clauses.jsonl, has them
 computed by one pass over the file instead, which is what opening an index cost before.
 
 Normalised texts for phrase search are kept in table/phrases.txt (UTF-8, rows joined by NUL): a phrase query is a
-byte search of the mapped file, and since UTF-8 is self-synchronising a match always starts on a character.
+byte search of the file read in chunks, and since UTF-8 is self-synchronising a match always starts on a character.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import mmap
-from collections import OrderedDict
+import os
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from indexer.store.records import is_bare_heading
 
 TABLE = "table"  # the folder of a generation that holds the columns
 COLUMNS = ("offsets", "doc_index", "section_code", "id_hash", "key_hash", "bare", "phrase_starts")
-DECODED = 8192  # rows kept decoded (a page of results and its rerank candidates are read more than once)
+DECODED = 8192  # rows kept decoded in a large table (a page of results and its candidates are read again)
+SMALL = 64 * 2**20  # a clauses.jsonl below this size keeps every row it decoded (as a whole parse would)
 SEP = b"\x00"
 
 
@@ -72,19 +75,42 @@ def write_table(folder: Path, records: Sequence[dict], doc_ids: Sequence[str]) -
     return digest(data)
 
 
-def _map(path: Path) -> mmap.mmap | bytes:
-    with open(path, "rb") as f:
-        try:
-            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file cannot be mapped
-            return b""
+class RowFile:
+    """Byte ranges of a file read with pread: the page cache holds what was read, this process maps nothing.
+
+    (A memory-mapped table was tried: the kernel maps whole large folios on a fault, so 30 queries over a million
+    clauses left 1.3 GB of the vectors and 0.8 GB of the clause table in the process's resident memory.)
+    """
+
+    CHUNK = 64 * 2**20
+
+    def __init__(self, path: Path):
+        self._f = open(path, "rb")  # noqa: SIM115 - kept open for the store's life: its generation may be deleted
+        self.size = os.fstat(self._f.fileno()).st_size
+
+    def read(self, start: int, end: int) -> bytes:
+        return os.pread(self._f.fileno(), end - start, start)
+
+    def find_all(self, pat: bytes) -> Iterator[int]:
+        """Offsets of every occurrence of `pat` (overlapping ones too). The file is mapped for this search only,
+        in chunks of CHUNK bytes, each unmapped before the next (its pages leave the process with it)."""
+        start, keep = 0, len(pat) - 1
+        while start < self.size:
+            length = min(self.size, start + self.CHUNK + keep) - start
+            aligned = start - start % mmap.ALLOCATIONGRANULARITY
+            with mmap.mmap(self._f.fileno(), length + start - aligned, access=mmap.ACCESS_READ, offset=aligned) as m:
+                pos = m.find(pat, start - aligned)
+                while pos >= 0:  # a whole match here starts inside this chunk: the next chunk reads from CHUNK on
+                    yield aligned + pos
+                    pos = m.find(pat, pos + 1)
+            start += self.CHUNK
 
 
 class ClauseTable:
     """Rows of clauses.jsonl by number, decoded on demand; columns in memory."""
 
-    def __init__(self, data: mmap.mmap | bytes, cols: dict[str, np.ndarray], sections: list,
-                 phrases: mmap.mmap | bytes | None, records: list[dict] | None = None):
+    def __init__(self, data: RowFile | None, cols: dict[str, np.ndarray], sections: list, phrases: RowFile | bytes,
+                 records: list[dict] | None = None):
         self._data, self._phrases = data, phrases
         self.offsets, self.doc_index = cols["offsets"], cols["doc_index"]
         self.section_code, self.bare = cols["section_code"], cols["bare"]
@@ -94,20 +120,20 @@ class ClauseTable:
         self.phrase_starts = cols["phrase_starts"]
         self._decoded: OrderedDict[int, dict] = OrderedDict()
         self._records = records  # an older generation's rows, parsed whole to compute its columns
+        self._keep = DECODED if data is None or data.size >= SMALL else len(self)
 
     @classmethod
     def open(cls, folder: Path, doc_ids: Sequence[str]) -> ClauseTable:
         """The table of a generation; its columns read from table/ when they fit clauses.jsonl, else computed."""
-        path = folder / "clauses.jsonl"
-        data = _map(path)
-        cols = _read_columns(folder / TABLE, len(data))
+        data = RowFile(folder / "clauses.jsonl")
+        cols = _read_columns(folder / TABLE, data.size)
         if cols is not None:
             sections = json.loads((folder / TABLE / "sections.json").read_text(encoding="utf-8"))
-            return cls(data, cols, sections, _map(folder / TABLE / "phrases.txt"))
-        lines = bytes(data).splitlines(keepends=True)
+            return cls(data, cols, sections, RowFile(folder / TABLE / "phrases.txt"))
+        lines = data.read(0, data.size).splitlines(keepends=True)
         records = [json.loads(line) for line in lines]
         cols, sections, phrases = _columns(records, doc_ids, lines)
-        return cls(data, cols, sections, phrases, records)
+        return cls(None, cols, sections, phrases, records)
 
     def __len__(self) -> int:
         return len(self.doc_index)
@@ -124,9 +150,9 @@ class ClauseTable:
         if r is None:
             if not 0 <= row < len(self):
                 raise IndexError(row)
-            r = json.loads(self._data[int(self.offsets[row]):int(self.offsets[row + 1])])
+            r = json.loads(self._data.read(int(self.offsets[row]), int(self.offsets[row + 1])))
             self._decoded[row] = r
-            if len(self._decoded) > DECODED:
+            if len(self._decoded) > self._keep:
                 self._decoded.popitem(last=False)
         return r
 
@@ -135,8 +161,12 @@ class ClauseTable:
         if self._records is not None:
             yield from self._records
             return
-        for a, b in zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist(), strict=True):
-            yield json.loads(self._data[a:b])
+        for a in range(0, len(self), 10_000):  # a block of rows a read
+            b = min(len(self), a + 10_000)
+            base = int(self.offsets[a])
+            block = self._data.read(base, int(self.offsets[b]))
+            for x, y in zip(self.offsets[a:b].tolist(), self.offsets[a + 1:b + 1].tolist(), strict=True):
+                yield json.loads(block[x - base:y - base])
 
     def row_of(self, field: str, value: str) -> int | None:
         """The row whose clause_id (or key) is `value`, None when none is."""
@@ -156,14 +186,16 @@ class ClauseTable:
 
     def phrase_rows(self, needle: str) -> dict[int, int]:
         """Rows whose normalised text holds the normalised needle → occurrences (overlapping ones counted)."""
-        hay, pat = self._phrases, needle.encode("utf-8")
-        counts: dict[int, int] = {}
-        pos = hay.find(pat)
-        while pos >= 0:
-            row = int(np.searchsorted(self.phrase_starts, pos, side="right") - 1)
-            counts[row] = counts.get(row, 0) + 1
-            pos = hay.find(pat, pos + 1)
-        return counts
+        pat = needle.encode("utf-8")
+        if isinstance(self._phrases, bytes):
+            found, pos = [], self._phrases.find(pat)
+            while pos >= 0:
+                found.append(pos)
+                pos = self._phrases.find(pat, pos + 1)
+        else:
+            found = list(self._phrases.find_all(pat))
+        rows = np.searchsorted(self.phrase_starts, np.asarray(found, np.int64), side="right") - 1
+        return dict(Counter(rows.tolist()))
 
 
 def _read_columns(table: Path, size: int) -> dict[str, np.ndarray] | None:

@@ -69,6 +69,8 @@ class FolderStore(ClauseStore):
         self._texts: dict[str, str] | None = None
         self._rows: OrderedDict[SearchFilters, np.ndarray] = OrderedDict()
         self._bare = frozenset(table.bare.tolist())
+        self._doc_pos = {d.doc_id: j for j, d in enumerate(self._docs)}
+        self._doc_starts: np.ndarray | None = None
         texts = folder / "texts.jsonl"
         if texts.exists() and texts.stat().st_size < 64 * 2**20:
             self._doc_texts()  # read now while small: a later build may delete this generation
@@ -116,8 +118,16 @@ class FolderStore(ClauseStore):
         return self.table.row_of("key", key)
 
     def rows_of_document(self, doc_id: str) -> np.ndarray:
-        j = next((i for i, d in enumerate(self._docs) if d.doc_id == doc_id), None)
-        return np.zeros(0, np.int64) if j is None else np.flatnonzero(self.doc_index == j)
+        j = self._doc_pos.get(doc_id)
+        if j is None:
+            return np.zeros(0, np.int64)
+        if self._doc_starts is None:  # rows in document order (as builds write them): each document is one run
+            ordered = bool(np.all(np.diff(self.doc_index) >= 0))
+            self._doc_starts = np.searchsorted(self.doc_index, np.arange(len(self._docs) + 1)) if ordered else \
+                np.zeros(0, np.int64)
+        if not len(self._doc_starts):
+            return np.flatnonzero(self.doc_index == j)
+        return np.arange(self._doc_starts[j], self._doc_starts[j + 1], dtype=np.int64)
 
     def vectors(self, rows) -> np.ndarray:
         return self.vector_index.get(rows)
@@ -191,14 +201,19 @@ class FolderStore(ClauseStore):
             masked = np.zeros_like(scores)
             masked[rows] = scores[rows]
             scores = masked
-        n_pos = int(np.count_nonzero(scores > 0))
-        if not n_pos or k <= 0:
+        pos = np.flatnonzero(scores > 0)  # a few rows of many: rank only those
+        if not len(pos) or k <= 0:
             return []
-        top = np.argpartition(-scores, min(k, n_pos) - 1)[:min(k, n_pos)]
+        kk, vals = min(k, len(pos)), scores[pos]
+        kth = np.partition(vals, len(vals) - kk)[len(vals) - kk]  # the k-th best score
+        tied = pos[vals == kth]  # ascending: ties at the k-th place go to the lower rows
+        top = np.concatenate([pos[vals > kth], tied[:kk - int(np.count_nonzero(vals > kth))]])
         top = top[np.lexsort((top, -scores[top]))]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return [(int(i), float(scores[i])) for i in top]
 
     def keyword_scores(self, tokens: Sequence[str], rows: Sequence[int]) -> np.ndarray:
+        if isinstance(self.keywords, SegmentedKeywords):
+            return self.keywords.scores_at(tokens, rows)
         return self.keywords.scores(tokens)[np.asarray(rows, dtype=np.int64)]
 
     def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:

@@ -103,8 +103,7 @@ class SegmentedKeywords:
         total = sum(int(s.lengths[s.live >= 0].sum()) for s in self.segments)
         avgdl = np.float64(total) / n_docs if n_docs else np.float64(1.0)  # as bm25s: np.mean of the lengths
         self._norm = [k1 * ((1 - b) + b * s.lengths.astype(np.int64) / avgdl) for s in self.segments]
-        self._store_rows = [s.live[s.rows] for s in self.segments]  # each posting's store row, -1 when dead
-        self._whole = [s.n_live() == len(s) for s in self.segments]
+        self._maps = [_store_map(s) for s in self.segments]
 
     @classmethod
     def load(cls, folder: Path, n_docs: int) -> SegmentedKeywords:
@@ -117,22 +116,34 @@ class SegmentedKeywords:
             raise ValueError(f"keyword segments cover {len(rows)} rows, the store holds {n_docs}")
         return cls(segments, n_docs)
 
+    def _spans(self, term: str) -> list[tuple[int, int, int]]:
+        """(segment, first, end posting) of a term in each segment that knows it."""
+        out = []
+        for j, seg in enumerate(self.segments):
+            t = seg.term_id.get(term)
+            if t is not None and seg.indptr[t + 1] > seg.indptr[t]:
+                out.append((j, int(seg.indptr[t]), int(seg.indptr[t + 1])))
+        return out
+
     def _postings(self, term: str) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(store rows, tf, length norm) of the live postings of a term, per segment holding it."""
         out = []
-        for seg, norm, store_rows, whole in zip(self.segments, self._norm, self._store_rows, self._whole,
-                                                strict=True):
-            t = seg.term_id.get(term)
-            if t is None:
-                continue
-            a, b = seg.indptr[t], seg.indptr[t + 1]
-            rows, tf, to = seg.rows[a:b], seg.tf[a:b], store_rows[a:b]
-            if not whole:
+        for j, a, b in self._spans(term):
+            seg, to = self.segments[j], self._maps[j]
+            rows, tf = seg.rows[a:b], seg.tf[a:b]
+            if isinstance(to, int):
+                to = rows + to if to else rows
+            else:
+                to = to[a:b]
                 keep = to >= 0
                 rows, tf, to = rows[keep], tf[keep], to[keep]
             if len(to):
-                out.append((to, tf, norm[rows]))
+                out.append((to, tf, self._norm[j][rows]))
         return out
+
+    def _df(self, term: str) -> int:
+        return sum(b - a if isinstance(self._maps[j], int) else int(np.count_nonzero(self._maps[j][a:b] >= 0))
+                   for j, a, b in self._spans(term))
 
     def scores(self, tokens: Sequence[str], weights: dict[str, float] | None = None) -> np.ndarray:
         """BM25 score of every store row for the query tokens (each distinct token once).
@@ -152,12 +163,47 @@ class SegmentedKeywords:
                 continue
             idf = np.float32(math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
             for rows, tf, norm in postings:  # float64 as bm25s computes it, float32 as it stores it
-                out[rows] += (idf * (tf / (norm + tf))).astype(np.float32)
+                norm += tf  # in place (norm is this call's own gathered copy): tf / (norm + tf) * idf
+                np.divide(tf, norm, out=norm)
+                norm *= idf
+                out[rows] += norm.astype(np.float32)
         return out
 
     def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
         """How many store rows hold each token (0 for tokens no live row holds)."""
-        return {t: sum(len(r) for r, _, _ in self._postings(t)) for t in dict.fromkeys(tokens)}
+        return {t: self._df(t) for t in dict.fromkeys(tokens)}
+
+    def scores_at(self, tokens: Sequence[str], rows: Sequence[int]) -> np.ndarray:
+        """`scores(tokens)[rows]`, computed for these rows only (the same float32 sums, term by term)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows), dtype=np.float32)
+        for term in dict.fromkeys(tokens):
+            if not term or not (df := self._df(term)):
+                continue
+            idf = np.float32(math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
+            for j, a, b in self._spans(term):
+                seg, to = self.segments[j], self._maps[j]
+                if isinstance(to, int):  # postings ascend by store row: find the asked rows among them
+                    posted = seg.rows[a:b]
+                    at = np.minimum(np.searchsorted(posted, rows - to), len(posted) - 1)
+                    hit = posted[at] == rows - to
+                    seg_rows, tf = posted[at[hit]], seg.tf[a:b][at[hit]]
+                else:
+                    where = {int(r): i for i, r in enumerate(to[a:b]) if r >= 0}
+                    at = np.array([where.get(int(r), -1) for r in rows], dtype=np.int64)
+                    hit = at >= 0
+                    seg_rows, tf = seg.rows[a:b][at[hit]], seg.tf[a:b][at[hit]]
+                out[hit] += (idf * (tf / (self._norm[j][seg_rows] + tf))).astype(np.float32)
+        return out
+
+
+def _store_map(seg: Segment) -> int | np.ndarray:
+    """How a segment's postings find their store rows: an offset when its live rows are one ascending run (a
+    segment written whole by a build), else each posting's store row (-1 when dead)."""
+    live = seg.live
+    if len(live) and live[0] >= 0 and np.array_equal(live, np.arange(live[0], live[0] + len(live), dtype=live.dtype)):
+        return int(live[0])
+    return live[seg.rows]
 
 
 def load_keywords(generation: Path, manifest: dict, n: int) -> KeywordIndex | SegmentedKeywords:

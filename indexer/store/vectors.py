@@ -102,7 +102,7 @@ class FaissStore(VectorStore):
         store.tune(seed=seed)
         return store
 
-    def tune(self, target: float = 0.99, k: int = 10, n_queries: int = 200, seed: int = 0) -> None:
+    def tune(self, target: float = 0.98, k: int = 10, n_queries: int = 200, seed: int = 0) -> None:
         """Raise nprobe until recall@k against exact search reaches the target on perturbed stored vectors.
 
         The perturbation is strong (cosine ≈ 0.75 to the stored vector) because real queries sit that far from
@@ -188,11 +188,54 @@ class FaissStore(VectorStore):
 
     @classmethod
     def load(cls, folder: Path, meta: dict) -> FaissStore:
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
-        if meta.get("kind", "flat") == "flat":
-            return cls(vectors, None, meta)
-        import faiss
-        return cls(vectors, faiss.read_index(str(folder / "vectors.faiss")), meta)
+        if meta.get("kind", "flat") == "flat":  # every search reads every vector: mapped whole
+            return cls(np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False), None, meta)
+        import faiss  # the codes answer searches; a few float32 rows are read per search
+        return cls(NpyRows(folder / "vectors.npy"), faiss.read_index(str(folder / "vectors.faiss")), meta)
+
+
+class NpyRows:
+    """Rows of a 2-d .npy file read with pread when asked (clause_table.RowFile): nothing of it is mapped."""
+
+    def __init__(self, path: Path):
+        from indexer.store.clause_table import RowFile
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            self.shape, fortran, self.dtype = read_header(f)
+            self._start = f.tell()
+        if len(self.shape) != 2 or fortran:
+            raise ValueError(f"{path.name}: not a C-ordered 2-d array")
+        self.ndim, self.filename = 2, str(path)
+        self._row = self.shape[1] * self.dtype.itemsize
+        self._file = RowFile(path)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _read(self, a: int, b: int) -> np.ndarray:
+        data = self._file.read(self._start + a * self._row, self._start + b * self._row)
+        return np.frombuffer(data, dtype=self.dtype).reshape(b - a, self.shape[1])
+
+    def __getitem__(self, idx) -> np.ndarray:
+        if isinstance(idx, slice):
+            a, b, step = idx.indices(len(self))
+            return self._read(a, max(a, b))[::step]
+        idx = np.asarray(idx, dtype=np.int64)
+        if idx.ndim == 0:
+            return self[int(idx):int(idx) + 1][0]
+        if len(idx) and (idx.min() < -len(self) or idx.max() >= len(self)):
+            raise IndexError("row out of range")
+        idx = np.where(idx < 0, idx + len(self), idx)
+        out = np.empty((len(idx), self.shape[1]), dtype=self.dtype)
+        order = np.argsort(idx, kind="stable")
+        rows = idx[order]
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1  # runs of consecutive rows: one read each
+        for part, pos in zip(np.split(rows, breaks), np.split(order, breaks), strict=True):
+            if len(part):
+                out[pos] = self._read(int(part[0]), int(part[-1]) + 1)
+        return out
 
 
 def exact_topk(vectors: np.ndarray, queries: np.ndarray, k: int, chunk: int = 100_000) -> list[np.ndarray]:
