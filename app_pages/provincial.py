@@ -155,8 +155,9 @@ with tab_matrix:
     e1, e2 = st.columns(2)
     for col, suffix, mime in ((e1, ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                               (e2, ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")):
-        col.download_button(f"导出 {suffix}", matrix_file(ref_id, targets, suffix, stamp), file_name=f"实施矩阵_{m.reference}{suffix}",
-                            mime=mime, key=f"prov_export_{suffix}")
+        col.download_button(f"导出 {suffix}", data=lambda s=suffix: matrix_file(ref_id, targets, s, stamp),
+                            file_name=f"实施矩阵_{m.reference}{suffix}", mime=mime, key=f"prov_export_{suffix}",
+                            on_click="ignore")  # written when clicked, not on every visit
 
 # ------------------------------------------------------------------ diffusion
 with tab_time:

@@ -76,3 +76,19 @@ def test_timeline_and_instrument_tabs(app_env):
     assert not at.exception, at.exception
     tagged = next(d.value for d in at.dataframe if "工具 tags" in d.value.columns)
     assert len(tagged) and all("土地" in t for t in tagged["工具 tags"])
+
+
+def test_the_matrix_exports_are_written_only_when_asked(app_env, monkeypatch):
+    """Issue 28: the first visit wrote the .xlsx and .docx of the matrix before anyone asked (about a second of
+    the page's first paint); like every other export, each is written when its button is clicked."""
+    import streamlit as st
+
+    import indexer.export.matrix as writer
+
+    written = []
+    real = writer.matrix_bytes
+    monkeypatch.setattr(writer, "matrix_bytes", lambda *a, **k: written.append(a[1]) or real(*a, **k))
+    st.cache_data.clear()  # an earlier test's files would hide the call
+    at = open_page()
+    assert [b.label for b in at.get("download_button")] == ["导出 .xlsx", "导出 .docx"]
+    assert written == []
