@@ -1,8 +1,12 @@
 """The 省级视图 page with AppTest: matrix, per-item counts, timeline and instrument facets on the seed corpus."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -92,3 +96,37 @@ def test_the_matrix_exports_are_written_only_when_asked(app_env, monkeypatch):
     at = open_page()
     assert [b.label for b in at.get("download_button")] == ["导出 .xlsx", "导出 .docx"]
     assert written == []
+
+
+CHART_LIBS_PROBE = """
+import sys
+from streamlit.testing.v1 import AppTest
+from indexer import paths
+from indexer.errors import PolicyError
+from indexer.library import Library
+from pathlib import Path
+paths.INDEX_DIR, paths.UPLOAD_DIR = Path({index!r}), Path({uploads!r})
+def refuse(*a, **k):
+    raise PolicyError("refused")
+Library.{verb} = refuse  # the page stops where its result would be drawn
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.switch_page({page!r})
+at.run()
+assert not at.exception, at.exception
+assert at.title[0].value.startswith({title!r}) and at.selectbox, "not drawn"
+print(sorted(m for m in ("altair", "pandas") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(("page", "title", "verb"), [("app_pages/coverage.py", "覆盖", "coverage"),
+                                                     ("app_pages/provincial.py", "省级", "matrix")])
+def test_the_pickers_are_drawn_before_the_chart_libraries_load(app_env, fake_index, tmp_path, page, title, verb):
+    """Issue 28: coverage and provincial imported altair and pandas (about 0.8 s) before their title and pickers;
+    only their charts and tables need them. In a fresh process, a page stopped before its result never loads
+    them."""
+    code = CHART_LIBS_PROBE.format(index=str(fake_index), uploads=str(tmp_path / "up"), app=APP, page=page,
+                                   title=title, verb=verb)
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(APP).parent, capture_output=True, text=True,
+                         timeout=180, env={**os.environ, "POLICY_EMBEDDER": "fake"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
