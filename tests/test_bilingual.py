@@ -39,6 +39,10 @@ LINES = [
     "稅 税 [shui4] /taxes/duties/",
     "計劃 计划 [ji4 hua4] /plan/project/program/to plan/to map out/CL:個|个[ge4],項|项[xiang4]/",
     "中心 中心 [zhong1 xin1] /center/heart/core/CL:個|个[ge4]/",
+    "才 才 [cai2] /ability/talent/only (then)/just/",
+    "能 能 [neng2] /can/to be able to/ability/",
+    "才能 才能 [cai2 neng2] /talent/ability/capacity/",
+    "人才 人才 [ren2 cai2] /talent/talented person/",
 ]
 
 
@@ -273,3 +277,16 @@ def test_a_word_the_dictionary_glosses_in_the_plural_brings_that_sense(gloss):
                                               ("day", "days"), ("approach", "approaches")])
 def test_plural_forms(word, plural):
     assert plural in bilingual.plural_forms(word)
+
+
+def test_a_sense_that_also_reads_as_function_words_gives_way_to_a_plain_one(gloss):
+    """talent → 人才, not 才能: the best clauses' 才能 is mostly 才 "only then" + 能 "can" (只有…才能提高), so where
+    they hold it says nothing of its sense (issue 28); it still counts when it is the only sense they use."""
+    assert gloss.function_chars >= {"才", "能"} and "人" not in gloss.function_chars
+    df = {"人才": 14, "才能": 2}
+    freq = lambda words: {w: df.get(w, 0) for w in words}  # noqa: E731
+    context = ["引进高端人才", "人才住房补贴", *["无关的条款"] * 10, "只有这样才能提高效率"]
+    assert bilingual.translate("high-end talent", gloss, freq, context) == ["人才"]
+    assert bilingual.translate("talent", gloss, freq, ["只有这样才能提高效率"]) == ["才能"]
+    many = bilingual.Glossary({("talent",): ("人才", "才能")}, {})  # no function words known: both kept
+    assert bilingual.translate("talent", many, freq, context) == ["人才", "才能"]

@@ -1,8 +1,12 @@
 """The 省级视图 page with AppTest: matrix, per-item counts, timeline and instrument facets on the seed corpus."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -76,3 +80,53 @@ def test_timeline_and_instrument_tabs(app_env):
     assert not at.exception, at.exception
     tagged = next(d.value for d in at.dataframe if "工具 tags" in d.value.columns)
     assert len(tagged) and all("土地" in t for t in tagged["工具 tags"])
+
+
+def test_the_matrix_exports_are_written_only_when_asked(app_env, monkeypatch):
+    """Issue 28: the first visit wrote the .xlsx and .docx of the matrix before anyone asked (about a second of
+    the page's first paint); like every other export, each is written when its button is clicked."""
+    import streamlit as st
+
+    import indexer.export.matrix as writer
+
+    written = []
+    real = writer.matrix_bytes
+    monkeypatch.setattr(writer, "matrix_bytes", lambda *a, **k: written.append(a[1]) or real(*a, **k))
+    st.cache_data.clear()  # an earlier test's files would hide the call
+    at = open_page()
+    assert [b.label for b in at.get("download_button")] == ["导出 .xlsx", "导出 .docx"]
+    assert written == []
+
+
+CHART_LIBS_PROBE = """
+import sys
+from streamlit.testing.v1 import AppTest
+from indexer import paths
+from indexer.errors import PolicyError
+from indexer.library import Library
+from pathlib import Path
+paths.INDEX_DIR, paths.UPLOAD_DIR = Path({index!r}), Path({uploads!r})
+def refuse(*a, **k):
+    raise PolicyError("refused")
+Library.{verb} = refuse  # the page stops where its result would be drawn
+at = AppTest.from_file({app!r}, default_timeout=120)
+at.switch_page({page!r})
+at.run()
+assert not at.exception, at.exception
+assert at.title[0].value.startswith({title!r}) and at.selectbox, "not drawn"
+print(sorted(m for m in ("altair", "pandas") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(("page", "title", "verb"), [("app_pages/coverage.py", "覆盖", "coverage"),
+                                                     ("app_pages/provincial.py", "省级", "matrix")])
+def test_the_pickers_are_drawn_before_the_chart_libraries_load(app_env, fake_index, tmp_path, page, title, verb):
+    """Issue 28: coverage and provincial imported altair and pandas (about 0.8 s) before their title and pickers;
+    only their charts and tables need them. In a fresh process, a page stopped before its result never loads
+    them."""
+    code = CHART_LIBS_PROBE.format(index=str(fake_index), uploads=str(tmp_path / "up"), app=APP, page=page,
+                                   title=title, verb=verb)
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(APP).parent, capture_output=True, text=True,
+                         timeout=180, env={**os.environ, "POLICY_EMBEDDER": "fake"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -43,10 +43,17 @@ _SKIP = ("CL:", "variant of", "old variant", "surname", "see ", "abbr.", "used i
 
 @dataclass(frozen=True)
 class Glossary:
-    """English gloss (a tuple of base-form words) → Chinese words; Chinese proper noun → toneless pinyin."""
+    """English gloss (a tuple of base-form words) → Chinese words; Chinese proper noun → toneless pinyin; the
+    characters that are also a function word (才 "only then", 能 "can": glossed by a STOPWORDS word alone)."""
 
     terms: dict[tuple[str, ...], tuple[str, ...]]
     pinyin: dict[str, str]
+    function_chars: frozenset[str] = frozenset()
+
+    def reads_as_function_words(self, word: str) -> bool:
+        """Whether running text may hold the word as a phrase of function words, not as itself (才能 in 只有…才能
+        提高 is "only then can", not "talent"): each of its characters is one."""
+        return len(word) > 1 and all(c in self.function_chars for c in word)
 
     def concepts(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
         """The query's content words and phrases with the Chinese words they gloss, longest phrase first
@@ -158,7 +165,8 @@ def parse(lines: Sequence[str] | object) -> Glossary:
                     words = words[1:]
                 if 1 <= len(words) <= MAX_PHRASE:
                     terms[tuple(words)][simp] = None
-    return Glossary({k: tuple(v) for k, v in terms.items()}, pinyin)
+    function_chars = frozenset(c for w in STOPWORDS for c in terms.get((w,), {}) if len(c) == 1)
+    return Glossary({k: tuple(v) for k, v in terms.items()}, pinyin, function_chars)
 
 
 def _name(gloss: str) -> tuple[str, ...]:
@@ -212,10 +220,11 @@ def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict
     """
     out: dict[str, None] = {}
     for phrase, senses in gloss.concepts(query):
-        chosen = _senses(senses, frequency, context)
+        chosen = _senses(senses, frequency, context, gloss.reads_as_function_words)
         if not chosen:  # no sense the library uses: the plural's (tax → taxes → 税), or the best clauses' word
             plural = gloss.plural_senses(phrase)
-            chosen = _senses(plural, frequency, context) or _held_in(plural, context, frequency, tokenize)
+            chosen = (_senses(plural, frequency, context, gloss.reads_as_function_words)
+                      or _held_in(plural, context, frequency, tokenize))
         out.update(dict.fromkeys(chosen))
     by_pinyin: dict[str, str] = {}
     for name, _ in places:
@@ -229,14 +238,18 @@ def translate(query: str, gloss: Glossary, frequency: Callable[[list[str]], dict
     return list(out)
 
 
-def _senses(senses: Sequence[str], frequency: Callable[[list[str]], dict[str, int]],
-            context: Sequence[str]) -> list[str]:
-    """Up to SENSES of a word's senses that the library uses, those the best clauses use most first."""
+def _senses(senses: Sequence[str], frequency: Callable[[list[str]], dict[str, int]], context: Sequence[str],
+            function_words: Callable[[str], bool] = lambda _: False) -> list[str]:
+    """Up to SENSES of a word's senses that the library uses, those the best clauses use most first. A sense that
+    may be function words in running text (`function_words`: 才能) counts only when no other is in the best
+    clauses: where they hold it says nothing of its sense."""
     df = frequency(list(senses))
     used = [s for s in senses if df.get(s, 0) > 0]
     if any(len(s) >= 2 for s in used):  # single characters only when nothing longer is used (dog → 犬)
         used = [s for s in used if len(s) >= 2]
     weight = {s: _weight(s, context) for s in used}
+    if any(weight[s] > 0 and not function_words(s) for s in used):
+        used = [s for s in used if not function_words(s)]
     chosen = sorted((s for s in used if weight[s] > 0), key=lambda s: (-weight[s], -df[s]))[:SENSES]
     if not chosen and used:  # no best clause uses any sense: the most widely used one
         chosen = [max(used, key=lambda s: df[s])]

@@ -12,9 +12,11 @@ from indexer.cache_files import load_arrays, save_arrays
 from indexer.search import bilingual
 from indexer.search.floor import (
     COVERAGE_HITS,
+    FLUENT_MARGIN,
     MARGIN,
     MIN_SUPPORT,
     PROBES,
+    WORDLESS_MARGIN,
     Floor,
     calibrate,
     keyword_support,
@@ -76,10 +78,12 @@ class Relevance:
         closer to the library than non-answers' and its words not in it), or a fluent question whose meaning is
         not clear of non-answers' and whose words no clause holds together (刘德华多大了, 外卖骑手的保障)."""
         lift = self.floor().lift(self.embed_query(query), semantic[0][1] if semantic else None)
-        if lift < MARGIN and keyword_support(tokens, self.store.document_frequency(tokens),
-                                             len(self.store)) < MIN_SUPPORT:
+        if lift >= max(MARGIN, FLUENT_MARGIN, WORDLESS_MARGIN):
+            return False
+        support = keyword_support(tokens, self.store.document_frequency(tokens), len(self.store))
+        if lift < MARGIN and support < MIN_SUPPORT:
             return True
-        return off_topic(lift, lambda: self.coverage(tokens), bilingual.is_english(query))
+        return off_topic(lift, lambda: self.coverage(tokens), bilingual.is_english(query), support)
 
     def coverage(self, tokens: Sequence[str]) -> float:
         """The largest share of the query's word weight that one of its best keyword hits holds."""
