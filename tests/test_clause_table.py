@@ -123,3 +123,31 @@ def test_folded_texts_keep_a_bounded_number_of_rows(fake_index, monkeypatch):
         assert folded.text(row) == folded.text(row) and folded.chars(row)
     assert len(folded._texts) == len(folded._chars) == 10
     assert set(folded._texts) == set(range(len(store) - 10, len(store)))  # the newest are kept
+
+
+def test_normalised_texts_are_read_from_the_phrase_file(two_tables):
+    new, old = two_tables
+    rows = [0, 5, len(new) - 1, 3, 5]
+    want = [normalise(new.text(r)) for r in rows]
+    assert new.normalised_texts(rows) == old.normalised_texts(rows) == want
+
+
+def test_a_build_normalises_only_new_rows_and_the_phrase_file_stays_exact(tmp_path, monkeypatch):
+    from indexer.ingest.build import build_index
+    from indexer.store import clause_table
+    from tests.conftest import copy_corpus, seed_files
+    files = seed_files()
+    c = copy_corpus(tmp_path / "c", files[:2])
+    idx = tmp_path / "idx"
+    build_index([c], idx, "fake")
+    before = {open_index(idx).text(r) for r in range(len(open_index(idx)))}
+    seen: list[str] = []
+    real = clause_table.normalise
+    monkeypatch.setattr(clause_table, "normalise", lambda t: seen.append(t) or real(t))
+    copy_corpus(c, files[:3])
+    build_index([c], idx, "fake")
+    store = open_index(idx)
+    rows = list(range(len(store)))
+    new = {store.text(r) for r in rows} - before
+    assert seen and set(seen) == new  # only the new document's texts were normalised
+    assert store.normalised_texts(rows) == [real(store.text(r)) for r in rows]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from indexer.embed.disk_memo import DiskMemo, text_key
 from indexer.embedders import Embedder, get_embedder
 from indexer.models import Clause, Document
 from indexer.passages import passage_text
@@ -70,25 +71,41 @@ def default_embedder() -> Embedder:
 
 
 class EmbeddingMemo:
-    """An embedder with an in-memory memo, so no text is embedded twice in a session (not the build's cache)."""
+    """An embedder with a memo, so no text is embedded twice in a session (not the build's cache), and texts embedded
+    by an earlier process are read from the disk memo (embed/disk_memo.py) instead of embedded again."""
 
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
         self._p: dict[str, np.ndarray] = {}
         self._q: dict[str, np.ndarray] = {}
+        self._disk_memo: DiskMemo | None = None
+
+    @property
+    def _disk(self) -> DiskMemo:
+        if self._disk_memo is None:  # on first use: an embedder may load its model to know its dimension
+            self._disk_memo = DiskMemo(self.embedder.name, self.embedder.dim)
+        return self._disk_memo
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._p))
-        if missing:
-            for t, v in zip(missing, self.embedder.embed_passages(missing), strict=True):
-                self._p[t] = _unit(v)
-        return np.vstack([self._p[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+        return self._vectors("p", self._p, texts, self.embedder.embed_passages)
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        for t in texts:
-            if t not in self._q:
-                self._q[t] = _unit(self.embedder.embed_query(t))
-        return np.vstack([self._q[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+        return self._vectors("q", self._q, texts, lambda ts: [self.embedder.embed_query(t) for t in ts])
+
+    def _vectors(self, kind: str, memo: dict[str, np.ndarray], texts: Sequence[str],
+                 embed: Callable[[list[str]], Sequence[np.ndarray]]) -> np.ndarray:
+        new = []
+        for t in dict.fromkeys(t for t in texts if t not in memo):
+            v = self._disk.get(text_key(kind, t))
+            if v is None:
+                new.append(t)
+            else:
+                memo[t] = v
+        if new:
+            vecs = [_unit(v) for v in embed(new)]
+            memo.update(zip(new, vecs, strict=True))
+            self._disk.add([text_key(kind, t) for t in new], vecs)
+        return np.vstack([memo[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
 
 
 _CACHES: dict[int, EmbeddingMemo] = {}

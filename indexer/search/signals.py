@@ -43,7 +43,7 @@ def fuzzy_ranking(store: ClauseStore, query: str, tokens: Sequence[str], depth: 
         cand = np.arange(n) if rows is None else rows
     else:  # near-verbatim wording shares most of its words: the keyword ranking finds the candidates
         cand = np.array([r for r, _ in store.keyword_topk(tokens, FUZZY_CANDIDATES, filters)], dtype=np.int64)
-    texts = [normalise(store.text(int(r))) for r in cand]
+    texts = store.normalised_texts(cand)
     found = process.extract(normalise(query), texts, scorer=fuzz.partial_ratio, limit=depth, score_cutoff=FUZZY_CUTOFF)
     found.sort(key=lambda x: (-x[1], int(cand[x[2]])))
     return [(int(cand[i]), float(s) / 100) for _, s, i in found]

@@ -133,6 +133,11 @@ class ClauseStore(ABC):
                 "embedder": self.manifest.get("embedder", {}), "versions": self.manifest.get("versions", {}),
                 "vector_index": self.manifest.get("vector_index", {})}
 
+    def normalised_texts(self, rows: Sequence[int]) -> list[str]:
+        """keywords.normalise of each row's text (what phrase and fuzzy matching compare)."""
+        from indexer.keywords import normalise
+        return [normalise(self.text(int(r))) for r in rows]
+
     def load_documents(self) -> list[Document]:
         """Full Document objects (text and clauses) rebuilt from the index, in index order."""
         out = []

@@ -31,6 +31,7 @@ COLUMNS = ("offsets", "doc_index", "section_code", "id_hash", "key_hash", "bare"
 DECODED = 8192  # rows kept decoded in a large table (a page of results and its candidates are read again)
 SMALL = 64 * 2**20  # a clauses.jsonl below this size keeps every row it decoded (as a whole parse would)
 SEP = b"\x00"
+TABLE_VERSION = 1  # raise when a column's meaning or the phrase file's normalising (keywords.normalise) changes
 
 
 def name_hash(names: Sequence[str]) -> np.ndarray:
@@ -39,14 +40,17 @@ def name_hash(names: Sequence[str]) -> np.ndarray:
                         for s in names), dtype=np.uint64, count=len(names))
 
 
-def _columns(records: Sequence[dict], doc_ids: Sequence[str], lines: Sequence[bytes]) -> tuple[dict, list, bytes]:
-    """The columns, the distinct sections and the phrase file of these rows (clauses.jsonl's lines)."""
+def _columns(records: Sequence[dict], doc_ids: Sequence[str], lines: Sequence[bytes],
+             known: dict[str, bytes] | None = None) -> tuple[dict, list, bytes]:
+    """The columns, the distinct sections and the phrase file of these rows (clauses.jsonl's lines); `known`: the
+    phrase text of content keys a previous generation already normalised."""
     pos = {d: j for j, d in enumerate(doc_ids)}
     sections: dict[tuple, int] = {}
     code = np.fromiter((sections.setdefault(tuple(r["section"]), len(sections)) for r in records), np.int32,
                        count=len(records))
     parents = {r["parent_id"] for r in records if r["parent_id"]}
-    phrases = [normalise(r["text"]).encode("utf-8") for r in records]
+    known = known or {}
+    phrases = [known.get(r["key"]) or normalise(r["text"]).encode("utf-8") for r in records]
     cols = {
         "offsets": np.concatenate([[0], np.cumsum([len(x) for x in lines], dtype=np.int64)]).astype(np.int64),
         "doc_index": np.fromiter((pos[r["doc_id"]] for r in records), np.int32, count=len(records)),
@@ -60,19 +64,38 @@ def _columns(records: Sequence[dict], doc_ids: Sequence[str], lines: Sequence[by
     return cols, [list(s) for s in sections], SEP.join(phrases)
 
 
-def write_table(folder: Path, records: Sequence[dict], doc_ids: Sequence[str]) -> str:
-    """Write clauses.jsonl and its columns into a generation being written; returns clauses.jsonl's checksum."""
+def write_table(folder: Path, records: Sequence[dict], doc_ids: Sequence[str], previous: Path | None = None) -> str:
+    """Write clauses.jsonl and its columns into a generation being written; returns clauses.jsonl's checksum.
+    `previous`: the live generation, whose phrase texts are reused by content key (a build normalises new rows only).
+    """
     lines = [(json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8") for r in records]
     data = b"".join(lines)
     (folder / "clauses.jsonl").write_bytes(data)
-    cols, sections, phrases = _columns(records, doc_ids, lines)
+    cols, sections, phrases = _columns(records, doc_ids, lines, _known_phrases(previous))
     table = folder / TABLE
     table.mkdir()
     for name, arr in cols.items():
         np.save(table / f"{name}.npy", arr, allow_pickle=False)
-    (table / "sections.json").write_text(json.dumps(sections, ensure_ascii=False), encoding="utf-8")
+    (table / "table.json").write_text(json.dumps({"version": TABLE_VERSION, "sections": sections},
+                                                 ensure_ascii=False), encoding="utf-8")
     (table / "phrases.txt").write_bytes(phrases)
     return digest(data)
+
+
+def _known_phrases(previous: Path | None) -> dict[str, bytes]:
+    """Content key → phrase text of a previous generation's rows ({} when it has no usable table)."""
+    if previous is None:
+        return {}
+    try:
+        cols = _read_columns(previous / TABLE, (previous / "clauses.jsonl").stat().st_size)
+        keys = json.loads((previous / "keys.json").read_text(encoding="utf-8"))
+        phrases = (previous / TABLE / "phrases.txt").read_bytes()
+    except (OSError, ValueError):
+        return {}
+    if cols is None or len(keys) != len(cols["doc_index"]):
+        return {}
+    starts = cols["phrase_starts"].tolist()
+    return {k: phrases[starts[i]:starts[i + 1] - 1] for i, (_, k) in enumerate(keys)}
 
 
 class RowFile:
@@ -128,7 +151,7 @@ class ClauseTable:
         data = RowFile(folder / "clauses.jsonl")
         cols = _read_columns(folder / TABLE, data.size)
         if cols is not None:
-            sections = json.loads((folder / TABLE / "sections.json").read_text(encoding="utf-8"))
+            sections = json.loads((folder / TABLE / "table.json").read_text(encoding="utf-8"))["sections"]
             return cls(data, cols, sections, RowFile(folder / TABLE / "phrases.txt"))
         lines = data.read(0, data.size).splitlines(keepends=True)
         records = [json.loads(line) for line in lines]
@@ -168,6 +191,13 @@ class ClauseTable:
             for x, y in zip(self.offsets[a:b].tolist(), self.offsets[a + 1:b + 1].tolist(), strict=True):
                 yield json.loads(block[x - base:y - base])
 
+    def normalised_texts(self, rows: Sequence[int]) -> list[str]:
+        """The phrase file's text of each row: keywords.normalise of its text, read without decoding the row."""
+        starts = self.phrase_starts
+        if isinstance(self._phrases, bytes):
+            return [self._phrases[starts[r]:starts[r + 1] - 1].decode("utf-8") for r in rows]
+        return [self._phrases.read(int(starts[r]), int(starts[r + 1]) - 1).decode("utf-8") for r in rows]
+
     def row_of(self, field: str, value: str) -> int | None:
         """The row whose clause_id (or key) is `value`, None when none is."""
         if field not in self._sorted:
@@ -199,11 +229,14 @@ class ClauseTable:
 
 
 def _read_columns(table: Path, size: int) -> dict[str, np.ndarray] | None:
-    """The columns of table/ when every file is there and they describe a clauses.jsonl of `size` bytes."""
+    """The columns of table/ when every file is there, of this TABLE_VERSION, and they describe a clauses.jsonl of
+    `size` bytes."""
     try:
+        if json.loads((table / "table.json").read_text(encoding="utf-8")).get("version") != TABLE_VERSION:
+            return None
         cols = {n: np.load(table / f"{n}.npy", allow_pickle=False) for n in COLUMNS}
         phrases = (table / "phrases.txt").stat().st_size
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return None
     n = len(cols["doc_index"])
     sizes_fit = all(len(cols[c]) == n for c in ("section_code", "id_hash", "key_hash")) and \

@@ -219,6 +219,9 @@ class FolderStore(ClauseStore):
     def document_frequency(self, tokens: Sequence[str]) -> dict[str, int]:
         return self.keywords.document_frequency(tokens)
 
+    def normalised_texts(self, rows: Sequence[int]) -> list[str]:
+        return self.table.normalised_texts(rows)
+
     def phrase(self, needle: str, filters: SearchFilters | None = None) -> dict[int, int]:
         needle = normalise(needle)
         if not needle or "\x00" in needle:  # the separator itself matches between every pair of clauses
@@ -234,11 +237,12 @@ class FolderStore(ClauseStore):
 
     @staticmethod
     def write(folder: Path, manifest: dict, documents: Sequence[Document], records: list[dict],
-              vectors: FaissStore, keywords: KeywordPlan) -> None:
-        """Write every file of a generation into `folder` (which must be new) and fsync them."""
+              vectors: FaissStore, keywords: KeywordPlan, previous: Path | None = None) -> None:
+        """Write every file of a generation into `folder` (which must be new) and fsync them (`previous`: the live
+        generation, whose derived texts are reused for unchanged rows)."""
         folder.mkdir(parents=True)
         sums = {
-            "clauses.jsonl": write_table(folder, records, [d.doc_id for d in documents]),
+            "clauses.jsonl": write_table(folder, records, [d.doc_id for d in documents], previous),
             "texts.jsonl": write_checked(folder / "texts.jsonl", "".join(
                 json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents)),
             "documents.json": write_checked(folder / "documents.json", json.dumps(
@@ -320,15 +324,16 @@ class FolderWriter(CollectingWriter):
         if not hasattr(self, "_store"):
             self.vector_info(int(manifest["embedder"]["dim"]))
         tokenizer = self.tokenizer.to_dict()
-        keywords = plan_keywords([c.text for c, _ in self._clauses], current_generation(self.index_dir),
-                                  tokenizer, lambda text: get_tokenizer(self.tokenizer)(text))
+        previous = current_generation(self.index_dir)
+        keywords = plan_keywords([c.text for c, _ in self._clauses], previous, tokenizer,
+                                 lambda text: get_tokenizer(self.tokenizer)(text))
         self.keyword_counts = keywords.counts
         records = [clause_record(c, k) for c, k in self._clauses]
         manifest = {**manifest, "backend": FolderStore.backend, "format_version": FORMAT_VERSION,
                     "vector_index": self._info, "tokenizer": tokenizer,
                     "bm25": {**manifest.get("bm25", {}), "implementation": "segments"}}
         tmp = new_generation_dir(self.index_dir)
-        FolderStore.write(tmp, manifest, self._docs, records, self._store, keywords)
+        FolderStore.write(tmp, manifest, self._docs, records, self._store, keywords, previous)
         return publish(self.index_dir, tmp).name
 
     def info(self) -> dict:
