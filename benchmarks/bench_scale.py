@@ -78,41 +78,19 @@ def prepare(work: Path, n: int) -> Path:
 
 def write_side(synth: Path, index_dir: Path) -> dict:
     """Build this checkout's vector index and keyword segments for the synthetic rows and publish a generation."""
-    from indexer.keywords import TokenizerConfig
-    from indexer.models import Document
-    from indexer.store.folder import FORMAT_VERSION, FolderStore
-    from indexer.store.generations import new_generation_dir, publish
-    from indexer.store.keyword_build import plan_keywords
-    from indexer.store.records import doc_meta
-    from indexer.store.vectors import FaissStore
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_search import write_synthetic
     t0 = time.perf_counter()
     with open(synth / "records.jsonl", encoding="utf-8") as f:
         records = [json.loads(line) for line in f]
     with open(synth / "tokens.jsonl", encoding="utf-8") as f:
-        by_text = {r["text"]: json.loads(line) for r, line in zip(records, f, strict=True)}
-    documents = [Document(doc_id=d["doc_id"], path="", text="", meta=doc_meta(d), clauses=(), format="txt")
-                 for d in json.loads((synth / "documents.json").read_text(encoding="utf-8"))]
+        tokens = [json.loads(line) for line in f]
+    documents = json.loads((synth / "documents.json").read_text(encoding="utf-8"))
     vecs = np.load(synth / "vectors.npy")
-    manifest = json.loads((synth / "manifest.json").read_text(encoding="utf-8"))
-    t_read = time.perf_counter() - t0
-    t = time.perf_counter()
-    store = FaissStore.build(vecs)
-    t_vec = time.perf_counter() - t
-    t = time.perf_counter()
-    tokenizer = TokenizerConfig().to_dict()
-    plan = plan_keywords([r["text"] for r in records], None, tokenizer, by_text.__getitem__)
-    t_kw = time.perf_counter() - t
-    t = time.perf_counter()
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = new_generation_dir(index_dir)
-    manifest = {"embedder": manifest["embedder"], "tokenizer": tokenizer, "passage_context": "section",
-                "backend": "folder", "format_version": FORMAT_VERSION, "vector_index": store.info(),
-                "bm25": {"implementation": "segments"}}
-    FolderStore.write(tmp, manifest, documents, records, store, plan)
-    publish(index_dir, tmp)
-    t_write = time.perf_counter() - t
-    return {"read_s": round(t_read, 1), "vector_index_s": round(t_vec, 1), "keywords_s": round(t_kw, 1),
-            "write_s": round(t_write, 1), "vector_index": store.info(), "peak_rss_mb": round(rss_mb()[1])}
+    embedder = json.loads((synth / "manifest.json").read_text(encoding="utf-8"))["embedder"]
+    out = {"read_s": round(time.perf_counter() - t0, 1)}
+    out.update(write_synthetic(index_dir, records, tokens, vecs, documents, embedder))
+    return {**out, "peak_rss_mb": round(rss_mb()[1])}
 
 
 def _timed(fn, qs: list[str], repeats: int) -> dict:
