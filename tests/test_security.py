@@ -100,7 +100,9 @@ def test_index_metadata_is_plain_json(small_index):
     _, idx = small_index
     gen = current_generation(idx)
     kinds = {p.suffix for p in gen.rglob("*") if p.is_file()}
-    assert kinds <= {".json", ".jsonl", ".npy", ".faiss"}, kinds
+    assert kinds <= {".json", ".jsonl", ".npy", ".faiss", ".txt"}, kinds
+    for p in gen.rglob("*.txt"):  # the phrase file: normalised clause texts, plain UTF-8
+        p.read_bytes().decode("utf-8")
 
 
 # ---------------------------------------------------------------- uploads stay in the data folder
