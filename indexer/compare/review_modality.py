@@ -50,7 +50,7 @@ def modals(text: str) -> list[_Modal]:
     """Every modal verb (应当, 可以, 不得 …) with who it binds (the words before it) and what (the words after)."""
     out = []
     for m in _MODAL.finditer(text):
-        if _attributive(text, m.start(), m.end()):
+        if _attributive(text, m.start(), m.end()) or _what_may_be_done(text, m.start(), m.end()):
             continue
         s = m.start()
         while s > 0 and not _STOP.match(text[s - 1]) and text[s - 1] not in "，," and m.start() - s < 30:
@@ -94,6 +94,16 @@ def _attributive(text: str, start: int, end: int) -> bool:
     if text[end:end + 1] == "的":  # 人民政府禁止的时段和区域
         return True
     return bool(_NOMINAL_BEFORE.search(text[max(0, start - 1):start]) and _NOMINAL_AFTER.search(text[end:end + 24]))
+
+
+def _what_may_be_done(text: str, start: int, end: int) -> bool:
+    """Whether a 禁止 is what a 可以 of its sentence allows someone to decide (可以…，确定限制或者禁止燃放的时间;
+    可以…决定在本行政区域内禁止经营): a power to prohibit, which binds nobody until it is used."""
+    if text[start:end] != "禁止":
+        return False
+    head = max(text.rfind(c, 0, start) for c in "。；;\n")
+    before = text[head + 1:start]
+    return "可以" in before and "但" not in before[before.rindex("可以"):]
 
 
 def _predicate_sim(a: set[str], b: set[str]) -> float:
@@ -171,24 +181,47 @@ def _pair_difference(a: _Modal, b: _Modal, sim: float) -> Difference | None:
     return None
 
 
+# words that say nothing about what a prohibition forbids (下列行为, 有关规定)
+_GENERIC = re.compile(r"下列|以下|行为|活动|有关|规定|其他|[（(][一二三四五六七八九十0-9]+[）)]|[\s，,、：:；;（）()]")
+COVERED = 0.5  # a prohibition's matter is in the other article from this share of its words on (set on tune)
+
+
+def matter(text: str, m: _Modal) -> set[str]:
+    """What a prohibition forbids: the words after 不得 / 禁止 to the end of its clause, or, for 禁止下列行为：,
+    of the list that follows, less the words every prohibition uses."""
+    stops = ("。", "\n\n") if "下列" in text[m.end:m.end + 12] else ("。", "；", ";", "，", ",", "\n")
+    end = min((i for i in (text.find(c, m.end) for c in stops) if i >= 0), default=len(text))
+    words = _GENERIC.sub("|", _ANYBODY.sub("|", text[m.end:end]))
+    return {b for b in bigrams(words) if "|" not in b}
+
+
+def covered(words: set[str], other: str) -> bool:
+    """Whether `other` speaks of the same matter (most of its words)."""
+    return not words or len(words & bigrams(re.sub(r"\s", "", other))) / len(words) >= COVERED
+
+
 def modality_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
     """应当 ↔ 可以, 不得 / 禁止 added or dropped, and a changed subject, for modal clauses about the same act.
 
     A local and an upper modal clause are about the same act when what follows the modal verb reads alike
     (应当在十五日内作出决定 / 可以在十五日内作出决定), or, each alone in its sentence, the rest of their sentences
-    does; each clause is matched once. A prohibition with no counterpart is reported only when the two articles are
-    `close` (restate each other), where its absence means something, and only as many as one side has more than the
-    other (a reworded prohibition is neither added nor dropped; telling reworded ones by what they are about lost
-    more than it won on the tune split)."""
+    does; each clause is matched once. A prohibition with no counterpart is added (or dropped) only when what it
+    forbids is missing from the other article altogether: a prohibition reworded, or kept as an 应当 or a list item,
+    is neither."""
     lm, um = modals(local_text), modals(upper_text)
     pairs = match_modals(lm, um)
     out = [d for i, k, sim in pairs if (d := _pair_difference(lm[i], um[k], sim)) is not None]
     if not close:
         return out
     done_l, done_u = {i for i, _, _ in pairs}, {k for _, k, _ in pairs}
+    # no more than one side has more than the other (a reworded prohibition is neither), and only those whose matter
+    # the other article does not forbid (added) or does not speak of at all (dropped)
     excess = sum(a.cls == MUST_NOT for a in lm) - sum(b.cls == MUST_NOT for b in um)
-    added = [a for i, a in enumerate(lm) if i not in done_l and a.cls == MUST_NOT][:max(0, excess)]
-    dropped = [b for k, b in enumerate(um) if k not in done_u and b.cls == MUST_NOT][:max(0, -excess)]
+    forbidden = "|".join(upper_text[b.end:b.end + 40] for b in um if b.cls == MUST_NOT)
+    added = [a for i, a in enumerate(lm) if i not in done_l and a.cls == MUST_NOT
+             and not covered(matter(local_text, a), forbidden)][:max(0, excess)]
+    dropped = [b for k, b in enumerate(um) if k not in done_u and b.cls == MUST_NOT
+               and not covered(matter(upper_text, b), local_text)][:max(0, -excess)]
     if added:
         words = "；".join(_said(a) for a in added[:3])
         out.append(Difference(PROHIBITION_ADDED, f"本地增设禁止性规定{words}，对应上位法条文无此禁止",
@@ -198,4 +231,3 @@ def modality_differences(local_text: str, upper_text: str, close: bool = False) 
         out.append(Difference(PROHIBITION_DROPPED, f"上位法禁止性规定{words}在本地条文中没有对应", (),
                               tuple((b.start, b.end) for b in dropped), 0.4))
     return out
-
