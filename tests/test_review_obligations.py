@@ -1,6 +1,6 @@
 """Prohibitions compared by what they forbid: a 禁止 a 可以 allows someone to decide binds nobody, a prohibition is
 added only when the upper article forbids nothing of its matter, dropped only when the local article leaves its matter
-out. Texts are articles of ../shared/library (浙江省城市市容和环境卫生管理条例 第三十九条 against the 城市市容和环境卫生
+out; renamed departments are one subject; a fee the upper law allows made free. Texts are articles of ../shared/library (浙江省城市市容和环境卫生管理条例 第三十九条 against the 城市市容和环境卫生
 管理条例 第二十二条; 丽水市烟花爆竹经营燃放管理规定 第三条 against the 烟花爆竹安全管理条例 第二十八条)."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from indexer.compare.review_diff import (
     MUST_NOT,
     PROHIBITION_ADDED,
     PROHIBITION_DROPPED,
+    SUBJECT_CHANGED,
     modality_differences,
     modals,
 )
@@ -44,3 +45,22 @@ def test_a_prohibition_restated_as_a_duty_is_not_dropped():
     assert modality_differences(local, upper, close=True) == []
     gone = "建设单位在开工前应当查明地下燃气管线的相关情况。"
     assert [d.type for d in modality_differences(gone, upper, close=True)] == [PROHIBITION_DROPPED]
+
+
+def test_departments_renamed_by_the_reform_are_the_same_subject():
+    upper = "城乡规划主管部门应当在核发选址意见书时就燃气设施建设是否符合燃气发展规划征求燃气管理部门的意见。"
+    local = "自然资源主管部门应当在核发选址意见书时就燃气设施建设是否符合燃气发展规划征求燃气主管部门的意见。"
+    assert modality_differences(local, upper) == []
+    other = "建设单位应当在核发选址意见书时就燃气设施建设是否符合燃气发展规划征求燃气主管部门的意见。"
+    assert [d.type for d in modality_differences(other, upper)] == [SUBJECT_CHANGED]
+
+
+def test_a_fee_the_upper_law_allows_made_free_is_a_charge_forbidden():
+    # 浙江省城市市容和环境卫生管理条例 第四十一条 against the 城市市容和环境卫生管理条例 第二十条
+    upper = ("城市人民政府市容环境卫生行政主管部门，应当配备专业人员或者委托有关单位和个人负责公共厕所的保洁和管理；"
+             "有关单位和个人也可以承包公共厕所的保洁和管理。公共厕所的管理者可以适当收费，具体办法由省、自治区、直辖市人民政府制定。")
+    local = ("第四十一条 公共厕所应当设置明显、规范、统一的标志，确定专人负责保洁，并保持整洁、完好，对公众免费开放。"
+             "  提倡沿街机关、企事业单位免费对外开放其厕所。")
+    (d,) = modality_differences(local, upper)
+    assert d.type == PROHIBITION_ADDED and "可以适当收费" in d.message and "免费" in d.message
+    assert modality_differences("提倡沿街机关、企事业单位免费对外开放其厕所。", upper) == []

@@ -31,6 +31,28 @@ _ACTOR = re.compile(r"(?:政府|部门|机关|机构|委员会|办事处|单位|
 _LEVEL_WORDS = re.compile(r"县级以上|地方各级|地方|各级|设区的市|省、自治区、直辖市|省|自治区|直辖市|市|县|区|乡镇|乡、镇|"
                           r"[（(][^）)]{0,6}[）)]|、|本级|所在地|行政|有关|其他")
 
+# departments renamed by the 2018 reform of the State Council and the provinces, old name → new: an upper law older
+# than the reform names the department that a local regulation calls by its new name (城乡规划主管部门 → 自然资源主管部门)
+_DEPT = r"(?=(?:行政)?(?:主管|管理)?(?:部门|机关|机构))"
+_RENAMED = tuple((re.compile(old + _DEPT), new) for old, new in (
+    (r"城乡规划和自然资源|规划和自然资源|自然资源和规划|城乡规划|城市规划|国土资源|土地管理|规划", "自然资源"),
+    (r"环境保护", "生态环境"),
+    (r"安全生产监督管理", "应急管理"),
+    (r"工商行政管理|质量技术监督|质量监督|食品药品监督管理|工商", "市场监督管理"),
+    (r"卫生和计划生育|卫生计生|卫生(?!健康)", "卫生健康"),
+    (r"城市管理综合行政执法|城市管理行政执法|城市管理|综合行政执法", "综合执法"),
+    (r"(?:城市|住房和城乡|城乡)?建设", "住房和城乡建设"),
+))
+# 燃气管理部门 and 燃气主管部门, 城市供水行政主管部门 and 城市供水部门 are one department
+_DEPT_WORD = re.compile(r"(?:行政)?(?:主管|管理)(?=部门|机关)")
+
+
+def department(name: str) -> str:
+    """A subject's name with renamed departments under their present name and 主管 / 管理 dropped."""
+    for old, new in _RENAMED:
+        name = old.sub(new, name)
+    return _DEPT_WORD.sub("", name.replace("公安机关消防机构", "消防救援机构"))
+
 
 @dataclass(frozen=True)
 class _Modal:
@@ -116,7 +138,7 @@ def _predicate_sim(a: set[str], b: set[str]) -> float:
 def _same_subject(a: str, b: str) -> bool:
     if not (_ACTOR.search(a) and _ACTOR.search(b)):
         return True  # not both actors (a passive clause, a condition): nothing to compare
-    na, nb = _LEVEL_WORDS.sub("", a), _LEVEL_WORDS.sub("", b)
+    na, nb = _LEVEL_WORDS.sub("", department(a)), _LEVEL_WORDS.sub("", department(b))
     if not na or not nb:
         return True  # a clause with no subject of its own (the sentence's earlier subject holds)
     ba, bb = bigrams(na), bigrams(nb)
@@ -200,6 +222,29 @@ def covered(words: set[str], other: str) -> bool:
     return not words or len(words & bigrams(re.sub(r"\s", "", other))) / len(words) >= COVERED
 
 
+_FEE = re.compile(r"收费|收取[^，。；]{0,8}费")
+_URGED = re.compile(r"鼓励|提倡|支持|引导")  # 提倡…免费开放: a wish, not a rule
+FREE_SHARED = 3  # bigrams a 免费 clause shares with the upper 可以收费 clause before they are about the same thing
+
+
+def _made_free(local_text: str, upper_text: str, um: list[_Modal]) -> list[Difference]:
+    """An upper 可以…收费 (the manager may charge) that the local article makes 免费: a charge forbidden."""
+    out = []
+    for b in um:
+        tail = min((i for i in (upper_text.find(c, b.end) for c in "，,。；;\n") if i >= 0), default=len(upper_text))
+        if b.cls != MAY or not _FEE.search(upper_text[b.end:tail]):
+            continue
+        words = bigrams(re.sub(r"\s", "", upper_text[b.subject_start:b.start] + "|" + upper_text[b.end:tail]))
+        for f in re.finditer("免费", local_text):
+            head = max(local_text.rfind(c, 0, f.start()) for c in "。；;\n") + 1
+            sentence = local_text[head:f.start()]
+            if not _URGED.search(sentence) and len(words & bigrams(sentence)) >= FREE_SHARED:
+                msg = f"上位法{_said(b)}，本地规定免费"
+                out.append(Difference(PROHIBITION_ADDED, msg, ((f.start(), f.end()),), ((b.start, tail),), 0.5))
+                break
+    return out
+
+
 def modality_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
     """应当 ↔ 可以, 不得 / 禁止 added or dropped, and a changed subject, for modal clauses about the same act.
 
@@ -211,6 +256,7 @@ def modality_differences(local_text: str, upper_text: str, close: bool = False) 
     lm, um = modals(local_text), modals(upper_text)
     pairs = match_modals(lm, um)
     out = [d for i, k, sim in pairs if (d := _pair_difference(lm[i], um[k], sim)) is not None]
+    out += _made_free(local_text, upper_text, um)
     if not close:
         return out
     done_l, done_u = {i for i, _, _ in pairs}, {k for _, k, _ in pairs}
