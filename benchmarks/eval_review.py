@@ -1,6 +1,6 @@
 """Upper-law review against the labelled set in benchmarks/review_dev, beside naive baselines measured in the same run.
 
-Prints, for each split (tune, and the held-out rounds heldout, heldout2, heldout3): upper-law basis top-1 / top-5
+Prints, for each split (tune, and the held-out rounds heldout, heldout2, heldout3, heldout4): upper-law basis top-1 / top-5
 accuracy (review vs best character overlap among all upper articles); per difference kind, precision and recall
 (review vs string comparison); duties not taken up; the seconds to review a ~60-article city regulation against the
 library's upper layer; and at the end the same figures as one table with a column per split.
@@ -38,7 +38,7 @@ from indexer.compare.review_powers import power_differences  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "review_dev"
 FOLDERS = ("national/laws", "national/administrative-regulations", "zhejiang")
-SPLITS = ("heldout", "heldout2", "heldout3", "tune")  # heldout2, heldout3: labelled after the one before was measured (see README)
+SPLITS = ("heldout", "heldout2", "heldout3", "heldout4", "tune")  # heldout2–4: each labelled after the one before was measured (README)
 
 
 def load(library: Path, cache: Path | None):

@@ -31,6 +31,28 @@ _ACTOR = re.compile(r"(?:政府|部门|机关|机构|委员会|办事处|单位|
 _LEVEL_WORDS = re.compile(r"县级以上|地方各级|地方|各级|设区的市|省、自治区、直辖市|省|自治区|直辖市|市|县|区|乡镇|乡、镇|"
                           r"[（(][^）)]{0,6}[）)]|、|本级|所在地|行政|有关|其他")
 
+# departments renamed by the 2018 reform of the State Council and the provinces, old name → new: an upper law older
+# than the reform names the department that a local regulation calls by its new name (城乡规划主管部门 → 自然资源主管部门)
+_DEPT = r"(?=(?:行政)?(?:主管|管理)?(?:部门|机关|机构))"
+_RENAMED = tuple((re.compile(old + _DEPT), new) for old, new in (
+    (r"城乡规划和自然资源|规划和自然资源|自然资源和规划|城乡规划|城市规划|国土资源|土地管理|规划", "自然资源"),
+    (r"环境保护", "生态环境"),
+    (r"安全生产监督管理", "应急管理"),
+    (r"工商行政管理|质量技术监督|质量监督|食品药品监督管理|工商", "市场监督管理"),
+    (r"卫生和计划生育|卫生计生|卫生(?!健康)", "卫生健康"),
+    (r"城市管理综合行政执法|城市管理行政执法|城市管理|综合行政执法", "综合执法"),
+    (r"(?:城市|住房和城乡|城乡)?建设", "住房和城乡建设"),
+))
+# 燃气管理部门 and 燃气主管部门, 城市供水行政主管部门 and 城市供水部门 are one department
+_DEPT_WORD = re.compile(r"(?:行政)?(?:主管|管理)(?=部门|机关)")
+
+
+def department(name: str) -> str:
+    """A subject's name with renamed departments under their present name and 主管 / 管理 dropped."""
+    for old, new in _RENAMED:
+        name = old.sub(new, name)
+    return _DEPT_WORD.sub("", name.replace("公安机关消防机构", "消防救援机构"))
+
 
 @dataclass(frozen=True)
 class _Modal:
@@ -50,7 +72,7 @@ def modals(text: str) -> list[_Modal]:
     """Every modal verb (应当, 可以, 不得 …) with who it binds (the words before it) and what (the words after)."""
     out = []
     for m in _MODAL.finditer(text):
-        if _attributive(text, m.start(), m.end()):
+        if _attributive(text, m.start(), m.end()) or _what_may_be_done(text, m.start(), m.end()):
             continue
         s = m.start()
         while s > 0 and not _STOP.match(text[s - 1]) and text[s - 1] not in "，," and m.start() - s < 30:
@@ -96,6 +118,16 @@ def _attributive(text: str, start: int, end: int) -> bool:
     return bool(_NOMINAL_BEFORE.search(text[max(0, start - 1):start]) and _NOMINAL_AFTER.search(text[end:end + 24]))
 
 
+def _what_may_be_done(text: str, start: int, end: int) -> bool:
+    """Whether a 禁止 is what a 可以 of its sentence allows someone to decide (可以…，确定限制或者禁止燃放的时间;
+    可以…决定在本行政区域内禁止经营): a power to prohibit, which binds nobody until it is used."""
+    if text[start:end] != "禁止":
+        return False
+    head = max(text.rfind(c, 0, start) for c in "。；;\n")
+    before = text[head + 1:start]
+    return "可以" in before and "但" not in before[before.rindex("可以"):]
+
+
 def _predicate_sim(a: set[str], b: set[str]) -> float:
     """How alike two predicates read: shared bigrams over the shorter, discounted when fewer than three are shared
     (a short 可以成立 / 应当组织召开 shares one bigram by chance)."""
@@ -106,7 +138,7 @@ def _predicate_sim(a: set[str], b: set[str]) -> float:
 def _same_subject(a: str, b: str) -> bool:
     if not (_ACTOR.search(a) and _ACTOR.search(b)):
         return True  # not both actors (a passive clause, a condition): nothing to compare
-    na, nb = _LEVEL_WORDS.sub("", a), _LEVEL_WORDS.sub("", b)
+    na, nb = _LEVEL_WORDS.sub("", department(a)), _LEVEL_WORDS.sub("", department(b))
     if not na or not nb:
         return True  # a clause with no subject of its own (the sentence's earlier subject holds)
     ba, bb = bigrams(na), bigrams(nb)
@@ -171,24 +203,71 @@ def _pair_difference(a: _Modal, b: _Modal, sim: float) -> Difference | None:
     return None
 
 
+# words that say nothing about what a prohibition forbids (下列行为, 有关规定)
+_GENERIC = re.compile(r"下列|以下|行为|活动|有关|规定|其他|[（(][一二三四五六七八九十0-9]+[）)]|[\s，,、：:；;（）()]")
+COVERED = 0.5  # a prohibition's matter is in the other article from this share of its words on (set on tune)
+
+
+def matter(text: str, m: _Modal) -> set[str]:
+    """What a prohibition forbids: the words after 不得 / 禁止 to the end of its clause, or, for 禁止下列行为：,
+    of the list that follows, less the words every prohibition uses."""
+    stops = ("。", "\n\n") if "下列" in text[m.end:m.end + 12] else ("。", "；", ";", "，", ",", "\n")
+    end = min((i for i in (text.find(c, m.end) for c in stops) if i >= 0), default=len(text))
+    words = _GENERIC.sub("|", _ANYBODY.sub("|", text[m.end:end]))
+    return {b for b in bigrams(words) if "|" not in b}
+
+
+def covered(words: set[str], other: str) -> bool:
+    """Whether `other` speaks of the same matter (most of its words)."""
+    return not words or len(words & bigrams(re.sub(r"\s", "", other))) / len(words) >= COVERED
+
+
+_FEE = re.compile(r"收费|收取[^，。；]{0,8}费")
+_URGED = re.compile(r"鼓励|提倡|支持|引导")  # 提倡…免费开放: a wish, not a rule
+FREE_SHARED = 3  # bigrams a 免费 clause shares with the upper 可以收费 clause before they are about the same thing
+
+
+def _made_free(local_text: str, upper_text: str, um: list[_Modal]) -> list[Difference]:
+    """An upper 可以…收费 (the manager may charge) that the local article makes 免费: a charge forbidden."""
+    out = []
+    for b in um:
+        tail = min((i for i in (upper_text.find(c, b.end) for c in "，,。；;\n") if i >= 0), default=len(upper_text))
+        if b.cls != MAY or not _FEE.search(upper_text[b.end:tail]):
+            continue
+        words = bigrams(re.sub(r"\s", "", upper_text[b.subject_start:b.start] + "|" + upper_text[b.end:tail]))
+        for f in re.finditer("免费", local_text):
+            head = max(local_text.rfind(c, 0, f.start()) for c in "。；;\n") + 1
+            sentence = local_text[head:f.start()]
+            if not _URGED.search(sentence) and len(words & bigrams(sentence)) >= FREE_SHARED:
+                msg = f"上位法{_said(b)}，本地规定免费"
+                out.append(Difference(PROHIBITION_ADDED, msg, ((f.start(), f.end()),), ((b.start, tail),), 0.5))
+                break
+    return out
+
+
 def modality_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
     """应当 ↔ 可以, 不得 / 禁止 added or dropped, and a changed subject, for modal clauses about the same act.
 
     A local and an upper modal clause are about the same act when what follows the modal verb reads alike
     (应当在十五日内作出决定 / 可以在十五日内作出决定), or, each alone in its sentence, the rest of their sentences
-    does; each clause is matched once. A prohibition with no counterpart is reported only when the two articles are
-    `close` (restate each other), where its absence means something, and only as many as one side has more than the
-    other (a reworded prohibition is neither added nor dropped; telling reworded ones by what they are about lost
-    more than it won on the tune split)."""
+    does; each clause is matched once. A prohibition with no counterpart is added (or dropped) only when what it
+    forbids is missing from the other article altogether: a prohibition reworded, or kept as an 应当 or a list item,
+    is neither."""
     lm, um = modals(local_text), modals(upper_text)
     pairs = match_modals(lm, um)
     out = [d for i, k, sim in pairs if (d := _pair_difference(lm[i], um[k], sim)) is not None]
+    out += _made_free(local_text, upper_text, um)
     if not close:
         return out
     done_l, done_u = {i for i, _, _ in pairs}, {k for _, k, _ in pairs}
+    # no more than one side has more than the other (a reworded prohibition is neither), and only those whose matter
+    # the other article does not forbid (added) or does not speak of at all (dropped)
     excess = sum(a.cls == MUST_NOT for a in lm) - sum(b.cls == MUST_NOT for b in um)
-    added = [a for i, a in enumerate(lm) if i not in done_l and a.cls == MUST_NOT][:max(0, excess)]
-    dropped = [b for k, b in enumerate(um) if k not in done_u and b.cls == MUST_NOT][:max(0, -excess)]
+    forbidden = "|".join(upper_text[b.end:b.end + 40] for b in um if b.cls == MUST_NOT)
+    added = [a for i, a in enumerate(lm) if i not in done_l and a.cls == MUST_NOT
+             and not covered(matter(local_text, a), forbidden)][:max(0, excess)]
+    dropped = [b for k, b in enumerate(um) if k not in done_u and b.cls == MUST_NOT
+               and not covered(matter(upper_text, b), local_text)][:max(0, -excess)]
     if added:
         words = "；".join(_said(a) for a in added[:3])
         out.append(Difference(PROHIBITION_ADDED, f"本地增设禁止性规定{words}，对应上位法条文无此禁止",
@@ -198,4 +277,3 @@ def modality_differences(local_text: str, upper_text: str, close: bool = False) 
         out.append(Difference(PROHIBITION_DROPPED, f"上位法禁止性规定{words}在本地条文中没有对应", (),
                               tuple((b.start, b.end) for b in dropped), 0.4))
     return out
-
