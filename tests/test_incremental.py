@@ -178,7 +178,8 @@ def test_random_adds_and_removes_keep_bm25_exact(tmp_path, seed, monkeypatch):
     for gen in range(6):
         texts = [t for t in texts if rng.random() > 0.3] + [_words(rng) for _ in range(rng.randint(0, 12))]
         texts += rng.sample(texts, min(3, len(texts)))  # the same text in several rows
-        rng.shuffle(texts)
+        if seed % 2:  # odd seeds reorder the rows; even ones keep their order (live maps ascending, with gaps)
+            rng.shuffle(texts)
         plan = kb.plan_keywords(texts, previous, {"t": 1}, str.split)
         folder = tmp_path / f"gen{gen}"
         info = plan.save(folder)

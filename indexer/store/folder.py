@@ -50,7 +50,8 @@ def record_clause(r: dict) -> Clause:
 # ---------------------------------------------------------------- a loaded generation
 
 class FolderStore(ClauseStore):
-    """One generation of a folder index, opened: the clause table and vectors memory-mapped, columns in memory."""
+    """One generation of a folder index, opened: clause rows read from disk when asked (clause_table.py), vectors
+    memory-mapped (exact search) or read by row (IVF), the table's small columns and the BM25 postings in memory."""
 
     backend = "folder"
 

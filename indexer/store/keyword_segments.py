@@ -104,6 +104,7 @@ class SegmentedKeywords:
         avgdl = np.float64(total) / n_docs if n_docs else np.float64(1.0)  # as bm25s: np.mean of the lengths
         self._norm = [k1 * ((1 - b) + b * s.lengths.astype(np.int64) / avgdl) for s in self.segments]
         self._maps = [_store_map(s) for s in self.segments]
+        self._ascending = [bool(np.all(np.diff(s.live[s.live >= 0]) > 0)) for s in self.segments]  # live rows keep order
 
     @classmethod
     def load(cls, folder: Path, n_docs: int) -> SegmentedKeywords:
@@ -182,19 +183,28 @@ class SegmentedKeywords:
                 continue
             idf = np.float32(math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)))
             for j, a, b in self._spans(term):
-                seg, to = self.segments[j], self._maps[j]
-                if isinstance(to, int):  # postings ascend by store row: find the asked rows among them
-                    posted = seg.rows[a:b]
-                    at = np.minimum(np.searchsorted(posted, rows - to), len(posted) - 1)
-                    hit = posted[at] == rows - to
-                    seg_rows, tf = posted[at[hit]], seg.tf[a:b][at[hit]]
-                else:
-                    where = {int(r): i for i, r in enumerate(to[a:b]) if r >= 0}
-                    at = np.array([where.get(int(r), -1) for r in rows], dtype=np.int64)
-                    hit = at >= 0
-                    seg_rows, tf = seg.rows[a:b][at[hit]], seg.tf[a:b][at[hit]]
+                hit, at = self._find(j, a, b, rows)
+                seg_rows, tf = self.segments[j].rows[at], self.segments[j].tf[at]
                 out[hit] += (idf * (tf / (self._norm[j][seg_rows] + tf))).astype(np.float32)
         return out
+
+    def _find(self, j: int, a: int, b: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of `rows` segment j's postings a…b (one term's) hold, and the posting of each of those."""
+        to = self._maps[j]
+        if isinstance(to, int):  # postings ascend by segment row, so by store row
+            keys, want, pos = self.segments[j].rows[a:b], rows - to, None
+        else:
+            st = to[a:b]
+            pos = np.flatnonzero(st >= 0)
+            keys, want = st[pos], rows
+            if not self._ascending[j]:
+                order = np.argsort(keys, kind="stable")
+                keys, pos = keys[order], pos[order]
+        if not len(keys):
+            return np.zeros(len(rows), bool), np.zeros(0, np.int64)
+        at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+        hit = keys[at] == want
+        return hit, a + (at[hit] if pos is None else pos[at[hit]])
 
 
 def _store_map(seg: Segment) -> int | np.ndarray:
