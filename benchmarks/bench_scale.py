@@ -90,7 +90,8 @@ def write_side(synth: Path, index_dir: Path) -> dict:
     embedder = json.loads((synth / "manifest.json").read_text(encoding="utf-8"))["embedder"]
     out = {"read_s": round(time.perf_counter() - t0, 1)}
     out.update(write_synthetic(index_dir, records, tokens, vecs, documents, embedder))
-    return {**out, "peak_rss_mb": round(rss_mb()[1])}
+    import indexer
+    return {**out, "peak_rss_mb": round(rss_mb()[1]), "code": str(Path(indexer.__file__).parent.parent)}
 
 
 def _timed(fn, qs: list[str], repeats: int) -> dict:

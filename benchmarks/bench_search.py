@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # appended: a PYTHONPATH naming another checkout (bench_scale.py's --before-root) wins
 
 from indexer.embedders import get_embedder  # noqa: E402
 from indexer.evaluate import load_queries  # noqa: E402
