@@ -9,6 +9,8 @@ processes so each figure is that side's own:
   reciprocal rank, no reranking) beside them, and reports its RSS after the queries and its peak;
 - recall: the dense top 10 of each side against exact float32 search over the same vectors.
 
+The recall 8-bit codes alone cost (every vector scanned as codes, the best 40 re-scored) is printed per size.
+
 Usage:
     python benchmarks/bench_scale.py --sizes 100000,1000000 --before-root /work/wt-base [--work /tmp/bench-scale]
 """
@@ -159,6 +161,29 @@ def recall(synth: Path, tops: list[list[int]]) -> float:
     return round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(tops, truth.tolist(), strict=True)])), 4)
 
 
+def quantisation_recall(synth: Path) -> dict:
+    """What 8-bit codes alone cost: every vector scanned as 8-bit codes, the best REFINE re-scored in float32 (what
+    the IVF lists do within the lists they probe), recall@10 against exact float32 search on the real queries."""
+    import faiss
+
+    from indexer.embedders import get_embedder
+    from indexer.store.vectors import REFINE, exact_topk
+    vecs = np.load(synth / "vectors.npy", mmap_mode="r")
+    qv = get_embedder().embed_queries(queries())
+    index = faiss.IndexScalarQuantizer(vecs.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    index.train(np.ascontiguousarray(vecs[:50_000], dtype=np.float32))
+    for i in range(0, len(vecs), 100_000):
+        index.add(np.ascontiguousarray(vecs[i:i + 100_000], dtype=np.float32))
+    _, cand = index.search(qv, REFINE)
+    got = []
+    for c, q in zip(cand, qv, strict=True):
+        c = np.sort(c[c >= 0])
+        got.append(c[np.argsort(-(np.asarray(vecs[c]) @ q), kind="stable")[:10]])
+    truth = exact_topk(vecs, qv, 10)
+    return {"sq8_refined_recall_at_10": round(float(np.mean([len(set(a) & set(b)) / 10
+                                                              for a, b in zip(got, truth, strict=True)])), 4)}
+
+
 # ---------------------------------------------------------------- the driver
 
 def child(root: Path, *args: str) -> dict:
@@ -178,6 +203,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--out", default=None)
     ap.add_argument("--prepare-only", action="store_true", help="only make (and keep) the synthetic libraries")
+    ap.add_argument("--quantisation-only", action="store_true", help="only the recall 8-bit codes alone cost")
     ap.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     ap.add_argument("--step", choices=("write", "query"), default=None, help=argparse.SUPPRESS)
     ap.add_argument("--synth", default=None, help=argparse.SUPPRESS)
@@ -197,6 +223,10 @@ def main() -> int:
         synth = prepare(work, n)
         row: dict = {"clauses": n, "prepare_s": round(time.perf_counter() - t, 1)}
         if args.prepare_only:
+            continue
+        row.update(quantisation_recall(synth))
+        if args.quantisation_only:
+            print(json.dumps(row), flush=True)
             continue
         for name, root in sides:
             index = work / f"index-{n}-{name}"

@@ -28,7 +28,7 @@ from indexer.store.records import is_bare_heading
 
 TABLE = "table"  # the folder of a generation that holds the columns
 COLUMNS = ("offsets", "doc_index", "section_code", "id_hash", "key_hash", "bare", "phrase_starts")
-DECODED = 8192  # rows kept decoded in a large table (a page of results and its candidates are read again)
+DECODED = 65_536  # rows kept decoded in a large table, newest kept (~100 MB): popular rows are read again
 SMALL = 64 * 2**20  # a clauses.jsonl below this size keeps every row it decoded (as a whole parse would)
 SEP = b"\x00"
 TABLE_VERSION = 1  # raise when a column's meaning or the phrase file's normalising (keywords.normalise) changes
