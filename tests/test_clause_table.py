@@ -151,3 +151,16 @@ def test_a_build_normalises_only_new_rows_and_the_phrase_file_stays_exact(tmp_pa
     new = {store.text(r) for r in rows} - before
     assert seen and set(seen) == new  # only the new document's texts were normalised
     assert store.normalised_texts(rows) == [real(store.text(r)) for r in rows]
+
+
+def test_a_damaged_phrase_file_gives_wrong_characters_not_errors(fake_index, tmp_path):
+    idx = tmp_path / "idx"
+    shutil.copytree(fake_index, idx, ignore=shutil.ignore_patterns("*.lock"))
+    path = current_generation(idx) / TABLE / "phrases.txt"
+    data = bytearray(path.read_bytes())
+    data[1:3] = b"\xff\xfe"  # not UTF-8, same size
+    path.write_bytes(bytes(data))
+    store = open_index(idx)
+    assert "\ufffd" in store.normalised_texts([0])[0]
+    hits = Engine(store, get_embedder("fake")).search("人工智能产业", k=5, mode="fuzzy")
+    assert isinstance(hits, list)

@@ -193,10 +193,10 @@ class ClauseTable:
 
     def normalised_texts(self, rows: Sequence[int]) -> list[str]:
         """The phrase file's text of each row: keywords.normalise of its text, read without decoding the row."""
-        starts = self.phrase_starts
+        starts = self.phrase_starts  # a damaged byte gives a wrong character, never an error in a search
         if isinstance(self._phrases, bytes):
-            return [self._phrases[starts[r]:starts[r + 1] - 1].decode("utf-8") for r in rows]
-        return [self._phrases.read(int(starts[r]), int(starts[r + 1]) - 1).decode("utf-8") for r in rows]
+            return [self._phrases[starts[r]:starts[r + 1] - 1].decode("utf-8", "replace") for r in rows]
+        return [self._phrases.read(int(starts[r]), int(starts[r + 1]) - 1).decode("utf-8", "replace") for r in rows]
 
     def row_of(self, field: str, value: str) -> int | None:
         """The row whose clause_id (or key) is `value`, None when none is."""
