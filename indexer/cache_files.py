@@ -17,7 +17,10 @@ def save_arrays(path: Path, **arrays: np.ndarray) -> bool:
         np.savez(tmp, **arrays)
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # its folder could not be made either (a file stands where it should be)
+            pass
         return False
     return True
 

@@ -49,3 +49,14 @@ def test_off_keeps_nothing(tmp_path, monkeypatch):
     emb = get_embedder("fake-recording")
     EmbeddingMemo(emb).passages(ITEMS)
     assert disk_memo.memo_dir(emb.name, emb.dim) is None
+
+
+def test_a_memo_folder_that_cannot_be_made_keeps_nothing_and_embeds_as_before(tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv(disk_memo.ENV, str(tmp_path / "a-file" / "memo"))  # a file stands where a folder should be
+    emb = get_embedder("fake-recording")
+    vecs = EmbeddingMemo(emb).passages(ITEMS)
+    assert vecs.shape == (len(ITEMS), emb.dim) and emb.texts == ITEMS
+    again = get_embedder("fake-recording")
+    EmbeddingMemo(again).passages(ITEMS)
+    assert again.texts == ITEMS  # nothing was kept
