@@ -163,7 +163,7 @@ class ClauseTable:
 
     @property
     def lazy(self) -> bool:
-        """True when rows are decoded from the mapped file on demand (not parsed whole at open)."""
+        """True when rows are read from the file and decoded on demand (not parsed whole at open)."""
         return self._records is None
 
     def record(self, row: int) -> dict:
