@@ -1,4 +1,4 @@
-"""A generation's clause table read from disk on demand: clauses.jsonl memory-mapped, one row decoded when asked,
+"""A generation's clause table read from disk on demand: clauses.jsonl read by row (pread), one row decoded when asked,
 and only small columns in memory (line offsets, each row's document, section code, id and key hashes).
 
 A million clauses held as Python dicts took about 2 GB and ten seconds to parse at every open; here they cost the
