@@ -44,7 +44,7 @@ def _fake_embedder_by_default(request, monkeypatch, tmp_path_factory):
         default = tmp_path_factory.mktemp("default-index")
         monkeypatch.setattr(paths, "INDEX_DIR", default)
         monkeypatch.setenv("POLICY_INDEX", str(default))
-        monkeypatch.setenv("POLICY_EMBED_MEMO", "off")  # fake vectors are not kept in the user's model cache
+    monkeypatch.setenv("POLICY_EMBED_MEMO", "off")  # no test's vectors go into the user's model cache
 
 
 def copy_corpus(dest: Path, files: list[str] | None = None) -> Path:
