@@ -1,11 +1,9 @@
 """Streamlit entry point: wires the pages together (search, compare, coverage, library, provincial)."""
 import streamlit as st
 
-from app_pages import backend
 from app_pages.routing import land_unknown_paths
 
 st.set_page_config(page_title="政策文件检索与比对", page_icon="📑", layout="wide")
-backend.warm_up()  # the model and the dictionary load while the first page is drawn and the user types
 
 pages = [
     st.Page("app_pages/search.py", title="检索 Search", icon=":material/search:", url_path="search", default=True),

@@ -83,13 +83,6 @@ def library():
     return _library(str(paths.INDEX_DIR), str(paths.UPLOAD_DIR))
 
 
-def warm_up() -> None:
-    """Start loading the embedding model and the tokenizer dictionary as soon as the app runs, before any page is
-    drawn (once per library; nothing while there is no index: the first page builds it)."""
-    if index_ready():
-        library().warm_up()
-
-
 def engine():
     """The search engine over the index folder, built on first start if the folder is empty.
 

@@ -847,19 +847,3 @@ def test_coverage_page_compares_two_regulations_article_by_article(app_env, regu
     assert list(ref["状态"]) == ["已覆盖" if c.status == "covered" else "未覆盖" for c in row.cells]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已覆盖 Covered"] == str(row.covered)
-
-
-def test_the_models_start_loading_before_the_first_page_is_drawn(app_env, monkeypatch):
-    import streamlit as st
-
-    from app_pages import backend
-    from indexer.library import Library
-    events: list[str] = []
-    warm, title = Library.warm_up, st.title
-    monkeypatch.setattr(Library, "warm_up", lambda self: (events.append("warm-up"), warm(self))[1])
-    monkeypatch.setattr(st, "title", lambda *a, **k: (events.append("title"), title(*a, **k))[1])
-    backend._library.clear()
-    open_page("search")
-    assert events[:2] == ["warm-up", "title"]  # loading starts before the page draws its title and query box
-    backend.library()._warming.join(timeout=120)
-    assert backend.library().engine().documents  # the warm-up opened the index
