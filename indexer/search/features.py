@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,13 +44,12 @@ def alnum(folded: str) -> str:
     return "".join(c for c in folded if c.isalnum())
 
 
-def _bound(kept: dict, most: int) -> None:
-    """Drop the oldest entries of a dict (insertion order) beyond `most`. Threads of one engine share it: an entry
-    another thread dropped first, or a dict changed under the iterator, ends this round (the next insert goes on)."""
+def _bound(kept: OrderedDict, most: int) -> None:
+    """Drop the oldest entries beyond `most` (threads of one engine share the dict: popitem is one atomic step)."""
     while len(kept) > most:
         try:
-            del kept[next(iter(kept))]
-        except (KeyError, RuntimeError, StopIteration):
+            kept.popitem(last=False)
+        except KeyError:  # another thread emptied it first
             return
 
 
@@ -59,8 +59,8 @@ class FoldedTexts:
 
     def __init__(self, store: ClauseStore):
         self.store = store
-        self._texts: dict[int, str] = {}
-        self._chars: dict[int, frozenset[str]] = {}
+        self._texts: OrderedDict[int, str] = OrderedDict()
+        self._chars: OrderedDict[int, frozenset[str]] = OrderedDict()
         self._titles: dict[str, str] = {}
 
     KEPT = 32_768  # rows kept folded (the oldest go first): a library of a million clauses must not fill memory
