@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from indexer.keywords import normalise
 from indexer.store.known import digest
@@ -68,7 +69,7 @@ def write_table(folder: Path, records: Sequence[dict], doc_ids: Sequence[str], p
     """Write clauses.jsonl and its columns into a generation being written; returns clauses.jsonl's checksum.
     `previous`: the live generation, whose phrase texts are reused by content key (a build normalises new rows only).
     """
-    lines = [(json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8") for r in records]
+    lines = [orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records]  # UTF-8 JSON, 10× json's speed
     data = b"".join(lines)
     (folder / "clauses.jsonl").write_bytes(data)
     cols, sections, phrases = _columns(records, doc_ids, lines, _known_phrases(previous))
