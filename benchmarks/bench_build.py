@@ -16,6 +16,7 @@ Every checkout runs in its own child process, so each imports its own `indexer`.
 
     .venv/bin/python benchmarks/bench_build.py --before ../wt-base [--docs 10] [--rounds 2] [--library-docs 410]
         [--skip fresh|order|add]
+    .venv/bin/python benchmarks/bench_build.py --series 20     # 20 additions in a row, segment merges shown
 """
 from __future__ import annotations
 
@@ -102,8 +103,11 @@ else:
         shutil.copy(Path(args["laws"]) / name, uploads / name)
         wrapped.cpu, cpu = 0.0, time.process_time()
         r = build.build_index([corpus, uploads], idx, wrapped)
+        gen = idx / (idx / "CURRENT").read_text().strip()
+        segs = (json.loads((gen / "manifest.json").read_text()).get("keywords") or {}).get("segments", [])
         out.append({"file": name, "documents": r.documents, "embedded": r.embedded, "seconds": r.seconds,
-                    "embed": r.embed_seconds, "cpu": time.process_time() - cpu, "embed_cpu": wrapped.cpu})
+                    "embed": r.embed_seconds, "cpu": time.process_time() - cpu, "embed_cpu": wrapped.cpu,
+                    "segments": [s["rows"] for s in segs]})
     print(json.dumps({"base": base, "adds": out}))
 '''
 
@@ -174,6 +178,31 @@ def add_one_file(checkouts: dict[str, Path], work: Path, library_docs: int, roun
               f"(first full build of the library {res['base']['seconds']:.1f} s)")
 
 
+def series(work: Path, library_docs: int, n: int) -> None:
+    """n laws added one after another (this checkout): each rebuild's cost besides embedding, and the keyword
+    segments after it, so the merges (MAX_SEGMENTS) show where they happen and what they cost."""
+    import shutil
+    small = sorted((p for p in LAWS.iterdir() if 6_000 < p.stat().st_size < 20_000 and p.name not in NEW_FILES),
+                   key=lambda p: p.name)[:n]
+    folder = work / "series"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "corpus").mkdir(parents=True)
+    (folder / "uploads").mkdir()
+    for p in sorted(ZHEJIANG.iterdir())[:library_docs]:
+        shutil.copy(p, folder / "corpus" / p.name)
+    res = child(ROOT, "add", work=str(folder), laws=str(LAWS), files=[p.name for p in small])
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"{len(small)} laws added one after another to {res['base']['documents']} documents "
+          f"({res['base']['clauses']} clauses): the rest of each rebuild (all but embedding) and the segments after it")
+    rests = []
+    for i, a in enumerate(res["adds"], 1):
+        rests.append(a["seconds"] - a["embed"])
+        segs = a["segments"]
+        print(f"  {i:2} +{a['embedded']:3} clauses: the rest {rests[-1]:5.2f} s (CPU {a['cpu'] - a['embed_cpu']:5.2f} s);"
+              f" {len(segs)} segments, rows {segs}")
+    print(f"  median {statistics.median(rests):.2f} s, max {max(rests):.2f} s")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--before", type=Path, help="a checkout of the previous code (a worktree of main)")
@@ -183,7 +212,12 @@ def main() -> int:
     ap.add_argument("--skip", choices=("fresh", "order", "add"), action="append", default=[],
                     help="leave a part out (repeatable)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_build"))
+    ap.add_argument("--series", type=int, default=0, metavar="N",
+                    help="only: N laws added one after another (merges of keyword segments included)")
     args = ap.parse_args()
+    if args.series:
+        series(args.work, args.library_docs, args.series)
+        return 0
     checkouts = ({"before": args.before.resolve()} if args.before else {}) | {"now": ROOT}
     if "fresh" not in args.skip:
         fresh_builds(checkouts, args.docs, args.rounds)
