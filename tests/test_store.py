@@ -22,6 +22,7 @@ from indexer.store import (
     open_index,
     remove_stale_temps,
 )
+from indexer.store.vectors import TUNE_TARGET
 from tests.conftest import SEED_CORPUS, copy_corpus
 
 
@@ -62,12 +63,13 @@ def test_ivf_store_reports_recall_and_agrees_with_exact_search():
     v = _unit(rng, 30_000, clusters=200)
     store = FaissStore.build(v, approximate=True)
     info = store.info()
-    assert info["kind"] == "ivf" and info["recall_at_10"] >= 0.95 and 1 <= info["nprobe"] <= info["nlist"]
+    assert info["kind"] == "ivf" and 1 <= info["nprobe"] <= info["nlist"]
+    assert info["recall_at_10"] >= TUNE_TARGET or info["nprobe"] == info["nlist"]  # tuned to the target
     # fresh queries, not the ones tuning used: recall@10 against brute force stays high
     queries = _unit(rng, 50, clusters=0) * 0.3 + v[rng.choice(30_000, 50)] * 0.7
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     recall = np.mean([len(set(store.search(q, 10)[1]) & set(_brute(v, q, 10)[0])) / 10 for q in queries])
-    assert recall >= 0.9
+    assert recall >= 0.95
     big = np.sort(rng.choice(30_000, 25_000, replace=False))  # large filter: IVF with an ID selector
     _, rows = store.search(queries[0], 10, big)
     assert len(rows) == 10 and set(rows) <= set(big)
