@@ -73,9 +73,9 @@ def index_ready() -> bool:
 
 @st.cache_resource(show_spinner="正在加载检索索引… / opening the index", max_entries=2)
 def _library(index_dir: str, upload_dir: str):
-    from indexer.library import Library
+    from indexer.library import Library, take_early
 
-    return Library(index_dir, upload_dir)
+    return take_early(index_dir, upload_dir) or Library(index_dir, upload_dir)
 
 
 def library():

@@ -12,10 +12,9 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer import paths
-from indexer.compare import pairs
-from indexer.compare.pairs import CoverageAnswer, align_pair
 from indexer.errors import PolicyError
 from indexer.models import Document
 from indexer.uploads import (
@@ -26,6 +25,9 @@ from indexer.uploads import (
     remove_upload,
     remove_waiting_upload,
 )
+
+if TYPE_CHECKING:  # the comparisons load on first use: a search never waits for them
+    from indexer.compare.pairs import CoverageAnswer
 
 log = logging.getLogger("policy_library")
 
@@ -52,6 +54,7 @@ class Library:
         self._engine = None
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
+        self._warmed = False
 
     # ---- what it is made of
 
@@ -73,6 +76,7 @@ class Library:
         def run() -> None:
             try:
                 self.search("产业集群", k=1)
+                self._warmed = True
             except Exception:  # noqa: BLE001
                 log.debug("warm-up search failed", exc_info=True)
 
@@ -80,6 +84,15 @@ class Library:
             if self._warming is None:
                 self._warming = threading.Thread(target=run, daemon=True, name="library-warm-up")
                 self._warming.start()
+
+    def warmed(self, timeout: float | None = None) -> bool:
+        """Wait for the warm-up (at most `timeout` seconds); True when it searched (the engine, the tokenizer
+        dictionary and the model are loaded), False while it runs or when it failed (e.g. no index yet)."""
+        with self._lock:
+            thread = self._warming
+        if thread is not None:
+            thread.join(timeout)
+        return self._warmed
 
     def has_index(self) -> bool:
         try:
@@ -270,10 +283,14 @@ class Library:
     # ---- comparison
 
     def coverage(self, reference: str, target: str | None = None, items: Sequence[str] = (), **kw) -> CoverageAnswer:
+        from indexer.compare import pairs
+
         return pairs.coverage_between(self.documents(), reference, target, items, embedder=self.embedder(),
                                       vectors=self.vectors(), **kw)
 
     def align(self, doc_a: str, doc_b: str):
+        from indexer.compare.pairs import align_pair
+
         vectors = self.vectors()
         return align_pair(self.documents(), doc_a, doc_b, vectors=vectors,
                           embedder=self.embedder() if vectors is None else None)
@@ -324,6 +341,26 @@ class Library:
         return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)
 
 
+# ---------------------------------------------------------------- a Library warmed before anyone asks
+
+_EARLY: dict[tuple[str, str], Library] = {}
+
+
+def warm_early(index_dir: str | Path | None = None, upload_dir: str | Path | None = None) -> Library:
+    """Make the Library of these folders and start its warm-up now (the app's server, as it starts: the index, the
+    tokenizer dictionary and the model load while the browser is still fetching the page). The first door to ask
+    for the same folders takes it with `take_early`."""
+    lib = Library(index_dir, upload_dir)
+    _EARLY[(str(lib.index_dir), str(lib.upload_dir))] = lib
+    lib.warm_up()
+    return lib
+
+
+def take_early(index_dir: str | Path, upload_dir: str | Path) -> Library | None:
+    """The Library `warm_early` made for these folders, once (None when there is none)."""
+    return _EARLY.pop((str(Path(index_dir)), str(Path(upload_dir))), None)
+
+
 # ---------------------------------------------------------------- one question, without keeping a Library
 
 def documents(index_dir: str | Path | None = None) -> list[Document]:
@@ -351,5 +388,7 @@ def index_vectors(index_dir: str | Path | None = None):
 def coverage_between(docs: Sequence[Document], reference: str, target: str | None = None,
                      items: Sequence[str] = (), *, embedder=None, **kw) -> CoverageAnswer:
     """`pairs.coverage_between` over these documents, with the index's embedder by default."""
+    from indexer.compare import pairs
+
     return pairs.coverage_between(docs, reference, target, items,
                                   embedder=embedder if embedder is not None else index_embedder(), **kw)

@@ -6,7 +6,7 @@ import re
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-RUN = "bash scripts/setup.sh && .venv/bin/python -m indexer build && .venv/bin/streamlit run streamlit_app.py"
+RUN = "bash scripts/setup.sh && .venv/bin/python -m indexer build && .venv/bin/streamlit run app.py"
 TEST = "bash scripts/setup.sh && .venv/bin/ruff check . && .venv/bin/python -m pytest -ra"
 
 

@@ -214,7 +214,7 @@ def test_running_app_listens_only_on_loopback(tmp_path):
         port = s.getsockname()[1]
     env = {**os.environ, "POLICY_INDEX": str(tmp_path / "idx"), "POLICY_UPLOADS": str(tmp_path / "up"),
            "POLICY_EMBEDDER": "fake"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
                              str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 60

@@ -1,0 +1,63 @@
+"""The app's server (`streamlit run app.py`): it opens the index and loads the models as it starts, before any
+browser asks, and the pages then answer from that same Library."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from app_pages import backend
+from indexer import library, paths
+from tests.test_browser import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+READY = "索引与模型已就绪"
+
+
+def test_server_warms_up_before_any_page_is_opened(tmp_path, fake_index):
+    index = tmp_path / "index"
+    shutil.copytree(fake_index, index, ignore=shutil.ignore_patterns("*.lock"))
+    env = {**os.environ, "POLICY_INDEX": str(index), "POLICY_UPLOADS": str(tmp_path / "up"),
+           "POLICY_EMBEDDER": "fake"}
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port",
+                                 str(free_port()), "--server.headless", "true"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120  # a bound on a hung server, not a timing: the line comes or it fails
+        while READY not in log.read_text(encoding="utf-8", errors="replace"):
+            assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8", errors="replace")
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_first_page_takes_the_warmed_library(app_env):
+    backend._library.clear()
+    early = library.warm_early(paths.INDEX_DIR, paths.UPLOAD_DIR)
+    assert early.warmed(timeout=120)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert backend.library() is early  # the page opened no second Library: the warmed engine answers
+    assert library.take_early(paths.INDEX_DIR, paths.UPLOAD_DIR) is None  # taken once
+    at.text_input(key="query").input("产业集群")
+    at.button[0].click().run()
+    assert not at.exception and any("找到" in m.value for m in at.markdown)
+    backend._library.clear()
+
+
+def test_warm_up_without_an_index_is_quiet(tmp_path):
+    lib = library.warm_early(tmp_path / "no-index", tmp_path / "up")
+    assert lib.warmed(timeout=120) is False  # no index yet: the first page builds it, as before
+    assert library.take_early(tmp_path / "no-index", tmp_path / "up") is lib
