@@ -1,0 +1,54 @@
+"""Faults a filing reviewer met using the review on regulations outside benchmarks/review_dev (杭州 客运出租汽车, 杭州
+环境噪声, 金华 水环境, 衢州 电动自行车, 浙江省 安全生产), each on the real articles of ../shared/library: a penalty named as
+a condition, a fare, approvals between governments, 禁止 inside a noun phrase, a subject cut inside the article's
+marker, amendment decisions taken for missing upper laws, the latest version of a State Council regulation, and
+what the review says when it cannot do what it was asked."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.compare.review_powers import FEE, LICENCE, PENALTY, power_differences, powers
+from tests.test_review_lexicon import LIBRARY, article, needs_library
+
+TAXI = "zhejiang/杭州市客运出租汽车管理条例(2018-04-16).md"
+QUZHOU_EBIKE = "zhejiang/衢州市市区电动自行车管理规定(2016-12-12).md"
+JINHUA_WATER = "zhejiang/金华市水环境保护条例(2019-10-15).md"
+HANGZHOU_NOISE = "zhejiang/杭州市环境噪声管理条例(2010-01-13).md"
+NOISE_LAW = "national/laws/环境噪声污染防治法(2018-12-29).md"
+ROAD_TRANSPORT = "national/administrative-regulations/道路运输条例({}).md"
+
+
+def load(path: str):
+    from indexer.ingest.corpus import load_document
+
+    return load_document(LIBRARY / path)
+
+
+# ---------------------------------------------------------------- powers
+
+@needs_library
+@pytest.mark.parametrize("marker", ["第十条", "第十四条"])
+def test_a_licence_already_revoked_is_a_condition_not_a_penalty(marker):
+    # 与车辆经营权相对应的车辆被吊销巡游出租车运输证的 / 运输证有效期届满或者被依法吊销的: grounds for a deregistration
+    assert PENALTY not in powers(article(TAXI, marker))
+
+
+@needs_library
+def test_a_taxi_fare_is_no_administrative_fee():
+    # 按照规定及计程计价设备显示的金额收取车费: what a passenger pays the driver
+    local = article(TAXI, "第三十一条")
+    assert FEE not in powers(local)
+    assert not [d for d in power_differences(local, []) if d.type == "fee_added"]
+
+
+@needs_library
+@pytest.mark.parametrize(("path", "marker"), [(TAXI, "第三十五条"), (QUZHOU_EBIKE, "第三十四条")])
+def test_an_approval_between_governments_is_no_licence(path, marker):
+    # 市人民政府…经报请省人民政府批准后可以…采取价格干预措施; 各县（市）…经衢州市人民政府批准，可以参照本规定执行
+    assert LICENCE not in powers(article(path, marker))
+
+
+@needs_library
+def test_a_licence_applied_for_is_still_a_licence():
+    # 应当向住房和城乡建设主管部门申请污水排入排水管网许可: the rule above leaves real licences alone
+    assert LICENCE in powers(article(JINHUA_WATER, "第二十三条"))
