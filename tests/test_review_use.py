@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.compare.review_diff import MUST_NOT, PROHIBITION_DROPPED, modality_differences, modals
 from indexer.compare.review_powers import FEE, LICENCE, PENALTY, power_differences, powers
 from tests.test_review_lexicon import LIBRARY, article, needs_library
 
@@ -52,3 +53,22 @@ def test_an_approval_between_governments_is_no_licence(path, marker):
 def test_a_licence_applied_for_is_still_a_licence():
     # 应当向住房和城乡建设主管部门申请污水排入排水管网许可: the rule above leaves real licences alone
     assert LICENCE in powers(article(JINHUA_WATER, "第二十三条"))
+
+
+# ---------------------------------------------------------------- modal verbs
+
+@needs_library
+def test_a_verb_said_twice_around_jin_zhi_is_a_noun_phrase():
+    # 夜间进行禁止进行的产生环境噪声污染的建筑施工作业的: the act a penalty punishes, not a prohibition
+    upper = article(NOISE_LAW, "第五十六条")
+    assert not [m for m in modals(upper) if m.cls == MUST_NOT]
+    local = article(HANGZHOU_NOISE, "第三十条")
+    assert not [d for d in modality_differences(local, upper, close=True) if d.type == PROHIBITION_DROPPED]
+
+
+@needs_library
+def test_a_subject_does_not_start_inside_the_article_marker():
+    # 第三十六条 文化娱乐活动场所、体育场（馆）、集贸市场、餐饮业的经营者应当…: 30 characters back end inside 第三十六条
+    local = article(HANGZHOU_NOISE, "第三十六条")
+    subjects = [m.subject for m in modals(local) if "经营者" in m.subject]
+    assert subjects and all(not s.startswith("条") and "第" not in s[:2] for s in subjects)
