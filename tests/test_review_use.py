@@ -72,3 +72,29 @@ def test_a_subject_does_not_start_inside_the_article_marker():
     local = article(HANGZHOU_NOISE, "第三十六条")
     subjects = [m.subject for m in modals(local) if "经营者" in m.subject]
     assert subjects and all(not s.startswith("条") and "第" not in s[:2] for s in subjects)
+
+
+# ---------------------------------------------------------------- the upper documents
+
+@needs_library
+def test_amendment_decisions_are_not_missing_upper_laws(tmp_path, monkeypatch):
+    # the taxi regulation's history names 《杭州市人民代表大会常务委员会关于修改杭州市客运出租汽车管理条例…的决定》
+    from indexer.compare.review_basis import candidates, upper_layer
+
+    monkeypatch.setenv("POLICY_REVIEW_CACHE", str(tmp_path))
+    local = load(TAXI)
+    assert "关于修改" in local.text[:600]
+    layer = upper_layer([local, load("zhejiang/浙江省道路运输条例(2012-03-31).md")])
+    _, missing = candidates(layer, local)
+    assert not [t for t in missing if "关于修改" in t]
+
+
+@needs_library
+def test_the_latest_version_of_a_state_council_regulation_stands_for_it():
+    # three files of the 道路运输条例, each opening 2004年4月30日 …公布 and its 《国务院关于修改…的决定》第N次修订 lines
+    from indexer.compare.review_basis import _latest
+
+    versions = [load(ROAD_TRANSPORT.format(d)) for d in ("2019-03-02", "2023-07-20", "2022-03-29")]
+    assert versions[1].meta.date_amended == "2023-07-20" and versions[1].meta.issuer == "国务院"
+    keep, _ = _latest(versions)
+    assert [d.doc_id for d in keep] == ["道路运输条例-2023-07-20"]
