@@ -5,6 +5,8 @@ marker, amendment decisions taken for missing upper laws, the latest version of 
 what the review says when it cannot do what it was asked."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from indexer.compare.review_diff import MUST_NOT, PROHIBITION_DROPPED, modality_differences, modals
@@ -98,3 +100,45 @@ def test_the_latest_version_of_a_state_council_regulation_stands_for_it():
     assert versions[1].meta.date_amended == "2023-07-20" and versions[1].meta.issuer == "国务院"
     keep, _ = _latest(versions)
     assert [d.doc_id for d in keep] == ["道路运输条例-2023-07-20"]
+
+
+# ---------------------------------------------------------------- what the review says it could not do
+
+@needs_library
+def test_a_document_without_articles_is_said_to_be_read_by_paragraph(tmp_path, monkeypatch):
+    from indexer.compare.review import draft_document, review_document
+
+    monkeypatch.setenv("POLICY_REVIEW_CACHE", str(tmp_path))
+    draft = draft_document("市区电动自行车应当登记上牌。\n\n驾驶电动自行车应当佩戴安全头盔。", "说明", "city")
+    rv = review_document([load("zhejiang/浙江省电动自行车管理条例(2020-05-15).md")], draft)
+    assert any("第X条" in n for n in rv.notes)
+
+
+@needs_library
+def test_an_upper_document_chosen_that_is_not_above_is_named(tmp_path, monkeypatch):
+    from indexer.compare.review import review_document
+
+    monkeypatch.setenv("POLICY_REVIEW_CACHE", str(tmp_path))
+    local, other = load(JINHUA_WATER), load(QUZHOU_EBIKE)
+    rv = review_document([local, other, load("national/laws/水污染防治法(2017-06-27).md")], local,
+                         upper=[other.doc_id])
+    assert any("衢州市市区电动自行车管理规定" in n and "不在本文件之上" in n for n in rv.notes)
+
+
+def test_an_empty_draft_through_the_api_says_what_is_missing(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from indexer.api.app import create_app
+
+    with TestClient(create_app(tmp_path / "no-index", tmp_path / "up", token=""), raise_server_exceptions=False) as c:
+        r = c.post("/v1/review", json={"text": "  \n "})
+        assert r.status_code == 422 and "非空" in r.json()["message"] and "not both" not in r.json()["message"]
+        both = c.post("/v1/review", json={"doc": "x", "text": "第一条 略"})
+        assert both.status_code == 422 and "其一" in both.json()["message"]
+
+
+def test_library_paths_exist_where_used():
+    # the paths above are the library's file names; a renamed file fails here rather than skipping silently
+    if LIBRARY.is_dir():
+        for p in (TAXI, QUZHOU_EBIKE, JINHUA_WATER, HANGZHOU_NOISE, NOISE_LAW, ROAD_TRANSPORT.format("2023-07-20")):
+            assert Path(LIBRARY / p).is_file(), p
