@@ -25,8 +25,11 @@ class ReviewRequest(schemas.Request):
 @router.post("/review", responses={**NotFound, **Invalid},
              summary="上位法审查 / review a local document against the upper law in the library (review --json)")
 def review(state: State, body: ReviewRequest):
-    if bool(body.doc) == bool(body.text and body.text.strip()):
-        raise ApiError(422, "invalid_input", "请给出 doc 或 text 之一 / give either doc or text, not both")
+    has_text = bool(body.text and body.text.strip())
+    if body.doc and has_text:
+        raise ApiError(422, "invalid_input", "doc 与 text 只能给出其一 / give either doc or text, not both")
+    if not body.doc and not has_text:
+        raise ApiError(422, "invalid_input", "请给出 doc（文库文件）或非空的 text（草案文本）/ give a doc or a non-empty text")
     if body.level not in (None, "", "province", "city", "county"):
         raise ApiError(422, "invalid_input", "level 只能是 province、city 或 county / level: province, city or county")
     if body.text and len(body.text) > MAX_DRAFT_CHARS:

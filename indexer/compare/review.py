@@ -23,6 +23,7 @@ from indexer.compare.review_basis import (
     article_units,
     candidates,
     doc_level,
+    is_above,
     upper_layer,
 )
 from indexer.compare.review_diff import (
@@ -154,6 +155,12 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     findings += _duty_findings(layer, arts, cands, level)
     findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
     notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
+    if not any(c.kind == "article" for c in local.clauses):
+        notes.append("文件中没有“第X条”形式的条文，已按段落逐段审查 / no 第X条 articles: paragraphs reviewed instead")
+    by_id = {d.doc_id: d for d in docs}
+    notes += [f"所选的《{by_id[u].meta.title or u}》不在本文件之上（层级不高于本文件，或不管辖本地），未作对照 / "
+              "not above this document" for u in dict.fromkeys(upper) if u in by_id
+              and not is_above(by_id[u], local, level)]
     if not cands:
         notes.append("文库中找不到本文件的上位法，无法审查 / no upper document found in the library")
     m = local.meta

@@ -36,6 +36,9 @@ ALIGN_MIN = 0.3
 _CITED = re.compile(r"《([^《》]{2,60})》((?:第[零〇一二两三四五六七八九十百千0-9]+条)(?:[、和及至]"
                     r"第[零〇一二两三四五六七八九十百千0-9]+条)*)?")
 _LAW_TITLE = re.compile(r"(?:法|条例|规定|办法|细则|决定|规则|法典|编)$")
+# a decision amending or repealing regulations (…关于修改〈浙江省消防条例〉的决定), named in a regulation's history, is no
+# upper law it implements
+_AMENDING = re.compile(r"关于(?:修改|废止|修订)")
 _ARTICLE_NO = re.compile(r"第([零〇一二两三四五六七八九十百千0-9]+)条")
 
 
@@ -220,7 +223,8 @@ def candidates(layer: UpperLayer, local: Document, local_level: str | None = Non
         if d is not None and index.get(d.doc_id) in reasons:
             if DOC_BASIS not in reasons[index[d.doc_id]]:
                 reasons[index[d.doc_id]].append(DOC_BASIS)
-        elif d is None and title not in missing and title != _norm_title(local.meta.title or ""):
+        elif (d is None and title not in missing and title != _norm_title(local.meta.title or "")
+              and not _AMENDING.search(title)):
             missing.append(title)
     for k in above:
         if same_subject(layer.docs[k], local):

@@ -24,6 +24,8 @@ _MODAL_CLASS = {"应当": MUST, "必须": MUST, "可以": MAY, "不得": MUST_NO
 _ANYBODY = re.compile(r"(?:任何|一切|所有)(?:单位|组织)?(?:和|或者|、)?(?:个人)?都?")
 _STOP = re.compile(r"[。；;：:\n]")
 _MARK = re.compile(r"\s*(?:第[零〇一二两三四五六七八九十百千0-9]+条|[（(][一二三四五六七八九十0-9]+[）)])?\s*")
+# the tail of an article's marker where the 30 characters before a modal verb begin inside it (…六条 文化娱乐场所的经营者应当)
+_CUT_MARK = re.compile(r"[零〇一二两三四五六七八九十百千0-9]*条\s+")
 # a subject names who acts: a government, department, body, company or person
 _ACTOR = re.compile(r"(?:政府|部门|机关|机构|委员会|办事处|单位|企业|组织|协会|公司|人|者|户|业主|会|组|站|所|中心|局|厅)$")
 # how governments and departments are named at each level: 县级以上地方人民政府 and 市、县（市、区）人民政府 are the
@@ -81,8 +83,9 @@ def modals(text: str) -> list[_Modal]:
         while e < len(text) and not _STOP.match(text[e]) and text[e] not in "，," and e - m.end() < 16:
             e += 1
         lead = _MARK.match(text, s)
-        if lead:
-            s = lead.end()
+        if lead.end() == s:
+            lead = _CUT_MARK.match(text, s) or lead
+        s = lead.end()
         out.append(_Modal(_MODAL_CLASS[m.group(0)], m.group(0), m.start(), m.end(), text[s:m.start()].strip(), s,
                           bigrams(re.sub(r"\s", "", text[m.end():e])), text[m.end():min(e, m.end() + 8)].strip(),
                           _about(text, s, m.start(), m.end())))
@@ -114,6 +117,9 @@ def _attributive(text: str, start: int, end: int) -> bool:
     if text[start:end] not in ("禁止", "严禁"):
         return False
     if text[end:end + 1] == "的":  # 人民政府禁止的时段和区域
+        return True
+    verb = text[max(0, start - 2):start]  # 夜间进行禁止进行的作业, 销售禁止销售的产品: the verb said twice
+    if len(verb) == 2 and text[end:end + 3] == verb + "的":
         return True
     return bool(_NOMINAL_BEFORE.search(text[max(0, start - 1):start]) and _NOMINAL_AFTER.search(text[end:end + 24]))
 

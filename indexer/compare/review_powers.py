@@ -28,7 +28,13 @@ _POWERS = {
                            r"拖移|(?<!人民法院)强制执行"),
     FEE: re.compile(r"(?:征收|收取|缴纳|交纳)[^。；，]{0,12}(?:费|基金)(?!用)"),
 }
-_NOT_FEE = re.compile(r"物业|服务费|违约金|停车费|租金")
+_NOT_FEE = re.compile(r"物业|服务费|违约金|停车费|租金|车费|运费|票款")  # prices paid to a business, not fees
+# a penalty or measure already taken (车辆被吊销运输证的, 被依法查封的) is a condition, not one this article sets
+_UNDERGONE = re.compile(r"被(?:依法)?$")
+# an approval one organ asks of another (经报请省人民政府批准), or of applying this regulation elsewhere (经市人民政府
+# 批准，可以参照本规定执行), licenses nobody (行政许可法 第三条)
+_INTERNAL = re.compile(r"报请|报上级")
+_BY_REFERENCE = re.compile(r"^[，,\s]*(?:可以|可)?参照(?:本|这)")
 # On the upper side any mention of a power of the same sort counts: an upper article that speaks of 许可 or 查封 at
 # all covers the local one's (the local side must set the power, see _POWERS). A cost (费用) is no fee.
 _MENTIONS = {LICENCE: re.compile(r"许可|批准|审批|核准|同意"), COMPULSION: re.compile(r"查封|扣押|冻结|强制|代为|代履行"),
@@ -69,6 +75,11 @@ def powers(text: str) -> dict[str, list[Span]]:
             spans = [s for s in spans if "申请人民法院" not in text[max(0, s[0] - 10):s[0]]]
         if p == FEE:  # what owners pay their property company is a price, not an administrative fee
             spans = [s for s in spans if not _NOT_FEE.search(text[s[0]:s[1]])]
+        if p in (PENALTY, COMPULSION):
+            spans = [s for s in spans if not _UNDERGONE.search(text[max(0, s[0] - 3):s[0]])]
+        if p == LICENCE:
+            spans = [s for s in spans if not _INTERNAL.search(text[s[0]:s[1]])
+                     and not _BY_REFERENCE.search(text[s[1]:s[1] + 12])]
         if spans:
             out[p] = spans
     return out

@@ -36,6 +36,9 @@ _TRAIL = re.compile(r"[\s（(）)，,；;。、]*(?:根据|并|自)?[\s（(，,�
 _STOP = re.compile(rf"(第[{_NUM}\d]{{1,4}}[篇章节条])|目\s*录")
 # a history line whose date the source lost: an organ, its meeting and what it did
 _UNDATED = re.compile(r"(?:经)?[\u4e00-\u9fff]{1,12}(?:人民代表大会|人大|人民政府).{0,200}(?:通过|批准|修正|修订|公布)")
+# an amendment whose organ is named only in the decision it cites: 《国务院关于修改部分行政法规的决定》第三次修订
+_DECIDER = re.compile(r"^《(?P<place>全国|[\u4e00-\u9fff]{2,8}?(?:省|市|自治区|县))?"
+                      r"(?P<body>国务院|人民代表大会常务委员会|人大常委会)关于")
 _BRACKETS = re.compile(r"《[^《》]*》|〈[^〈〉]*〉|＜[^＜＞]*＞|<[^<>]*>")
 
 
@@ -89,11 +92,13 @@ def parse_event(date: str, text: str) -> Event | None:
         return None
     action = ACTIONS[verbs[-1]]
     m = _ORGAN.search(bare)
+    if not m and action in ("amended", "revised"):
+        m = _DECIDER.match(core)
     if not m:
         if action in ("effective", "published"):
             return Event(date, action, "", "", core)
         return None
-    place = m.group("place")
+    place = m.group("place") or ""
     if not re.fullmatch(r"[\u4e00-\u9fff]*(?:省|市|县|区|自治州|自治区|州|旗|盟)|全国|中华人民共和国|", place):
         return None  # "…的意见通过" and the like: an organ must follow a place name, or stand alone
     return Event(date, action, place, _BODY[m.group("body")], core)

@@ -1,0 +1,144 @@
+"""Faults a filing reviewer met using the review on regulations outside benchmarks/review_dev (杭州 客运出租汽车, 杭州
+环境噪声, 金华 水环境, 衢州 电动自行车, 浙江省 安全生产), each on the real articles of ../shared/library: a penalty named as
+a condition, a fare, approvals between governments, 禁止 inside a noun phrase, a subject cut inside the article's
+marker, amendment decisions taken for missing upper laws, the latest version of a State Council regulation, and
+what the review says when it cannot do what it was asked."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.compare.review_diff import MUST_NOT, PROHIBITION_DROPPED, modality_differences, modals
+from indexer.compare.review_powers import FEE, LICENCE, PENALTY, power_differences, powers
+from tests.test_review_lexicon import LIBRARY, article, needs_library
+
+TAXI = "zhejiang/杭州市客运出租汽车管理条例(2018-04-16).md"
+QUZHOU_EBIKE = "zhejiang/衢州市市区电动自行车管理规定(2016-12-12).md"
+JINHUA_WATER = "zhejiang/金华市水环境保护条例(2019-10-15).md"
+HANGZHOU_NOISE = "zhejiang/杭州市环境噪声管理条例(2010-01-13).md"
+NOISE_LAW = "national/laws/环境噪声污染防治法(2018-12-29).md"
+ROAD_TRANSPORT = "national/administrative-regulations/道路运输条例({}).md"
+
+
+def load(path: str):
+    from indexer.ingest.corpus import load_document
+
+    return load_document(LIBRARY / path)
+
+
+# ---------------------------------------------------------------- powers
+
+@needs_library
+@pytest.mark.parametrize("marker", ["第十条", "第十四条"])
+def test_a_licence_already_revoked_is_a_condition_not_a_penalty(marker):
+    # 与车辆经营权相对应的车辆被吊销巡游出租车运输证的 / 运输证有效期届满或者被依法吊销的: grounds for a deregistration
+    assert PENALTY not in powers(article(TAXI, marker))
+
+
+@needs_library
+def test_a_taxi_fare_is_no_administrative_fee():
+    # 按照规定及计程计价设备显示的金额收取车费: what a passenger pays the driver
+    local = article(TAXI, "第三十一条")
+    assert FEE not in powers(local)
+    assert not [d for d in power_differences(local, []) if d.type == "fee_added"]
+
+
+@needs_library
+@pytest.mark.parametrize(("path", "marker"), [(TAXI, "第三十五条"), (QUZHOU_EBIKE, "第三十四条")])
+def test_an_approval_between_governments_is_no_licence(path, marker):
+    # 市人民政府…经报请省人民政府批准后可以…采取价格干预措施; 各县（市）…经衢州市人民政府批准，可以参照本规定执行
+    assert LICENCE not in powers(article(path, marker))
+
+
+@needs_library
+def test_a_licence_applied_for_is_still_a_licence():
+    # 应当向住房和城乡建设主管部门申请污水排入排水管网许可: the rule above leaves real licences alone
+    assert LICENCE in powers(article(JINHUA_WATER, "第二十三条"))
+
+
+# ---------------------------------------------------------------- modal verbs
+
+@needs_library
+def test_a_verb_said_twice_around_jin_zhi_is_a_noun_phrase():
+    # 夜间进行禁止进行的产生环境噪声污染的建筑施工作业的: the act a penalty punishes, not a prohibition
+    upper = article(NOISE_LAW, "第五十六条")
+    assert not [m for m in modals(upper) if m.cls == MUST_NOT]
+    local = article(HANGZHOU_NOISE, "第三十条")
+    assert not [d for d in modality_differences(local, upper, close=True) if d.type == PROHIBITION_DROPPED]
+
+
+@needs_library
+def test_a_subject_does_not_start_inside_the_article_marker():
+    # 第三十六条 文化娱乐活动场所、体育场（馆）、集贸市场、餐饮业的经营者应当…: 30 characters back end inside 第三十六条
+    local = article(HANGZHOU_NOISE, "第三十六条")
+    subjects = [m.subject for m in modals(local) if "经营者" in m.subject]
+    assert subjects and all(not s.startswith("条") and "第" not in s[:2] for s in subjects)
+
+
+# ---------------------------------------------------------------- the upper documents
+
+@needs_library
+def test_amendment_decisions_are_not_missing_upper_laws(tmp_path, monkeypatch):
+    # the taxi regulation's history names 《杭州市人民代表大会常务委员会关于修改杭州市客运出租汽车管理条例…的决定》
+    from indexer.compare.review_basis import candidates, upper_layer
+
+    monkeypatch.setenv("POLICY_REVIEW_CACHE", str(tmp_path))
+    local = load(TAXI)
+    assert "关于修改" in local.text[:600]
+    layer = upper_layer([local, load("zhejiang/浙江省道路运输条例(2012-03-31).md")])
+    _, missing = candidates(layer, local)
+    assert not [t for t in missing if "关于修改" in t]
+
+
+@needs_library
+def test_the_latest_version_of_a_state_council_regulation_stands_for_it():
+    # three files of the 道路运输条例, each opening 2004年4月30日 …公布 and its 《国务院关于修改…的决定》第N次修订 lines
+    from indexer.compare.review_basis import _latest
+
+    versions = [load(ROAD_TRANSPORT.format(d)) for d in ("2019-03-02", "2023-07-20", "2022-03-29")]
+    assert versions[1].meta.date_amended == "2023-07-20" and versions[1].meta.issuer == "国务院"
+    keep, _ = _latest(versions)
+    assert [d.doc_id for d in keep] == ["道路运输条例-2023-07-20"]
+
+
+# ---------------------------------------------------------------- what the review says it could not do
+
+@needs_library
+def test_a_document_without_articles_is_said_to_be_read_by_paragraph(tmp_path, monkeypatch):
+    from indexer.compare.review import draft_document, review_document
+
+    monkeypatch.setenv("POLICY_REVIEW_CACHE", str(tmp_path))
+    draft = draft_document("市区电动自行车应当登记上牌。\n\n驾驶电动自行车应当佩戴安全头盔。", "说明", "city")
+    rv = review_document([load("zhejiang/浙江省电动自行车管理条例(2020-05-15).md")], draft)
+    assert any("第X条" in n for n in rv.notes)
+
+
+@needs_library
+def test_an_upper_document_chosen_that_is_not_above_is_named(tmp_path, monkeypatch):
+    from indexer.compare.review import review_document
+
+    monkeypatch.setenv("POLICY_REVIEW_CACHE", str(tmp_path))
+    local, other = load(JINHUA_WATER), load(QUZHOU_EBIKE)
+    rv = review_document([local, other, load("national/laws/水污染防治法(2017-06-27).md")], local,
+                         upper=[other.doc_id])
+    assert any("衢州市市区电动自行车管理规定" in n and "不在本文件之上" in n for n in rv.notes)
+
+
+def test_an_empty_draft_through_the_api_says_what_is_missing(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from indexer.api.app import create_app
+
+    with TestClient(create_app(tmp_path / "no-index", tmp_path / "up", token=""), raise_server_exceptions=False) as c:
+        r = c.post("/v1/review", json={"text": "  \n "})
+        assert r.status_code == 422 and "非空" in r.json()["message"] and "not both" not in r.json()["message"]
+        both = c.post("/v1/review", json={"doc": "x", "text": "第一条 略"})
+        assert both.status_code == 422 and "其一" in both.json()["message"]
+
+
+def test_library_paths_exist_where_used():
+    # the paths above are the library's file names; a renamed file fails here rather than skipping silently
+    if LIBRARY.is_dir():
+        for p in (TAXI, QUZHOU_EBIKE, JINHUA_WATER, HANGZHOU_NOISE, NOISE_LAW, ROAD_TRANSPORT.format("2023-07-20")):
+            assert Path(LIBRARY / p).is_file(), p
