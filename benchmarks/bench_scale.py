@@ -195,6 +195,22 @@ def child(root: Path, *args: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def query_rounds(work: Path, sides: list, sizes: list[int], rounds: int, repeats: int) -> int:
+    """The query step alone, before and after alternating (before first in odd rounds), on kept indexes."""
+    import statistics
+    for n in sizes:
+        runs: dict[str, list[dict]] = {name: [] for name, _ in sides}
+        for r in range(rounds):
+            for name, root in (sides if r % 2 else sides[::-1]):
+                q = child(root, "--step", "query", "--index", str(work / f"index-{n}-{name}"), "--repeats", str(repeats))
+                runs[name].append(q["latency"])
+        for name, lat in runs.items():
+            med = {m: (statistics.median(x[m]["p50_ms"] for x in lat), statistics.median(x[m]["p95_ms"] for x in lat))
+                   for m in lat[0]}
+            print(f"{n} {name:6} " + ", ".join(f"{m} {a:.1f}/{b:.1f}" for m, (a, b) in med.items()), flush=True)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000")
@@ -204,6 +220,9 @@ def main() -> int:
     ap.add_argument("--out", default=None)
     ap.add_argument("--prepare-only", action="store_true", help="only make (and keep) the synthetic libraries")
     ap.add_argument("--quantisation-only", action="store_true", help="only the recall 8-bit codes alone cost")
+    ap.add_argument("--query-only", type=int, default=0, metavar="ROUNDS",
+                    help="only the query step, on the indexes a previous run left under --work, sides alternating "
+                         "for ROUNDS rounds (medians printed): latency compared on one quiet stretch")
     ap.add_argument("--root", default=str(ROOT), help=argparse.SUPPRESS)
     ap.add_argument("--step", choices=("write", "query"), default=None, help=argparse.SUPPRESS)
     ap.add_argument("--synth", default=None, help=argparse.SUPPRESS)
@@ -217,6 +236,8 @@ def main() -> int:
         return 0
     work = Path(args.work)
     sides = [("after", ROOT)] + ([("before", Path(args.before_root))] if args.before_root else [])
+    if args.query_only:
+        return query_rounds(work, sides, [int(s) for s in args.sizes.split(",") if s], args.query_only, args.repeats)
     out: dict = {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "sizes": []}
     for n in (int(s) for s in args.sizes.split(",") if s):
         t = time.perf_counter()
