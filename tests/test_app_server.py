@@ -61,3 +61,20 @@ def test_warm_up_without_an_index_is_quiet(tmp_path):
     lib = library.warm_early(tmp_path / "no-index", tmp_path / "up")
     assert lib.warmed(timeout=120) is False  # no index yet: the first page builds it, as before
     assert library.take_early(tmp_path / "no-index", tmp_path / "up") is lib
+
+
+def test_warm_up_thread_yields_the_cpu_and_only_it():
+    import threading
+
+    seen = {}
+
+    def probe():
+        library._lower_priority()
+        seen["warm"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    assert seen["warm"] == 19  # the background thread runs last
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # the caller's own is unchanged
