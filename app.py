@@ -11,8 +11,8 @@ import streamlit as st
 
 
 def _warm() -> None:
+    from app_pages.backend import warm_early
     from indexer import paths
-    from indexer.library import warm_early
 
     started = time.perf_counter()
     if warm_early(paths.INDEX_DIR, paths.UPLOAD_DIR).warmed():

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -13,6 +14,9 @@ from app_pages.widgets import time_left
 from indexer import paths
 from indexer.errors import PolicyError
 from indexer.models import Document
+
+if TYPE_CHECKING:
+    from indexer.library import Library
 
 log = logging.getLogger("policy_app")
 
@@ -71,9 +75,29 @@ def index_ready() -> bool:
     return index_stamp()[1] is not None
 
 
+_EARLY: dict[tuple[str, str], Library] = {}
+
+
+def warm_early(index_dir: str | Path | None = None, upload_dir: str | Path | None = None) -> Library:
+    """Make the Library of these folders and start its warm-up now (app.py, as the server starts: the index, the
+    tokenizer dictionary and the model load while the browser is still fetching the page). The first page that
+    asks for the same folders takes it (`take_early`)."""
+    from indexer.library import Library
+
+    lib = Library(index_dir, upload_dir)
+    _EARLY[(str(lib.index_dir), str(lib.upload_dir))] = lib
+    lib.warm_up()
+    return lib
+
+
+def take_early(index_dir: str | Path, upload_dir: str | Path) -> Library | None:
+    """The Library `warm_early` made for these folders, once (None when there is none)."""
+    return _EARLY.pop((str(Path(index_dir)), str(Path(upload_dir))), None)
+
+
 @st.cache_resource(show_spinner="正在加载检索索引… / opening the index", max_entries=2)
 def _library(index_dir: str, upload_dir: str):
-    from indexer.library import Library, take_early
+    from indexer.library import Library
 
     return take_early(index_dir, upload_dir) or Library(index_dir, upload_dir)
 

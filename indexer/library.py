@@ -342,7 +342,7 @@ class Library:
         return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)
 
 
-# ---------------------------------------------------------------- a Library warmed before anyone asks
+# ---------------------------------------------------------------- background work
 
 def _lower_priority() -> None:
     """Give this thread the lowest CPU priority (Linux: a thread is a task with its own nice value), so the work
@@ -352,24 +352,6 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (AttributeError, OSError):
         pass
-
-
-_EARLY: dict[tuple[str, str], Library] = {}
-
-
-def warm_early(index_dir: str | Path | None = None, upload_dir: str | Path | None = None) -> Library:
-    """Make the Library of these folders and start its warm-up now (the app's server, as it starts: the index, the
-    tokenizer dictionary and the model load while the browser is still fetching the page). The first door to ask
-    for the same folders takes it with `take_early`."""
-    lib = Library(index_dir, upload_dir)
-    _EARLY[(str(lib.index_dir), str(lib.upload_dir))] = lib
-    lib.warm_up()
-    return lib
-
-
-def take_early(index_dir: str | Path, upload_dir: str | Path) -> Library | None:
-    """The Library `warm_early` made for these folders, once (None when there is none)."""
-    return _EARLY.pop((str(Path(index_dir)), str(Path(upload_dir))), None)
 
 
 # ---------------------------------------------------------------- one question, without keeping a Library

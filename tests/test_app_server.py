@@ -44,13 +44,13 @@ def test_server_warms_up_before_any_page_is_opened(tmp_path, fake_index):
 
 def test_first_page_takes_the_warmed_library(app_env):
     backend._library.clear()
-    early = library.warm_early(paths.INDEX_DIR, paths.UPLOAD_DIR)
+    early = backend.warm_early(paths.INDEX_DIR, paths.UPLOAD_DIR)
     assert early.warmed(timeout=120)
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     assert not at.exception, at.exception
     assert backend.library() is early  # the page opened no second Library: the warmed engine answers
-    assert library.take_early(paths.INDEX_DIR, paths.UPLOAD_DIR) is None  # taken once
+    assert backend.take_early(paths.INDEX_DIR, paths.UPLOAD_DIR) is None  # taken once
     at.text_input(key="query").input("产业集群")
     at.button[0].click().run()
     assert not at.exception and any("找到" in m.value for m in at.markdown)
@@ -58,9 +58,9 @@ def test_first_page_takes_the_warmed_library(app_env):
 
 
 def test_warm_up_without_an_index_is_quiet(tmp_path):
-    lib = library.warm_early(tmp_path / "no-index", tmp_path / "up")
+    lib = backend.warm_early(tmp_path / "no-index", tmp_path / "up")
     assert lib.warmed(timeout=120) is False  # no index yet: the first page builds it, as before
-    assert library.take_early(tmp_path / "no-index", tmp_path / "up") is lib
+    assert backend.take_early(tmp_path / "no-index", tmp_path / "up") is lib
 
 
 def test_warm_up_thread_yields_the_cpu_and_only_it():
