@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer import paths
+from indexer.background import lower_priority
 from indexer.errors import PolicyError
 from indexer.models import Document
 from indexer.uploads import (
@@ -74,7 +75,7 @@ class Library:
         """Open the engine and load the tokenizer dictionary and the embedding model in a background thread,
         once, while the user is still typing (best effort: the real search reports its own errors)."""
         def run() -> None:
-            _lower_priority()
+            lower_priority()
             try:
                 self.search("产业集群", k=1)
                 self._warmed = True
@@ -340,18 +341,6 @@ class Library:
         docs = with_upper_law(self.documents())
         local = find(docs, doc) if doc else draft_document(text or "", title, level or "")
         return review_document(docs, local, upper=[find(docs, u).doc_id for u in upper], level=level)
-
-
-# ---------------------------------------------------------------- background work
-
-def _lower_priority() -> None:
-    """Give this thread the lowest CPU priority (Linux: a thread is a task with its own nice value), so the work
-    a person waits for (the browser drawing the page, a search) runs first. Elsewhere, or when refused: unchanged.
-    Measured (bench_app-style, 4 interleaved pairs): the first result 3.63 → 3.40 s, the query box 3.09 → 2.96 s."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):
-        pass
 
 
 # ---------------------------------------------------------------- one question, without keeping a Library

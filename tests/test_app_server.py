@@ -12,7 +12,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from app_pages import backend
-from indexer import library, paths
+from indexer import paths
+from indexer.background import lower_priority
 from tests.test_browser import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def test_warm_up_thread_yields_the_cpu_and_only_it():
     seen = {}
 
     def probe():
-        library._lower_priority()
+        lower_priority()
         seen["warm"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
