@@ -22,7 +22,7 @@ from indexer.search import Engine
 from indexer.store import current_generation
 from tests.conftest import ROOT, copy_corpus
 
-CODE_DIRS = [ROOT / "indexer", ROOT / "app_pages", ROOT / "streamlit_app.py"]
+CODE_DIRS = [ROOT / "indexer", ROOT / "app_pages", ROOT / "streamlit_app.py", ROOT / "app.py"]
 EVIL_NAME = "<img src=x onerror=alert(9)>通知.txt"
 EVIL_TEXT = ("关于<img src=x onerror=alert(1)>的通知\n一、总则\n（一）<script>alert(2)</script>推动海上风电产业集群发展。\n"
              "（二）[点击](javascript:alert(3)) 与 **加粗** 及 <iframe src=//evil.example></iframe> 都应原样显示。\n")
