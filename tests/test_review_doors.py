@@ -217,3 +217,18 @@ def test_app_page_bad_draft_is_one_error_and_no_stale_result(library):
     assert not at.exception
     assert len(at.error) == 1 and "草案文本为空" in at.error[0].value
     assert not at.subheader  # the earlier review is not shown as if it were this one
+
+
+@pytest.mark.parametrize(("export", "words"), [("report.pdf", "不支持的导出格式"),
+                                               ("/no-such-folder/report.xlsx", "文件夹不存在")])
+def test_cli_refuses_an_export_it_cannot_write_before_loading_the_library(capsys, monkeypatch, export, words):
+    # the library's load takes 20 s on the real folders: a .pdf is refused before it, one line, exit code 2
+    def no_load(*a, **k):
+        raise AssertionError("the library was loaded")
+
+    monkeypatch.setattr("indexer.library.documents", no_load)
+    monkeypatch.setattr("indexer.compare.review.with_upper_law", no_load)
+    code, _, err = _run(capsys, "review", CITY_ID, "--export", export)
+    lines = _one_error_line(err)
+    assert code == 2 and len(lines) == 1 and words in lines[0] and "Traceback" not in err
+    assert "loading the library" not in err

@@ -142,3 +142,26 @@ def test_library_paths_exist_where_used():
     if LIBRARY.is_dir():
         for p in (TAXI, QUZHOU_EBIKE, JINHUA_WATER, HANGZHOU_NOISE, NOISE_LAW, ROAD_TRANSPORT.format("2023-07-20")):
             assert Path(LIBRARY / p).is_file(), p
+
+
+@needs_library
+def test_a_law_repealed_by_a_later_library_law_gives_way_to_it(tmp_path, monkeypatch):
+    # 噪声污染防治法 第九十条: 《中华人民共和国环境噪声污染防治法》同时废止; 杭州 names the old law as its basis
+    from indexer.compare.review import review_document
+    from indexer.compare.review_basis import DOC_BASIS, candidates, upper_layer
+
+    monkeypatch.setenv("POLICY_REVIEW_CACHE", str(tmp_path))
+    new = load("national/laws/噪声污染防治法(2021-12-24).md")
+    old, local = load(NOISE_LAW), load(HANGZHOU_NOISE)
+    assert "《中华人民共和国环境噪声污染防治法》同时废止" in new.text and "环境噪声污染防治法" in local.text[:2000]
+    docs = [local, old, new, load("national/laws/环境保护法(2014-04-24).md")]
+    layer = upper_layer(docs)
+    assert layer.repealed == {old.doc_id: new.doc_id}
+    cands, _ = candidates(layer, local)
+    assert old.doc_id not in [c.doc.doc_id for c in cands]
+    assert DOC_BASIS in next(c for c in cands if c.doc.doc_id == new.doc_id).reasons
+    rv = review_document(docs, local)
+    assert any("噪声污染防治法》废止" in n for n in rv.notes)
+    chosen = review_document(docs, local, upper=[old.doc_id])  # the reviewer's own choice is kept, and flagged
+    assert chosen.findings and all("已被《中华人民共和国噪声污染防治法》废止" in f.caveat
+                                   for f in chosen.findings if f.upper and f.upper.doc_id == old.doc_id)

@@ -47,6 +47,13 @@ def cmd_review(args) -> int:
     from indexer.compare.review import review_document, with_upper_law
     from indexer.library import documents, find
 
+    if args.export:  # a report that cannot be written is refused before the library's 20 s load
+        from indexer.export.report import check_format
+
+        check_format(args.export)
+        folder = Path(args.export).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise PolicyError(f"无法写入导出文件，文件夹不存在 / cannot write the export: {args.export} (no such folder)")
     print("读取文库 / loading the library …", file=sys.stderr, flush=True)
     docs = with_upper_law(documents(), args.library)
     local = _local(args, docs)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from indexer.compare.review_acts import LocalArticles
 from indexer.compare.review_basis import (
     DOC_BASIS,
     NAMES_ARTICLE,
@@ -22,6 +23,7 @@ from indexer.compare.review_basis import (
     article_basis,
     article_units,
     candidates,
+    cited_titles,
     doc_level,
     is_above,
     upper_layer,
@@ -150,11 +152,19 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
         raise PolicyError("文件中找不到条文，无法审查 / no articles found in the document")
     bases = article_basis(layer, arts, cands)
     findings: list[Finding] = []
+    by_number = LocalArticles({a.number: a.text for a in arts if a.number})
     for art, bs in zip(arts, bases, strict=True):
-        findings += _article_findings(art, bs)
+        findings += _article_findings(art, bs, by_number)
     findings += _duty_findings(layer, arts, cands, level)
     findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
     notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
+    notes += _repeal_notes(layer, local, cands)
+    gone = {c.doc.doc_id: layer.repealed[c.doc.doc_id] for c in cands if c.doc.doc_id in layer.repealed}
+    if gone:  # chosen by the reviewer, or its successor is not above: findings against it say so
+        by_doc = {d.doc_id: d for d in layer.docs}
+        findings = [replace(f, caveat=f"《{f.upper_title}》已被《{by_doc[gone[f.upper.doc_id]].meta.title}》废止，"
+                            "请以现行法律核对。" + f.caveat) if f.upper and f.upper.doc_id in gone else f
+                    for f in findings]
     if not any(c.kind == "article" for c in local.clauses):
         notes.append("文件中没有“第X条”形式的条文，已按段落逐段审查 / no 第X条 articles: paragraphs reviewed instead")
     by_id = {d.doc_id: d for d in docs}
@@ -169,19 +179,38 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
                   tuple(findings), time.perf_counter() - t0, tuple(notes))
 
 
+def _repeal_notes(layer, local: Document, cands: Sequence[Candidate]) -> list[str]:
+    """A note for each upper law the document names that a later library law repealed (…同时废止)."""
+    from indexer.compare.answering import _norm_title
+
+    by_doc = {d.doc_id: d for d in layer.docs}
+    chosen = {c.doc.doc_id for c in cands}
+    out = []
+    for title in dict.fromkeys(t for t, _, _, _ in cited_titles(local.text)):
+        old = layer.by_title.get(title)
+        new = by_doc.get(layer.repealed.get(old.doc_id, "")) if old is not None else None
+        if new is not None and _norm_title(new.meta.title or "") != title:
+            how = "已改以后者对照" if new.doc_id in chosen and old.doc_id not in chosen else "对照结果请以现行法律核对"
+            out.append(f"本文件援引的《{old.meta.title}》已被《{new.meta.title}》废止（见后者附则“同时废止”），{how} / "
+                       "the cited law was repealed")
+    return out
+
+
 def _finding(d: Difference, art: Article, b: Basis | None, confidence: float, caveat: str) -> Finding:
     return Finding(d.type, d.message, confidence, art, b.article if b else None, b.title if b else "",
                    b.level if b else "", d.local_spans, d.upper_spans, d.local_value, d.upper_value, caveat, d.priority)
 
 
-def _article_findings(art: Article, basis: Sequence[Basis]) -> list[Finding]:
+def _article_findings(art: Article, basis: Sequence[Basis], articles: LocalArticles | None = None) -> list[Finding]:
+    """The differences of one local article with its best aligned upper article; `articles`: the local document's
+    (what a 违反本条例第X条 penalty punishes)."""
     aligned = [b for b in basis if b.aligned]
     out = []
     main = aligned[0] if aligned else None
     # differences of wording are read only where the two articles share wording, not only a law's name
     if main is not None and (main.wording >= PAIRED or NAMES_ARTICLE in main.reasons):
         weight = min(1.0, 0.6 + main.score / 2)
-        for d in pair_differences(art.text, main.article.text, close=main.wording >= CLOSE):
+        for d in pair_differences(art.text, main.article.text, close=main.wording >= CLOSE, articles=articles):
             out.append(_finding(d, art, main, d.confidence * weight, CAVEATS[d.kind]))
     for d in power_differences(art.text, [b.article.text for b in aligned[:3]]):
         caveat = CAVEATS[POWERS] + ("" if aligned else NO_UPPER)

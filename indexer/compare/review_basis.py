@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -111,6 +111,7 @@ class UpperLayer:
     doc_vectors: object
     vectorizer: object
     subjects: dict[str, str]
+    repealed: dict[str, str] = field(default_factory=dict)  # doc_id → doc_id of the law that says 同时废止 of it
 
     def vectors(self, texts: Sequence[str]):
         from indexer.compare.align import normalize
@@ -171,7 +172,23 @@ def _build_layer(uppers: list[Document]) -> UpperLayer:
     onehot = csr_matrix((np.ones(len(owner_arr), np.float32), (owner_arr, np.arange(len(owner_arr)))),
                         shape=(len(keep), len(owner_arr)))
     dv = unit_rows(onehot @ av)
-    return UpperLayer(keep, latest, arts, owner_arr, av, dv, vec, {d.doc_id: title_subject(d) for d in keep})
+    return UpperLayer(keep, latest, arts, owner_arr, av, dv, vec, {d.doc_id: title_subject(d) for d in keep},
+                      repealed_by(keep, latest))
+
+
+_REPEALS = re.compile(r"((?:《[^《》]{2,60}》[、和及，,]?)+)同时废止")
+
+
+def repealed_by(docs: Sequence[Document], by_title: dict[str, Document]) -> dict[str, str]:
+    """doc_id → doc_id of the later library document whose own text repeals it (本法自…起施行。《…》同时废止)."""
+    out: dict[str, str] = {}
+    for d in docs:
+        for m in _REPEALS.finditer(d.text):
+            for title in re.findall(r"《([^《》]+)》", m.group(1)):
+                old = by_title.get(_norm_title(title))
+                if old is not None and old is not d and (old.meta.date or "") <= (d.meta.date or "9999"):
+                    out[old.doc_id] = d.doc_id
+    return out
 
 
 # ---------------------------------------------------------------- candidate documents
@@ -229,10 +246,16 @@ def candidates(layer: UpperLayer, local: Document, local_level: str | None = Non
     for k in above:
         if same_subject(layer.docs[k], local):
             reasons[k].append(SUBJECT)
+    for k in above:  # a repealed law is read through the law that repealed it (unless the reviewer chose it)
+        new = index.get(layer.repealed.get(layer.docs[k].doc_id, ""))
+        if new in reasons and not only:
+            reasons[new] += [r for r in reasons[k] if r not in reasons[new]]
+            reasons[k] = []
     sims = np.zeros(len(layer.docs), np.float32)
     if layer.doc_vectors is not None and above:
         sims = np.asarray((layer.doc_vectors @ layer.vectors([local.text]).T).todense()).ravel()
-        for k in sorted(above, key=lambda k: -sims[k])[:SIMILAR_DOCS]:
+        current = [k for k in above if only or layer.docs[k].doc_id not in layer.repealed]
+        for k in sorted(current, key=lambda k: -sims[k])[:SIMILAR_DOCS]:
             reasons[k].append(WORDING)
     picked = [k for k in above if reasons[k] or only]
     picked.sort(key=lambda k: (-(DOC_BASIS in reasons[k]) - (SUBJECT in reasons[k]), -sims[k]))

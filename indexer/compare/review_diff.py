@@ -6,9 +6,16 @@ Each `Difference` (`review_types`) is typed (numbers here, modality in `review_m
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from indexer.compare.amounts import DURATION, MONEY, MULTIPLE, WORKDAYS, Amount, find_amounts, outside
-from indexer.compare.review_acts import same_act
+from indexer.compare.review_acts import (
+    ACT_DIFFER,
+    LocalArticles,
+    different_measure,
+    offence_likeness,
+    same_act,
+)
 from indexer.compare.review_modality import (  # noqa: F401  (re-exported: the review's one door to its differences)
     MATCH,
     MAY,
@@ -87,26 +94,41 @@ def comparable(a: Amount, b: Amount) -> bool:
     return (a.kind, a.unit) == (b.kind, b.unit) or (a.kind in _TIME and b.kind in _TIME)
 
 
-def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount]) -> tuple[Amount, float] | None:
-    """The comparable upper amount, for the same party, whose surroundings read most like the local one's.
+@dataclass(frozen=True)
+class _Partner:
+    amount: Amount
+    similarity: float  # of the words around the two amounts
+    act: float | None  # how alike the offences the two fines punish read; None: a text does not tell, or no fine
+
+
+def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount],
+             articles: LocalArticles | None = None) -> _Partner | None:
+    """The comparable upper amount, for the same party and the same measured thing, whose surroundings (and, for a
+    fine, whose offence) read most like the local one's.
 
     When each side states one amount of the sort only (one age range, one time limit), they are taken to be
-    about the same thing however differently the sentences around them read; not fines, which follow their act."""
+    about the same thing however differently the sentences around them read, unless what they measure differs
+    (a rider's age and a passenger's); not fines, which follow their act."""
     ctx = _context(local_text, a)
     who = party(local_text, a)
-    best, best_sim = None, -1.0
-    same_sort = [b for b in uppers if comparable(a, b)]
+    best, best_key = None, (False, -1.0)
+    same_sort = [b for b in uppers if comparable(a, b) and not different_measure(local_text, a, upper_text, b)]
     for b in same_sort:
         if not _same_party(who, party(upper_text, b)) or same_act(local_text, a.start, upper_text, b.start) is False:
             continue  # a fine on individuals is not compared with one on companies, nor fines for different acts
+        act = (offence_likeness(local_text, a.start, upper_text, b.start, articles)
+               if a.kind in (MONEY, MULTIPLE) else None)
+        if act == 0.0:
+            continue  # the two offences share no wording at all
         other = _context(upper_text, b)
         sim = len(ctx & other) / max(1, min(len(ctx), len(other)))
-        if sim > best_sim:
-            best, best_sim = b, sim
+        key = (sim >= MIN_CONTEXT, sim + (act or 0.0))  # among amounts read alike enough, the likelier act first
+        if key > best_key:
+            best, best_key = _Partner(b, sim, act), key
     if (best is not None and a.kind not in (MONEY, MULTIPLE) and len(same_sort) == 1
             and sum(comparable(a, x) for x in find_amounts(local_text)) == 1):
-        best_sim = max(best_sim, MIN_CONTEXT)
-    return (best, best_sim) if best is not None else None
+        best = _Partner(best.amount, max(best.similarity, MIN_CONTEXT), best.act)
+    return best
 
 
 def _beyond(a: Amount, b: Amount) -> str:
@@ -118,10 +140,15 @@ def _beyond(a: Amount, b: Amount) -> str:
     return "未设上位法的下限" if a.low is None else "低于上位法下限"
 
 
-def _number_difference(a: Amount, b: Amount, sim: float, what: str) -> Difference:
-    """One local amount against its upper partner: beyond the upper range, or only different."""
+def _number_difference(a: Amount, b: Amount, sim: float, what: str, act: float | None = None) -> Difference:
+    """One local amount against its upper partner: beyond the upper range, or only different; for fines whose
+    offences read unlike (`act` below ACT_DIFFER), only different, at low confidence, saying the acts may differ."""
     conf = 0.45 + 0.45 * min(1.0, sim)
     spans = ((a.start, a.end),), ((b.start, b.end),)
+    if act is not None and act < ACT_DIFFER:
+        msg = (f"本地规定{what}{a.label()}（{a.text}），上位法为{b.label()}（{b.text}）；但两处所罚的行为可能不同，"
+               "不宜据此认定超出上位法幅度，请核对是否为同一违法行为")
+        return Difference(NUMBER_CHANGED, msg, *spans, conf * 0.5, a.label(), b.label(), 2)
     if outside(a, b) and a.kind in (MONEY, MULTIPLE, DURATION, WORKDAYS):
         side = _beyond(a, b)
         msg = f"本地规定{what}{a.label()}（{a.text}），{side}：上位法为{b.label()}（{b.text}）"
@@ -131,31 +158,35 @@ def _number_difference(a: Amount, b: Amount, sim: float, what: str) -> Differenc
     return Difference(NUMBER_CHANGED, msg, *spans, conf * 0.9, a.label(), b.label())
 
 
-def number_differences(local_text: str, upper_text: str) -> list[Difference]:
+def number_differences(local_text: str, upper_text: str,
+                       articles: LocalArticles | None = None) -> list[Difference]:
     """Amounts, ranges, time limits and percentages that differ; a local range beyond the upper one first.
 
     Only amounts of the same sort are compared (a fine with a fine, a time limit with a time limit), each with
     the upper amount whose surroundings match best; an amount with no counterpart is not a difference, nor one the
-    upper text states anywhere for the same sort."""
+    upper text states anywhere for the same sort. A fine is compared with the upper fine for the same act
+    (`review_acts.offences`; `articles`: the local document's, for what a 违反本条例第X条 names)."""
     ups = find_amounts(upper_text)
     out = []
     for a in find_amounts(local_text):
-        found = _partner(local_text, a, upper_text, ups)
-        if found is None or found[1] < MIN_CONTEXT:
+        found = _partner(local_text, a, upper_text, ups, articles)
+        if found is None or found.similarity < MIN_CONTEXT:
             continue
-        b = found[0]
+        b = found.amount
         if any((a.low, a.high, a.unit) == (x.low, x.high, x.unit) for x in ups if comparable(a, x)):
             continue
         what = "罚款" if "罚" in local_text[a.end:a.end + 6] + upper_text[b.end:b.end + 6] else ""
-        out.append(_number_difference(a, b, found[1], what))
+        out.append(_number_difference(a, b, found.similarity, what, found.act))
     return out
 
 
-def pair_differences(local_text: str, upper_text: str, close: bool = False) -> list[Difference]:
+def pair_differences(local_text: str, upper_text: str, close: bool = False,
+                     articles: LocalArticles | None = None) -> list[Difference]:
     """Every number and modality difference of one aligned pair, most serious first, each said once."""
-    diffs = number_differences(local_text, upper_text) + modality_differences(local_text, upper_text, close)
+    diffs = (number_differences(local_text, upper_text, articles)
+             + modality_differences(local_text, upper_text, close))
     seen, out = set(), []
-    for d in sorted(diffs, key=lambda d: (TYPE_ORDER.index(d.type), -d.confidence)):
+    for d in sorted(diffs, key=lambda d: (TYPE_ORDER.index(d.type), d.priority, -d.confidence)):
         key = (d.type, d.message)
         if key not in seen:
             seen.add(key)

@@ -245,12 +245,20 @@ def to_markdown(rep: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(rep: Report, path: str | Path) -> Path:
+def check_format(path: str | Path) -> str:
+    """The export format a path's suffix names (.xlsx …); a PolicyError for any other, so a door can refuse it
+    before the work whose result it would write."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise PolicyError(f"不支持的导出格式 / unsupported export format '{suffix or path.name}': "
-                          f"use {', '.join(FORMATS)}")
+        raise PolicyError(f"不支持的导出格式“{suffix or path.name}”，请使用 {'、'.join(FORMATS)} / "
+                          f"unsupported export format '{suffix or path.name}': use {', '.join(FORMATS)}")
+    return suffix
+
+
+def write_report(rep: Report, path: str | Path) -> Path:
+    path = Path(path)
+    suffix = check_format(path)
     if suffix == ".csv":
         write_csv(rep, path)
     elif suffix == ".xlsx":
