@@ -146,6 +146,28 @@ def eval_duties(by_id, layer, items) -> dict:
     return out
 
 
+def eval_duty_sources(by_id, layer, items) -> dict:
+    """Per split: of the labelled duties' (local, upper) document pairs, how many the review takes duties from, with
+    its rule (review.duty_sources) and with the rule before it (same-subject titles first, else one named basis)."""
+    from indexer.compare.review import MAX_DUTY_DOCS, duty_sources
+    from indexer.compare.review_basis import DOC_BASIS, candidates
+
+    def before(cands):
+        return ([c for c in cands if SUBJECT in c.reasons][:MAX_DUTY_DOCS]
+                or [c for c in cands if DOC_BASIS in c.reasons][:1])
+
+    out = {s: {"now": 0, "before": 0, "n": 0, "extra_now": 0, "extra_before": 0} for s in SPLITS}
+    for (local_id, upper_id), split in {(it["local_doc"], it["upper_doc"]): it["split"] for it in items}.items():
+        cands, _ = candidates(layer, by_id[local_id])
+        c = out[split]
+        c["n"] += 1
+        for name, chosen in (("now", duty_sources(cands)), ("before", before(cands))):
+            ids = [x.doc.doc_id for x in chosen]
+            c[name] += upper_id in ids
+            c["extra_" + name] += len([i for i in ids if i != upper_id])
+    return out
+
+
 # ---------------------------------------------------------------- speed
 
 def speed(docs) -> list[tuple[str, int, float, float, float]]:
@@ -229,6 +251,12 @@ def main() -> int:
         for k, c in pairs[s].items():
             print(f"{k:9} review {pr(c['sys'])} | baseline (string comparison) {pr(c['base'])}")
         print(f"{'duties':9} review {pr(duties[s]['sys'])} | baseline (no article overlaps it) {pr(duties[s]['base'])}")
+    sources = eval_duty_sources(by_id, layer, json.loads((DEV / "duties.json").read_text(encoding="utf-8")))
+    print("\nduty sources (the labelled duty's upper document among those duties are taken from; other documents):")
+    for s, c in sources.items():
+        if c["n"]:
+            print(f"  {s:9} now {c['now']}/{c['n']} (+{c['extra_now']} others) | before {c['before']}/{c['n']} "
+                  f"(+{c['extra_before']} others)")
     print("\n(P/R as: true positives / predicted / gold)")
     table(args.split or SPLITS, basis, pairs, duties)
     for title, n, fit, disk, warm in timings:
