@@ -1,9 +1,12 @@
-"""Background work yields the CPU: a warm-up thread runs after what a person waits for (the browser drawing the
-page, a search)."""
+"""Background work beside the work a person waits for: a warm-up thread yields the CPU, and Python's AST parser is
+never entered by two threads at once."""
 from __future__ import annotations
 
+import ast
 import os
 import threading
+
+_AST_LOCK = threading.RLock()
 
 
 def lower_priority() -> None:
@@ -14,3 +17,22 @@ def lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (AttributeError, OSError):
         pass
+
+
+def serialise_ast_parsing() -> None:
+    """Make `ast.parse` take a process-wide lock (once). CPython 3.11 keeps the AST constructor's recursion depth per
+    interpreter, not per thread, so two threads parsing at once can fail with "SystemError: AST constructor
+    recursion depth mismatch" (python/cpython#106905, fixed only in later versions). Here the two are a warm-up
+    thread reading .npy headers (numpy parses them with `ast.literal_eval`) and Streamlit compiling a page's script
+    (`ast.parse`): the page failed once in the test suite."""
+    if getattr(ast.parse, "_serialised", False):
+        return
+    parse = ast.parse
+
+    def locked_parse(*args, **kwargs):
+        with _AST_LOCK:
+            return parse(*args, **kwargs)
+
+    locked_parse._serialised = True  # type: ignore[attr-defined]
+    locked_parse.__doc__ = parse.__doc__
+    ast.parse = locked_parse  # ast.literal_eval calls the module's `parse`, so it takes the lock too

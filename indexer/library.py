@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer import paths
-from indexer.background import lower_priority
+from indexer.background import lower_priority, serialise_ast_parsing
 from indexer.errors import PolicyError
 from indexer.models import Document
 from indexer.uploads import (
@@ -56,6 +56,7 @@ class Library:
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         self._warmed = False
+        serialise_ast_parsing()  # its threads (a warm-up, API requests) read .npy headers while others parse too
 
     # ---- what it is made of
 

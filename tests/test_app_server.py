@@ -12,7 +12,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from app_pages import backend
-from indexer import paths
+from indexer import library, paths
 from indexer.background import lower_priority
 from tests.test_browser import free_port
 
@@ -79,3 +79,29 @@ def test_warm_up_thread_yields_the_cpu_and_only_it():
     t.join()
     assert seen["warm"] == 19  # the background thread runs last
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # the caller's own is unchanged
+
+
+def test_ast_parsing_is_serialised_once_a_library_is_made(tmp_path):
+    import ast
+    import threading
+
+    from indexer import background
+
+    library.Library(tmp_path / "no-index", tmp_path / "up")  # every door makes one
+    assert getattr(ast.parse, "_serialised", False)
+    background.serialise_ast_parsing()  # a second call wraps nothing twice
+    assert ast.literal_eval("{'descr': '<f4', 'shape': (3,)}") == {"descr": "<f4", "shape": (3,)}
+    started, done = threading.Event(), threading.Event()
+
+    def worker():
+        started.set()
+        ast.literal_eval("(1, 2)")  # numpy's .npy header read
+        done.set()
+
+    with background._AST_LOCK:  # while another thread parses, this one waits
+        t = threading.Thread(target=worker)
+        t.start()
+        started.wait()
+        assert not done.wait(0.3)
+    t.join()
+    assert done.is_set()
