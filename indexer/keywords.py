@@ -135,14 +135,14 @@ class Tokenizer:
 
 def _dictionary_cache(tok) -> Path:
     """Where the finished dictionary (jieba's words and frequencies, then the user words) is kept: named by what
-    makes it, so a new jieba, dictionary or user-word list never meets a stale one."""
+    makes it, so a new jieba, dictionary, user-word list or normalising (TOKENIZER_VERSION) never meets a stale one."""
     import jieba
 
     from indexer.cache_files import cache_root
 
     st = Path(tok.dictionary or Path(jieba.__file__).with_name(jieba.DEFAULT_DICT_NAME)).stat()
-    key = hashlib.blake2b(f"{jieba.__version__}|{st.st_size}|{st.st_mtime_ns}|{USER_DICT.read_bytes().hex()}"
-                          .encode(), digest_size=10).hexdigest()
+    key = hashlib.blake2b(f"{TOKENIZER_VERSION}|{jieba.__version__}|{st.st_size}|{st.st_mtime_ns}|"
+                          f"{USER_DICT.read_bytes().hex()}".encode(), digest_size=10).hexdigest()
     return cache_root() / "jieba" / f"dictionary-{key}.npz"
 
 
