@@ -4,7 +4,7 @@ an offence item that only cites another article's item."""
 from __future__ import annotations
 
 from indexer.compare.answering import same_subject
-from tests.test_review_lexicon import needs_library
+from tests.test_review_lexicon import article, needs_library
 from tests.test_review_use import JINHUA_WATER, load
 
 CAOE_RIVER = "zhejiang/浙江省曹娥江流域水环境保护条例(2020-11-27).md"
@@ -48,3 +48,36 @@ def test_a_basin_regulation_offered_by_wording_gets_a_note():
     rv = review_document([local, load(CAOE_RIVER)], local)
     assert any(c.doc.meta.title == "浙江省曹娥江流域水环境保护条例" for c in rv.candidates)
     assert any("曹娥江" in n and "可能不适用" in n for n in rv.notes)
+
+
+# ---------------------------------------------------------------- a fine and the upper fine of its stage
+
+HANGZHOU_NOISE = "zhejiang/杭州市环境噪声管理条例(2010-01-13).md"
+NOISE_LAW_2021 = "national/laws/噪声污染防治法(2021-12-24).md"
+
+
+@needs_library
+def test_a_first_fine_is_compared_with_the_upper_first_fine_not_the_one_for_refusing_to_correct():
+    from indexer.compare.review_diff import number_differences
+
+    # 第八十一条: 责令改正，处五千元以上五万元以下的罚款；拒不改正的，处五万元以上二十万元以下的罚款
+    local = article(HANGZHOU_NOISE, "第四十一条")
+    upper = article(NOISE_LAW_2021, "第八十一条")
+    diffs = [d for d in number_differences(local, upper) if d.local_value == "200–500元"]
+    assert diffs
+    assert {d.upper_value for d in diffs} == {"5000–50000元"}
+
+
+@needs_library
+def test_an_escalated_fine_is_its_acts_second_stage():
+    from indexer.compare.amounts import find_amounts
+    from indexer.compare.review_diff import fine_stages
+
+    upper = article(NOISE_LAW_2021, "第八十一条")
+    fines = find_amounts(upper)
+    stages = fine_stages(upper, fines)
+    assert [stages[f.start][1] for f in fines if f.start in stages] == [0, 1]
+    # 对单位处…，对个人处…: two first fines, no escalation between them
+    local = article(HANGZHOU_NOISE, "第四十一条")
+    assert {s for _, s in fine_stages(local, find_amounts(local)).values()} == {0}
+
