@@ -81,3 +81,25 @@ def test_an_escalated_fine_is_its_acts_second_stage():
     local = article(HANGZHOU_NOISE, "第四十一条")
     assert {s for _, s in fine_stages(local, find_amounts(local)).values()} == {0}
 
+
+# ---------------------------------------------------------------- an item that only cites another article's items
+
+QUZHOU_EBIKE = "zhejiang/衢州市市区电动自行车管理规定(2016-12-12).md"
+
+
+@needs_library
+def test_an_item_citing_another_articles_items_is_read_as_those_items():
+    from indexer.compare.review_acts import LocalArticles, cited_items, offences
+    from indexer.compare.review_basis import article_units
+
+    arts = LocalArticles({a.number: a.text for a in article_units(load(QUZHOU_EBIKE)) if a.number})
+    # 第三十条（二）违反本规定第二十二条第六项、第七项、第八项、第九项规定驾驶电动自行车的
+    penalty = article(QUZHOU_EBIKE, "第三十条")
+    item = penalty.split("\n")[4]
+    cited = cited_items(item, arts.get)
+    assert len(cited) == 4
+    assert cited[0] == "（六）在制动器失效时下车推行；"
+    assert cited[2] == "（八）限载一名十二周岁以下未成年人；"
+    acts = offences(penalty, penalty.index("二十元"), arts.get)
+    assert "在制动器失效时下车推行" in acts
+    assert any(a.startswith("限载一名十二周岁以下未成年人") for a in acts)
