@@ -26,6 +26,7 @@ from indexer.compare.review_basis import (
     cited_titles,
     doc_level,
     is_above,
+    outside_place,
     upper_layer,
 )
 from indexer.compare.review_diff import (
@@ -164,6 +165,8 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
     notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
     notes += _repeal_notes(layer, local, cands)
+    notes += [f"《{c.doc.meta.title}》是关于{place}的规定，其条文未提到本地，可能不适用于本地 / about {place}, "
+              "which its text does not say reaches this place" for c in cands if (place := outside_place(c.doc, local))]
     gone = {c.doc.doc_id: layer.repealed[c.doc.doc_id] for c in cands if c.doc.doc_id in layer.repealed}
     if gone:  # chosen by the reviewer, or its successor is not above: findings against it say so
         by_doc = {d.doc_id: d for d in layer.docs}

@@ -86,6 +86,30 @@ _STOCK = re.compile(
     r"|拒不(?:改正|停止违法行为)?|逾期(?:不|未)(?:改正|拆除|停止)?|情节(?:特别)?(?:严重|较重|轻微)|造成严重后果"
     rf"|(?:按|依)照?规定|擅自|任何|单位(?:和|或者)个人|其他|第{_NUMERAL}[条款项]|[^\u4e00-\u9fff]|的")
 _LIST = re.compile(r"有下列(?:行为|情形)之一")
+# 违反本规定第二十二条第六项、第七项规定: an offence named by items (项) of another article
+_BREACH_ITEMS = re.compile(rf"违反本(?:条例|规定|办法|细则|法)第({_NUMERAL})条(?:第({_N})款)?"
+                           rf"((?:[、和或者及至]*第{_N}项)+)")
+_ITEM_NO = re.compile(r"^\s*(?:[（(]([一二三四五六七八九十]+)[）)]|([一二三四五六七八九十]+)、)")
+
+
+def cited_items(said: str, article_text: Callable[[int], str | None]) -> list[str]:
+    """The items (项) of another article that an offence names only by number (违反本规定第二十二条第六项、第七项规定 →
+    在制动器失效时下车推行, …), read from the document; [] when it names none or the document lacks them."""
+    out = []
+    for m in _BREACH_ITEMS.finditer(said):
+        whole = article_text(cn_int(m.group(1))) or ""
+        if m.group(2):
+            paras = paragraphs(whole)
+            k = cn_int(m.group(2)) - 1
+            whole = whole[paras[k][0]:paras[k][1]] if 0 <= k < len(paras) else ""
+        nums = [cn_int(x) for x in re.findall(_N, m.group(3))]
+        if "至" in m.group(3) and len(nums) == 2:
+            nums = list(range(nums[0], nums[1] + 1))
+        for line in whole.split("\n"):
+            no = _ITEM_NO.match(line)
+            if no and cn_int(no.group(1) or no.group(2)) in nums:
+                out.append(line.strip())
+    return out
 
 
 def _offence_head(text: str, pos: int) -> tuple[int, int] | None:
@@ -107,12 +131,17 @@ def offences(text: str, pos: int, article_text: Callable[[int], str | None] | No
     if _LIST.search(said):  # the acts are the items under the lead sentence
         para = next(((a, b) for a, b in paragraphs(text) if a <= pos <= b), None)
         if para is not None:
-            items = [s for line in text[para[0]:para[1]].split("\n")[1:] if (s := _stripped(line))]
+            items = []
+            for line in text[para[0]:para[1]].split("\n")[1:]:
+                items += [s for s in [_stripped(line)] if s]
+                if article_text is not None:  # an item that only cites another article's items: those items' acts
+                    items += [s for x in cited_items(line, article_text) if (s := _stripped(x))]
             if items:
-                return items
+                return list(dict.fromkeys(items))
     own = _stripped(said)
-    if len(own) >= 4:
-        return _units(said)
+    cited = cited_items(said, article_text) if article_text is not None else []
+    if len(own) >= 4 or cited:
+        return _units(said) + [u for x in cited for u in _units(x)]
     named = act(text, pos)  # 违反本条第一款规定的: a paragraph of this article
     if named is None and article_text is not None and (m := _BREACH.search(said)):
         whole = article_text(cn_int(m.group(1)))

@@ -94,6 +94,27 @@ def comparable(a: Amount, b: Amount) -> bool:
     return (a.kind, a.unit) == (b.kind, b.unit) or (a.kind in _TIME and b.kind in _TIME)
 
 
+# a later fine of the same sentence for the same act, escalated: 责令改正，处X；拒不改正的，处Y / 情节严重的，处Y
+_ESCALATION = re.compile(r"拒不|逾期(?:不|未|仍)|仍(?:不|未)|情节(?:特别)?(?:严重|较重)|造成严重后果|再次|多次")
+
+
+def fine_stages(text: str, amounts: list[Amount]) -> dict[int, tuple[int, int]]:
+    """amount start → (the start of its act's first fine, its stage: 0 the first fine, 1 the one for refusing to correct
+    …) for the fines of a text; a fine opens a new act unless an escalation stands between it and the fine before
+    it in the same sentence."""
+    out: dict[int, tuple[int, int]] = {}
+    prev: Amount | None = None
+    for a in (x for x in amounts if x.kind in (MONEY, MULTIPLE)):
+        start = max(text.rfind("。", 0, a.start), text.rfind("\n", 0, a.start)) + 1
+        if prev is not None and prev.end > start and _ESCALATION.search(text, prev.end, a.start):
+            first, stage = out[prev.start]
+            out[a.start] = (first, stage + 1)
+        else:
+            out[a.start] = (a.start, 0)
+        prev = a
+    return out
+
+
 @dataclass(frozen=True)
 class _Partner:
     amount: Amount
@@ -125,10 +146,28 @@ def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount],
         key = (sim >= MIN_CONTEXT, sim + (act or 0.0))  # among amounts read alike enough, the likelier act first
         if key > best_key:
             best, best_key = _Partner(b, sim, act), key
+    if best is not None and a.kind in (MONEY, MULTIPLE):  # the upper fine of the local fine's stage for that act
+        best = _same_stage(local_text, a, upper_text, uppers, best, articles)
     if (best is not None and a.kind not in (MONEY, MULTIPLE) and len(same_sort) == 1
             and sum(comparable(a, x) for x in find_amounts(local_text)) == 1):
         best = _Partner(best.amount, max(best.similarity, MIN_CONTEXT), best.act)
     return best
+
+
+def _same_stage(local_text: str, a: Amount, upper_text: str, uppers: list[Amount], best: _Partner,
+                articles: LocalArticles | None) -> _Partner:
+    """Of the upper fines for the act of `best` (a first fine and the fines for refusing to correct …), the one at the
+    local fine's stage: a first fine is compared with the upper first fine, not with the escalated one."""
+    mine = fine_stages(local_text, find_amounts(local_text)).get(a.start, (a.start, 0))[1]
+    stages = fine_stages(upper_text, uppers)
+    group = stages.get(best.amount.start, (best.amount.start, 0))[0]
+    same = [b for b in uppers if stages.get(b.start, (None, 0))[0] == group and comparable(a, b)]
+    if len(same) < 2:
+        return best
+    b = same[min(mine, len(same) - 1)]
+    if b is best.amount:
+        return best
+    return _Partner(b, best.similarity, offence_likeness(local_text, a.start, upper_text, b.start, articles))
 
 
 def _beyond(a: Amount, b: Amount) -> str:
