@@ -199,3 +199,19 @@ def test_dust_rules_take_duties_from_the_air_law_not_the_water_law(tmp_path, mon
     sources = [c.doc.meta.title for c in duty_sources(candidates(upper_layer(docs), local)[0])]
     assert "中华人民共和国大气污染防治法" in sources
     assert not [t for t in sources if "水污染" in t]
+
+
+@needs_library
+def test_a_library_folder_is_read_with_the_folders_under_it(tmp_path):
+    # --library ../shared/library/national read nothing: its laws are in laws/ and administrative-regulations/
+    import shutil
+
+    from indexer.compare.review import with_upper_law
+
+    laws, regs = tmp_path / "national" / "laws", tmp_path / "national" / "administrative-regulations"
+    laws.mkdir(parents=True)
+    regs.mkdir()
+    shutil.copy(LIBRARY / "national/laws/噪声污染防治法(2021-12-24).md", laws)
+    shutil.copy(LIBRARY / ROAD_TRANSPORT.format("2023-07-20"), regs)
+    titles = {d.meta.title for d in with_upper_law([], [str(tmp_path / "national")])}
+    assert titles == {"中华人民共和国噪声污染防治法", "中华人民共和国道路运输条例"}

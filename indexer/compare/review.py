@@ -330,7 +330,9 @@ def with_upper_law(docs: Sequence[Document], folders: Sequence[str] = ()) -> lis
             raise PolicyError(f"找不到上位法文件夹 / no such library folder: {f}")
     key = tuple(folders)
     if key not in _EXTRA:
-        _EXTRA.clear()
-        _EXTRA[key] = load_folders([Path(f) for f in folders], errors=[])
+        _EXTRA.clear()  # a folder is read with the folders under it (national/ holds laws/, administrative-regulations/)
+        tree = [sub for f in folders for sub in [Path(f), *sorted(p for p in Path(f).rglob("*")
+                                                               if p.is_dir() and not p.name.startswith("."))]]
+        _EXTRA[key] = load_folders(tree, errors=[])
     known = {d.doc_id for d in docs}
     return list(docs) + [d for d in _EXTRA[key] if d.doc_id not in known]
