@@ -340,7 +340,10 @@ def no_page_not_found(page) -> bool:
 def test_search_address_restores_the_search(quick_server, page):
     page.goto(f"{quick_server}/search?q=机器人&mode=keyword&region=东莞市")
     page.get_by_text("「机器人」找到").first.wait_for(state="visible")
-    assert page.get_by_label("查询 Query（中文或英文）").input_value() == "机器人"
+    from playwright.sync_api import expect
+
+    # the box may be drawn a moment after the results it asked for (the front end's own widget update): wait for it
+    expect(page.get_by_label("查询 Query（中文或英文）")).to_have_value("机器人", timeout=30_000)
     page.locator(".doc-text", has_text="东莞市").first.wait_for(state="visible")
     assert no_page_not_found(page)
     assert "q=" in page.url and "mode=keyword" in page.url  # the address still carries the search
