@@ -28,7 +28,7 @@ def test_a_basin_regulation_is_no_subject_upper_law_for_a_city_outside_the_basin
 
 @needs_library
 def test_a_basin_regulation_still_reaches_the_cities_it_names():
-    from indexer.compare.review_basis import named_place, outside_place
+    from indexer.compare.review_reach import named_place, outside_place
 
     basin = load(CAOE_RIVER)
     assert named_place(basin) == "曹娥江"

@@ -26,7 +26,6 @@ from indexer.compare.review_basis import (
     cited_titles,
     doc_level,
     is_above,
-    outside_place,
     upper_layer,
 )
 from indexer.compare.review_diff import (
@@ -43,6 +42,7 @@ from indexer.compare.review_diff import (
     pair_differences,
 )
 from indexer.compare.review_powers import government_duties, power_differences
+from indexer.compare.review_reach import outside_place
 from indexer.errors import PolicyError
 from indexer.models import Document
 
