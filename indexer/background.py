@@ -1,10 +1,14 @@
-"""Background work beside the work a person waits for: a warm-up thread yields the CPU, and Python's AST parser is
-never entered by two threads at once."""
+"""Background work beside the work a person waits for: a warm-up runs once, in a thread that yields the CPU, and
+Python's AST parser is never entered by two threads at once."""
 from __future__ import annotations
 
 import ast
+import logging
 import os
 import threading
+from collections.abc import Callable
+
+log = logging.getLogger("policy_library")
 
 _AST_LOCK = threading.RLock()
 
@@ -36,3 +40,37 @@ def serialise_ast_parsing() -> None:
     locked_parse._serialised = True  # type: ignore[attr-defined]
     locked_parse.__doc__ = parse.__doc__
     ast.parse = locked_parse  # ast.literal_eval calls the module's `parse`, so it takes the lock too
+
+
+class WarmUp:
+    """`work` run once in a daemon thread at the lowest priority (best effort: its failure is logged, and the real
+    work later reports its own errors)."""
+
+    def __init__(self, work: Callable[[], object], name: str):
+        self._work, self._name = work, name
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._done = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name=self._name)
+                self._thread.start()
+
+    def _run(self) -> None:
+        lower_priority()
+        try:
+            self._work()
+            self._done = True
+        except Exception:  # noqa: BLE001
+            log.debug("%s failed", self._name, exc_info=True)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for it (at most `timeout` seconds); True when the work finished, False while it runs, when it
+        failed, or when it was never started."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self._done

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer import paths
-from indexer.background import lower_priority, serialise_ast_parsing
+from indexer.background import WarmUp, serialise_ast_parsing
 from indexer.errors import PolicyError
 from indexer.models import Document
 from indexer.uploads import (
@@ -54,8 +54,7 @@ class Library:
         self.embedder_name = embedder
         self._engine = None
         self._lock = threading.Lock()
-        self._warming: threading.Thread | None = None
-        self._warmed = False
+        self._warm = WarmUp(lambda: self.search("产业集群", k=1), "library-warm-up")
         serialise_ast_parsing()  # its threads (a warm-up, API requests) read .npy headers while others parse too
 
     # ---- what it is made of
@@ -75,27 +74,12 @@ class Library:
     def warm_up(self) -> None:
         """Open the engine and load the tokenizer dictionary and the embedding model in a background thread,
         once, while the user is still typing (best effort: the real search reports its own errors)."""
-        def run() -> None:
-            lower_priority()
-            try:
-                self.search("产业集群", k=1)
-                self._warmed = True
-            except Exception:  # noqa: BLE001
-                log.debug("warm-up search failed", exc_info=True)
-
-        with self._lock:
-            if self._warming is None:
-                self._warming = threading.Thread(target=run, daemon=True, name="library-warm-up")
-                self._warming.start()
+        self._warm.start()
 
     def warmed(self, timeout: float | None = None) -> bool:
         """Wait for the warm-up (at most `timeout` seconds); True when it searched (the engine, the tokenizer
         dictionary and the model are loaded), False while it runs or when it failed (e.g. no index yet)."""
-        with self._lock:
-            thread = self._warming
-        if thread is not None:
-            thread.join(timeout)
-        return self._warmed
+        return self._warm.wait(timeout)
 
     def has_index(self) -> bool:
         try:
