@@ -14,6 +14,7 @@ in each mode; a repeated query shows the cached path. First visit = from clickin
 (nothing running).
 
     .venv/bin/python benchmarks/bench_app.py --before ../wt-base --pairs 3   # before/after, interleaved
+    .venv/bin/python benchmarks/bench_app.py --before ../wt-base --before-without httptools,uvloop
 
 With --before, the app of that checkout and this one start in turn (before, after, before, …) on the same
 index, cold start and first visits only (after the first search), and the medians of each side are printed.
@@ -77,13 +78,24 @@ def first_visits(page) -> dict[str, dict[str, float]]:
     return out
 
 
-def start_app(env: dict, port: int, log: Path, app_dir: Path) -> subprocess.Popen:
+def hiding(modules: tuple[str, ...]) -> str:
+    """A folder that, first on PYTHONPATH, makes `import m` fail for each of `modules` (packages the checkout
+    measured before did not install: its server then runs as it did, e.g. uvicorn without httptools)."""
+    shim = Path(tempfile.mkdtemp(prefix="bench-hide-"))
+    for name in modules:
+        (shim / name).mkdir()
+        (shim / name / "__init__.py").write_text(f"raise ImportError('{name} hidden by bench_app --before-without')\n")
+    return str(shim)
+
+
+def start_app(env: dict, port: int, log: Path, app_dir: Path, hide: tuple[str, ...] = ()) -> subprocess.Popen:
     """`streamlit run` of the app in app_dir (this checkout, or the one measured before)."""
     entry = "app.py" if (app_dir / "app.py").is_file() else "streamlit_app.py"  # app.py: the server that warms up
     cmd = [sys.executable, "-m", "streamlit", "run", entry, "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
-    return subprocess.Popen(cmd, cwd=app_dir, env={**env, "PYTHONPATH": str(app_dir)},
+    path = os.pathsep.join([hiding(hide)] * bool(hide) + [str(app_dir)])
+    return subprocess.Popen(cmd, cwd=app_dir, env={**env, "PYTHONPATH": path},
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115 — closed with it
 
 
@@ -126,7 +138,7 @@ def pick_mode(page, mode: str) -> None:
     settle(page)
 
 
-def run(index_dir: str | None, app_dir: Path = ROOT, searches: bool = True) -> dict:
+def run(index_dir: str | None, app_dir: Path = ROOT, searches: bool = True, hide: tuple[str, ...] = ()) -> dict:
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ}
@@ -141,7 +153,7 @@ def run(index_dir: str | None, app_dir: Path = ROOT, searches: bool = True) -> d
         browser = launch(p)  # started before the clock: the user's browser is already open
         port = free_port()
         t0 = time.perf_counter()
-        proc = start_app(env, port, log, app_dir) if app_dir != ROOT else start_server(env, port, log)
+        proc = start_app(env, port, log, app_dir, hide) if app_dir != ROOT else start_server(env, port, log)
         try:
             wait_healthy(port, proc)
             t_health = time.perf_counter() - t0
@@ -186,9 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--before", type=Path, help="a checkout of the code before: measured in turn with this one")
     ap.add_argument("--pairs", type=int, default=3, help="before/after pairs with --before")
+    ap.add_argument("--before-without", default="", metavar="MODULES",
+                    help="comma-separated packages the --before checkout did not install, hidden from its server "
+                         "(e.g. httptools,uvloop)")
     args = ap.parse_args(argv)
     if args.before:
-        return compare(args.index_dir, args.before.resolve(), args.pairs, args.json)
+        hide = tuple(m for m in args.before_without.split(",") if m)
+        return compare(args.index_dir, args.before.resolve(), args.pairs, args.json, hide)
     res = run(args.index_dir)
     res["streamlit_floor_s"] = streamlit_floor()
     (ROOT / "artifacts" / "bench_app.json").write_text(json.dumps(res, ensure_ascii=False, indent=1),
@@ -210,12 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def compare(index_dir: str | None, before: Path, pairs: int, as_json: bool) -> int:
+def compare(index_dir: str | None, before: Path, pairs: int, as_json: bool, hide: tuple[str, ...] = ()) -> int:
     """Interleaved before/after runs (before first in each pair) and the median of each figure per side."""
     runs: dict[str, list[dict]] = {"before": [], "after": []}
     for _ in range(pairs):
         for side, app_dir in (("before", before), ("after", ROOT)):
-            runs[side].append(run(index_dir, app_dir, searches=False))
+            runs[side].append(run(index_dir, app_dir, searches=False, hide=hide if side == "before" else ()))
     figures = {side: {**{k: [r["cold_start_s"][k] for r in rs] for k in ("query_box_visible", "first_result")},
                       **{f"{p} {w}": [r["first_visit_s"][p][w] for r in rs] for p in PAGES for w in ("title",
                                                                                                     "settled")}}

@@ -5,7 +5,6 @@ import hashlib
 import logging
 import re
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -157,25 +156,19 @@ def _save_dictionary(tok, path: Path) -> None:
                 freq=np.fromiter(tok.FREQ.values(), dtype=np.int64, count=len(words)), total=np.array(tok.total))
 
 
-def _restore_dictionary(tok, path: Path, chunk: int = 50_000) -> bool:
+def _restore_dictionary(tok, path: Path) -> bool:
     """Fill tok from a cache _save_dictionary wrote; False when there is none (or it is damaged). The dictionary is
-    built a chunk at a time, letting other threads run between chunks (a page being drawn while this loads)."""
+    built a piece at a time, letting other threads run between pieces (a page being served while this loads)."""
+    from indexer.background import dict_of, split_joined
     from indexer.cache_files import load_arrays
 
     arrays = path.is_file() and load_arrays(path)
     if not arrays or {"words", "freq", "total"} - arrays.keys():
         return False
     try:
-        words = arrays["words"].tobytes().decode("utf-8").split("\n")
-    except UnicodeDecodeError:
+        table = dict_of(split_joined(arrays["words"], "\n"), arrays["freq"].tolist())
+    except (UnicodeDecodeError, ValueError):
         return False
-    freq = arrays["freq"]
-    if len(words) != len(freq):
-        return False
-    table: dict[str, int] = {}
-    for start in range(0, len(words), chunk):
-        table.update(zip(words[start:start + chunk], freq[start:start + chunk].tolist(), strict=True))
-        time.sleep(0)
     tok.FREQ, tok.total, tok.initialized = table, int(arrays["total"]), True
     return True
 

