@@ -301,3 +301,40 @@ def test_an_opening_unnumbered_heading_does_not_swallow_the_document(opening):
 def test_decimal_marker_forms(line, is_heading):
     text = f"1.耕整地机械\n{line}\n"
     assert (outline.segment(text, "d")[-1].kind == "dec") is is_heading
+
+
+SHARED_LAWS = DEFAULT_CORPUS.parent.parent / "shared" / "library" / "national" / "laws"
+
+
+def _article_lines(text: str) -> list[int]:
+    """The numbers of the lines that open with 第…条 (every one an article in these statutes)."""
+    from indexer.ingest.markers import match_marker
+    return [mk.number for line in text.splitlines() if line.startswith("第")
+            and (mk := match_marker(line)) is not None and mk.kind == "article"]
+
+
+@pytest.mark.skipif(not SHARED_LAWS.is_dir(), reason="../shared/library is not beside this checkout")
+@pytest.mark.parametrize("name, first, last", [("物权编.md", 205, 462), ("继承编.md", 1119, 1163),
+                                               ("人格权编.md", 989, 1039)])
+def test_a_part_of_a_code_keeps_its_articles(name, first, last):
+    """The 民法典 is shipped one part (编) per file, its articles numbered on from the parts before: each is an
+    article clause (第二百一十三条 no longer hangs under an item of 第二百一十二条), up to 第一千一百六十三条."""
+    doc = load_document(SHARED_LAWS / name)
+    articles = [c for c in doc.clauses if c.kind == "article"]
+    assert [c.number for c in articles] == list(range(first, last + 1)) == _article_lines(doc.text)
+    assert all(c.clause_id.endswith(f".a{c.number}") for c in articles)
+    items = [c for c in doc.clauses if c.kind == "cn_paren"]
+    assert items and all(".a" in c.clause_id for c in items)  # （一） items sit under their article
+
+
+def test_articles_start_where_a_numbered_run_starts():
+    """The first article opening a line counts only when the next two follow it: a damaged file that lost 第一条 to
+    第四条 still has articles from 第五条; a line quoting 第五条 before 第一条 does not move the start."""
+    damaged = "某省某某规定\n\n为了加强管理，制定本规定。\n\n第五条 县级以上人民政府应当加强领导。\n\n" \
+              "第六条 行业协会应当加强自律。\n\n第七条 实行实名登记。\n"
+    assert [c.number for c in outline.segment(damaged, "d") if c.kind == "article"] == [5, 6, 7]
+    quoted = "第五条规定的事项，依照下列规定办理。\n\n第一条 为了规范管理，制定本办法。\n\n第二条 本办法适用于全市。\n\n" \
+             "第三条 市人民政府负责实施。\n"
+    assert [c.number for c in outline.segment(quoted, "q") if c.kind == "article"] == [1, 2, 3]
+    assert outline._first_article(["第五条 甲", "第一条 乙", "第二条 丙"]) == 0
+    assert outline._first_article(["第一条 甲", "第二条 乙"]) == 1

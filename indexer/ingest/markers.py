@@ -26,7 +26,7 @@ MARKERS = [
     ("part", re.compile(rf"第([{CN_NUM}\d]{{1,4}})篇")),
     ("chapter", re.compile(rf"第([{CN_NUM}\d]{{1,4}})章")),
     ("section", re.compile(rf"第([{CN_NUM}\d]{{1,4}})节")),
-    ("article", re.compile(rf"第([{CN_NUM}\d]{{1,5}})条")),
+    ("article", re.compile(rf"第([{CN_NUM}\d]{{1,8}})条")),  # 民法典 parts: 第一千一百一十九条 (7 numerals)
     ("cn", re.compile(r"([一二三四五六七八九十]{1,3})[、．.](?![\d.．])")),
     ("cn_paren", re.compile(r"[（(]([一二三四五六七八九十]{1,3})[）)]")),
     ("num_paren", re.compile(r"[（(](\d{1,3})[）)]")),

@@ -141,6 +141,8 @@ class _Parser:
         self.next_suffix: dict[str, int] = {}
         self.last_number: dict[tuple[str, str], int] = {}  # (parent id, kind) → last number accepted
         self.last_global: dict[str, int] = {}  # kind → last number accepted anywhere (篇/章/条)
+        if (first := _first_article(self.lines)) > 1:
+            self.last_global["article"] = first - 1  # a part of a longer code: its articles run on from there
         self.n_plain = 0
         self.numbered = False  # a numbered heading has been opened
         self.note_list = False  # the last line skipped was a 抄送 list (or its continuation), which the next may continue
@@ -319,6 +321,22 @@ class _Parser:
             for p_start, p_end in _pieces(self.text, start, end):
                 self.add_para(p_start, p_end)
         return i + 1
+
+
+def _first_article(lines: list[str], confirm: int = 2) -> int:
+    """The number of a document's first article when it is a part of a longer code, whose numbering runs on from
+    the parts before (民法典 物权编 opens at 第二百零五条): the first article opening a line, taken only when the
+    next `confirm` articles opening lines follow it in sequence. 1 when the articles start at 第一条, 0 when
+    there are none or they do not run in sequence (a line quoting 第五条 is not an article)."""
+    numbers: list[int] = []
+    for line in lines:
+        if line.startswith("第") and (mk := match_marker(line)) is not None and mk.kind == "article":
+            numbers.append(mk.number)
+            if len(numbers) > confirm:
+                break
+    if len(numbers) <= confirm or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return 1 if numbers[:1] == [1] else 0
+    return numbers[0]
 
 
 def _skips_ahead(mk: Marker, prev: int) -> bool:
