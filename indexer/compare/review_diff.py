@@ -122,10 +122,10 @@ class _Partner:
     act: float | None  # how alike the offences the two fines punish read; None: a text does not tell, or no fine
 
 
-def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount],
+def _partner(local_text: str, a: Amount, locals_: list[Amount], upper_text: str, uppers: list[Amount],
              articles: LocalArticles | None = None) -> _Partner | None:
     """The comparable upper amount, for the same party and the same measured thing, whose surroundings (and, for a
-    fine, whose offence) read most like the local one's.
+    fine, whose offence) read most like the local one's (`locals_`: all the local text's amounts, `a` among them).
 
     When each side states one amount of the sort only (one age range, one time limit), they are taken to be
     about the same thing however differently the sentences around them read, unless what they measure differs
@@ -147,18 +147,18 @@ def _partner(local_text: str, a: Amount, upper_text: str, uppers: list[Amount],
         if key > best_key:
             best, best_key = _Partner(b, sim, act), key
     if best is not None and a.kind in (MONEY, MULTIPLE):  # the upper fine of the local fine's stage for that act
-        best = _same_stage(local_text, a, upper_text, uppers, best, articles)
+        best = _same_stage(local_text, a, locals_, upper_text, uppers, best, articles)
     if (best is not None and a.kind not in (MONEY, MULTIPLE) and len(same_sort) == 1
-            and sum(comparable(a, x) for x in find_amounts(local_text)) == 1):
+            and sum(comparable(a, x) for x in locals_) == 1):
         best = _Partner(best.amount, max(best.similarity, MIN_CONTEXT), best.act)
     return best
 
 
-def _same_stage(local_text: str, a: Amount, upper_text: str, uppers: list[Amount], best: _Partner,
-                articles: LocalArticles | None) -> _Partner:
+def _same_stage(local_text: str, a: Amount, locals_: list[Amount], upper_text: str, uppers: list[Amount],
+                best: _Partner, articles: LocalArticles | None) -> _Partner:
     """Of the upper fines for the act of `best` (a first fine and the fines for refusing to correct …), the one at the
     local fine's stage: a first fine is compared with the upper first fine, not with the escalated one."""
-    mine = fine_stages(local_text, find_amounts(local_text)).get(a.start, (a.start, 0))[1]
+    mine = fine_stages(local_text, locals_).get(a.start, (a.start, 0))[1]
     stages = fine_stages(upper_text, uppers)
     group = stages.get(best.amount.start, (best.amount.start, 0))[0]
     same = [b for b in uppers if stages.get(b.start, (None, 0))[0] == group and comparable(a, b)]
@@ -205,10 +205,10 @@ def number_differences(local_text: str, upper_text: str,
     the upper amount whose surroundings match best; an amount with no counterpart is not a difference, nor one the
     upper text states anywhere for the same sort. A fine is compared with the upper fine for the same act
     (`review_acts.offences`; `articles`: the local document's, for what a 违反本条例第X条 names)."""
-    ups = find_amounts(upper_text)
+    ups, mine = find_amounts(upper_text), find_amounts(local_text)
     out = []
-    for a in find_amounts(local_text):
-        found = _partner(local_text, a, upper_text, ups, articles)
+    for a in mine:
+        found = _partner(local_text, a, mine, upper_text, ups, articles)
         if found is None or found.similarity < MIN_CONTEXT:
             continue
         b = found.amount
