@@ -121,7 +121,10 @@ def engine():
         # the index was built by an older version of the parser: outlines and sections may have moved. Rebuild
         # once (unchanged clause texts keep their vectors); if that fails, the old index still answers.
         st.session_state["_parser_rebuild_tried"] = True
-        build_index(message="解析程序已更新：正在重建索引 / the parser changed: rebuilding the index")
+        try:
+            build_index(message="解析程序已更新：正在重建索引 / the parser changed: rebuilding the index")
+        except PolicyError as exc:  # e.g. a rebuild from these folders would remove documents: keep the old index
+            st.warning(f"解析程序已更新，但未能自动重建索引，仍使用原索引检索：{exc}", icon=":material/warning:")
         eng = lib.engine()
     return eng
 

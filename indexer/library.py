@@ -89,8 +89,12 @@ class Library:
         return True
 
     def folders(self) -> list[Path]:
-        """What a build reads: the shipped corpus and this library's upload folder."""
-        return [paths.CORPUS_DIR, self.upload_dir]
+        """What a build reads: the folders the index was built from (as its manifest records them), else the shipped
+        corpus; and this library's upload folder."""
+        from indexer.store import recorded_sources
+
+        recorded = recorded_sources(self.index_dir)[0] or [paths.CORPUS_DIR]
+        return recorded + [self.upload_dir] * (self.upload_dir not in recorded)
 
     def documents(self) -> list[Document]:
         """The documents questions are answered on: the index's, else those read from its folders."""
@@ -241,8 +245,10 @@ class Library:
         """Bring the index up to date with the folders (only new clause texts are embedded); the engine reopens
         on the new generation at the next question. wait: queue behind a build already running."""
         from indexer.ingest.build import build_index
+        from indexer.store import recorded_sources
 
-        return build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=wait)
+        return build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=wait,
+                           extra_files=recorded_sources(self.index_dir)[1])
 
     # ---- search
 

@@ -298,6 +298,37 @@ def test_an_index_built_by_an_older_parser_is_rebuilt_on_first_use(private_env):
     assert not at.exception and "链长制" in html_of(at)
 
 
+def test_an_older_index_of_other_folders_is_kept_not_rebuilt_away(private_env):
+    """An index of library documents that records no folders (built from documents given directly): after a parser
+    update the app does not rebuild it from the default folders (which would remove them) but keeps it, says so,
+    and still searches it."""
+    import json
+
+    from indexer.ingest.build import build_index, load_documents
+    from indexer.ingest.corpus import PARSER_VERSION
+    from indexer.store import current_generation
+    from tests.conftest import FakeEmbedder
+
+    zhejiang = Path(__file__).resolve().parents[2] / "shared" / "library" / "zhejiang"
+    if not zhejiang.is_dir():
+        pytest.skip("../shared/library is not beside this checkout")
+    folder = private_env / "library"
+    folder.mkdir()
+    for f in sorted(zhejiang.glob("杭州市*物业*.md"))[:1]:
+        shutil.copy(f, folder / f.name)
+    shutil.rmtree(paths.INDEX_DIR)
+    build_index(None, paths.INDEX_DIR, FakeEmbedder(), documents=load_documents([folder])[0])
+    live = current_generation(paths.INDEX_DIR)
+    manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    manifest["versions"]["parser"] = PARSER_VERSION - 1
+    (live / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    at = open_page("search")
+    assert current_generation(paths.INDEX_DIR) == live  # not replaced
+    assert any("未能自动重建索引，仍使用原索引" in w.value and "--allow-drop" in w.value for w in at.warning)
+    ask(at, "业主大会")
+    assert not at.exception and "物业" in html_of(at)
+
+
 def test_library_gives_an_unnumbered_closing_part_its_own_expander(app_env):
     at = open_page("library")
     at.selectbox(key="library_doc").set_value("guangdong-2021-chain-leader-news").run()

@@ -46,16 +46,20 @@ def _progress_bar():
 def cmd_build(args) -> int:
     from indexer.errors import DUPLICATE
     from indexer.ingest.build import build_index
+    from indexer.store import recorded_sources
     if args.corpus:  # a folder named on purpose must exist: a typo would otherwise index nothing
         missing = [f for f in args.corpus if not Path(f).is_dir()]
         if missing:
             raise NotFoundError(f"文件夹不存在 / no such folder: {', '.join(missing)}")
-    folders = args.corpus or [str(p) for p in paths.corpus_dirs()]
-    report = build_index(folders, args.index_dir, _embedder_name(args), extra_files=args.add,
+    recorded, added = recorded_sources(args.index_dir or paths.INDEX_DIR)
+    # without --corpus, the folders the index was built from (the defaults for a new index)
+    folders = args.corpus or [str(p) for p in recorded] or [str(p) for p in paths.corpus_dirs()]
+    extra = args.add or ([] if args.corpus else [str(p) for p in added])
+    report = build_index(folders, args.index_dir, _embedder_name(args), extra_files=extra,
                          progress=None if args.quiet else _progress_bar(), context=args.context,
                          approximate={"auto": None, "exact": False, "ann": True}[args.vector_index],
                          wait=args.wait, ocr=not args.no_ocr, allow_empty=args.allow_empty, backend=args.store,
-                         ray=args.ray, ray_workers=args.ray_workers)
+                         ray=args.ray, ray_workers=args.ray_workers, allow_drop=args.allow_drop)
     if report.repaired:
         print(f"提示 / note: 原索引已损坏，已从文件重建 / the previous index was damaged and has been rebuilt: "
               f"{report.repaired}", file=sys.stderr)
@@ -199,7 +203,8 @@ def register(sub) -> None:
     """Add this module's sub-commands to the parser."""
     p = sub.add_parser("build", help="建立或更新索引 / build or update the index")
     p.add_argument("--corpus", action="append", metavar="DIR",
-                   help="文件夹（可多次）/ folder to index (repeatable; default corpus/ and data/uploads/)")
+                   help="文件夹（可多次）/ folder to index (repeatable; default: the folders the index was built from, "
+                        "else corpus/ and data/uploads/)")
     p.add_argument("--add", action="append", default=[], metavar="FILE", help="附加文件 / extra file (repeatable)")
     p.add_argument("--context", default="section", choices=("none", "section", "title"),
                    help="嵌入时附带的上下文 / what each clause is embedded with (default: its parent headings)")
@@ -210,6 +215,9 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="不显示进度 / no progress bar")
     p.add_argument("--allow-empty", action="store_true",
                    help="允许构建出空索引（删除全部条款）/ allow a build that removes every clause")
+    p.add_argument("--allow-drop", action="store_true",
+                   help="允许删除索引中文件仍在磁盘上、但不在本次文件夹中的文件 / allow a build that removes documents "
+                        "whose files are still on disk but not in the folders given")
     p.add_argument("--store", choices=backends(), default=None,
                    help="索引后端 / store backend (default $POLICY_STORE or folder; milvus: $POLICY_MILVUS_URI)")
     p.add_argument("--ray", metavar="ADDRESS", default=None,

@@ -89,7 +89,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
                 progress: ProgressFn | None = None, *, context: str = DEFAULT_CONTEXT,
                 approximate: bool | None = None, wait: bool = False, ocr: bool = True,
                 documents: Sequence[Document] | None = None, backend: str | None = None,
-                allow_empty: bool = False, ray: str | None = None, ray_workers: int | None = None) -> BuildReport:
+                allow_empty: bool = False, ray: str | None = None, ray_workers: int | None = None,
+                allow_drop: bool = False) -> BuildReport:
     """Index the documents of `folders` (default: corpus/ and data/uploads/) plus `extra_files` into `index_dir`.
 
     Args:
@@ -102,6 +103,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         backend: the store backend to write (default $POLICY_STORE, else the live index's, else the default).
         allow_empty: publish even when no clause is left of a non-empty index (a mistyped folder would
             otherwise remove every clause); a first build of an empty library needs no permission.
+        allow_drop: publish even when documents of the live index whose files are still on disk are not among
+            those read (folders other than the index was built from would otherwise remove them).
         ray: embed new clauses on the Ray cluster at this address ("auto": a local one) instead of here.
         ray_workers: Ray actors to start (default: the cluster's CPUs).
     """
@@ -124,6 +127,8 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             docs = list(documents)
         if not allow_empty and not any(d.clauses for d in docs):
             _refuse_emptying(index_dir, store)
+        if documents is None and not allow_drop:
+            _refuse_dropping(index_dir, store, docs, report.failed_paths)
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         report.embedder = emb.name
         report.runtime = emb.info().get("engine", "")
@@ -315,6 +320,29 @@ def _refuse_emptying(index_dir: Path, backend: str) -> None:
         raise PolicyError(f"没有读到任何条款，本次构建将删除索引中全部 {n} 条款；请检查文件夹，确需清空请加 --allow-empty "
                           f"/ no clauses found: this build would remove all {n} clauses of {index_dir}; "
                           "check the folders, or pass --allow-empty")
+
+
+def _refuse_dropping(index_dir: Path, backend: str, docs: list[Document], failed: Sequence[str]) -> None:
+    """Refuse a build that would remove documents of the live index whose files are still on disk but were not
+    read: the build was given other folders than the index holds (the app opening an index built from a library
+    folder with the default ones). A file deleted, renamed or failing to read is removed as usual."""
+    try:
+        indexed = open_store(index_dir, backend).documents()
+    except (PolicyError, OSError, ValueError, KeyError):
+        return  # no index yet, or a damaged one: nothing to protect
+    read = {d.doc_id for d in docs} | {Path(p).name for p in failed}
+    kept = [d for d in indexed if d.doc_id not in read and Path(d.path).name not in read and d.path
+            and Path(d.path).is_file()]
+    if not kept:
+        return
+    names = "、".join(Path(d.path).name for d in kept[:3]) + (" 等" if len(kept) > 3 else "")
+    folders = sorted({str(Path(d.path).parent) for d in kept})
+    raise PolicyError(
+        f"本次构建读取的文件夹不含索引中的 {len(kept)} 份文件（{names}），构建将把它们从索引中删除，而这些文件仍在磁盘上。"
+        f"原索引不变；请用建立索引时的文件夹重新构建（如 python -m indexer build {' '.join(folders[:2])}），"
+        f"确需删除请加 --allow-drop / this build would remove {len(kept)} documents of {index_dir} whose files "
+        f"are still on disk (in {', '.join(folders[:2])}{' …' if len(folders) > 2 else ''}) but not in the folders "
+        "read; the index is unchanged. Build with the folders the index was built from, or pass --allow-drop")
 
 
 def _write_error(exc: OSError, index_dir: Path) -> IndexError_:

@@ -8,8 +8,10 @@ from indexer.store.base import (
     backend,
     backend_of,
     backends,
+    live_manifest,
     open_store,
     previous_backend,
+    recorded_sources,
     register_backend,
     store_writer,
 )
@@ -40,6 +42,6 @@ __all__ = [
     "ANN_THRESHOLD", "CACHE", "CLAUSE_FIELDS", "CURRENT", "DEFAULT_BACKEND", "FORMAT_VERSION", "LOCK", "MISSING",
     "ClauseStore", "FaissStore", "FolderStore", "FolderWriter", "Ranked", "StoreWriter",
     "VectorCache", "VectorStore", "backend", "backend_of", "backends", "build_lock", "clause_record", "current_generation",
-    "doc_meta", "document_record", "new_generation_dir", "open_folder", "open_index", "open_store", "previous_backend", "publish",
-    "register_backend", "remove_stale_temps", "store_writer",
+    "doc_meta", "document_record", "live_manifest", "new_generation_dir", "open_folder", "open_index", "open_store", "previous_backend", "publish",
+    "recorded_sources", "register_backend", "remove_stale_temps", "store_writer",
 ]

@@ -258,18 +258,33 @@ def backend(name: str) -> Backend:
     return entry
 
 
-def backend_of(index_dir: Path) -> str:
-    """The backend named in the live manifest of a folder index ("folder" when it names none)."""
+def live_manifest(index_dir: str | Path) -> dict:
+    """The manifest of a folder index's live generation, read alone ({} when there is none or it is unreadable)."""
     from indexer.store.generations import current_generation
 
     folder = current_generation(Path(index_dir))
     if folder is None:
-        return DEFAULT_BACKEND
+        return {}
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return DEFAULT_BACKEND
-    return manifest.get("backend", DEFAULT_BACKEND) if isinstance(manifest, dict) else DEFAULT_BACKEND
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def backend_of(index_dir: Path) -> str:
+    """The backend named in the live manifest of a folder index ("folder" when it names none)."""
+    return live_manifest(index_dir).get("backend", DEFAULT_BACKEND)
+
+
+def recorded_sources(index_dir: str | Path) -> tuple[list[Path], list[Path]]:
+    """The folders and extra files the live index was built from, as its manifest records them (empty lists for
+    an index built from documents given directly, or by a version that did not record them)."""
+    sources = live_manifest(index_dir).get("sources")
+    if not isinstance(sources, dict):
+        return [], []
+    return ([Path(f) for f in sources.get("folders") or [] if isinstance(f, str)],
+            [Path(f) for f in sources.get("extra_files") or [] if isinstance(f, str)])
 
 
 def open_store(index_dir: str | Path, name: str | None = None) -> ClauseStore:

@@ -1,0 +1,98 @@
+"""A build never quietly removes documents whose files are still on disk: an index remembers the folders it was
+built from, and the app's, the API's and the CLI's rebuilds read those folders again. Found in use: the app,
+opening a library index after a parser update, rebuilt it from the default corpus folder and removed 418 of its
+423 documents."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import PolicyError
+from indexer.ingest.build import build_index
+from indexer.library import Library
+from indexer.store import open_store, recorded_sources
+from tests.conftest import FakeEmbedder
+
+ZHEJIANG = Path(__file__).resolve().parents[2] / "shared" / "library" / "zhejiang"
+pytestmark = pytest.mark.skipif(not ZHEJIANG.is_dir(), reason="../shared/library is not beside this checkout")
+
+
+def ids(index: Path) -> set[str]:
+    return {d.doc_id for d in open_store(index).documents()}
+
+
+@pytest.fixture
+def library(tmp_path) -> tuple[Path, Path, Path]:
+    """Two folders of real Zhejiang regulations, indexed together: (folder a, folder b, index)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder, files in ((a, sorted(ZHEJIANG.glob("杭州市*.md"))[:2]), (b, sorted(ZHEJIANG.glob("宁波市*.md"))[:2])):
+        folder.mkdir()
+        for f in files:
+            shutil.copy(f, folder / f.name)
+    index = tmp_path / "index"
+    build_index([a, b], index, FakeEmbedder())
+    return a, b, index
+
+
+def test_the_index_records_its_folders(library):
+    a, b, index = library
+    assert recorded_sources(index) == ([a, b], [])
+
+
+def test_a_build_from_fewer_folders_is_refused_and_changes_nothing(library):
+    a, b, index = library
+    before = ids(index)
+    with pytest.raises(PolicyError, match="--allow-drop") as err:
+        build_index([a], index, FakeEmbedder())
+    assert "2 份文件" in str(err.value) and str(b) in str(err.value)
+    assert ids(index) == before and len(before) == 4
+    build_index([a], index, FakeEmbedder(), allow_drop=True)  # asked for: b's documents go
+    from indexer.ingest.build import load_documents
+    assert ids(index) == {d.doc_id for d in load_documents([a])[0]} and len(ids(index)) == 2
+
+
+def test_a_deleted_file_is_still_removed(library):
+    a, b, index = library
+    gone = sorted(b.iterdir())[0]
+    gone.unlink()
+    build_index([a, b], index, FakeEmbedder())
+    assert len(ids(index)) == 3
+
+
+def test_the_library_rebuilds_from_the_recorded_folders(library, tmp_path):
+    a, b, index = library
+    uploads = tmp_path / "uploads"
+    lib = Library(index, uploads)
+    assert lib.folders() == [a, b, uploads]
+    uploads.mkdir()
+    shutil.copy(sorted(ZHEJIANG.glob("温州市*.md"))[0], uploads)
+    lib.build()  # an upload in the app or the API: the library's own documents stay
+    assert len(ids(index)) == 5
+
+
+def test_an_index_without_recorded_folders_is_protected(tmp_path, library, monkeypatch):
+    """An index built from documents given directly (benchmarks, older versions) records no folders: the default
+    folders are read, and the build is refused rather than removing the library."""
+    a, b, index = library
+    other = tmp_path / "direct"
+    from indexer.ingest.build import load_documents
+    docs, _ = load_documents([a, b])
+    build_index(None, other, FakeEmbedder(), documents=docs)
+    assert recorded_sources(other) == ([], [])
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    with pytest.raises(PolicyError, match="--allow-drop"):
+        Library(other, tmp_path / "uploads").build()
+    assert len(ids(other)) == 4
+
+
+def test_cli_build_without_folders_reads_the_recorded_ones(library, capsys):
+    from indexer.cli import main
+
+    a, b, index = library
+    assert main(["build", "--index-dir", str(index), "--embedder", "fake", "--quiet"]) == 0
+    assert len(ids(index)) == 4
+    assert main(["build", "--index-dir", str(index), "--embedder", "fake", "--quiet", "--corpus", str(a)]) == 2
+    err = capsys.readouterr().err
+    assert "--allow-drop" in err and "Traceback" not in err and len(ids(index)) == 4
