@@ -22,13 +22,13 @@ BAR_PX = 26
 def timeline_rows(t, titles: dict[str, str]) -> pd.DataFrame:
     """The dated carriers for the chart (the undated have no place on a time axis)."""
     return pd.DataFrame([{"日期 date": c.date, "文件 document": titles.get(c.doc_id) or c.doc_id,
-                          "措辞 wording": WORDING_LABELS[c.wording], "滞后 lag": lag_words(c.lag_days),
+                          "措辞 wording": WORDING_LABELS[c.wording], "滞后 lag": lag_words(c.lag_days, c.earlier),
                           "复用比例 reused": round(c.reuse_share, 2)} for c in t.carriers if not c.undated])
 
 
 def timeline_table(t, titles: dict[str, str]) -> pd.DataFrame:
     """Every carrier, dated first; missing dates and lags in words (日期未注明, —)."""
-    return pd.DataFrame([{"日期 date": date_words(c.date), "滞后天数 lag": lag_words(c.lag_days),
+    return pd.DataFrame([{"日期 date": date_words(c.date), "滞后天数 lag": lag_words(c.lag_days, c.earlier),
                           "文件 document": titles.get(c.doc_id) or c.doc_id, "措辞 wording": WORDING_LABELS[c.wording],
                           "复用比例 reused": round(c.reuse_share, 2), "对应 matches": "、".join(c.matches)}
                          for c in t.carriers])

@@ -1,6 +1,7 @@
 """Addresses no page answers (/search, a mistyped or stale link) open a page, never an English "Page not found"."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
@@ -44,3 +45,39 @@ def land_unknown_paths(pages) -> None:
         manager.set_script_intent("", target)
     except (AttributeError, TypeError):  # a Streamlit whose internals moved: its own dialog is the fallback
         log.warning("cannot route page path %r on this Streamlit version", requested)
+
+
+# ---------------------------------------------------------------- a shared link's filter values
+
+def link_values(values: Iterable[str], options: Iterable[str], labels: dict[str, str] | None = None
+                ) -> tuple[list[str], list[str]]:
+    """A link's filter values as a multiselect's options, in the words the CLI and the API take: a label for its
+    code (市级 → city, with `labels` code → label), a place for the offered places that contain it (杭州 → 杭州市,
+    as the CLI's region filter matches by substring). Returns (options chosen, values not understood)."""
+    options = list(options)
+    codes = {label: code for code, label in (labels or {}).items() if label}
+    chosen, unknown = [], []
+    for v in values:
+        v = codes.get(v, v)
+        found = [v] if v in options else [o for o in options if v and v in o] if labels is None else []
+        chosen += [o for o in found if o not in chosen]
+        unknown += [] if found else [v]
+    return chosen, unknown
+
+
+def link_date(value: str, upper: bool = False) -> dt.date | None:
+    """A link's from/to date as the CLI takes it: 2021, 2021-06 or 2021-06-30 (the first or, for `upper`, the last
+    day of a year or month); None when it is not a date."""
+    parts = value.strip().split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return None
+    nums = [int(p) for p in parts]
+    try:
+        if len(nums) == 1:
+            return dt.date(nums[0], 12, 31) if upper else dt.date(nums[0], 1, 1)
+        if len(nums) == 2:
+            first = dt.date(nums[0], nums[1], 1)
+            return (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1) if upper else first
+        return dt.date(*nums)
+    except ValueError:
+        return None

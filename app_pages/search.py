@@ -1,13 +1,13 @@
 """检索 Search: one query box, a mode switch, filters, result cards, similar clauses and export."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 import streamlit as st
 
 from app_pages import backend, common, exports, results
 from app_pages.render import STYLE, block, esc, highlight, md
+from app_pages.routing import link_date, link_values
 from indexer.labels import date_words, level_words, region_words
 
 st.markdown(STYLE, unsafe_allow_html=True)
@@ -27,22 +27,51 @@ if not st.session_state.get("_url_restored"):
         st.session_state["query"] = qp["q"]
     if qp.get("mode") in common.MODES:
         st.session_state["mode"] = qp["mode"]
-    for param, key in (("region", "f_regions"), ("level", "f_levels"), ("doc", "f_docs")):
-        if qp.get_all(param):
-            st.session_state[key] = [v for part in qp.get_all(param) for v in part.split(",") if v]
-    if qp.get("status"):
-        st.session_state["f_status"] = [v for v in qp["status"].split(",") if v]
+    # region, level, doc, status: read in the sidebar below, once the library's values are known
+    st.session_state["_link_values"] = {key: [v for part in qp.get_all(param) for v in part.split(",") if v]
+                                        for param, key in (("region", "f_regions"), ("level", "f_levels"),
+                                                           ("doc", "f_docs"), ("status", "f_status"))
+                                        if qp.get_all(param)}
     if qp.get("section"):
         st.session_state["f_section"] = qp["section"]
     if qp.get("scope") == "self":
         st.session_state["f_scope"] = "self"
-    with contextlib.suppress(ValueError):  # a hand-edited date or count is ignored, not an error
-        start, end = dt.date.fromisoformat(qp.get("from", "")), dt.date.fromisoformat(qp.get("to", ""))
-        st.session_state["f_dates"] = (min(start, end), max(start, end))
+    if qp.get("from") or qp.get("to"):  # either end may be open, as in the CLI (2021, 2021-06 or 2021-06-30)
+        st.session_state["_link_dates"] = (qp.get("from", ""), qp.get("to", ""))
     if qp.get("undated") == "1":
         st.session_state["f_undated"] = True
     if (qp.get("k") or "").isdigit() and int(qp["k"]) in range(5, 51, 5):
         st.session_state["k"] = int(qp["k"])
+
+
+
+def link_filters(fields: dict) -> list[str]:
+    """Once: a shared link's region/level/doc/status values as the sidebar's options (市级 → city, 杭州 → 杭州市);
+    the values not understood, in words."""
+    out = []
+    for key, values in st.session_state.pop("_link_values", {}).items():
+        options, labels = fields[key]
+        st.session_state[key], unknown = link_values(values, options, labels)
+        out += [f"{FIELD_WORDS[key]} {'、'.join(unknown)}"] if unknown else []
+    return out
+
+
+def link_dates(low: dt.date, high: dt.date) -> list[str]:
+    """Once: a shared link's from/to as the date range (an open end reaches the range's end); in words what was
+    left out (not a date, or from after to: the CLI and the API refuse those too)."""
+    if "_link_dates" not in st.session_state:
+        return []
+    start_text, end_text = st.session_state.pop("_link_dates")
+    start, end = link_date(start_text) if start_text else low, link_date(end_text, upper=True) if end_text else high
+    if start is None or end is None:
+        return [f"日期 {start_text or ''}～{end_text or ''}（不是日期 / not a date）"]
+    if start > end:
+        return [f"日期 {start_text}～{end_text}（起始日期晚于截止日期 / from is after to）"]
+    st.session_state["f_dates"] = (min(max(start, low), high), max(min(end, high), low))
+    return []
+
+
+FIELD_WORDS = {"f_regions": "地区", "f_levels": "层级", "f_docs": "文件", "f_status": "状态"}
 
 # ------------------------------------------------------------------ query
 with st.form("search_form", border=False):
@@ -70,8 +99,10 @@ with st.sidebar:
     regions = sorted({d.meta.region for d in docs if d.meta.region})
     levels = [lv for lv in common.LEVELS if any(d.meta.level == lv for d in docs)]
     statuses = [s for s in common.STATUSES if any(d.meta.status == s for d in docs)]
-    for key, options in (("f_regions", regions), ("f_levels", levels), ("f_docs", [d.doc_id for d in docs]),
-                         ("f_status", statuses)):
+    doc_ids = [d.doc_id for d in docs]
+    ignored = link_filters({"f_regions": (regions, None), "f_levels": (levels, common.LEVELS),
+                            "f_docs": (doc_ids, {}), "f_status": (statuses, common.STATUSES)})
+    for key, options in (("f_regions", regions), ("f_levels", levels), ("f_docs", doc_ids), ("f_status", statuses)):
         common.keep_known(key, options)
     f_regions = st.multiselect("地区 Region", regions, key="f_regions", placeholder="全部 All")
     f_scope = st.radio("地区范围 Scope", ["", "self"], key="f_scope", horizontal=True, disabled=not f_regions,
@@ -84,8 +115,10 @@ with st.sidebar:
     years = sorted({int(d.meta.date[:4]) for d in docs if d.meta.date[:4].isdigit()})
     f_dates = None
     if years:
-        f_dates = st.date_input("日期范围 Date range", value=(), key="f_dates",
-                                min_value=dt.date(min(years) - 5, 1, 1), max_value=dt.date(max(years) + 5, 12, 31))
+        low, high = dt.date(min(years) - 5, 1, 1), dt.date(max(years) + 5, 12, 31)
+        ignored += link_dates(low, high)
+        f_dates = st.date_input("日期范围 Date range", key="f_dates", min_value=low, max_value=high,
+                                **({} if "f_dates" in st.session_state else {"value": ()}))
     f_undated = st.checkbox("包含未注明日期的文件 Include undated", key="f_undated", disabled=not f_dates,
                             help="按日期筛选时，没有日期的文件默认不计入 / a date range leaves undated files out")
     f_section = st.text_input("章节包含 Section contains", key="f_section", placeholder="如：保障措施",
@@ -93,6 +126,9 @@ with st.sidebar:
                                    "多个词用逗号分隔 / any of several, comma-separated")
     k = st.slider("结果数 Results", 5, 50, step=5, key="k")
 common.remember_widgets(KEPT)
+if ignored:
+    st.warning("链接中的筛选条件无法识别，已忽略：" + md("；".join(ignored)) + " / filters of the link not understood, "
+               "left out", icon=":material/link_off:")
 
 date_from = date_to = ""
 if f_dates and len(f_dates) == 2:

@@ -44,8 +44,14 @@ def where_when(region: str, level: str, date: str, *, year: bool = False) -> str
     return f"{region_words(region, level)} · {date_words(date, year=year)}"
 
 
-def lag_words(days: int | None) -> str:
-    """Days after the reference: "+301 天", "-3 天", or "—" when either date is missing."""
+EARLIER_WORDS = "先行（早于参照文件）"
+
+
+def lag_words(days: int | None, earlier: bool = False) -> str:
+    """Days after the reference: "+301 天", "-3 天", or "—" when either date is missing; a text first made before
+    the reference (it carried the provision first, its current date may be a later amendment) in words."""
+    if earlier:
+        return EARLIER_WORDS
     if days is None:
         return NO_LAG
     return f"+{days} 天" if days >= 0 else f"{days} 天"

@@ -214,9 +214,30 @@ class Hit:
 
 
 def find_document(docs: Sequence[Document], key: str) -> Document:
-    """A document by doc_id, file path or file name."""
+    """A document by doc_id, file path or file name; else by its title when one document bears it (a regulation's
+    title without its date). NotFoundError names the closest few otherwise, never the whole library."""
     for d in docs:
         if key in (d.doc_id, d.path) or PurePath(d.path).name == key:
             return d
-    known = ", ".join(d.doc_id for d in docs)
-    raise NotFoundError(f"找不到文件 / no document '{key}'. 可用 / known: {known}")
+    wanted = "".join(key.split())
+    titled = [d for d in docs if wanted and "".join(d.meta.title.split()) == wanted]
+    if len(titled) == 1:
+        return titled[0]
+    if titled:
+        raise NotFoundError(f"有 {len(titled)} 份文件题为「{key}」，请用文件编号指明 / {len(titled)} documents are "
+                            f"titled '{key}'; name one by its doc_id: {', '.join(d.doc_id for d in titled[:8])}")
+    raise NotFoundError(f"找不到文件 / no document '{key}'{_closest(docs, key)}")
+
+
+def _closest(docs: Sequence[Document], key: str, n: int = 5) -> str:
+    """"; 最接近 / closest: a, b, c (N 份文件…)" — the doc_ids whose id or title read most like `key`."""
+    if not docs:
+        return "；文库为空 / the library is empty"
+    from rapidfuzz import fuzz, process
+
+    ids = [d.doc_id for d in docs]
+    choices = {i: f"{d.doc_id} {d.meta.title}" for i, d in enumerate(docs)}
+    best = process.extract(key, choices, scorer=fuzz.partial_ratio, limit=n)
+    near = ", ".join(ids[i] for _, score, i in best if score >= 70)
+    hint = f"；最接近 / closest: {near}" if near else ""
+    return f"{hint}（共 {len(docs)} 份文件，可用 docs 命令列出 / {len(docs)} documents, listed by `docs`）"

@@ -149,3 +149,41 @@ def test_mixed_library_counts_exactly_the_two_cities(seed_docs):
     assert none and none == [it.name for j, it in enumerate(m.items)
                              if all(r.cells[j].status != "covered" for r in m.rows)]
     assert all(m.count_label(j).endswith("/ 2") for j in range(len(m.items)))
+
+
+ZHEJIANG = Path(__file__).resolve().parents[2] / "shared" / "library" / "zhejiang"
+
+
+@pytest.mark.skipif(not ZHEJIANG.is_dir(), reason="../shared/library is not beside this checkout")
+def test_cities_that_legislated_first_are_counted_but_said_to_be_earlier(tmp_path):
+    """The provincial 生活垃圾管理条例 (2020-12-24) and the city regulations on the subject: 杭州 (2015, amended 2019),
+    宁波 (2019) and 嘉兴 (approved 2020-07, amended 2021) all came first. Their coverage is still the reviewer's
+    question (counted), but none took the province's articles up: no 'adopted' with a negative lag."""
+    from indexer.compare.answering import EARLIER, made_before, relations
+    from indexer.compare.diffusion import diffusion
+    from indexer.ingest.build import load_documents
+
+    for f in ZHEJIANG.glob("*生活垃圾*.md"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    docs = load_documents([tmp_path])[0]
+    ref = next(d for d in docs if d.meta.level == "province")
+    rels = {r.doc_id: r for r in relations(docs, ref)}
+    assert len(rels) == 3 and all(r.counted and EARLIER in r.reasons for r in rels.values())
+    assert all("早于参照文件制定" in r.label for r in rels.values())
+    jiaxing = next(d for d in docs if d.meta.region == "嘉兴市")
+    assert jiaxing.meta.date > ref.meta.date and made_before(jiaxing, ref)  # its current text is later, it is not
+    assert not made_before(ref, jiaxing) and not made_before(ref, ref)
+    t = diffusion(docs, f"{ref.doc_id}:ch3.a21")
+    assert t.carriers and all(c.earlier and not c.adopted for c in t.carriers)
+    assert t.to_dict()["summary"]["adopted"] == 0
+
+
+def test_made_before_compares_known_dates_only():
+    from indexer.compare.answering import made_before
+
+    def doc(date="", passed=""):
+        return Document(date or "x", "x.txt", "", DocMeta(title="t", date=date, date_passed=passed), ())
+    assert made_before(doc("2019-08-01", "2015-04-01"), doc("2020-12-24"))
+    assert not made_before(doc("2021-03-01"), doc("2020-12-24", "2020-11-27"))
+    assert not made_before(doc(""), doc("2020-12-24")) and not made_before(doc("2019-01-01"), doc(""))
+    assert not made_before(doc("2020"), doc("2020-12-24"))  # a year alone: compared by the year

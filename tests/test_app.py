@@ -555,6 +555,22 @@ def test_a_shared_link_keeps_dates_status_and_the_result_count(app_env):
     assert cards(receiver) == cards(sender)
     odd = open_page("search", q="产业集群", **{"from": "2021-13-45", "to": "x", "k": "7"})  # hand-edited: ignored
     assert odd.date_input(key="f_dates").value == () and odd.slider(key="k").value == 10
+    assert any("不是日期" in w.value for w in odd.warning)  # said, not silently dropped
+
+
+def test_a_link_in_the_words_of_the_cli_keeps_its_filters(app_env):
+    """Found in use: a link written by hand or by another system (level=市级, region=东莞, an open-ended from) lost
+    those filters and showed results that contradicted it; the CLI and the API take the same words."""
+    at = open_page("search", q="产业集群", level="市级", region="东莞", **{"from": "2021"})
+    assert at.multiselect(key="f_levels").value == ["city"] and at.multiselect(key="f_regions").value == ["东莞市"]
+    low, high = at.date_input(key="f_dates").value
+    assert low == dt.date(2021, 1, 1) and high.year > 2021
+    cards = [m.value for m in at.markdown if m.value.startswith('<div class="doc-text"><b>')]
+    assert cards and all("东莞市" in c for c in cards) and not at.warning
+    at = open_page("search", q="产业集群", level="乡级", region="火星", **{"from": "2021-12-31", "to": "2020-01-01"})
+    said = " ".join(w.value for w in at.warning)
+    assert "层级 乡级" in said and "地区 火星" in said and "起始日期晚于截止日期" in said
+    assert at.date_input(key="f_dates").value == () and not at.multiselect(key="f_levels").value
 
 
 def test_region_scope_this_level_only(app_env):

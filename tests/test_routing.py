@@ -7,6 +7,7 @@ found" Streamlit sends. The same addresses are checked in a real browser in test
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,22 @@ def test_after_landing_the_app_navigates_as_usual(app_env, address):
     at.switch_page("app_pages/search.py").run()
     assert not at.exception and at.title[0].value.startswith("检索")
     assert not_found == []
+
+
+def test_link_values_take_the_words_of_the_cli():
+    from app_pages.routing import link_values
+    from indexer.models import LEVEL_LABELS
+
+    assert link_values(["市级", "province", "乡级"], ["province", "city"], LEVEL_LABELS) == (["city", "province"], ["乡级"])
+    assert link_values(["杭州", "广东省", "火星"], ["杭州市", "广东省", "东莞市"]) == (["杭州市", "广东省"], ["火星"])
+    assert link_values(["a-1"], ["a-1", "a-10"], {}) == (["a-1"], [])  # document ids: exact only
+
+
+@pytest.mark.parametrize("value, upper, want", [("2021", False, dt.date(2021, 1, 1)), ("2021", True, dt.date(2021, 12, 31)),
+                                                ("2024-02", True, dt.date(2024, 2, 29)), ("2021-12", True, dt.date(2021, 12, 31)),
+                                                ("2021-06-30", False, dt.date(2021, 6, 30)), ("2021-13", False, None),
+                                                ("x", False, None), ("", True, None), ("2021-1-1-1", False, None)])
+def test_link_dates_as_the_cli_reads_them(value, upper, want):
+    from app_pages.routing import link_date
+
+    assert link_date(value, upper) == want

@@ -121,9 +121,11 @@ def cmd_diffusion(args) -> int:
     if args.json:
         _print_json(t.to_dict())
         return 0
-    print(f"{t.item.name}（{t.title}，{date_words(t.date)}）：{len(t.carriers)} 份文件采纳")
+    earlier = sum(c.earlier for c in t.carriers)
+    print(f"{t.item.name}（{t.title}，{date_words(t.date)}）：{sum(c.adopted for c in t.carriers)} 份文件采纳"
+          + (f"；另有 {earlier} 份早于参照文件制定（先行规定）" if earlier else ""))
     for c in t.carriers:
-        print(f"  {date_words(c.date):10} {lag_words(c.lag_days):>9}  {WORDING_LABELS[c.wording]:4} {c.reuse_share:4.0%}  "
+        print(f"  {date_words(c.date):10} {lag_words(c.lag_days, c.earlier):>9}  {WORDING_LABELS[c.wording]:4} {c.reuse_share:4.0%}  "
               f"{c.doc_id}{'（转载，不计入）' if c.reprint else ''} ← {'、'.join(c.matches)}")
     if t.silent:
         print(f"未采纳 / silent: {'、'.join(t.silent)}")

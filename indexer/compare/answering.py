@@ -21,8 +21,11 @@ from indexer.text import bigrams
 # Why a document ties to the reference (several may hold).
 CITES, BASIS, SHARES, LOWER, SUBJECT, ADDED = ("cites_number", "cites_as_basis", "shares_items", "lower_level",
                                                "same_subject", "added")
+# Said of a counted document first made before the reference (a city that legislated first): its coverage of the
+# reference is still the reviewer's question, but it was not made to answer it and did not take its items up.
+EARLIER = "made_earlier"
 REASON_LABELS = {CITES: "引用其文号", BASIS: "以其为制定依据", SHARES: "沿用其清单条目", LOWER: "辖区内下级",
-                 SUBJECT: "同一主题", ADDED: "用户添加"}
+                 SUBJECT: "同一主题", ADDED: "用户添加", EARLIER: "早于参照文件制定（先行规定，非为落实它而制定）"}
 # Why a tied document is not counted.
 SAME_OR_HIGHER, OTHER_PLACE, UNKNOWN_PLACE, NEWS, REPRINT, DROPPED = (
     "same_or_higher_level", "outside_jurisdiction", "level_or_place_unknown", "news", "reprint", "dropped")
@@ -182,6 +185,20 @@ def _ties(ref: Document, doc: Document, items: Sequence[RefItem], unit: str) -> 
     return out
 
 
+def first_made(doc: Document) -> str:
+    """When a document was first made: a regulation's first 通过 (or 批准), whatever its later amendments; else its
+    date ("" when unknown)."""
+    return doc.meta.date_passed or doc.meta.date_approved or doc.meta.date
+
+
+def made_before(doc: Document, ref: Document) -> bool:
+    """`doc` was first made before the reference was (both dates known): it cannot have been made to implement it.
+    A 2019 city regulation amended in 2021 still came before a 2020 provincial one on the same subject."""
+    a, b = first_made(doc), first_made(ref)
+    n = min(len(a), len(b))  # a date known to the year only is compared by its year
+    return bool(a and b) and a[:n] < b[:n]
+
+
 def _is_reprint(ref: Document, doc: Document) -> tuple[bool, float]:
     of_ref, of_doc = copied_shares(ref, doc)
     copy = of_ref >= REPRINT_OF_REFERENCE or of_doc >= REPRINT_OF_ITSELF
@@ -207,7 +224,7 @@ def relate(ref: Document, doc: Document, items: Sequence[RefItem], unit: str) ->
     if doc.meta.level == "news":
         why = NEWS
     elif lower and inside:
-        return Relation(doc.doc_id, True, (*ties, LOWER), "", copied)
+        return Relation(doc.doc_id, True, (*ties, LOWER, *[EARLIER] * made_before(doc, ref)), "", copied)
     elif cited:
         return Relation(doc.doc_id, True, tuple(ties), "", copied)
     elif rank_r is None or rank_d is None:

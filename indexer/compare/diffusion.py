@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from indexer.compare.align import normalize
+from indexer.compare.answering import made_before
 from indexer.compare.coverage import COVERED, core_name
 from indexer.compare.matrix import (
     REPRINT,
@@ -76,10 +77,16 @@ class Carrier:
     first_date: str = ""  # a regulation's first adoption (通过), which its current date may postdate
     lag_first_days: int | None = None  # days after the reference's first adoption (regulations), when known
     reprint: bool = False  # a reprint of the reference (news, 转载): it carries the words, it answers nothing
+    earlier: bool = False  # first made before the reference: it carried the provision first, it did not take it up
 
     @property
     def undated(self) -> bool:
         return not self.date
+
+    @property
+    def adopted(self) -> bool:
+        """Took the provision up after the reference: neither a reprint nor a text made before it."""
+        return not (self.reprint or self.earlier)
 
     def to_dict(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "region": self.region, "level": self.level,
@@ -87,7 +94,7 @@ class Carrier:
                 "clause_ids": list(self.clause_ids), "confidence": round(self.confidence, 4),
                 "wording": self.wording, "reuse_share": round(self.reuse_share, 4),
                 "spans": [s.to_dict() for s in self.spans], "first_date": self.first_date,
-                "lag_first_days": self.lag_first_days, "reprint": self.reprint}
+                "lag_first_days": self.lag_first_days, "reprint": self.reprint, "earlier": self.earlier}
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ class Timeline:
                 "item": self.item.to_dict(), "carriers": [c.to_dict() for c in self.carriers],
                 "silent": list(self.silent),
                 "summary": {"carriers": len(self.carriers), "dated": sum(not c.undated for c in self.carriers),
+                            "adopted": sum(c.adopted for c in self.carriers),
+                            "earlier": sum(c.earlier for c in self.carriers),
                             "reprints": sum(c.reprint for c in self.carriers),
                             "verbatim": sum(c.wording == VERBATIM for c in self.carriers),
                             "rewritten": sum(c.wording == REWRITTEN for c in self.carriers)}}
@@ -202,7 +211,7 @@ def timeline_of(matrix: Matrix, j: int, docs: Sequence[Document]) -> Timeline:
         carriers.append(Carrier(row.doc_id, row.title, row.region, row.level, row.date,
                                 lag_days(matrix.date, row.date), matches, cids, cell.confidence, wording(share),
                                 share, spans, doc.meta.date_passed if matrix.unit == UNIT_ARTICLE else "",
-                                lag_days(first, row.date) if first else None))
+                                lag_days(first, row.date) if first else None, earlier=made_before(doc, ref)))
     for rel in matrix.related:  # reprints carry the words without answering: shown, marked, never counted
         if rel.excluded != REPRINT:
             continue

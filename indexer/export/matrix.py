@@ -12,7 +12,15 @@ from pathlib import Path
 from indexer.compare.diffusion import WORDING_LABELS, Timeline
 from indexer.compare.matrix import REASON_LABELS, UNIT_LABELS, Matrix
 from indexer.export.report import STATUS, Report, Table, by_id, doc_label, report_bytes, write_report
-from indexer.labels import NO_LAG, date_words, issuer_words, level_words, number_words, region_words
+from indexer.labels import (
+    EARLIER_WORDS,
+    NO_LAG,
+    date_words,
+    issuer_words,
+    level_words,
+    number_words,
+    region_words,
+)
 
 NAMED_GAP = "点名未覆盖"
 
@@ -69,14 +77,18 @@ def matrix_report(m: Matrix, documents=None, settings: Sequence[str] = ()) -> Re
 
 
 def timeline_report(t: Timeline, documents=None) -> Report:
-    rows = tuple((date_words(c.date), c.lag_days if c.lag_days is not None else NO_LAG, c.title, c.doc_id, region_words(c.region), level_words(c.level),
+    rows = tuple((date_words(c.date), EARLIER_WORDS if c.earlier else c.lag_days if c.lag_days is not None else NO_LAG,
+                  c.title, c.doc_id, region_words(c.region), level_words(c.level),
                   WORDING_LABELS[c.wording], round(c.reuse_share, 3), round(c.confidence, 3), "、".join(c.matches),
                   c.first_date) for c in t.carriers)
     table = Table("扩散时间线", ("日期", "滞后天数", "文件", "doc_id", "地区", "层级", "措辞", "原文复用比例",
                                "置信度", "对应条目/条款", "首次通过"), rows)
     summary = (f"参照 / reference: {doc_label(t.reference, documents)} [{t.reference}]，{date_words(t.date) if not t.date else '日期 ' + t.date}",
                f"条目 / item: {t.item.name}" + (f"（{t.item.group}）" if t.item.group else ""),
-               f"采纳文件 / carriers: {len(t.carriers)}；未采纳 / silent: {'、'.join(t.silent) or '无'}")
+               f"采纳文件 / carriers: {sum(c.adopted for c in t.carriers)}"
+               + (f"；先行规定（早于参照文件）/ made earlier: {sum(c.earlier for c in t.carriers)}"
+                  if any(c.earlier for c in t.carriers) else "")
+               + f"；未采纳 / silent: {'、'.join(t.silent) or '无'}")
     return Report(f"扩散时间线：{t.item.name}", summary, (table,))
 
 

@@ -125,9 +125,10 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
             docs = _read(report, folders, extra_files, ocr, progress, parsed)
         else:
             docs = list(documents)
-        if not allow_empty and not any(d.clauses for d in docs):
-            _refuse_emptying(index_dir, store)
-        if documents is None and not allow_drop:
+        if not any(d.clauses for d in docs):
+            if not allow_empty:
+                _refuse_emptying(index_dir, store)
+        elif documents is None and not allow_drop:  # emptying on purpose (allow_empty) drops everything anyway
             _refuse_dropping(index_dir, store, docs, report.failed_paths)
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(embedder)
         report.embedder = emb.name
