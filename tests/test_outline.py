@@ -338,3 +338,28 @@ def test_articles_start_where_a_numbered_run_starts():
     assert [c.number for c in outline.segment(quoted, "q") if c.kind == "article"] == [1, 2, 3]
     assert outline._first_article(["第五条 甲", "第一条 乙", "第二条 丙"]) == 0
     assert outline._first_article(["第一条 甲", "第二条 乙"]) == 1
+
+
+ZHEJIANG = SHARED_LAWS.parent.parent / "zhejiang"
+
+
+@pytest.mark.skipif(not ZHEJIANG.is_dir(), reason="../shared/library is not beside this checkout")
+def test_the_paragraph_after_an_articles_list_is_the_articles_own():
+    """浙江省饮用水水源保护条例 第二十一条: （一）…（四） then a second paragraph (第二款). Found in use: it was filed under
+    item （四）, so its section path told a drafter to cite 第二十一条第（四）项."""
+    doc = load_document(ZHEJIANG / "浙江省饮用水水源保护条例(2020-11-27).md")
+    by_id = {c.clause_id: c for c in doc.clauses}
+    para = next(c for c in doc.clauses if c.text.startswith("在饮用水水源一级保护区内，已经建成的"))
+    article = by_id[para.parent_id]
+    assert article.kind == "article" and article.number == 21
+    assert para.section == article.section and not any("（四）" in s for s in para.section)
+
+
+def test_a_list_item_broken_inside_a_sentence_keeps_its_run_on_line():
+    text = ("第一条 为了规范管理，制定本条例。\n第二条 禁止下列行为：\n（一）在保护区内新建\n排污口；\n（二）游泳。\n"
+            "违反前款规定的，责令改正。\n第三条 本条例自公布之日起施行。\n")
+    clauses = outline.segment(text, "t")
+    run_on = next(c for c in clauses if c.text.startswith("排污口"))
+    after = next(c for c in clauses if c.text.startswith("违反前款"))
+    assert run_on.parent_id.endswith("a2.1")  # （一） does not end its sentence: the next line is still it
+    assert after.parent_id.endswith("a2")  # after （二）。 the article's second paragraph

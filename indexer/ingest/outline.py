@@ -53,6 +53,8 @@ class _Open:
 MAX_PARAGRAPH = 800  # longer unnumbered lines are cut at sentence ends into pieces of about …
 PIECE = 400  # … this many characters, so a document without line breaks still gives usable clauses
 SENTENCE_END = re.compile(r"[。！？；!?;]")
+SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";")
+ENUMERATIONS = {"cn", "cn_paren", "num", "num_paren", "num_rparen", "circled", "dec"}  # the kinds of a list's items
 
 
 def _lines(text: str):
@@ -237,6 +239,17 @@ class _Parser:
                                    start=p_start, end=p_end, page=self.page_of(p_start),
                                    parent_id=parent.clause_id if self.stack else None))
 
+    def close_list(self) -> None:
+        """Before a paragraph: an article's list that is over closes. The paragraph after （一）…（四） is the article's
+        next paragraph (第二十一条第二款), not more of item （四）, whose number a drafter would then cite; unless the
+        last item runs on (its text ends without a sentence end: a line broken inside a sentence)."""
+        stack = self.stack
+        article = next((j for j in range(len(stack) - 1, -1, -1) if stack[j].kind == "article"), None)
+        if article is None or article == len(stack) - 1 or any(o.kind not in ENUMERATIONS for o in stack[article + 1:]):
+            return
+        if self.clauses and self.clauses[-1].text.rstrip().endswith(SENTENCE_ENDS):
+            del stack[article + 1:]
+
     def add_plain(self, line: str, start: int, end: int, closing: bool) -> None:
         """An unnumbered part (总结, 附件) at the top level."""
         del self.stack[:]
@@ -318,6 +331,7 @@ class _Parser:
         if mk is not None and depth is not None:
             self.add_heading(mk, depth, line, start, end)
         else:
+            self.close_list()
             for p_start, p_end in _pieces(self.text, start, end):
                 self.add_para(p_start, p_end)
         return i + 1
