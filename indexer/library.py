@@ -256,9 +256,9 @@ class Library:
                engine=None):
         """Clauses answering `query`, best first. engine: one snapshot of the index to ask (a door that reports
         which generation answered), default the live one."""
-        from indexer.limits import check_k, check_query
+        from indexer.limits import check_k, check_nonempty_query, check_query
 
-        check_query(query)
+        check_nonempty_query(check_query(query))
         check_k(k)
         return (engine or self.engine()).search(query, k=k, mode=mode, filters=_or_none(filters), fuzzy=fuzzy)
 

@@ -63,6 +63,14 @@ def check_query(query: str, where: str = "") -> str:
     return query
 
 
+def check_nonempty_query(query: str) -> str:
+    """A single search's query, refused when it is empty or only spaces (a batch answers an empty line with an empty
+    list instead: its lines keep their places)."""
+    if not query.strip():
+        raise LimitError("查询为空，请输入要检索的词句 / the query is empty: give words to search for", "empty_query")
+    return query
+
+
 def check_items(items: Sequence[str]) -> Sequence[str]:
     """Pasted list items, refused above MAX_ITEMS, an item above MAX_ITEM_CHARS characters or all of them above
     MAX_TOTAL_CHARS (the same limits in the CLI, the API and the app: library.coverage_between checks them)."""

@@ -109,7 +109,7 @@ def test_post_search_and_batch_equal_get_search(client):
     ({}, 422, "invalid_input"),
     ({"q": "产业集群", "level": "galactic"}, 422, "invalid_filter"),
     ({"q": "产业集群", "from": "2021-02-30"}, 422, "invalid_filter"),
-    ({"q": "产业集群", "region_scope": "all"}, 422, "invalid_input"),
+    ({"q": "产业集群", "region_scope": "everything"}, 422, "invalid_input"),
     ({"q": "产业集群", "fuzzy": "perhaps"}, 422, "invalid_input"),
 ])
 def test_bad_search_input_is_refused_with_a_json_error(client, params, status, code):

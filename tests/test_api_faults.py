@@ -208,3 +208,43 @@ def test_a_build_drops_a_document_whose_file_was_removed_while_it_ran(tmp_path):
     assert report.documents == 1
     assert [d.doc_id for d in Engine.open(tmp_path / "index").store.documents()] == [
         "guangdong-2020-strategic-clusters"]
+
+
+# ---------------------------------------------------------------- an empty query (found in use: 200 [] from the API)
+
+@pytest.mark.parametrize("request_", [("get", "/v1/search?q="), ("get", "/v1/search?q=%20%20"),
+                                      ("post", "/v1/search", {"query": "   "})])
+def test_an_empty_query_is_refused_as_the_cli_refuses_it(lib, request_):
+    method, url, *body = request_
+    r = lib.get(url) if method == "get" else lib.post(url, json=body[0])
+    assert "查询为空" in error_of(r, 422, "empty_query")
+
+
+def test_a_batch_keeps_an_empty_line_as_an_empty_list(lib):
+    r = lib.post("/v1/search/batch", json={"queries": ["", "链长制"]})
+    assert r.status_code == 200 and r.json()[0] == [] and r.json()[1]
+
+
+def test_the_cli_refuses_a_query_of_spaces(fake_index, capsys, monkeypatch):
+    from indexer.cli import main
+
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    assert main(["search", "   ", "--index-dir", str(fake_index)]) == 2
+    err = capsys.readouterr().err
+    assert "查询为空" in err and "Traceback" not in err
+
+
+def test_a_malformed_body_is_said_in_chinese_with_where(lib):
+    r = lib.post("/v1/search", content=b'{"query": "x",}', headers={"content-type": "application/json"})
+    message = error_of(r, 422, "invalid_input")
+    assert "不是有效的 JSON" in message and "第 14 个字符" in message
+
+
+def test_region_scope_all_is_the_clis_word_for_the_default(lib):
+    """The CLI's --scope takes all|self; the API took only self or nothing (found in use: all refused by a regex)."""
+    wide = lib.get("/v1/search", params={"q": "产业集群", "region": "广东"}).json()
+    assert lib.get("/v1/search", params={"q": "产业集群", "region": "广东", "region_scope": "all"}).json() == wide
+    body = lib.post("/v1/search", json={"query": "产业集群", "region": "广东", "region_scope": "all"})
+    assert body.status_code == 200 and body.json() == wide
+    assert "取值不在可选范围内" in error_of(lib.get("/v1/search", params={"q": "x", "region_scope": "every"}), 422,
+                                          "invalid_input")

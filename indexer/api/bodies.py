@@ -24,7 +24,8 @@ class Filters(Request):
     date_from: str = Field("", examples=["2020-01-01"])
     date_to: str = ""
     section: str = Field("", examples=["保障措施"])
-    region_scope: Literal["", "self"] = Field("", description='"self": the region\'s own documents only (仅本级)')
+    region_scope: Literal["", "self", "all"] = Field("", description='"self": the region\'s own documents only (仅本级); '
+                                                     '"all" or empty: with the places under it (含下辖, the CLI\'s --scope)')
     include_undated: bool = False
 
     def to_filters(self) -> SearchFilters:

@@ -59,11 +59,25 @@ def _first_line(text: str) -> str:
     return (str(text).strip().splitlines() or [""])[0]
 
 
+# pydantic's error types a client meets most, in Chinese beside pydantic's own English
+_PROBLEMS = {"missing": "缺少此项", "json_invalid": "请求体不是有效的 JSON", "string_pattern_mismatch": "取值不在可选范围内",
+             "literal_error": "取值不在可选范围内", "int_parsing": "应为整数", "int_type": "应为整数",
+             "bool_parsing": "应为 true 或 false", "string_type": "应为文字", "list_type": "应为列表",
+             "float_parsing": "应为数字", "model_attributes_type": "应为 JSON 对象", "dict_type": "应为 JSON 对象"}
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     problems = []
     for e in exc.errors()[:3]:
-        where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "form"))
-        problems.append(f"{where}: {e.get('msg', '')}" if where else str(e.get("msg", "")))
+        loc = [p for p in e.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        kind, msg = e.get("type", ""), str(e.get("msg", ""))
+        if kind == "json_invalid" and loc:  # the place is a character offset, not a field
+            problems.append(f"{_PROBLEMS[kind]}（第 {loc[0]} 个字符附近）/ the body is not valid JSON near character "
+                            f"{loc[0]}")
+            continue
+        where = ".".join(str(p) for p in loc)
+        said = f"{_PROBLEMS[kind]} / {msg}" if kind in _PROBLEMS else msg
+        problems.append(f"{where}：{said}" if where else said)
     return "参数无效 / invalid input: " + "; ".join(problems)
 
 

@@ -11,7 +11,15 @@ from indexer.api.errors import ApiError
 from indexer.api.state import ApiState
 from indexer.errors import PolicyError
 from indexer.filters import SearchFilters
-from indexer.limits import MAX_K, MAX_QUERY_CHARS, check_k, check_queries, check_query, check_text
+from indexer.limits import (
+    MAX_K,
+    MAX_QUERY_CHARS,
+    check_k,
+    check_nonempty_query,
+    check_queries,
+    check_query,
+    check_text,
+)
 
 API_VERSION = "1"
 router = APIRouter(prefix="/v1")
@@ -81,7 +89,7 @@ def _filters(region: Annotated[str, Query(description="地区 / region (substrin
              date_from: Annotated[str, Query(alias="from", description="YYYY[-MM[-DD]]")] = "",
              date_to: Annotated[str, Query(alias="to", description="inclusive")] = "",
              section: Annotated[str, Query(examples=["保障措施"])] = "",
-             region_scope: Annotated[str, Query(pattern="^(self)?$", description='"self": 仅本级 (own documents only)')] = "",
+             region_scope: Annotated[str, Query(pattern="^(self|all)?$", description='"self": 仅本级 (own documents only); "all" or empty: 含下辖 (the CLI\'s --scope)')] = "",
              include_undated: bool = False) -> SearchFilters:
     return SearchFilters(region=region, province=province, level=level, doc_ids=tuple(doc), status=status,
                          date_from=date_from, date_to=date_to, section=section, region_scope=region_scope,
@@ -99,6 +107,7 @@ def _search(state: ApiState, response: Response, queries: list[str], k: int, mod
         checked(check_queries, queries)  # count, each query and the characters of them all
     else:
         checked(check_query, queries[0])
+        checked(check_nonempty_query, queries[0])
     engine = state.engine()  # one generation answers every query of the request, and the header names it
     f = checked_filters(filters, state)
     generation(engine, response)
