@@ -96,3 +96,23 @@ def test_cli_build_without_folders_reads_the_recorded_ones(library, capsys):
     assert main(["build", "--index-dir", str(index), "--embedder", "fake", "--quiet", "--corpus", str(a)]) == 2
     err = capsys.readouterr().err
     assert "--allow-drop" in err and "Traceback" not in err and len(ids(index)) == 4
+
+
+def test_cli_docs_and_lists_answer_on_the_index(library, tmp_path, monkeypatch, capsys):
+    """`docs` lists the index's documents (found in use: it listed the 5 shipped ones whatever $POLICY_INDEX held, so
+    a library's ids could not be looked up), then the files of its folders not indexed yet."""
+    import json
+
+    from indexer import paths
+    from indexer.cli import main
+
+    a, b, index = library
+    monkeypatch.setattr(paths, "INDEX_DIR", index)
+    monkeypatch.setattr(paths, "UPLOAD_DIR", tmp_path / "uploads")
+    late = sorted(ZHEJIANG.glob("温州市*.md"))[0]
+    shutil.copy(late, a / late.name)  # copied in after the build
+    assert main(["docs", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {d["doc_id"] for d in listed} >= ids(index) and len(listed) == 5
+    assert listed[-1]["path"].endswith(late.name)
+    assert main(["lists", sorted(ids(index))[0]]) == 0  # a library id, not a shipped one

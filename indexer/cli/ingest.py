@@ -31,6 +31,14 @@ def _doc(key: str, folders: list[Path]):
     return corpus.find_document(corpus.load_folders(folders, errors=[]), key)
 
 
+def _library_doc(key: str):
+    """A document of the index ($POLICY_INDEX) by doc_id, file name or title, else of the default folders."""
+    from indexer.library import Library, find
+
+    lib = Library()
+    return find(lib.documents(), key)
+
+
 def cmd_outline(args) -> int:
     doc = corpus.load_document(args.file, ocr=not args.no_ocr)
     if args.json:
@@ -46,24 +54,46 @@ def cmd_outline(args) -> int:
     return 0
 
 
+def _indexed(errors: list) -> list | None:
+    """The index's documents (metadata and counts), then the files of its folders it does not hold yet, read now
+    (an upload not built yet); None when there is no index ($POLICY_INDEX)."""
+    from indexer.freshness import waiting_files
+    from indexer.ingest.build import load_documents
+    from indexer.library import Library
+
+    lib = Library()
+    if not lib.has_index():
+        return None
+    records = lib.records()
+    failed = lib.engine().manifest.get("failed_paths") or []
+    waiting, errs = load_documents([], waiting_files(records, failed, lib.folders()))
+    errors.extend(errs)
+    return [*records, *waiting]
+
+
 def cmd_docs(args) -> int:
+    """Without --corpus, the documents of the index (what every other command answers on) and the files waiting to
+    be indexed; with --corpus, or without an index, those read from the folders."""
     errors: list = []
-    docs = corpus.load_folders(_folders(args), errors=errors)
+    docs = None if args.corpus else _indexed(errors)
+    if docs is None:
+        docs = corpus.load_folders(_folders(args), errors=errors)
     if args.json:
         print_json([d.summary() for d in docs])
     else:
         for d in docs:
             m = d.meta
+            n = d.n_clauses if hasattr(d, "n_clauses") else len(d.clauses)
             print(f"{d.doc_id}\n  标题: {m.title}\n  发文机关: {m.issuer}  文号: {m.doc_number or '—'}"
                   f"  日期: {m.date or '—'}\n  地区: {m.region or '—'}（{m.province or '—'}）  层级: {LEVEL_LABELS.get(m.level, m.level)}"
-                  f"  状态: {STATUS_LABELS.get(m.status, m.status)}  条款数: {len(d.clauses)}")
+                  f"  状态: {STATUS_LABELS.get(m.status, m.status)}  条款数: {n}")
     for e in errors:
         print(f"{notice_or_error(e.kind)}: {e}", file=sys.stderr)
     return 0
 
 
 def cmd_lists(args) -> int:
-    doc = _doc(args.doc, _folders(args))
+    doc = _doc(args.doc, _folders(args)) if args.corpus or Path(args.doc).is_file() else _library_doc(args.doc)
     found = lists.find_lists(doc)
     if args.json:
         print_json([nl.to_dict() for nl in found])
@@ -85,7 +115,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_outline)
 
     corpus_help = "文件夹（可多次）/ folder (repeatable; default corpus/ and data/uploads/)"
-    p = sub.add_parser("docs", help="文库中的文件 / documents in the corpus")
+    p = sub.add_parser("docs", help="文库中的文件 / documents of the index ($POLICY_INDEX), or of --corpus folders")
     p.add_argument("--corpus", action="append", metavar="DIR", help=corpus_help)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
