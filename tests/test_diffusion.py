@@ -136,3 +136,23 @@ def test_timeline_xlsx_holds_dates_lags_and_wording(tmp_path, seed_docs, seed_ma
                                                   c.doc_id) for c in t.carriers]
     news = next(r for r in rows if r[3] == NEWS)
     assert news[1] == 301 and news[6] == "照搬原文" and news[7] == 1.0
+
+
+ZHEJIANG = Path(__file__).resolve().parents[2] / "shared" / "library" / "zhejiang"
+
+
+@pytest.mark.skipif(not ZHEJIANG.is_dir(), reason="../shared/library is not beside this checkout")
+def test_an_item_name_two_provincial_documents_share_asks_for_the_reference(tmp_path):
+    """Found in use: `diffusion --item 第二十七条` without --reference took the first provincial regulation it met (the
+    free-trade-zone one); every regulation has a 第二十七条."""
+    from indexer.errors import PolicyError
+    from indexer.ingest.build import load_documents
+
+    for f in sorted(ZHEJIANG.glob("浙江省*物业*.md"))[:1] + sorted(ZHEJIANG.glob("浙江省*生活垃圾*.md"))[:1]:
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    docs = load_documents([tmp_path])[0]
+    assert len(docs) == 2 and all(d.meta.level == "province" for d in docs)
+    with pytest.raises(PolicyError, match="--reference"):
+        diffusion(docs, item="第二十七条", embedder=FakeEmbedder())
+    t = diffusion(docs, item="第二十七条", reference=docs[0].doc_id, embedder=FakeEmbedder())
+    assert t.reference == docs[0].doc_id

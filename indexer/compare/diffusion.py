@@ -29,7 +29,7 @@ from indexer.compare.matrix import (
     reference_items,
     reference_unit,
 )
-from indexer.errors import NotFoundError
+from indexer.errors import NotFoundError, PolicyError
 from indexer.ingest.lists import pick_list
 from indexer.models import Document, find_document
 from indexer.text import bigrams
@@ -170,7 +170,10 @@ def locate(docs: Sequence[Document], clause_id: str | None = None, item: str | N
         candidates = [find(docs, reference)]
     else:  # the province's document first: an item name is usually the province's
         candidates = sorted(docs, key=lambda d: (d.meta.level != "province", d.meta.level == "news"))
+    found = []  # without a reference, the provincial (else first) documents holding such an item: one, or ask
     for doc in candidates:
+        if found and doc.meta.level != found[0][0].meta.level:
+            break  # a city's or a reprint's item of that name does not compete with the province's
         unit = reference_unit(doc)
         named = None
         if unit == UNIT_LIST:
@@ -182,7 +185,15 @@ def locate(docs: Sequence[Document], clause_id: str | None = None, item: str | N
         for j, it in enumerate(items):
             if (clause_id and clause_id in (it.clause_ids or (it.clause_id,))) or \
                     (item and {item.strip(), core_name(item.strip())} & {it.name, core_name(it.name)}):
-                return doc, unit, j, named.section if named else None
+                found.append((doc, unit, j, named.section if named else None))
+                break
+        if found and (clause_id or reference or len(found) > 1):
+            break
+    if len(found) > 1:
+        raise PolicyError(f"多份文件都有条目「{item}」（{found[0][0].doc_id}、{found[1][0].doc_id} 等），请用 --reference "
+                          f"指明参照文件 / several documents have an item {item!r}: name the reference (--reference)")
+    if found:
+        return found[0]
     what = clause_id or item
     raise NotFoundError(f"找不到参照条目 / no reference item {what!r}: give a list item's name or a clause id "
                         "of a reference list or article (`python -m indexer lists DOC`)")

@@ -12,7 +12,7 @@ from indexer.compare.reference import UNIT_ARTICLE, articles, reference_unit
 from indexer.errors import PolicyError
 from indexer.ingest.lists import pick_list
 from indexer.ingest.places import document_region
-from indexer.limits import check_items
+from indexer.limits import LimitError, check_items
 from indexer.models import Document, NamedList, find_document
 
 
@@ -41,6 +41,9 @@ def coverage_between(docs: Sequence[Document], reference: str, target: str | Non
         vectors: the index's clause vectors (regulations are aligned clause by clause).
     """
     ref_doc = find_document(docs, reference)
+    if target and find_document(docs, target) is ref_doc and (reference_section or "") == (target_section or ""):
+        raise LimitError(f"参照文件与目标文件是同一份文件 {ref_doc.doc_id}，请给出另一份文件 / the reference and the target "
+                         "are the same document: give another one", "same_document")
     if target and not (reference_section or target_section) and reference_unit(ref_doc) == UNIT_ARTICLE:
         tdoc = find_document(docs, target)
         if articles(tdoc):
