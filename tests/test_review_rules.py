@@ -236,3 +236,24 @@ def test_paragraph_references(text, want):
 
 def test_prohibition_naming_a_time_and_place_is_no_modal():
     assert modals("在禁止燃放烟花爆竹的时间、地点燃放烟花爆竹的，由公安部门责令停止燃放") == []
+
+
+def test_detention_set_by_a_local_article_is_beyond_its_power():
+    """Found in use: a draft's 由公安机关处五日以下拘留 gave nothing (only the words 行政拘留 were read). Only a law may
+    restrict personal freedom (行政处罚法 第十条、第十二条), whatever the aligned upper article says."""
+    from indexer.compare.review_powers import power_differences
+
+    local = "违反本条例第八条规定，携犬进入公共场所的，由公安机关处五日以下拘留，并处五百元以上一千元以下罚款。"
+    found = power_differences(local, ["违反本法规定，携带犬只出户未束犬链的，处二百元以上五百元以下罚款。"])
+    assert len(found) == 1 and "只能由法律设定" in found[0].message and found[0].confidence >= 0.9
+    assert local[slice(*found[0].local_spans[0])] == "拘留"  # the fine is the upper law's sort: not reported
+    assert not power_differences("被拘留的人员，由公安机关通知其家属。", [])  # a detention undergone sets none
+    assert not power_differences("拘留所应当保障被拘留人的饮食。", [])  # a place, not a penalty
+
+
+def test_the_official_responsible_is_no_government_duty():
+    """Found in use: 直接负责的主管人员 after a government's name was read as a duty the government bears."""
+    from indexer.compare.review_powers import government_duties
+
+    assert government_duties("对县级以上人民政府直接负责的主管人员和其他直接责任人员依法给予处分。") == []
+    assert government_duties("县级以上人民政府负责本行政区域内的养犬管理工作。") == [(0, 10)]

@@ -20,7 +20,7 @@ POWER_TYPE = {PENALTY: PENALTY_ADDED, LICENCE: LICENCE_ADDED, COMPULSION: COMPUL
 _ORGAN = r"(?:部门|机关|政府|机构|局|办事处|委员会)"
 _POWERS = {
     PENALTY: re.compile(r"罚款|(?:给予|处以|并处|可以处)警告|通报批评|没收(?!的)[^。；，、和及]{1,16}|吊销|暂扣[^。；，]{0,6}(?:许可证|执照)|"
-                        r"责令停产停业|责令关闭|行政拘留|降低资质等级|限制开展生产经营活动|责令停止执业"),
+                        r"责令停产停业|责令关闭|(?<!刑事)(?:行政)?拘留(?!所|室)|降低资质等级|限制开展生产经营活动|责令停止执业"),
     LICENCE: re.compile(rf"(?:未经|须经|应当经|必须经|报经|经)[^。；，]{{0,16}}{_ORGAN}[^。；，]{{0,6}}(?:批准|许可|核准|审批)|"
                         rf"(?:应当|须|必须)[^。；，]{{0,20}}(?:申请|办理|取得)[^。；，]{{0,8}}(?:许可|审批|核准|批准)(?![^。；，]{{0,4}}(?:之日|后))|"
                         r"实行[^。；，]{0,8}(?:许可|审批)"),
@@ -103,6 +103,14 @@ def power_differences(local_text: str, upper_texts: list[str]) -> list[Differenc
         conf = (0.7 if upper_texts else 0.45) * (0.7 if p == FEE else 1.0)
         words = "、".join(dict.fromkeys(local_text[a:b] for a, b in bare[:3]))
         where = "对应的上位法条文" if upper_texts else "上位法中找不到对应条文，"
+        detained = [s for s in bare if p == PENALTY and penalty_sort(local_text[s[0]:s[1]]) == "detention"]
+        if detained:  # whatever the upper articles say, only a law may restrict personal freedom
+            out.append(Difference(POWER_TYPE[p], "本条设定拘留（限制人身自由的行政处罚），只能由法律设定，地方性法规和规章不得设定"
+                                  f"（《行政处罚法》第十条、第十二条）；{where}没有规定", tuple(detained), (), 0.9))
+            bare = [s for s in bare if s not in detained]
+            if not bare:
+                continue
+            words = "、".join(dict.fromkeys(local_text[a:b] for a, b in bare[:3]))
         out.append(Difference(POWER_TYPE[p], f"本条设定{POWER_LABELS[p]}（{words}），{where}没有规定",
                               tuple(bare), (), conf))
     return out
@@ -112,7 +120,7 @@ def power_differences(local_text: str, upper_texts: list[str]) -> list[Differenc
 
 _DUTY = re.compile(r"(县级以上(?:地方)?(?:各级)?人民政府|地方各级人民政府|各级人民政府|省、自治区、直辖市人民政府|"
                    r"设区的市(?:级)?人民政府|市、县级人民政府|县级人民政府|乡(?:、|级)?镇人民政府|地方人民政府|城市人民政府)"
-                   r"(?:[^。；]{0,12}?)(?:应当|必须|负责|领导)")
+                   r"(?:[^。；]{0,12}?)(?:应当|必须|负责(?!的主管人员|人)|领导(?!人员|干部|职务))")
 
 
 # between the government's name and the verb: a department (县级以上人民政府市场监督管理部门应当) is not the government
