@@ -187,3 +187,30 @@ def test_made_before_compares_known_dates_only():
     assert not made_before(doc("2021-03-01"), doc("2020-12-24", "2020-11-27"))
     assert not made_before(doc(""), doc("2020-12-24")) and not made_before(doc("2019-01-01"), doc(""))
     assert not made_before(doc("2020"), doc("2020-12-24"))  # a year alone: compared by the year
+
+
+def test_a_news_page_as_the_reference_says_so(seed_docs):
+    """Found in use: a news page taken as the reference answered 0 / 0 everywhere, and the province's own opinion was
+    left out as of 'unknown level or place' (the news page's level, not the opinion's)."""
+    from indexer.compare.answering import REFERENCE_NEWS, relations
+
+    news = next(d for d in seed_docs if d.doc_id == NEWS_DOC)
+    rels = relations(seed_docs, news)
+    assert rels and all(not r.counted and r.excluded == REFERENCE_NEWS for r in rels)
+    assert any(r.doc_id == PROVINCE for r in rels) and "新闻报道" in rels[0].label
+
+
+@pytest.mark.skipif(not ZHEJIANG.is_dir(), reason="../shared/library is not beside this checkout")
+def test_the_commencement_article_is_not_among_the_items_none_took_up(tmp_path):
+    """Every city's regulation says when it takes effect; the province's 本条例自…起施行 is taken up by none, always."""
+    from indexer.compare.matrix import COMMENCEMENT, implementation_matrix
+    from indexer.ingest.build import load_documents
+
+    for f in ZHEJIANG.glob("*生活垃圾*.md"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    docs = load_documents([tmp_path])[0]
+    ref = next(d for d in docs if d.meta.level == "province")
+    m = implementation_matrix(docs, ref.doc_id, embedder=FakeEmbedder())
+    last = m.items[-1]
+    assert COMMENCEMENT.match(last.text) and last.name not in m.untouched()
+    assert not COMMENCEMENT.match("第五条 本条例自公布之日起，县级以上人民政府应当建立协调机制。")

@@ -51,8 +51,13 @@ def test_cli_matrix_names_what_is_missing(placeless, seed_docs, monkeypatch, cap
     monkeypatch.setattr(cli_provincial, "_library", lambda: seed_library)
     monkeypatch.setattr(matrix, "implementation_matrix", lambda *a, **kw: placeless)
     assert main(["matrix", "--reference", PROVINCE]) == 0
-    line = next(x for x in capsys.readouterr().out.splitlines() if CHAOZHOU in x)
+    out = capsys.readouterr().out.splitlines()
+    line = next(x for x in out if CHAOZHOU in x)
     assert "地区未标注 · 日期未注明" in line
+    # found in use: the grid's columns had no heading and its marks no legend
+    assert line.lstrip().startswith(f"[{[r.doc_id for r in placeless.rows].index(CHAOZHOU) + 1}]")
+    assert any(x.startswith("图例 / legend: ■ 已覆盖") for x in out)
+    assert any(x.strip() == "".join(str(n % 10) for n in range(1, len(placeless.rows) + 1)) for x in out)
 
 
 def test_matrix_export_names_what_is_missing(placeless, seed_docs):

@@ -88,22 +88,42 @@ def cmd_matrix(args) -> int:
         _print_json(m.to_dict())
         return 0
     print(f"{m.title} [{m.reference}] {m.date or ''}：{len(m.items)} 项参照条目，{len(m.rows)} 份答复文件")
-    for r in m.rows:
+    for n, r in enumerate(m.rows, 1):
         why = "、".join(REASON_LABELS.get(x, x) for x in r.reasons)
-        print(f"  {r.doc_id}  {where_when(r.region, r.level, r.date)}  覆盖 {r.covered}/{len(m.items)}，"
+        print(f"  [{n}] {r.doc_id}  {where_when(r.region, r.level, r.date)}  覆盖 {r.covered}/{len(m.items)}，"
               f"本地新增 {len(r.additions)}（{why}）")
+    if not m.rows:
+        print("没有答复文件：参照文件的下级文件中没有找到落实它的文件（可用 --add 加入）/ no answering documents")
+        _related(m)
+        return 0
+    print("图例 / legend: ■ 已覆盖 covered · 未覆盖 not covered ★ 点名本地区但未覆盖 named here, not covered；"
+          "列为上面编号的文件 / columns are the documents numbered above")
+    print(f"  {'':14} {''.join(str(n % 10) for n in range(1, len(m.rows) + 1))}")
     for j, it in enumerate(m.items):
         marks = "".join("★" if r.cells[j].named_gap else "■" if r.cells[j].status == "covered" else "·"
                         for r in m.rows)
-        print(f"  {it.name:14} {marks}  {m.count_label(j)}")
-    print(f"无一文件采纳 / taken up by none: {'、'.join(m.untouched()) or '无'}")
+        print(f"  {it.name:14} {marks}  {m.count_label(j)}  {_gist(it)}")
+    untouched = [it for it in m.items if it.name in set(m.untouched())]
+    print(f"无一文件采纳 / taken up by none: {'、'.join(f'{it.name}（{_gist(it, 16)}）' for it in untouched) or '无'}")
     if m.unanswered:
         print(f"文库中有文件、但无答复的地区 / places with no answer: {'、'.join(m.unanswered)}")
+    _related(m)
+    return 0
+
+
+def _related(m) -> None:
     if m.related:
         print("相关但未计入 / related, not counted（可用 --add 加入）:")
         for rel in m.related:
             print(f"  {rel.doc_id}：{rel.label}")
-    return 0
+
+
+def _gist(item, n: int = 24) -> str:
+    """An article's first words (a list item's name says what it is; 第十七条 does not)."""
+    if not item.name.startswith("第"):
+        return ""
+    text = re.sub(r"^第[零〇一二两三四五六七八九十百千0-9]+条\s*", "", item.text.strip()).replace("\n", " ")
+    return text[:n] + ("…" if len(text) > n else "")
 
 
 def cmd_diffusion(args) -> int:

@@ -27,11 +27,13 @@ EARLIER = "made_earlier"
 REASON_LABELS = {CITES: "引用其文号", BASIS: "以其为制定依据", SHARES: "沿用其清单条目", LOWER: "辖区内下级",
                  SUBJECT: "同一主题", ADDED: "用户添加", EARLIER: "早于参照文件制定（先行规定，非为落实它而制定）"}
 # Why a tied document is not counted.
-SAME_OR_HIGHER, OTHER_PLACE, UNKNOWN_PLACE, NEWS, REPRINT, DROPPED = (
-    "same_or_higher_level", "outside_jurisdiction", "level_or_place_unknown", "news", "reprint", "dropped")
+SAME_OR_HIGHER, OTHER_PLACE, UNKNOWN_PLACE, NEWS, REPRINT, DROPPED, REFERENCE_NEWS = (
+    "same_or_higher_level", "outside_jurisdiction", "level_or_place_unknown", "news", "reprint", "dropped",
+    "reference_is_news")
 EXCLUSION_LABELS = {SAME_OR_HIGHER: "同级或上级文件，不是下级落实", OTHER_PLACE: "不在参照文件辖区内（外省或他市）",
                     UNKNOWN_PLACE: "层级或地区未知，无法确认是辖区内下级文件", NEWS: "新闻报道，不是政策文件",
-                    REPRINT: "转载参照文件原文，不是落实文件", DROPPED: "用户移除"}
+                    REPRINT: "转载参照文件原文，不是落实文件", DROPPED: "用户移除",
+                    REFERENCE_NEWS: "参照文件是新闻报道，不是政策文件，无从判断谁落实它（可改用它报道的政策文件作参照）"}
 LEVEL_RANK = {"national": 0, "province": 1, "city": 2, "county": 3}
 # A document takes up the reference's list when it names this many of its items word for word (a city picks a
 # few of the province's 20; an unrelated plan names one or two by chance). Only a tie: it counts for a
@@ -223,6 +225,8 @@ def relate(ref: Document, doc: Document, items: Sequence[RefItem], unit: str) ->
             return Relation(doc.doc_id, False, tuple(ties), REPRINT, copied)
     if doc.meta.level == "news":
         why = NEWS
+    elif ref.meta.level == "news" and not cited:
+        why = REFERENCE_NEWS
     elif lower and inside:
         return Relation(doc.doc_id, True, (*ties, LOWER, *[EARLIER] * made_before(doc, ref)), "", copied)
     elif cited:

@@ -10,6 +10,7 @@ user adds or drops any; places of the province with documents in the library but
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -60,6 +61,10 @@ from indexer.ingest.lists import pick_list
 from indexer.ingest.places import document_region
 from indexer.models import Document, NamedList, find_document
 
+# 第五十二条 本条例自2021年5月1日起施行。（…同时废止。）
+COMMENCEMENT = re.compile(r"^\s*(?:第[零〇一二两三四五六七八九十百千0-9]+条\s*)?本(?:条例|规定|办法|细则|决定|规则)自[^。]{2,30}"
+                          r"(?:起施行|起实施|施行)。?(?:[^。]{0,80}同时废止。?)?\s*$")
+
 
 @dataclass(frozen=True)
 class Row:
@@ -107,8 +112,10 @@ class Matrix:
         return sum(r.cells[j].status == COVERED for r in self.rows)
 
     def untouched(self) -> list[str]:
-        """Reference items no row takes up."""
-        return [it.name for j, it in enumerate(self.items) if self.rows and not self.taken_up(j)]
+        """Reference items no row takes up (not the article saying when the reference takes effect: every city's
+        own says when its own does)."""
+        return [it.name for j, it in enumerate(self.items)
+                if self.rows and not self.taken_up(j) and not COMMENCEMENT.match(it.text)]
 
     def count_label(self, j: int) -> str:
         return f"{self.taken_up(j)} / {len(self.rows)}"
