@@ -59,6 +59,8 @@ def _short(text: str, n: int = 40) -> str:
 
 
 def cmd_align(args) -> int:
+    from indexer.compare.align import RELATION_LABELS
+
     lib = _library()
     docs = lib.documents()
     a, b = lib.find(args.doc_a), lib.find(args.doc_b)
@@ -75,17 +77,18 @@ def cmd_align(args) -> int:
     c = al.to_dict()["counts"]
     print(f"{a.doc_id} ↔ {b.doc_id}: {c['pairs']} 对 / pairs, 仅A {c['only_a']}, 仅B {c['only_b']}")
     for p in al.pairs:
-        print(f"  [{p.relation:14}] {p.score:.2f}  {p.a.clause_id.split(':', 1)[-1]:>8} {_short(p.a.text, 30)}"
+        print(f"  [{RELATION_LABELS[p.relation]:4}] {p.score:.2f}  {p.a.clause_id.split(':', 1)[-1]:>8} {_short(p.a.text, 30)}"
               f"  ↔  {p.b.clause_id.split(':', 1)[-1]} {_short(p.b.text, 30)}")
     for x in al.only_a:
-        print(f"  [only A        ]       {x.clause_id.split(':', 1)[-1]:>8} {_short(x.text, 40)}")
+        print(f"  [{RELATION_LABELS['only_a']:4}]       {x.clause_id.split(':', 1)[-1]:>8} {_short(x.text, 40)}")
     for x in al.only_b:
-        print(f"  [only B        ]       {x.clause_id.split(':', 1)[-1]:>8} {_short(x.text, 40)}")
+        print(f"  [{RELATION_LABELS['only_b']:4}]       {x.clause_id.split(':', 1)[-1]:>8} {_short(x.text, 40)}")
     return 0
 
 
 def cmd_coverage(args) -> int:
     from indexer.compare.coverage import parse_names
+    from indexer.export.report import STATUS
 
     lib = _library()
     items = () if args.target else tuple(parse_names(args.items))
@@ -111,12 +114,13 @@ def cmd_coverage(args) -> int:
     for r in cov.reference_items:
         flag = "★" if r.named_gap else ("·" if r.names_target_region else " ")
         got = "、".join(f"{m.name}({m.score:.2f})" for m in r.matches) or "—"
-        print(f"  {flag} [{r.status:7}] {r.name:12} ← {got}")
+        print(f"  {flag} [{STATUS[r.status]}] {r.name:12} ← {got}")
     print(f"目标条目 {s['target_items']}：有对应 {s['aligned']}，本地新增 {len(s['local_additions'])}")
     for t in cov.target_items:
-        best = t.best or f"（最接近 nearest: {t.nearest}）"
+        best = t.best or (f"（最接近 nearest: {t.nearest}）" if t.nearest else "（无相近条目 / nothing alike）")
         also = "、".join(f"{m.name}（{m.why}）" if m.why else m.name for m in t.also)
-        print(f"    [{t.status:14}] {t.name:12} → {best} {t.score:.2f}" + (f" ＋ {also}" if also else ""))
+        score = f" {t.score:.2f}" if t.best or t.nearest else ""
+        print(f"    [{STATUS[t.status]}] {t.name:12} → {best}{score}" + (f" ＋ {also}" if also else ""))
     return 0
 
 

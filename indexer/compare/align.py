@@ -216,8 +216,12 @@ VectorsFn = Callable[[Sequence[Clause]], np.ndarray]
 
 
 def alignable(doc: Document) -> list[Clause]:
-    """Clauses with enough text of their own to align (bare headings are left out)."""
-    return [c for c in doc.clauses if len(normalize(c.body)) >= MIN_UNIT_CHARS]
+    """Clauses with enough text of their own to align: not bare headings, nor the lines of legislative history
+    above a regulation's text (found in use: a province's 通过 line paired with six of a city's at 1.00)."""
+    from indexer.ingest.legislation import is_history_line
+
+    return [c for c in doc.clauses if len(normalize(c.body)) >= MIN_UNIT_CHARS
+            and not (c.kind == "preamble" and is_history_line(c.text))]
 
 
 def pair_score(evidence: float, surface: float) -> float:

@@ -67,6 +67,13 @@ def _unbalanced(s: str) -> bool:
     return s.count("《") > s.count("》") or s.count("〈") > s.count("〉")
 
 
+def is_history_line(text: str) -> bool:
+    """A line of a regulation's legislative history (2006年5月24日 浙江省第十届人民代表大会常务委员会…通过): a date
+    opening it and an act of passing, approving or amending."""
+    s = text.strip().lstrip("（(")
+    return bool(_DATE.match(s)) and bool(_ACTION.search(s))
+
+
 def history_lines(lines: list[str]) -> list[str]:
     """The lines of the history at the top of a document: each opens with a date (or "（date"), a long cited
     title may wrap onto the next lines. Reading stops at the first chapter, article or table of contents."""
