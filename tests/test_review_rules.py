@@ -257,3 +257,23 @@ def test_the_official_responsible_is_no_government_duty():
 
     assert government_duties("对县级以上人民政府直接负责的主管人员和其他直接责任人员依法给予处分。") == []
     assert government_duties("县级以上人民政府负责本行政区域内的养犬管理工作。") == [(0, 10)]
+
+
+@pytest.mark.parametrize("text", [
+    "收容场所应当对无主犬、弃养犬、没收犬只进行登记、检疫。",  # 温州市养犬管理条例 第二十六条: dogs already confiscated
+    "执法人员可以依法采取抽样取证或者先行登记保存方法收集证据。",  # 杭州市旅游条例: 行政处罚法's evidence measure
+    "申请道路旅游客运线路，应当依法经道路运输管理机构批准。",  # a licence the law already requires, restated
+])
+def test_no_power_is_set_by_these_articles(text):
+    """Found in use: three 'new power' findings on articles that set none."""
+    from indexer.compare.review_powers import powers
+
+    assert powers(text) == {}
+
+
+def test_the_powers_an_article_does_set_are_still_found():
+    from indexer.compare.review_powers import COMPULSION, LICENCE, PENALTY, powers
+
+    assert set(powers("违反本条例规定的，没收犬只，并处五百元以上一千元以下罚款。")) == {PENALTY}
+    assert set(powers("经营旅游客运，应当经市交通运输主管部门批准。")) == {LICENCE}
+    assert set(powers("对违法停放的车辆，可以拖移至指定地点。")) == {COMPULSION}

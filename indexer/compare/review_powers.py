@@ -24,7 +24,8 @@ _POWERS = {
     LICENCE: re.compile(rf"(?:未经|须经|应当经|必须经|报经|经)[^。；，]{{0,16}}{_ORGAN}[^。；，]{{0,6}}(?:批准|许可|核准|审批)|"
                         rf"(?:应当|须|必须)[^。；，]{{0,20}}(?:申请|办理|取得)[^。；，]{{0,8}}(?:许可|审批|核准|批准)(?![^。；，]{{0,4}}(?:之日|后))|"
                         r"实行[^。；，]{0,8}(?:许可|审批)"),
-    COMPULSION: re.compile(r"查封|扣押|冻结|强制拆除|代履行|代为(?:改正|采取|清除|拆除|恢复)|强制清除|强制隔离|先行登记保存|"
+    # not 先行登记保存: the evidence measure of 行政处罚法 第五十六条, not a compulsory measure
+    COMPULSION: re.compile(r"查封|扣押|冻结|强制拆除|代履行|代为(?:改正|采取|清除|拆除|恢复)|强制清除|强制隔离|"
                            r"拖移|(?<!人民法院)强制执行"),
     FEE: re.compile(r"(?:征收|收取|缴纳|交纳)[^。；，]{0,12}(?:费|基金)(?!用)"),
 }
@@ -34,6 +35,10 @@ _UNDERGONE = re.compile(r"被(?:依法)?$")
 # an approval one organ asks of another (经报请省人民政府批准), or of applying this regulation elsewhere (经市人民政府
 # 批准，可以参照本规定执行), licenses nobody (行政许可法 第三条)
 _INTERNAL = re.compile(r"报请|报上级")
+# an approval the law already requires, restated (申请道路旅游客运线路，应当依法经道路运输管理机构批准): no new licence
+_BY_LAW = re.compile(r"依法|依照(?:法律|有关法律|国家)")
+# 没收 as a noun in a list of things (无主犬、弃养犬、没收犬只的收容) or as what is dealt with (对没收的…): no penalty set
+_AS_NOUN = re.compile(r"[、对将把]$")
 _BY_REFERENCE = re.compile(r"^[，,\s]*(?:可以|可)?参照(?:本|这)")
 # On the upper side any mention of a power of the same sort counts: an upper article that speaks of 许可 or 查封 at
 # all covers the local one's (the local side must set the power, see _POWERS). A cost (费用) is no fee.
@@ -77,9 +82,12 @@ def powers(text: str) -> dict[str, list[Span]]:
             spans = [s for s in spans if not _NOT_FEE.search(text[s[0]:s[1]])]
         if p in (PENALTY, COMPULSION):
             spans = [s for s in spans if not _UNDERGONE.search(text[max(0, s[0] - 3):s[0]])]
+        if p == PENALTY:
+            spans = [s for s in spans if not (text.startswith("没收", s[0]) and _AS_NOUN.search(text[max(0, s[0] - 1):s[0]]))]
         if p == LICENCE:
             spans = [s for s in spans if not _INTERNAL.search(text[s[0]:s[1]])
-                     and not _BY_REFERENCE.search(text[s[1]:s[1] + 12])]
+                     and not _BY_REFERENCE.search(text[s[1]:s[1] + 12])
+                     and not _BY_LAW.search(text[max(0, s[0] - 4):s[1]])]
         if spans:
             out[p] = spans
     return out
