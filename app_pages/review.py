@@ -74,8 +74,7 @@ counts = rv.counts()
 for col, k in zip(cols, KINDS, strict=False):
     col.metric(KIND_LABELS[k], counts[k])
 cols[-1].metric("用时 seconds", f"{rv.seconds:.1f}")
-st.caption("对照的上位法 / upper law: " + ("；".join(
-    f"《{c.doc.meta.title}》（{c.doc.meta.doc_number or c.doc.meta.date or '日期未知'}）" for c in rv.candidates) or "无"))
+st.caption("对照的上位法 / upper law: " + (rv.upper_words() or "无"))
 for note in rv.notes:
     st.info(note, icon=":material/info:")
 

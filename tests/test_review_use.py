@@ -215,3 +215,21 @@ def test_a_library_folder_is_read_with_the_folders_under_it(tmp_path):
     shutil.copy(LIBRARY / ROAD_TRANSPORT.format("2023-07-20"), regs)
     titles = {d.meta.title for d in with_upper_law([], [str(tmp_path / "national")])}
     assert titles == {"中华人民共和国噪声污染防治法", "中华人民共和国道路运输条例"}
+
+
+@needs_library
+def test_upper_law_made_after_the_document_is_marked_at_every_door():
+    """Found in use: 杭州市旅游条例 (2016) was checked against the 2017 provincial regulation and the 2018 旅游法 without a
+    word; a difference with a later law may mean the city's text must be amended, not that it overstepped."""
+    from indexer.compare.review import review_document
+    from indexer.export.review import review_report
+
+    local = load("zhejiang/杭州市旅游条例(2016-12-27).md")
+    docs = [local, load("zhejiang/浙江省旅游条例(2017-11-30).md"), load("national/laws/旅游法(2018-10-26).md")]
+    rv = review_document(docs, local)
+    later = [c for c in rv.candidates if rv.later(c)]
+    assert later and all(c.doc.meta.date > local.meta.date for c in later)
+    assert "晚于本文件" in rv.upper_words() and any("晚于本文件" in n for n in rv.notes)
+    assert all(u["later_than_document"] == rv.later(c) for u, c in zip(rv.to_dict()["upper_documents"],
+                                                                        rv.candidates, strict=True))
+    assert any("晚于本文件" in line for line in review_report(rv).summary)

@@ -84,8 +84,7 @@ def _print(rv) -> None:
     from indexer.models import LEVEL_LABELS
 
     print(f"{LEVEL_LABELS.get(rv.level, rv.level)} · {rv.doc_number or rv.date or '日期未知'}")
-    print("上位法 / upper law: " + ("；".join(f"《{x.doc.meta.title}》（{x.doc.meta.doc_number or x.doc.meta.date or '日期未知'}）"
-                                          for x in rv.candidates) or "无 / none"))
+    print("上位法 / upper law: " + (rv.upper_words() or "无 / none"))
     for note in rv.notes:
         print(f"  注 / note: {note}")
     print("发现 / findings: " + "，".join(f"{KIND_LABELS[k]} {c[k]}" for k in KINDS))

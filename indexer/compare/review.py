@@ -125,9 +125,20 @@ class Review:
     def counts(self) -> dict[str, int]:
         return {k: sum(f.kind == k for f in self.findings) for k in KINDS}
 
+    def later(self, c: Candidate) -> bool:
+        """The upper document's text (its last 通过 or 修订) came after this document's: where they differ, this
+        document may be what has to change, not one that overstepped the law of its day."""
+        return bool(self.date and c.doc.meta.date) and c.doc.meta.date > self.date
+
+    def upper_words(self) -> str:
+        """The upper documents in one line, as every door shows them: 《title》（文号 or date[，晚于本文件]）."""
+        return "；".join(f"《{c.doc.meta.title}》（{c.doc.meta.doc_number or c.doc.meta.date or '日期未知'}"
+                        f"{'，晚于本文件' if self.later(c) else ''}）" for c in self.candidates)
+
     def to_dict(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "level": self.level, "date": self.date,
-                "doc_number": self.doc_number, "upper_documents": [c.to_dict() for c in self.candidates],
+                "doc_number": self.doc_number,
+                "upper_documents": [{**c.to_dict(), "later_than_document": self.later(c)} for c in self.candidates],
                 "missing_upper_laws": list(self.missing), "notes": list(self.notes), "counts": self.counts(),
                 "findings": [f.to_dict() for f in self.findings], "articles": [a.to_dict() for a in self.articles],
                 "seconds": round(self.seconds, 3)}
@@ -182,6 +193,9 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     if not cands:
         notes.append("文库中找不到本文件的上位法，无法审查 / no upper document found in the library")
     m = local.meta
+    if m.date and any(c.doc.meta.date > m.date for c in cands):
+        notes.append("标“晚于本文件”的上位法在本文件之后通过或修订：与之不一致处，可能是本文件需要随之修改，而非制定时超越上位法 / "
+                     "upper law made or amended after this document: a difference may call for amending this document")
     return Review(local.doc_id, m.title or local.doc_id, level, m.date, m.doc_number, tuple(cands),
                   tuple(missing), tuple(ArticleReview(a, tuple(b)) for a, b in zip(arts, bases, strict=True)),
                   tuple(findings), time.perf_counter() - t0, tuple(notes))

@@ -32,8 +32,7 @@ def _doc_line(rv: Review) -> str:
 def review_report(rv: Review) -> Report:
     """Findings first (as the review orders them: a range beyond the upper law's on top), then each article's basis."""
     counts = rv.counts()
-    uppers = "；".join(f"《{c.doc.meta.title}》（{c.doc.meta.doc_number or c.doc.meta.date or '日期未知'}）"
-                       for c in rv.candidates) or "无"
+    uppers = rv.upper_words() or "无"
     summary = (_doc_line(rv), f"对照的上位法 / upper law: {uppers}",
                "发现问题 / findings: " + "，".join(f"{KIND_LABELS[k]} {counts[k]} 项" for k in KINDS),
                *rv.notes, "本报告由系统比对生成，每项问题须对照原文人工核实 / machine findings: check each against the texts")
