@@ -233,3 +233,20 @@ def test_upper_law_made_after_the_document_is_marked_at_every_door():
     assert all(u["later_than_document"] == rv.later(c) for u, c in zip(rv.to_dict()["upper_documents"],
                                                                         rv.candidates, strict=True))
     assert any("晚于本文件" in line for line in review_report(rv).summary)
+
+
+@needs_library
+def test_an_upper_fine_that_only_cites_its_article_is_read_through_it():
+    """Found in use: 温州市电梯安全条例 第二十六条 (未办理变更使用登记) was reported at 0.77 as below the range of 浙江省特种设备
+    安全管理条例 第二十二条, whose 违反本条例第十二条第二款规定的 punishes another act: the two were paired on their
+    boilerplate. With the upper document's articles read, the acts differ and the finding says so at low confidence."""
+    from indexer.compare.review_acts import offence_likeness
+    from indexer.compare.review_diff import ACT_DIFFER
+
+    local = article("zhejiang/温州市电梯安全条例(2018-04-09).md", "第二十六条")
+    upper = article("zhejiang/浙江省特种设备安全管理条例.md", "第二十二条")
+    province = load("zhejiang/浙江省特种设备安全管理条例.md")
+    numbers = {c.number: c.text for c in province.clauses if c.kind == "article"}
+    at_local, at_upper = local.index("罚款"), upper.index("罚款")
+    assert offence_likeness(local, at_local, upper, at_upper) is None  # the upper text alone does not tell
+    assert offence_likeness(local, at_local, upper, at_upper, upper_articles=numbers.get) < ACT_DIFFER

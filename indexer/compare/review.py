@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from indexer.compare.review_acts import LocalArticles
@@ -170,8 +170,15 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     bases = article_basis(layer, arts, cands)
     findings: list[Finding] = []
     by_number = LocalArticles({a.number: a.text for a in arts if a.number})
+    upper_numbers: dict[str, dict[int, str]] = {}
+
+    def upper_articles(doc_id: str) -> Callable[[int], str | None]:
+        if doc_id not in upper_numbers:
+            upper_numbers[doc_id] = {a.number: a.text for a in layer.articles if a.doc_id == doc_id and a.number}
+        return upper_numbers[doc_id].get
+
     for art, bs in zip(arts, bases, strict=True):
-        findings += _article_findings(art, bs, by_number)
+        findings += _article_findings(art, bs, by_number, upper_articles)
     findings += _duty_findings(layer, arts, cands, level)
     findings.sort(key=lambda f: (TYPE_ORDER.index(f.type), f.priority, -f.confidence))
     notes = [f"援引的《{t}》不在文库中，相关条文无法核对 / not in the library" for t in missing]
@@ -223,16 +230,19 @@ def _finding(d: Difference, art: Article, b: Basis | None, confidence: float, ca
                    b.level if b else "", d.local_spans, d.upper_spans, d.local_value, d.upper_value, caveat, d.priority)
 
 
-def _article_findings(art: Article, basis: Sequence[Basis], articles: LocalArticles | None = None) -> list[Finding]:
+def _article_findings(art: Article, basis: Sequence[Basis], articles: LocalArticles | None = None,
+                      upper_articles: Callable[[str], Callable[[int], str | None]] | None = None) -> list[Finding]:
     """The differences of one local article with its best aligned upper article; `articles`: the local document's
-    (what a 违反本条例第X条 penalty punishes)."""
+    (what a 违反本条例第X条 penalty punishes); `upper_articles`: doc_id → that upper document's, for the same."""
     aligned = [b for b in basis if b.aligned]
     out = []
     main = aligned[0] if aligned else None
     # differences of wording are read only where the two articles share wording, not only a law's name
     if main is not None and (main.wording >= PAIRED or NAMES_ARTICLE in main.reasons):
         weight = min(1.0, 0.6 + main.score / 2)
-        for d in pair_differences(art.text, main.article.text, close=main.wording >= CLOSE, articles=articles):
+        theirs = upper_articles(main.article.doc_id) if upper_articles else None
+        for d in pair_differences(art.text, main.article.text, close=main.wording >= CLOSE, articles=articles,
+                                  upper_articles=theirs):
             out.append(_finding(d, art, main, d.confidence * weight, CAVEATS[d.kind]))
     for d in power_differences(art.text, [b.article.text for b in aligned[:3]]):
         caveat = CAVEATS[POWERS] + ("" if aligned else NO_UPPER)

@@ -179,12 +179,15 @@ class LocalArticles(dict):
 
 
 def offence_likeness(local_text: str, local_pos: int, upper_text: str, upper_pos: int,
-                     articles: LocalArticles | None = None) -> float | None:
+                     articles: LocalArticles | None = None,
+                     upper_articles: Callable[[int], str | None] | None = None) -> float | None:
     """How alike the offences two penalties punish read (0–1; the best pair of their units): bigram Dice, or the share
     of the local offence the upper one holds (燃放烟花爆竹 in 在禁止燃放烟花爆竹的时间、地点燃放烟花爆竹), whichever is
-    higher, each bigram weighted by how rare it is in the local document; None when either text does not tell."""
+    higher, each bigram weighted by how rare it is in the local document; None when either text does not tell.
+    `upper_articles`: the upper document's articles by number, for an upper penalty that only names what it punishes
+    (违反本条例第十二条第二款规定的: found in use, two 特种设备 fines were paired on their boilerplate alone)."""
     mine = offences(local_text, local_pos, articles.get if articles else None)
-    theirs = offences(upper_text, upper_pos) if mine else []
+    theirs = offences(upper_text, upper_pos, upper_articles) if mine else []
     if not mine or not theirs:
         return None
     weight = articles.weight if articles else (lambda g: 1.0)

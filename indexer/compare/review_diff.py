@@ -6,6 +6,7 @@ Each `Difference` (`review_types`) is typed (numbers here, modality in `review_m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.compare.amounts import DURATION, MONEY, MULTIPLE, WORKDAYS, Amount, find_amounts, outside
@@ -51,6 +52,9 @@ from indexer.compare.review_types import (  # noqa: F401
     Span,
 )
 from indexer.text import bigrams
+
+# the upper document's articles by number (what its 违反本条例第X条 penalties punish), None when not known
+UpperArticles = Callable[[int], str | None] | None
 
 # ---------------------------------------------------------------- numbers
 
@@ -123,7 +127,7 @@ class _Partner:
 
 
 def _partner(local_text: str, a: Amount, locals_: list[Amount], upper_text: str, uppers: list[Amount],
-             articles: LocalArticles | None = None) -> _Partner | None:
+             articles: LocalArticles | None = None, upper_articles: UpperArticles = None) -> _Partner | None:
     """The comparable upper amount, for the same party and the same measured thing, whose surroundings (and, for a
     fine, whose offence) read most like the local one's (`locals_`: all the local text's amounts, `a` among them).
 
@@ -137,7 +141,7 @@ def _partner(local_text: str, a: Amount, locals_: list[Amount], upper_text: str,
     for b in same_sort:
         if not _same_party(who, party(upper_text, b)) or same_act(local_text, a.start, upper_text, b.start) is False:
             continue  # a fine on individuals is not compared with one on companies, nor fines for different acts
-        act = (offence_likeness(local_text, a.start, upper_text, b.start, articles)
+        act = (offence_likeness(local_text, a.start, upper_text, b.start, articles, upper_articles)
                if a.kind in (MONEY, MULTIPLE) else None)
         if act == 0.0:
             continue  # the two offences share no wording at all
@@ -147,7 +151,7 @@ def _partner(local_text: str, a: Amount, locals_: list[Amount], upper_text: str,
         if key > best_key:
             best, best_key = _Partner(b, sim, act), key
     if best is not None and a.kind in (MONEY, MULTIPLE):  # the upper fine of the local fine's stage for that act
-        best = _same_stage(local_text, a, locals_, upper_text, uppers, best, articles)
+        best = _same_stage(local_text, a, locals_, upper_text, uppers, best, articles, upper_articles)
     if (best is not None and a.kind not in (MONEY, MULTIPLE) and len(same_sort) == 1
             and sum(comparable(a, x) for x in locals_) == 1):
         best = _Partner(best.amount, max(best.similarity, MIN_CONTEXT), best.act)
@@ -155,7 +159,7 @@ def _partner(local_text: str, a: Amount, locals_: list[Amount], upper_text: str,
 
 
 def _same_stage(local_text: str, a: Amount, locals_: list[Amount], upper_text: str, uppers: list[Amount],
-                best: _Partner, articles: LocalArticles | None) -> _Partner:
+                best: _Partner, articles: LocalArticles | None, upper_articles: UpperArticles = None) -> _Partner:
     """Of the upper fines for the act of `best` (a first fine and the fines for refusing to correct …), the one at the
     local fine's stage: a first fine is compared with the upper first fine, not with the escalated one."""
     mine = fine_stages(local_text, locals_).get(a.start, (a.start, 0))[1]
@@ -167,7 +171,8 @@ def _same_stage(local_text: str, a: Amount, locals_: list[Amount], upper_text: s
     b = same[min(mine, len(same) - 1)]
     if b is best.amount:
         return best
-    return _Partner(b, best.similarity, offence_likeness(local_text, a.start, upper_text, b.start, articles))
+    return _Partner(b, best.similarity,
+                    offence_likeness(local_text, a.start, upper_text, b.start, articles, upper_articles))
 
 
 def _beyond(a: Amount, b: Amount) -> str:
@@ -197,8 +202,8 @@ def _number_difference(a: Amount, b: Amount, sim: float, what: str, act: float |
     return Difference(NUMBER_CHANGED, msg, *spans, conf * 0.9, a.label(), b.label())
 
 
-def number_differences(local_text: str, upper_text: str,
-                       articles: LocalArticles | None = None) -> list[Difference]:
+def number_differences(local_text: str, upper_text: str, articles: LocalArticles | None = None,
+                       upper_articles: UpperArticles = None) -> list[Difference]:
     """Amounts, ranges, time limits and percentages that differ; a local range beyond the upper one first.
 
     Only amounts of the same sort are compared (a fine with a fine, a time limit with a time limit), each with
@@ -208,7 +213,7 @@ def number_differences(local_text: str, upper_text: str,
     ups, mine = find_amounts(upper_text), find_amounts(local_text)
     out = []
     for a in mine:
-        found = _partner(local_text, a, mine, upper_text, ups, articles)
+        found = _partner(local_text, a, mine, upper_text, ups, articles, upper_articles)
         if found is None or found.similarity < MIN_CONTEXT:
             continue
         b = found.amount
@@ -220,9 +225,10 @@ def number_differences(local_text: str, upper_text: str,
 
 
 def pair_differences(local_text: str, upper_text: str, close: bool = False,
-                     articles: LocalArticles | None = None) -> list[Difference]:
-    """Every number and modality difference of one aligned pair, most serious first, each said once."""
-    diffs = (number_differences(local_text, upper_text, articles)
+                     articles: LocalArticles | None = None, upper_articles: UpperArticles = None) -> list[Difference]:
+    """Every number and modality difference of one aligned pair, most serious first, each said once
+    (`upper_articles`: the upper document's articles by number, for what its penalties punish)."""
+    diffs = (number_differences(local_text, upper_text, articles, upper_articles)
              + modality_differences(local_text, upper_text, close))
     seen, out = set(), []
     for d in sorted(diffs, key=lambda d: (TYPE_ORDER.index(d.type), d.priority, -d.confidence)):
