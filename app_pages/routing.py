@@ -77,7 +77,9 @@ def link_date(value: str, upper: bool = False) -> dt.date | None:
             return dt.date(nums[0], 12, 31) if upper else dt.date(nums[0], 1, 1)
         if len(nums) == 2:
             first = dt.date(nums[0], nums[1], 1)
-            return (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1) if upper else first
+            if not upper:
+                return first
+            return dt.date(nums[0], 12, 31) if nums[1] == 12 else dt.date(nums[0], nums[1] + 1, 1) - dt.timedelta(days=1)
         return dt.date(*nums)
-    except ValueError:
+    except (ValueError, OverflowError):  # 2021-13, or 9999-12's last day computed past the calendar
         return None

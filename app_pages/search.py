@@ -114,6 +114,8 @@ with st.sidebar:
     f_status = st.multiselect("状态 Status", statuses, format_func=common.STATUSES.get, key="f_status", placeholder="全部 All")
     years = sorted({int(d.meta.date[:4]) for d in docs if d.meta.date[:4].isdigit()})
     f_dates = None
+    if not years and st.session_state.pop("_link_dates", None):
+        ignored.append("日期（文库中没有注明日期的文件 / no dated document）")
     if years:
         low, high = dt.date(min(years) - 5, 1, 1), dt.date(max(years) + 5, 12, 31)
         ignored += link_dates(low, high)

@@ -94,7 +94,8 @@ class Library:
         from indexer.store import recorded_sources
 
         recorded = recorded_sources(self.index_dir)[0] or [paths.CORPUS_DIR]
-        return recorded + [self.upload_dir] * (self.upload_dir not in recorded)
+        uploads = Path(self.upload_dir).resolve()
+        return recorded + [self.upload_dir] * all(Path(f).resolve() != uploads for f in recorded)
 
     def documents(self) -> list[Document]:
         """The documents questions are answered on: the index's, else those read from its folders."""
@@ -247,8 +248,13 @@ class Library:
         from indexer.ingest.build import build_index
         from indexer.store import recorded_sources
 
+        folders, extra = recorded_sources(self.index_dir)
+        if gone := [f for f in folders if not f.is_dir()]:  # an unmounted drive, a moved library: its documents stay
+            raise PolicyError(f"建立索引时的文件夹不存在：{'、'.join(map(str, gone[:3]))}（已移动或未挂载？），索引未更新 / "
+                              f"the folders the index was built from are missing: {', '.join(map(str, gone[:3]))}; "
+                              "the index is unchanged")
         return build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=wait,
-                           extra_files=recorded_sources(self.index_dir)[1])
+                           extra_files=extra)
 
     # ---- search
 

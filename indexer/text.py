@@ -33,3 +33,10 @@ def chinese_int(s: str) -> int:
             result = (result + section + number) * 100_000_000
             section = number = 0
     return result + section + number
+
+
+def later_date(a: str, b: str) -> bool:
+    """ISO date `a` is after `b`, both known, compared to the precision of the less precise (2021-06 is not after
+    2021-06-15, nor before it: a date known to the month or year is compared by the month or year)."""
+    n = min(len(a), len(b))
+    return bool(a and b) and a[:n] > b[:n]

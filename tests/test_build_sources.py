@@ -116,3 +116,36 @@ def test_cli_docs_and_lists_answer_on_the_index(library, tmp_path, monkeypatch, 
     assert {d["doc_id"] for d in listed} >= ids(index) and len(listed) == 5
     assert listed[-1]["path"].endswith(late.name)
     assert main(["lists", sorted(ids(index))[0]]) == 0  # a library id, not a shipped one
+
+
+def test_relative_folders_are_recorded_whole_and_a_missing_one_refuses(tmp_path, monkeypatch, library):
+    """Found in review: an index built from relative folders, rebuilt from another working directory, lost them; and
+    a recorded folder that is gone (a moved library, an unmounted drive) must not empty the index either."""
+    a, b, index = library
+    monkeypatch.chdir(tmp_path)
+    rel = tmp_path / "rel-index"
+    build_index(["a", "b"], rel, FakeEmbedder())
+    assert recorded_sources(rel)[0] == [a.resolve(), b.resolve()]
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    Library(rel, tmp_path / "uploads").build()
+    assert len(ids(rel)) == 4
+    shutil.move(str(b), str(tmp_path / "moved"))
+    with pytest.raises(PolicyError, match="文件夹不存在"):
+        Library(rel, tmp_path / "uploads").build()
+    assert len(ids(rel)) == 4
+
+
+def test_same_named_files_of_two_folders_are_told_apart(tmp_path):
+    """Found in review: the guard matched documents by id, and ids of same-named files shift with the folders."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    files = sorted(ZHEJIANG.glob("杭州市*.md"))[:2]
+    for folder, f in ((a, files[0]), (b, files[1])):
+        folder.mkdir()
+        shutil.copy(f, folder / "条例.md")
+    index = tmp_path / "index"
+    build_index([a, b], index, FakeEmbedder())
+    assert len(ids(index)) == 2
+    with pytest.raises(PolicyError, match="--allow-drop") as err:
+        build_index([b], index, FakeEmbedder())
+    assert f"--corpus {a}" in str(err.value)

@@ -336,8 +336,12 @@ def test_articles_start_where_a_numbered_run_starts():
     quoted = "第五条规定的事项，依照下列规定办理。\n\n第一条 为了规范管理，制定本办法。\n\n第二条 本办法适用于全市。\n\n" \
              "第三条 市人民政府负责实施。\n"
     assert [c.number for c in outline.segment(quoted, "q") if c.kind == "article"] == [1, 2, 3]
-    assert outline._first_article(["第五条 甲", "第一条 乙", "第二条 丙"]) == 0
+    assert outline._first_article(["第五条 甲", "第一条 乙", "第二条 丙"]) == 1
     assert outline._first_article(["第一条 甲", "第二条 乙"]) == 1
+    assert outline._first_article(["第五条 甲", "第七条 乙", "第八条 丙"]) == 0
+    # found in review: three articles of a law quoted in a preamble are not where the document's own articles start
+    quoting = "某市规定\n\n第五条 甲\n\n第六条 乙\n\n第七条 丙\n\n第一条 为了规范，制定本规定。\n\n第二条 适用。\n"
+    assert [c.number for c in outline.segment(quoting, "q") if c.kind == "article"] == [1, 2]
 
 
 ZHEJIANG = SHARED_LAWS.parent.parent / "zhejiang"

@@ -277,3 +277,14 @@ def test_the_powers_an_article_does_set_are_still_found():
     assert set(powers("违反本条例规定的，没收犬只，并处五百元以上一千元以下罚款。")) == {PENALTY}
     assert set(powers("经营旅游客运，应当经市交通运输主管部门批准。")) == {LICENCE}
     assert set(powers("对违法停放的车辆，可以拖移至指定地点。")) == {COMPULSION}
+
+
+def test_confiscation_in_a_list_of_penalties_and_detention_restated_from_the_law():
+    """Found in review of the two rules above: 没收 after 、 in a list of penalties is one of them, and a detention the
+    article restates from 治安管理处罚法 is not said to be beyond a local regulation's power."""
+    from indexer.compare.review_powers import PENALTY, power_differences, powers
+
+    text = "违反本条例规定的，给予警告、没收违法所得、罚款。"
+    assert [text[a:b] for a, b in powers(text)[PENALTY]] == ["给予警告", "没收违法所得", "罚款"]
+    restated = "构成违反治安管理行为的，依照《中华人民共和国治安管理处罚法》的规定处五日以下拘留。"
+    assert not any("只能由法律设定" in d.message for d in power_differences(restated, []))

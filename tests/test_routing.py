@@ -123,7 +123,8 @@ def test_link_values_take_the_words_of_the_cli():
 @pytest.mark.parametrize("value, upper, want", [("2021", False, dt.date(2021, 1, 1)), ("2021", True, dt.date(2021, 12, 31)),
                                                 ("2024-02", True, dt.date(2024, 2, 29)), ("2021-12", True, dt.date(2021, 12, 31)),
                                                 ("2021-06-30", False, dt.date(2021, 6, 30)), ("2021-13", False, None),
-                                                ("x", False, None), ("", True, None), ("2021-1-1-1", False, None)])
+                                                ("x", False, None), ("", True, None), ("2021-1-1-1", False, None),
+                                                ("9999-12", True, dt.date(9999, 12, 31)), ("10000", False, None)])
 def test_link_dates_as_the_cli_reads_them(value, upper, want):
     from app_pages.routing import link_date
 

@@ -54,7 +54,7 @@ def cmd_build(args) -> int:
     recorded, added = recorded_sources(args.index_dir or paths.INDEX_DIR)
     # without --corpus, the folders the index was built from (the defaults for a new index)
     folders = args.corpus or [str(p) for p in recorded] or [str(p) for p in paths.corpus_dirs()]
-    extra = args.add or ([] if args.corpus else [str(p) for p in added])
+    extra = [*([] if args.corpus else [str(p) for p in added if str(p) not in args.add]), *args.add]
     report = build_index(folders, args.index_dir, _embedder_name(args), extra_files=extra,
                          progress=None if args.quiet else _progress_bar(), context=args.context,
                          approximate={"auto": None, "exact": False, "ann": True}[args.vector_index],

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from indexer.compare.reference import UNIT_LIST, RefItem, reference_items, reference_unit
 from indexer.ingest.lists import pick_list
 from indexer.models import Document, NamedList
-from indexer.text import bigrams
+from indexer.text import bigrams, later_date
 
 # Why a document ties to the reference (several may hold).
 CITES, BASIS, SHARES, LOWER, SUBJECT, ADDED = ("cites_number", "cites_as_basis", "shares_items", "lower_level",
@@ -196,9 +196,7 @@ def first_made(doc: Document) -> str:
 def made_before(doc: Document, ref: Document) -> bool:
     """`doc` was first made before the reference was (both dates known): it cannot have been made to implement it.
     A 2019 city regulation amended in 2021 still came before a 2020 provincial one on the same subject."""
-    a, b = first_made(doc), first_made(ref)
-    n = min(len(a), len(b))  # a date known to the year only is compared by its year
-    return bool(a and b) and a[:n] < b[:n]
+    return later_date(first_made(ref), first_made(doc))
 
 
 def _is_reprint(ref: Document, doc: Document) -> tuple[bool, float]:

@@ -45,6 +45,7 @@ from indexer.compare.review_powers import government_duties, power_differences
 from indexer.compare.review_reach import outside_place
 from indexer.errors import PolicyError
 from indexer.models import Document
+from indexer.text import later_date
 
 # A duty the upper law puts on local governments is taken up when some local sentence shares this much wording
 # with the duty's sentence (bigram TF-IDF cosine); set on the tune half of benchmarks/review_dev.
@@ -128,7 +129,7 @@ class Review:
     def later(self, c: Candidate) -> bool:
         """The upper document's text (its last 通过 or 修订) came after this document's: where they differ, this
         document may be what has to change, not one that overstepped the law of its day."""
-        return bool(self.date and c.doc.meta.date) and c.doc.meta.date > self.date
+        return later_date(c.doc.meta.date, self.date)
 
     def upper_words(self) -> str:
         """The upper documents in one line, as every door shows them: 《title》（文号 or date[，晚于本文件]）."""
@@ -200,7 +201,7 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
     if not cands:
         notes.append("文库中找不到本文件的上位法，无法审查 / no upper document found in the library")
     m = local.meta
-    if m.date and any(c.doc.meta.date > m.date for c in cands):
+    if any(later_date(c.doc.meta.date, m.date) for c in cands):
         notes.append("标“晚于本文件”的上位法在本文件之后通过或修订：与之不一致处，可能是本文件需要随之修改，而非制定时超越上位法 / "
                      "upper law made or amended after this document: a difference may call for amending this document")
     return Review(local.doc_id, m.title or local.doc_id, level, m.date, m.doc_number, tuple(cands),

@@ -37,8 +37,12 @@ _UNDERGONE = re.compile(r"被(?:依法)?$")
 _INTERNAL = re.compile(r"报请|报上级")
 # an approval the law already requires, restated (申请道路旅游客运线路，应当依法经道路运输管理机构批准): no new licence
 _BY_LAW = re.compile(r"依法|依照(?:法律|有关法律|国家)")
-# 没收 as a noun in a list of things (无主犬、弃养犬、没收犬只的收容) or as what is dealt with (对没收的…): no penalty set
+# 没收 as a noun in a list of things (无主犬、弃养犬、没收犬只的收容) or as what is dealt with (对没收的…): no penalty set;
+# but in a list of penalties (给予警告、没收违法所得、罚款) it is one of them
 _AS_NOUN = re.compile(r"[、对将把]$")
+_PENALTY_LIST = re.compile(r"警告|罚款|处罚|吊销|暂扣|责令|处以|给予|并处|予以")
+# a detention the local article restates from the law that sets it (依照《治安管理处罚法》… 拘留), or a court's
+_DETENTION_BY_LAW = re.compile(r"治安管理处罚|人民法院|依照[^。；]{0,30}法[^。；]{0,20}(?:规定|处罚)")
 _BY_REFERENCE = re.compile(r"^[，,\s]*(?:可以|可)?参照(?:本|这)")
 # On the upper side any mention of a power of the same sort counts: an upper article that speaks of 许可 or 查封 at
 # all covers the local one's (the local side must set the power, see _POWERS). A cost (费用) is no fee.
@@ -83,7 +87,7 @@ def powers(text: str) -> dict[str, list[Span]]:
         if p in (PENALTY, COMPULSION):
             spans = [s for s in spans if not _UNDERGONE.search(text[max(0, s[0] - 3):s[0]])]
         if p == PENALTY:
-            spans = [s for s in spans if not (text.startswith("没收", s[0]) and _AS_NOUN.search(text[max(0, s[0] - 1):s[0]]))]
+            spans = [s for s in spans if not _confiscated_thing(text, s[0])]
         if p == LICENCE:
             spans = [s for s in spans if not _INTERNAL.search(text[s[0]:s[1]])
                      and not _BY_REFERENCE.search(text[s[1]:s[1] + 12])
@@ -91,6 +95,17 @@ def powers(text: str) -> dict[str, list[Span]]:
         if spans:
             out[p] = spans
     return out
+
+
+def _sentence_before(text: str, pos: int) -> str:
+    return text[max(text.rfind("。", 0, pos), text.rfind("；", 0, pos), text.rfind("\n", 0, pos)) + 1:pos]
+
+
+def _confiscated_thing(text: str, pos: int) -> bool:
+    """A 没收 at `pos` names a thing (没收犬只 among 无主犬、弃养犬), not a penalty this article sets."""
+    if not text.startswith("没收", pos) or not _AS_NOUN.search(text[max(0, pos - 1):pos]):
+        return False
+    return not (text[pos - 1] == "、" and _PENALTY_LIST.search(_sentence_before(text, pos)))
 
 
 def _covers(local_text: str, span: Span, upper_text: str, rx: re.Pattern) -> bool:
@@ -111,7 +126,8 @@ def power_differences(local_text: str, upper_texts: list[str]) -> list[Differenc
         conf = (0.7 if upper_texts else 0.45) * (0.7 if p == FEE else 1.0)
         words = "、".join(dict.fromkeys(local_text[a:b] for a, b in bare[:3]))
         where = "对应的上位法条文" if upper_texts else "上位法中找不到对应条文，"
-        detained = [s for s in bare if p == PENALTY and penalty_sort(local_text[s[0]:s[1]]) == "detention"]
+        detained = [s for s in bare if p == PENALTY and penalty_sort(local_text[s[0]:s[1]]) == "detention"
+                    and not _DETENTION_BY_LAW.search(_sentence_before(local_text, s[0]))]
         if detained:  # whatever the upper articles say, only a law may restrict personal freedom
             out.append(Difference(POWER_TYPE[p], "本条设定拘留（限制人身自由的行政处罚），只能由法律设定，地方性法规和规章不得设定"
                                   f"（《行政处罚法》第十条、第十二条）；{where}没有规定", tuple(detained), (), 0.9))

@@ -120,8 +120,9 @@ def build_index(folders: Iterable[str | Path] | None = None, index_dir: str | Pa
         writer = store_writer(index_dir, store, approximate=approximate)
         writer.prepare()  # a store that cannot be written is refused before any file is read or embedded
         parsed = ParseCache(index_dir) if documents is None else None
-        if documents is None:
-            folders = paths.corpus_dirs() if folders is None else list(folders)
+        if documents is None:  # absolute, as the index records them: a later build may run from anywhere
+            folders = [Path(f).resolve() for f in (paths.corpus_dirs() if folders is None else folders)]
+            extra_files = [Path(f).resolve() for f in extra_files]
             docs = _read(report, folders, extra_files, ocr, progress, parsed)
         else:
             docs = list(documents)
@@ -331,19 +332,21 @@ def _refuse_dropping(index_dir: Path, backend: str, docs: list[Document], failed
         indexed = open_store(index_dir, backend).documents()
     except (PolicyError, OSError, ValueError, KeyError):
         return  # no index yet, or a damaged one: nothing to protect
-    read = {d.doc_id for d in docs} | {Path(p).name for p in failed}
-    kept = [d for d in indexed if d.doc_id not in read and Path(d.path).name not in read and d.path
-            and Path(d.path).is_file()]
+    read = {Path(d.path).resolve() for d in docs} | {Path(p).resolve() for p in failed}
+    same = {(d.doc_id, d.sha256) for d in docs if d.sha256}  # the same bytes read from another place (a moved copy)
+    kept = [d for d in indexed if d.path and Path(d.path).is_file() and Path(d.path).resolve() not in read
+            and (d.doc_id, d.sha256) not in same]
     if not kept:
         return
     names = "、".join(Path(d.path).name for d in kept[:3]) + (" 等" if len(kept) > 3 else "")
-    folders = sorted({str(Path(d.path).parent) for d in kept})
+    folders = sorted({str(Path(d.path).resolve().parent) for d in kept})
+    again = " ".join(f"--corpus {f}" for f in folders[:3])
     raise PolicyError(
         f"本次构建读取的文件夹不含索引中的 {len(kept)} 份文件（{names}），构建将把它们从索引中删除，而这些文件仍在磁盘上。"
-        f"原索引不变；请用建立索引时的文件夹重新构建（如 python -m indexer build {' '.join(folders[:2])}），"
-        f"确需删除请加 --allow-drop / this build would remove {len(kept)} documents of {index_dir} whose files "
-        f"are still on disk (in {', '.join(folders[:2])}{' …' if len(folders) > 2 else ''}) but not in the folders "
-        "read; the index is unchanged. Build with the folders the index was built from, or pass --allow-drop")
+        f"原索引不变；请连同这些文件所在的文件夹一起构建（python -m indexer build … {again}），确需删除请加 --allow-drop / "
+        f"this build would remove {len(kept)} documents of {index_dir} whose files are still on disk (in "
+        f"{', '.join(folders[:3])}{' …' if len(folders) > 3 else ''}) but not in the folders read; the index is "
+        "unchanged. Build with their folders too, or pass --allow-drop")
 
 
 def _write_error(exc: OSError, index_dir: Path) -> IndexError_:

@@ -342,15 +342,14 @@ def _first_article(lines: list[str], confirm: int = 2) -> int:
     the parts before (民法典 物权编 opens at 第二百零五条): the first article opening a line, taken only when the
     next `confirm` articles opening lines follow it in sequence. 1 when the articles start at 第一条, 0 when
     there are none or they do not run in sequence (a line quoting 第五条 is not an article)."""
-    numbers: list[int] = []
-    for line in lines:
-        if line.startswith("第") and (mk := match_marker(line)) is not None and mk.kind == "article":
-            numbers.append(mk.number)
-            if len(numbers) > confirm:
-                break
-    if len(numbers) <= confirm or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
-        return 1 if numbers[:1] == [1] else 0
-    return numbers[0]
+    numbers = [mk.number for line in lines if line.startswith("第")
+               and (mk := match_marker(line)) is not None and mk.kind == "article"]
+    if 1 in numbers:
+        return 1  # its own 第一条 is there: articles quoted before it (第五条 第六条 第七条 of a law) are not its start
+    head = numbers[:confirm + 1]
+    if len(head) <= confirm or head != list(range(head[0], head[0] + len(head))):
+        return 0
+    return head[0]
 
 
 def _skips_ahead(mk: Marker, prev: int) -> bool:
