@@ -20,8 +20,10 @@ BAR_PX = 26
 # ---------------------------------------------------------------- diffusion
 
 def timeline_rows(t, titles: dict[str, str]) -> pd.DataFrame:
-    """The dated carriers for the chart (the undated have no place on a time axis)."""
-    return pd.DataFrame([{"日期 date": c.date, "文件 document": titles.get(c.doc_id) or c.doc_id,
+    """The dated carriers for the chart (the undated have no place on a time axis); a text made before the reference
+    at its first adoption, where it stands in time (its current date is a later amendment)."""
+    return pd.DataFrame([{"日期 date": (c.first_date or c.date) if c.earlier else c.date,
+                          "文件 document": titles.get(c.doc_id) or c.doc_id,
                           "措辞 wording": WORDING_LABELS[c.wording], "滞后 lag": lag_words(c.lag_days, c.earlier),
                           "复用比例 reused": round(c.reuse_share, 2)} for c in t.carriers if not c.undated])
 

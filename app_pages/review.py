@@ -28,6 +28,10 @@ with common.guard("读取文库"):
 if not docs:
     st.stop()
 locals_ = [d for d in docs if d.meta.level in ("province", "city", "county")]
+if not any(doc_level(d) == "national" for d in docs):
+    st.info("文库中没有国家法律和行政法规，只能对照省级、市级上位法。要对照国家法律，请将环境变量 POLICY_REVIEW_LIBRARY 设为法律文件夹"
+            "（如 ../shared/library/national）后重启，或在文库页上传法律文本。/ No national law in the library: set "
+            "POLICY_REVIEW_LIBRARY to a folder of laws and restart, or upload them.", icon=":material/info:")
 uppers = [d for d in docs if doc_level(d) in ("national", "province", "city") and is_law(d)]
 
 with st.form("review_form"):
@@ -50,10 +54,14 @@ if go:
 
     st.session_state.pop("review_result", None)  # a failed review leaves no earlier result on screen
     with common.guard("审查"), st.spinner("正在审查… / reviewing"):
-        if source.startswith("文库"):
+        use_draft = source.startswith("粘贴") or (not pick and draft.strip())  # a pasted draft is what was meant
+        if not use_draft:
             if not pick:
-                st.warning("请选择一份文件 / pick a document")
+                st.warning("请选择一份文库文件，或粘贴草案文本 / pick a document or paste a draft")
                 st.stop()
+            if draft.strip():
+                st.info("已按所选文库文件审查，粘贴的草案未使用；审查草案请选「粘贴草案」。/ The library document was "
+                        "reviewed, not the pasted draft.", icon=":material/info:")
             local = common.find_doc(docs, pick)
             st.session_state["review_result"] = review_document(docs, local, upper=chosen)
         else:

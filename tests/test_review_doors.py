@@ -219,6 +219,31 @@ def test_app_page_bad_draft_is_one_error_and_no_stale_result(library):
     assert not at.subheader  # the earlier review is not shown as if it were this one
 
 
+def test_app_page_reviews_the_draft_that_was_pasted(library):
+    """Found in use: a draft pasted while the radio still said 文库文件 was answered 「请选择一份文件」, and with a library
+    document also picked the draft was dropped without a word."""
+    at = _page()
+    at.text_area(key="review_text").input(DRAFT)
+    at.button[0].click().run()
+    assert not at.exception and not at.warning and at.subheader and "草案" in at.subheader[0].value
+    at.selectbox(key="review_doc").select(CITY_ID)
+    at.button[0].click().run()
+    assert any("粘贴的草案未使用" in i.value for i in at.info)
+
+
+def test_app_page_says_where_national_law_comes_from(library, monkeypatch):
+    """Found in use: with no national law in the library the page said only that 《旅游法》 was missing."""
+    from indexer.compare import review
+
+    assert not any("POLICY_REVIEW_LIBRARY" in i.value for i in _page().info)  # the fixture's national folder is read
+    monkeypatch.setenv(review.LIBRARY_ENV, str(library / "zhejiang"))  # no national law now
+    review._EXTRA.clear()
+    import streamlit as st
+
+    st.cache_resource.clear()
+    assert any("POLICY_REVIEW_LIBRARY" in i.value for i in _page().info)
+
+
 @pytest.mark.parametrize(("export", "words"), [("report.pdf", "不支持的导出格式"),
                                                ("/no-such-folder/report.xlsx", "文件夹不存在")])
 def test_cli_refuses_an_export_it_cannot_write_before_loading_the_library(capsys, monkeypatch, export, words):

@@ -250,3 +250,15 @@ def test_an_upper_fine_that_only_cites_its_article_is_read_through_it():
     at_local, at_upper = local.index("罚款"), upper.index("罚款")
     assert offence_likeness(local, at_local, upper, at_upper) is None  # the upper text alone does not tell
     assert offence_likeness(local, at_local, upper, at_upper, upper_articles=numbers.get) < ACT_DIFFER
+
+
+@needs_library
+def test_upper_law_picked_by_wording_alone_is_said_to_be_so():
+    """Found in use: a short draft naming no law got 禁毒条例 and other unrelated regulations as its upper law, silently."""
+    from indexer.compare.review import draft_document, review_document
+
+    draft = draft_document("第一条 为了规范养犬行为，制定本规定。\n第二条 携犬出户应当束犬链。\n第三条 本规定自公布之日起施行。\n",
+                           "", "city")
+    docs = [load("zhejiang/浙江省全民健身条例(2014-11-28).md"), load("zhejiang/浙江省合同行为管理监督规定.md")]
+    rv = review_document(docs, draft, level="city")
+    assert rv.candidates and any("只按条文措辞相近选出" in n for n in rv.notes)

@@ -200,6 +200,9 @@ def review_document(docs: Sequence[Document], local: Document, *, upper: Sequenc
               and not is_above(by_id[u], local, level)]
     if not cands:
         notes.append("文库中找不到本文件的上位法，无法审查 / no upper document found in the library")
+    elif not upper and not any(DOC_BASIS in c.reasons or SUBJECT in c.reasons for c in cands):
+        notes.append("本文件未援引上位法，标题也未点明与上位法相同的主题：以下上位法只按条文措辞相近选出，可能并不适用，请核对 / "
+                     "no upper law is cited or shares the title's subject: these were picked by wording alone")
     m = local.meta
     if any(later_date(c.doc.meta.date, m.date) for c in cands):
         notes.append("标“晚于本文件”的上位法在本文件之后通过或修订：与之不一致处，可能是本文件需要随之修改，而非制定时超越上位法 / "
