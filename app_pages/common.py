@@ -11,6 +11,7 @@ from app_pages.render import md
 from app_pages.widgets import (  # noqa: F401 — pages reach these through common
     SIGNALS,
     default_doc,
+    default_pair,
     doc_label,
     hit_spans,
     keep_known,

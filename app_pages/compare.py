@@ -19,10 +19,9 @@ ids = [d.doc_id for d in docs]
 label = {d.doc_id: common.doc_label(d) for d in docs}
 
 left, right = st.columns(2)
-doc_a = left.selectbox("文件 A（基准，如省级文件）Document A", ids, key="compare_a",
-                       index=common.default_doc(docs, level="province"), format_func=label.get)
-doc_b = right.selectbox("文件 B（对照，如市级文件）Document B", ids, key="compare_b",
-                        index=common.default_doc(docs, level="city"), format_func=label.get)
+first_a, first_b = common.default_pair(docs)  # a province's document and a city's on its subject
+doc_a = left.selectbox("文件 A（基准，如省级文件）Document A", ids, key="compare_a", index=first_a, format_func=label.get)
+doc_b = right.selectbox("文件 B（对照，如市级文件）Document B", ids, key="compare_b", index=first_b, format_func=label.get)
 if doc_a == doc_b:
     st.warning("请选择两份不同的文件 / pick two different documents")
     st.stop()

@@ -18,7 +18,7 @@ def is_regulation(doc) -> bool:
 
 st.markdown(STYLE, unsafe_allow_html=True)
 st.title("覆盖 Coverage")
-st.caption("以参照文件的清单（默认：广东省 20 个战略性产业集群）为基准，看目标文件或粘贴的清单覆盖了哪些条目、"
+st.caption("以参照文件的清单或条文（如省级文件的产业集群清单、省级条例的各条）为基准，看目标文件或粘贴的清单覆盖了哪些条目、"
            "遗漏了哪些、又新增了哪些。/ Reference items covered, missing, and the target's local additions.")
 
 docs = [d for d in backend.documents() if common.lists_of(d) or is_regulation(d)]
@@ -49,8 +49,8 @@ def matrix_height(n_targets: int, ref_names: list[str]) -> int:
 
 # ------------------------------------------------------------------ reference and target
 r1, r2 = st.columns([3, 2])
-ref_id = r1.selectbox("参照文件 Reference", ids, key="cov_ref", format_func=label.get,
-                      index=common.default_doc(docs, level="province"))
+first_ref, first_target = common.default_pair(docs)  # a province's document and a city's on its subject
+ref_id = r1.selectbox("参照文件 Reference", ids, key="cov_ref", format_func=label.get, index=first_ref)
 ref_section = list_picker(r2, "参照清单 Reference list", "ref", ref_id)
 
 source = st.radio("目标 Target", ["doc", "pasted"], horizontal=True, key="cov_source",
@@ -64,7 +64,8 @@ if source == "doc":
     if "cov_target" not in st.session_state and st.session_state.get("_kept_cov_target") in others:
         st.session_state["cov_target"] = st.session_state["_kept_cov_target"]  # chosen before a pasted list
     target_id = t1.selectbox("目标文件 Target document", others, key="cov_target", format_func=label.get,
-                             index=common.default_doc([common.find_doc(docs, i) for i in others], level="city"))
+                             index=others.index(ids[first_target]) if ids[first_target] in others else
+                             common.default_doc([common.find_doc(docs, i) for i in others], level="city"))
     target_section = list_picker(t2, "目标清单 Target list", "target", target_id)
     common.remember_widgets(["cov_target"])
 else:

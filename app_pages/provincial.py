@@ -65,7 +65,7 @@ tab_matrix, tab_time, tab_tools = st.tabs(["实施矩阵 Matrix", "扩散时间�
 # ------------------------------------------------------------------ reference and documents
 with tab_matrix:
     ref_id = st.selectbox("参照文件 Reference", ids, key="prov_ref", format_func=label.get,
-                          index=common.default_doc(docs, level="province"))
+                          index=common.default_pair(docs)[0])  # the province's document most cities answer
     m, targets = None, None
     with common.guard("实施矩阵"):
         found = matrix_of(ref_id, None, stamp)

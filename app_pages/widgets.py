@@ -1,6 +1,8 @@
 """Small page helpers with no engine behind them: widget state across pages, labels, signal wording."""
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from indexer.labels import region_words
@@ -75,6 +77,30 @@ def default_doc(docs: list[Document], *, level: str | None = None, region: str |
         if (level is None or d.meta.level == level) and (region is None or region in d.meta.region):
             return i
     return 0
+
+
+def default_pair(docs: list[Document]) -> tuple[int, int]:
+    """Indexes of a province's document and a city's on the same subject (the province's with the most such cities,
+    as a reviewer would start), else the first of each level: two unrelated regulations compare to nothing useful."""
+    pair = _pair(tuple((d.meta.title, d.meta.level, d.meta.region, d.meta.province) for d in docs))
+    return pair or (default_doc(docs, level="province"), default_doc(docs, level="city"))
+
+
+@functools.lru_cache(maxsize=4)
+def _pair(metas: tuple[tuple[str, str, str, str], ...]) -> tuple[int, int] | None:
+    from indexer.compare.answering import subjects_meet, title_subject
+    from indexer.models import DocMeta
+    from indexer.text import bigrams
+
+    class _Titled:  # what title_subject reads
+        def __init__(self, title, level, region, province):
+            self.meta = DocMeta(title=title, level=level, region=region, province=province)
+
+    subject = {i: bigrams(title_subject(_Titled(*m))) for i, m in enumerate(metas) if m[1] in ("province", "city")}
+    cities = [i for i in subject if metas[i][1] == "city"]
+    count, i = max(((sum(subjects_meet(subject[i], subject[j]) for j in cities), i) for i in subject
+                    if metas[i][1] == "province"), default=(0, -1), key=lambda x: (x[0], -x[1]))
+    return (i, next(j for j in cities if subjects_meet(subject[i], subject[j]))) if count else None
 
 
 def time_left(done: int, remaining: int, elapsed: float) -> str:

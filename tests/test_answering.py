@@ -214,3 +214,23 @@ def test_the_commencement_article_is_not_among_the_items_none_took_up(tmp_path):
     last = m.items[-1]
     assert COMMENCEMENT.match(last.text) and last.name not in m.untouched()
     assert not COMMENCEMENT.match("第五条 本条例自公布之日起，县级以上人民政府应当建立协调机制。")
+
+
+@pytest.mark.skipif(not ZHEJIANG.is_dir(), reason="../shared/library is not beside this checkout")
+def test_pages_open_on_a_province_and_a_city_of_one_subject(tmp_path):
+    """Found in use: 对照 and 覆盖 opened on the free-trade-zone regulation against 丽水's villages (every 第一条 read
+    alike), and 省级视图 on a reference no city answers."""
+    from app_pages.widgets import default_pair
+    from indexer.ingest.build import load_documents
+
+    names = ["中国（浙江）自由贸易试验区条例.md", "丽水市传统村落保护条例(2019-08-19).md", "浙江省生活垃圾管理条例(2020-12-24).md",
+             "杭州市生活垃圾管理条例(2019-08-15).md", "浙江省物业管理条例(2009-11-27).md", "杭州市物业管理条例(2021-08-09).md",
+             "宁波市住宅小区物业管理条例(2021-10-15).md"]
+    for n in names:
+        (tmp_path / n).write_bytes((ZHEJIANG / n).read_bytes())
+    docs = load_documents([tmp_path])[0]
+    i, j = default_pair(docs)
+    assert docs[i].meta.title == "浙江省物业管理条例" and "物业" in docs[j].meta.title  # two cities answer it
+    unrelated = [d for d in docs if "自由贸易" in d.meta.title or "村落" in d.meta.title]
+    a, b = default_pair(unrelated)  # no pair on one subject: the first of each level, as before
+    assert (unrelated[a].meta.level, unrelated[b].meta.level) == ("province", "city")

@@ -95,7 +95,11 @@ def title_subject(doc: Document) -> str:
 
 
 def same_subject(a: Document, b: Document) -> bool:
-    sa, sb = bigrams(title_subject(a)), bigrams(title_subject(b))
+    return subjects_meet(bigrams(title_subject(a)), bigrams(title_subject(b)))
+
+
+def subjects_meet(sa: set[str], sb: set[str]) -> bool:
+    """Two titles' subjects (their bigrams) are one: the shorter's bigrams are mostly in the longer's."""
     if not sa or not sb:
         return False
     small, big = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
