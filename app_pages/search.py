@@ -73,6 +73,17 @@ def link_dates(low: dt.date, high: dt.date) -> list[str]:
 
 FIELD_WORDS = {"f_regions": "地区", "f_levels": "层级", "f_docs": "文件", "f_status": "状态"}
 
+
+def _link_range(date_from: str, date_to: str, years: list[int]) -> dict[str, str]:
+    """from/to for the address: an end at the edge of the picker's range is left open (a link from=2019 keeps no
+    made-up to=2031), one end at least kept."""
+    if not date_from or not years:
+        return {"from": date_from, "to": date_to}
+    low, high = f"{min(years) - 5}-01-01", f"{max(years) + 5}-12-31"
+    if date_to == high:
+        return {"from": date_from}
+    return {"to": date_to} if date_from == low else {"from": date_from, "to": date_to}
+
 # ------------------------------------------------------------------ query
 with st.form("search_form", border=False):
     q_col, b_col = st.columns([6, 1], vertical_alignment="bottom")
@@ -141,7 +152,7 @@ filters = results.filter_key(regions=f_regions, levels=f_levels, doc_ids=f_docs,
 # The address bar holds the search, so it can be bookmarked or sent (?q=…&mode=…&region=…).
 url = {"q": query.strip(), "mode": mode if mode != "hybrid" else "", "region": ",".join(f_regions),
        "scope": f_scope if f_regions else "", "level": ",".join(f_levels), "doc": ",".join(f_docs),
-       "status": ",".join(f_status), "section": f_section.strip(), "from": date_from, "to": date_to,
+       "status": ",".join(f_status), "section": f_section.strip(), **_link_range(date_from, date_to, years),
        "undated": "1" if date_from and f_undated else "", "k": str(k) if k != 10 else ""}
 url = {key: value for key, value in url.items() if value}
 if dict(st.query_params.to_dict()) != url:
