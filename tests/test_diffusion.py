@@ -156,3 +156,18 @@ def test_an_item_name_two_provincial_documents_share_asks_for_the_reference(tmp_
         diffusion(docs, item="第二十七条", embedder=FakeEmbedder())
     t = diffusion(docs, item="第二十七条", reference=docs[0].doc_id, embedder=FakeEmbedder())
     assert t.reference == docs[0].doc_id
+
+
+def test_articles_that_spread_are_named_by_their_words_not_their_number():
+    """Found in use: two different groups were both shown as 第五十七条; the commencement articles every city has
+    were one of them."""
+    def row(doc_id, date, adds):
+        return Row(doc_id, doc_id, "", "city", date, (), "", (Cell("missing", 0.0, (), ()),),
+                   tuple(Addition(n, None, t) for n, t in adds))
+
+    fee = "物业服务收费应当遵循合理、公开以及费用与服务水平相适应的原则，实行市场调节价。"
+    m = Matrix("p", "p", "2020-01-01", "article", "", (RefItem("第一条", None, "", ""),),
+               (row("a", "2021-05-01", [("第五十七条", "本条例自2021年5月1日起施行。"), ("第三十四条", fee)]),
+                row("b", "2021-02-01", [("第六十条", "本条例自2021年3月1日起施行。"), ("第三十条", fee)])))
+    spread = spread_additions(m)
+    assert [s.name for s in spread] == ["第三十条「物业服务收费应当遵循合理、公开以…」"]

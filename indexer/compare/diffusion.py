@@ -10,6 +10,7 @@ date; undated documents come last, marked, rather than being dropped.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from indexer.compare.align import normalize
 from indexer.compare.answering import made_before
 from indexer.compare.coverage import COVERED, core_name
 from indexer.compare.matrix import (
+    COMMENCEMENT,
     REPRINT,
     UNIT_ARTICLE,
     UNIT_LIST,
@@ -279,7 +281,8 @@ def _same_addition(unit: str, a, b) -> bool:
 
 def spread_additions(matrix: Matrix) -> list[Spread]:
     """Local additions that several answering documents share (what spread from city to city)."""
-    flat = [(r, a) for r in matrix.rows for a in r.additions]
+    flat = [(r, a) for r in matrix.rows for a in r.additions  # every city says when its own text takes effect
+            if matrix.unit == UNIT_LIST or not COMMENCEMENT.match(a.text)]
     parent = list(range(len(flat)))
 
     def root(i: int) -> int:
@@ -307,6 +310,10 @@ def spread_additions(matrix: Matrix) -> list[Spread]:
             if r.doc_id not in seen:
                 seen.add(r.doc_id)
                 entries.append((r.doc_id, r.date, a.name))
-        out.append(Spread(entries[0][2], tuple(entries)))
+        name = entries[0][2]
+        if matrix.unit != UNIT_LIST:  # 第五十七条 says nothing of what spread: its first words do
+            words = re.sub(r"^第[零〇一二两三四五六七八九十百千0-9]+条\s*", "", flat[members[0]][1].text.strip())
+            name = f"{name}「{words[:16]}{'…' if len(words) > 16 else ''}」"
+        out.append(Spread(name, tuple(entries)))
     out.sort(key=lambda s: (-len(s.documents), s.documents[0][1] or "9999"))
     return out
