@@ -88,15 +88,17 @@ def default_pair(docs: list[Document]) -> tuple[int, int]:
 
 @functools.lru_cache(maxsize=4)
 def _pair(metas: tuple[tuple[str, str, str, str], ...]) -> tuple[int, int] | None:
+    from types import SimpleNamespace
+
     from indexer.compare.answering import subjects_meet, title_subject
     from indexer.models import DocMeta
     from indexer.text import bigrams
 
-    class _Titled:  # what title_subject reads
-        def __init__(self, title, level, region, province):
-            self.meta = DocMeta(title=title, level=level, region=region, province=province)
+    def subject_of(title: str, level: str, region: str, province: str) -> set[str]:  # title_subject reads .meta
+        meta = DocMeta(title=title, level=level, region=region, province=province)
+        return bigrams(title_subject(SimpleNamespace(meta=meta)))
 
-    subject = {i: bigrams(title_subject(_Titled(*m))) for i, m in enumerate(metas) if m[1] in ("province", "city")}
+    subject = {i: subject_of(*m) for i, m in enumerate(metas) if m[1] in ("province", "city")}
     cities = [i for i in subject if metas[i][1] == "city"]
     count, i = max(((sum(subjects_meet(subject[i], subject[j]) for j in cities), i) for i in subject
                     if metas[i][1] == "province"), default=(0, -1), key=lambda x: (x[0], -x[1]))
