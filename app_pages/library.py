@@ -1,6 +1,8 @@
 """文库 Library: every document with its metadata, its outline, uploads and removal."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -219,12 +221,17 @@ if uploaded:
 
 # ------------------------------------------------------------------ removal
 st.subheader("删除文件 Remove")
-if not uploaded:
+# uploads indexed, then those no build has indexed yet (an import left before it finished): both can go
+upload_dir = Path(backend.library().upload_dir).resolve()
+waiting = [p.name for p in backend.waiting_files(docs) if p.resolve().parent == upload_dir]
+removable = [d.doc_id for d in uploaded] + waiting
+if not removable:
     st.caption("还没有上传的文件。内置文库文件不可删除。/ No uploaded documents yet; shipped ones stay.")
 else:
     with st.form("remove_form"):
-        gone = st.selectbox("要删除的上传文件 Uploaded document", [d.doc_id for d in uploaded],
-                            format_func=lambda i: common.doc_label(common.find_doc(docs, i)))
+        gone = st.selectbox("要删除的上传文件 Uploaded document", removable,
+                            format_func=lambda i: f"{i}（尚未编入索引 / not indexed yet）" if i in waiting
+                            else common.doc_label(common.find_doc(docs, i)))
         sure = st.checkbox("确认删除（同时删除上传的原文件）/ also delete the uploaded file")
         remove = st.form_submit_button("删除 Remove")
     if remove:
@@ -232,10 +239,11 @@ else:
             st.warning("请先勾选确认 / tick the confirmation first")
         else:
             with common.guard("删除文件"):
-                doc = common.find_doc(docs, gone)
+                title = gone if gone in waiting else (common.find_doc(docs, gone).meta.title or gone)
                 backend.library().remove(gone)
-                backend.build_index(message=backend.STAY)
+                if gone not in waiting:  # a file never indexed leaves nothing in the index to rebuild
+                    backend.build_index(message=backend.STAY)
                 backend.forget_corpus()
-                st.session_state["library_messages"] = [("success", f"已删除 {doc.meta.title or gone}")]
+                st.session_state["library_messages"] = [("success", f"已删除 {title}")]
                 st.session_state.pop("library_doc", None)
                 st.rerun()

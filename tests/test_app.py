@@ -445,6 +445,22 @@ def test_remove_an_uploaded_document(private_env):
     assert not any("temp-rule" in i for i in at.selectbox(key="library_doc").options)
 
 
+def test_an_upload_never_indexed_can_be_removed(private_env):
+    """Found in use: after an interrupted import, 删除文件 said there were no uploaded files while two waited to be
+    indexed."""
+    paths.UPLOAD_DIR.mkdir(parents=True)
+    (paths.UPLOAD_DIR / "left-behind.txt").write_text("一、总则\n留下的文件。\n", encoding="utf-8")
+    at = open_page("library")
+    assert not any("还没有上传的文件" in c.value for c in at.caption)
+    box = next(s for s in at.selectbox if any("left-behind.txt（尚未编入索引" in o for o in s.options))
+    box.set_value("left-behind.txt")
+    next(c for c in at.checkbox if "确认删除" in c.label).check()
+    button(at, "删除").click().run()
+    assert not at.exception and not errors_of(at)
+    assert not (paths.UPLOAD_DIR / "left-behind.txt").exists()
+    assert any("已删除 left-behind.txt" in plain(s.value) for s in at.success)
+
+
 # ---------------------------------------------------------------- pure helpers
 
 def test_export_bytes_are_real_files(seed_docs):
