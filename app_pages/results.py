@@ -42,6 +42,13 @@ def search(query: str, mode: str, k: int, filters: tuple, stamp: tuple) -> list:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def elsewhere(query: str, mode: str, k: int, filters: tuple, stamp: tuple):
+    """The best hit outside the filters when it clearly outranks the best inside (None otherwise)."""
+    f = search_filters(filters)
+    return library().better_elsewhere(query, search(query, mode, k, filters, stamp), mode=mode, filters=f)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def translation(query: str, mode: str, filters: tuple, stamp: tuple) -> list[str]:
     """The Chinese words an English query is also searched with."""
     return library().translation(query, mode, search_filters(filters))

@@ -231,6 +231,11 @@ if not hits:
                + (", or loosen the filters." if active else "."))
     st.stop()
 
+if (other := results.elsewhere(query.strip(), mode, k, filters, backend.state_stamp())) is not None:
+    st.info(md(f"筛选范围内没有很相关的条款；不限筛选时最相关的是《{other.title or other.doc_id}》"
+               f"（{region_words(other.region or other.province)}）{other.section}：{other.text[:60]}…") +
+            " / Nothing inside the filters answers well; the best outside them is shown here.",
+            icon=":material/travel_explore:")
 if left_out := results.undated_left_out(filters, docs):
     st.caption(f"日期筛选未计入 {left_out} 份未注明日期的文件；可在左侧勾选「包含未注明日期的文件」。"
                f" / {left_out} undated documents are left out by the date range.")

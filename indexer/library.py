@@ -268,6 +268,12 @@ class Library:
         check_k(k)
         return (engine or self.engine()).search(query, k=k, mode=mode, filters=_or_none(filters), fuzzy=fuzzy)
 
+    def better_elsewhere(self, query: str, hits, *, mode: str = "hybrid", filters=None):
+        """The best hit outside the filters when it clearly outranks the best inside (search/elsewhere.py)."""
+        from indexer.search.elsewhere import better_elsewhere
+
+        return better_elsewhere(self.search, query, hits, mode, _or_none(filters))
+
     def translation(self, query: str, mode: str = "hybrid", filters=None) -> list[str]:
         """The Chinese words an English query is also searched with."""
         return self.engine().translation(query, mode, _or_none(filters))

@@ -590,6 +590,16 @@ def test_a_link_in_the_words_of_the_cli_keeps_its_filters(app_env):
     assert at.date_input(key="f_dates").value == () and not at.multiselect(key="f_levels").value
 
 
+def test_a_filtered_search_says_where_the_best_answer_is(app_env):
+    """A region that does not hold the answer: the page names the best clause outside the filters (the CLI prints it
+    too), and says nothing when the region holds it."""
+    at = open_page("search", q="链长制 总链长", region="潮州市")
+    told = [i.value for i in at.info if "不限筛选时最相关的是" in i.value]
+    assert told and "链长" in told[0]
+    at = open_page("search", q="智能卫浴产业", region="潮州市")  # 潮州's own cluster
+    assert not any("不限筛选时最相关的是" in i.value for i in at.info)
+
+
 def test_region_scope_this_level_only(app_env):
     at = open_page("search")
     ask(at, "产业集群")

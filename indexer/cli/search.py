@@ -142,6 +142,10 @@ def cmd_search(args) -> int:
     else:
         # only with hits, as the app: a filter that leaves no clause returns before any word is searched
         _print_hits(args.query, hits, library.translation(args.query, args.mode, kw["filters"]) if hits else None)
+        if (other := library.better_elsewhere(args.query, hits, mode=args.mode, filters=kw["filters"])) is not None:
+            print(f"\n提示 / note: 筛选范围内没有很相关的条款；不限筛选时最相关的是 / outside the filters the best is: "
+                  f"{other.title or other.doc_id}（{region_words(other.region or other.province)}）{other.section} "
+                  f"{other.text[:60]}…")
     return 0
 
 
