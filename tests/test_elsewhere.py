@@ -45,3 +45,14 @@ def test_nothing_is_said_without_filters_or_for_word_modes_or_weak_answers():
     assert better_elsewhere(unfiltered(BASE), "q", inside, "keyword", HANGZHOU) is None
     assert better_elsewhere(unfiltered(replace(BASE, low=True)), "q", inside, "hybrid", HANGZHOU) is None
     assert better_elsewhere(unfiltered(BASE), "q", [BASE], "hybrid", HANGZHOU) is None  # it is the filtered best
+
+
+def test_the_cli_says_why_a_filtered_search_is_empty_and_where_the_answer_is(fake_index, capsys, monkeypatch):
+    """Found in use: 已失效 (a status no document carries) answered 0 hits without a word."""
+    from indexer.cli import main
+
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    assert main(["search", "链长制", "--index-dir", str(fake_index), "--status", "已失效"]) == 0
+    out = capsys.readouterr().out
+    assert "0 条结果" in out and "筛选条件下没有结果" in out and "状态：已失效" in out
+    assert "不限筛选时最相关的是" in out

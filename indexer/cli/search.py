@@ -142,6 +142,11 @@ def cmd_search(args) -> int:
     else:
         # only with hits, as the app: a filter that leaves no clause returns before any word is searched
         _print_hits(args.query, hits, library.translation(args.query, args.mode, kw["filters"]) if hits else None)
+        if not hits and kw["filters"] is not None and not kw["filters"].is_empty():
+            from indexer.labels import filter_words
+
+            print("提示 / note: 筛选条件下没有结果，可放宽筛选（当前：" + "；".join(filter_words(kw["filters"])) + "）"
+                  " / nothing within the filters")
         if (other := library.better_elsewhere(args.query, hits, mode=args.mode, filters=kw["filters"])) is not None:
             print(f"\n提示 / note: 筛选范围内没有很相关的条款；不限筛选时最相关的是 / outside the filters the best is: "
                   f"{other.title or other.doc_id}（{region_words(other.region or other.province)}）{other.section} "
