@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import json
 import os
 import platform
 import time
@@ -29,6 +30,7 @@ from indexer.store import (
     VectorCache,
     backend_of,
     build_lock,
+    current_generation,
     open_store,
     previous_backend,
     remove_stale_temps,
@@ -328,10 +330,7 @@ def _refuse_dropping(index_dir: Path, backend: str, docs: list[Document], failed
     """Refuse a build that would remove documents of the live index whose files are still on disk but were not
     read: the build was given other folders than the index holds (the app opening an index built from a library
     folder with the default ones). A file deleted, renamed or failing to read is removed as usual."""
-    try:
-        indexed = open_store(index_dir, backend).documents()
-    except (PolicyError, OSError, ValueError, KeyError):
-        return  # no index yet, or a damaged one: nothing to protect
+    indexed = _indexed_files(index_dir, backend)
     read = {Path(d.path).resolve() for d in docs} | {Path(p).resolve() for p in failed}
     same = {(d.doc_id, d.sha256) for d in docs if d.sha256}  # the same bytes read from another place (a moved copy)
     kept = [d for d in indexed if d.path and Path(d.path).is_file() and Path(d.path).resolve() not in read
@@ -347,6 +346,28 @@ def _refuse_dropping(index_dir: Path, backend: str, docs: list[Document], failed
         f"this build would remove {len(kept)} documents of {index_dir} whose files are still on disk (in "
         f"{', '.join(folders[:3])}{' …' if len(folders) > 3 else ''}) but not in the folders read; the index is "
         "unchanged. Build with their folders too, or pass --allow-drop")
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    """A document of the live index as the file it was read from."""
+
+    doc_id: str
+    path: str
+    sha256: str
+
+
+def _indexed_files(index_dir: Path, backend: str) -> list[IndexedFile]:
+    """The live index's documents as files (doc_id, path, sha256): a folder index's documents.json read alone (the
+    whole store takes 0.1–0.2 s to open at 424 documents), another backend's store; [] when there is none."""
+    generation = current_generation(index_dir) if backend == DEFAULT_BACKEND else None
+    try:
+        if generation is not None:
+            rows = json.loads((generation / "documents.json").read_text(encoding="utf-8"))
+            return [IndexedFile(r["doc_id"], r.get("path", ""), r.get("sha256", "")) for r in rows]
+        return [IndexedFile(d.doc_id, d.path, d.sha256) for d in open_store(index_dir, backend).documents()]
+    except (PolicyError, OSError, ValueError, KeyError, TypeError):
+        return []  # no index yet, or a damaged one: nothing to protect
 
 
 def _write_error(exc: OSError, index_dir: Path) -> IndexError_:
