@@ -56,3 +56,18 @@ def test_the_cli_says_why_a_filtered_search_is_empty_and_where_the_answer_is(fak
     out = capsys.readouterr().out
     assert "0 条结果" in out and "筛选条件下没有结果" in out and "状态：已失效" in out
     assert "不限筛选时最相关的是" in out
+
+
+def test_the_api_answers_the_same_as_the_app_and_the_cli(fake_index, tmp_path, monkeypatch):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from indexer.api.app import create_app
+
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    with TestClient(create_app(fake_index, tmp_path / "uploads", token="")) as c:
+        told = c.get("/v1/search/elsewhere", params={"q": "链长制 总链长", "region": "潮州市"})
+        assert told.status_code == 200 and "链长" in told.json()["text"]
+        assert c.get("/v1/search/elsewhere", params={"q": "智能卫浴产业", "region": "潮州市"}).json() is None
+        assert c.get("/v1/search/elsewhere", params={"q": "链长制"}).json() is None  # no filters
+        assert c.get("/v1/search/elsewhere", params={"q": " ", "region": "潮州市"}).status_code == 422

@@ -130,6 +130,23 @@ def search_post(state: State, response: Response, body: bodies.SearchRequest):
     return _search(state, response, [body.query], body.k, body.mode, body.fuzzy, body.to_filters())[0]
 
 
+@router.get("/search/elsewhere", response_model=schemas.Hit | None, responses={**Invalid},
+            summary="筛选范围外的最佳条款 / the best clause outside a search's filters (the app's and the CLI's note)")
+def search_elsewhere(state: State, response: Response, filters: Filters,
+                     q: Annotated[str, Query(description="查询 / query", examples=["养狗要办证吗"])],
+                     k: K = 10, mode: schemas.Mode = "hybrid"):
+    """The best clause when the filters are lifted, if it clearly outranks the best the filtered search finds (养狗要办证吗
+    filtered to 杭州: 丽水's 养犬登记 article); null when the filtered search holds it, or there are no filters."""
+    checked(check_k, k, "k")
+    checked(check_query, q)
+    checked(check_nonempty_query, q)
+    engine = state.engine()
+    f = checked_filters(filters, state)
+    generation(engine, response)
+    best = state.better_elsewhere(q, state.search(q, k=k, mode=mode, filters=f, engine=engine), mode=mode, filters=f)
+    return best.to_dict() if best is not None else None
+
+
 @router.post("/search/batch", response_model=list[list[schemas.Hit]], responses={**Invalid},
              summary="批量检索 / several queries, one result list each (the CLI's search --queries)")
 def search_batch(state: State, response: Response, body: bodies.BatchSearchRequest):
