@@ -149,3 +149,16 @@ def test_same_named_files_of_two_folders_are_told_apart(tmp_path):
     with pytest.raises(PolicyError, match="--allow-drop") as err:
         build_index([b], index, FakeEmbedder())
     assert f"--corpus {a}" in str(err.value)
+
+
+def test_an_upload_folder_never_made_does_not_block_the_rebuild(library, tmp_path, monkeypatch):
+    """Found by the cold-start benchmark: the default index records data/uploads, which no upload has made yet; after
+    a parser update the app's rebuild was refused as if a library folder had gone."""
+    a, b, index = library
+    never = tmp_path / "never-made-uploads"
+    rebuilt = tmp_path / "with-uploads"
+    build_index([a, b, never], rebuilt, FakeEmbedder())
+    assert never in recorded_sources(rebuilt)[0] and not never.exists()
+    monkeypatch.setenv("POLICY_EMBEDDER", "fake")
+    Library(rebuilt, never).build()
+    assert len(ids(rebuilt)) == 4
