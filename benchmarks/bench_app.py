@@ -14,7 +14,8 @@ in each mode; a repeated query shows the cached path. First visit = from clickin
 (nothing running).
 
     .venv/bin/python benchmarks/bench_app.py --before ../wt-base --pairs 3   # before/after, interleaved
-    .venv/bin/python benchmarks/bench_app.py --before ../wt-base --before-without httptools,uvloop
+    .venv/bin/python benchmarks/bench_app.py --before ../wt-base --before-without httptools,uvloop \
+        --before-index ../index-before    # built by the before checkout when the parser version changed
 
 With --before, the app of that checkout and this one start in turn (before, after, before, …) on the same
 index, cold start and first visits only (after the first search), and the medians of each side are printed.
@@ -198,13 +199,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--before", type=Path, help="a checkout of the code before: measured in turn with this one")
     ap.add_argument("--pairs", type=int, default=3, help="before/after pairs with --before")
+    ap.add_argument("--before-index", type=Path, metavar="DIR",
+                    help="the index the --before checkout opens (built by its own parser: two parser versions sharing "
+                         "one index rebuild it in turn at every start)")
     ap.add_argument("--before-without", default="", metavar="MODULES",
                     help="comma-separated packages the --before checkout did not install, hidden from its server "
                          "(e.g. httptools,uvloop)")
     args = ap.parse_args(argv)
     if args.before:
         hide = tuple(m for m in args.before_without.split(",") if m)
-        return compare(args.index_dir, args.before.resolve(), args.pairs, args.json, hide)
+        return compare(args.index_dir, args.before.resolve(), args.pairs, args.json, hide,
+                       str(args.before_index) if args.before_index else None)
     res = run(args.index_dir)
     res["streamlit_floor_s"] = streamlit_floor()
     (ROOT / "artifacts" / "bench_app.json").write_text(json.dumps(res, ensure_ascii=False, indent=1),
@@ -226,12 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def compare(index_dir: str | None, before: Path, pairs: int, as_json: bool, hide: tuple[str, ...] = ()) -> int:
+def compare(index_dir: str | None, before: Path, pairs: int, as_json: bool, hide: tuple[str, ...] = (),
+            before_index: str | None = None) -> int:
     """Interleaved before/after runs (before first in each pair) and the median of each figure per side."""
     runs: dict[str, list[dict]] = {"before": [], "after": []}
     for _ in range(pairs):
         for side, app_dir in (("before", before), ("after", ROOT)):
-            runs[side].append(run(index_dir, app_dir, searches=False, hide=hide if side == "before" else ()))
+            runs[side].append(run(before_index or index_dir if side == "before" else index_dir, app_dir,
+                                  searches=False, hide=hide if side == "before" else ()))
     figures = {side: {**{k: [r["cold_start_s"][k] for r in rs] for k in ("query_box_visible", "first_result")},
                       **{f"{p} {w}": [r["first_visit_s"][p][w] for r in rs] for p in PAGES for w in ("title",
                                                                                                     "settled")}}
