@@ -249,14 +249,14 @@ class Library:
         from indexer.store import recorded_sources
 
         folders, extra = recorded_sources(self.index_dir)
-        if gone := self._missing_folders(folders):  # an unmounted drive, a moved library: its documents stay
+        if gone := self.missing_folders(folders):  # an unmounted drive, a moved library: its documents stay
             raise PolicyError(f"建立索引时的文件夹不存在：{'、'.join(map(str, gone[:3]))}（已移动或未挂载？），索引未更新 / "
                               f"the folders the index was built from are missing: {', '.join(map(str, gone[:3]))}; "
                               "the index is unchanged")
         return build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=wait,
                            extra_files=extra)
 
-    def _missing_folders(self, folders: Sequence[Path]) -> list[Path]:
+    def missing_folders(self, folders: Sequence[Path]) -> list[Path]:
         """Recorded folders that are gone while the index holds documents from them (an upload folder never made,
         or emptied and removed, holds none: nothing is lost by reading it as empty)."""
         gone = [f for f in folders if not f.is_dir()]

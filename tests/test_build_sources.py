@@ -133,6 +133,9 @@ def test_relative_folders_are_recorded_whole_and_a_missing_one_refuses(tmp_path,
     shutil.move(str(b), str(tmp_path / "moved"))
     with pytest.raises(PolicyError, match="文件夹不存在"):
         Library(rel, tmp_path / "uploads").build()
+    from indexer.cli import main
+
+    assert main(["build", "--index-dir", str(rel), "--embedder", "fake", "--quiet"]) == 2  # the CLI says the same
     assert len(ids(rel)) == 4
 
 
