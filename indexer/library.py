@@ -249,24 +249,22 @@ class Library:
         from indexer.store import recorded_sources
 
         folders, extra = recorded_sources(self.index_dir)
-        if gone := self.missing_folders(folders):  # an unmounted drive, a moved library: its documents stay
-            raise PolicyError(f"建立索引时的文件夹不存在：{'、'.join(map(str, gone[:3]))}（已移动或未挂载？），索引未更新 / "
-                              f"the folders the index was built from are missing: {', '.join(map(str, gone[:3]))}; "
-                              "the index is unchanged")
+        self.require_folders(folders)
         return build_index(self.folders(), self.index_dir, self.build_embedder(), progress=progress, wait=wait,
                            extra_files=extra)
 
-    def missing_folders(self, folders: Sequence[Path]) -> list[Path]:
-        """Recorded folders that are gone while the index holds documents from them (an upload folder never made,
-        or emptied and removed, holds none: nothing is lost by reading it as empty)."""
+    def require_folders(self, folders: Sequence[Path]) -> None:
+        """Refuse a rebuild when a recorded folder is gone while the index holds documents from it (an unmounted drive,
+        a moved library: its documents stay); an upload folder never made holds none, and reads as empty."""
         gone = [f for f in folders if not f.is_dir()]
-        if not gone:
-            return []
         try:
-            held = [Path(d.path).resolve() for d in self.records()]
+            held = [Path(d.path).resolve() for d in self.records()] if gone else []
         except PolicyError:
-            return []
-        return [f for f in gone if any(p.is_relative_to(f.resolve()) for p in held)]
+            held = []
+        if gone := [f for f in gone if any(p.is_relative_to(f.resolve()) for p in held)]:
+            raise PolicyError(f"建立索引时的文件夹不存在：{'、'.join(map(str, gone[:3]))}（已移动或未挂载？），索引未更新；"
+                              f"命令行可用 --corpus 指明现在的文件夹 / the folders the index was built from are missing: "
+                              f"{', '.join(map(str, gone[:3]))}; the index is unchanged (name the folders with --corpus)")
 
     # ---- search
 

@@ -53,10 +53,8 @@ def cmd_build(args) -> int:
         if missing:
             raise NotFoundError(f"文件夹不存在 / no such folder: {', '.join(missing)}")
     recorded, added = recorded_sources(args.index_dir or paths.INDEX_DIR)
-    if not args.corpus and (gone := Library(args.index_dir).missing_folders(recorded)):
-        raise NotFoundError(f"建立索引时的文件夹不存在：{'、'.join(map(str, gone[:3]))}（已移动或未挂载？），索引未更新；"
-                            f"可用 --corpus 指明现在的文件夹 / the folders the index was built from are missing: "
-                            f"{', '.join(map(str, gone[:3]))}; name the folders with --corpus")
+    if not args.corpus:
+        Library(args.index_dir).require_folders(recorded)
     # without --corpus, the folders the index was built from (the defaults for a new index)
     folders = args.corpus or [str(p) for p in recorded] or [str(p) for p in paths.corpus_dirs()]
     extra = [*([] if args.corpus else [str(p) for p in added if str(p) not in args.add]), *args.add]
